@@ -1,0 +1,332 @@
+/* SPDX-License-Identifier: MIT */
+/* The parcelrisk command: parses arguments, shows progress and messages on the terminal, and
+ * maps the library's statuses to sysexits exit codes. It is the only code that prints or exits. */
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "parcelrisk/parcelrisk.h"
+
+static const char usage_text[] =
+	"usage: parcelrisk COMMAND [OPTIONS]\n"
+	"\n"
+	"Ranks cadastral parcels by the risk of slum landlording, from the population register,\n"
+	"complaints and inspections, and writes styled GeoPackage layers and a visit list.\n"
+	"\n"
+	"commands:\n"
+	"  run SOURCES.ini [-o OUT.gpkg] [--model MODEL.ini] [--as-of YYYY-MM-DD]\n"
+	"                  [--previous PREV.gpkg] [--threads N] [--quiet]\n"
+	"                        the monthly job (default output: parcelrisk.gpkg)\n"
+	"  check SOURCES.ini     validate the configuration and inputs; writes nothing\n"
+	"  synth DIR [--parcels N] [--seed S]\n"
+	"                        write a synthetic city with planted cases and its sources.ini\n"
+	"  explain OUT.gpkg PARCEL_ID\n"
+	"                        the score of one parcel, factor by factor\n"
+	"  --version             versions of parcelrisk and its libraries\n"
+	"  --help                this text\n"
+	"\n"
+	"exit codes: 0 ok, 64 usage, 65 bad input data, 66 input missing, 73 cannot create output,\n"
+	"75 output in use by another run, 78 configuration error\n";
+
+static int exit_code(int status)
+{
+	switch (status) {
+	case PR_OK:
+		return EX_OK;
+	case PR_EUSAGE:
+		return EX_USAGE;
+	case PR_EDATA:
+	case PR_ENOTFOUND:
+		return EX_DATAERR;
+	case PR_ENOINPUT:
+		return EX_NOINPUT;
+	case PR_ECANTCREAT:
+		return EX_CANTCREAT;
+	case PR_ECONFIG:
+		return EX_CONFIG;
+	case PR_EBUSY:
+		return EX_TEMPFAIL;
+	case PR_ENOMEM:
+		return EX_OSERR;
+	default:
+		return EX_SOFTWARE;
+	}
+}
+
+typedef struct terminal {
+	bool quiet;
+	bool tty;
+	char stage[32];
+	int last_percent;
+	time_t last_line;
+	bool open_line;  /* a progress line is on screen without its newline */
+} terminal;
+
+static void end_progress_line(terminal *t)
+{
+	if (t->open_line) {
+		fputc('\n', stderr);
+		t->open_line = false;
+	}
+}
+
+/* GDAL-style progress: "stage: 0...10...20" on a terminal; a plain line every 10% or few
+ * seconds elsewhere (logs of batch runs); nothing with --quiet. */
+static void on_progress(void *user, const char *stage, uint64_t done, uint64_t total)
+{
+	terminal *t = user;
+	if (t->quiet)
+		return;
+	int percent = total ? (int)(done * 100 / total) : -1;
+	if (strcmp(stage, t->stage) != 0) {
+		end_progress_line(t);
+		snprintf(t->stage, sizeof t->stage, "%s", stage);
+		t->last_percent = -10;
+		if (t->tty) {
+			fprintf(stderr, "%-12s ", stage);
+			t->open_line = true;
+		}
+	}
+	if (t->tty) {
+		while (percent >= 0 && t->last_percent + 10 <= percent) {
+			t->last_percent += 10;
+			if (t->last_percent == 0)
+				fputs("0", stderr);
+			else if (t->last_percent == 100)
+				fputs("...100 - done", stderr);
+			else
+				fprintf(stderr, "...%d", t->last_percent);
+		}
+		fflush(stderr);
+		return;
+	}
+	time_t now = time(NULL);
+	if (percent >= 0 && percent >= t->last_percent + 25 && (percent == 100 || now != t->last_line)) {
+		t->last_percent = percent - percent % 25;
+		t->last_line = now;
+		fprintf(stderr, "progress: %s %" PRIu64 "/%" PRIu64 " (%d%%)\n", stage, done, total,
+			percent);
+	}
+}
+
+static void on_log(void *user, int level, const char *message)
+{
+	terminal *t = user;
+	if (t->quiet && level < PR_LOG_WARNING)
+		return;
+	end_progress_line(t);
+	fprintf(stderr, "%s%s\n", level >= PR_LOG_WARNING ? "warning: " : "", message);
+}
+
+static int fail(pr_context *ctx, terminal *t, int status)
+{
+	end_progress_line(t);
+	const char *msg = pr_context_errmsg(ctx);
+	fprintf(stderr, "parcelrisk: %s\n", *msg ? msg : pr_status_message(status));
+	return exit_code(status);
+}
+
+static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int usage_error(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fprintf(stderr, "parcelrisk: ");
+	vfprintf(stderr, fmt, ap);
+	fprintf(stderr, "\nTry 'parcelrisk --help'.\n");
+	va_end(ap);
+	return EX_USAGE;
+}
+
+static bool parse_count(const char *s, unsigned long long max, unsigned long long *ret)
+{
+	char *end = NULL;
+	if (!s || !*s || *s == '-')
+		return false;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (*end || v > max)
+		return false;
+	*ret = v;
+	return true;
+}
+
+static int cmd_run(pr_context *ctx, terminal *t, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "output", required_argument, NULL, 'o' }, { "model", required_argument, NULL, 'm' },
+		{ "as-of", required_argument, NULL, 'a' },  { "previous", required_argument, NULL, 'p' },
+		{ "threads", required_argument, NULL, 't' }, { "quiet", no_argument, NULL, 'q' },
+		{ NULL, 0, NULL, 0 },
+	};
+	pr_run_options o = { 0 };
+	const char *out = "parcelrisk.gpkg";
+	int c;
+	unsigned long long threads;
+	while ((c = getopt_long(argc, argv, "o:q", opts, NULL)) != -1) {
+		switch (c) {
+		case 'o':
+			out = optarg;
+			break;
+		case 'm':
+			o.model_path = optarg;
+			break;
+		case 'a':
+			o.as_of = optarg;
+			break;
+		case 'p':
+			o.previous_path = optarg;
+			break;
+		case 't':
+			if (!parse_count(optarg, 64, &threads))
+				return usage_error("--threads '%s' is not a number from 0 to 64", optarg);
+			pr_context_set_threads(ctx, (int)threads);
+			break;
+		case 'q':
+			t->quiet = true;
+			break;
+		default:
+			return usage_error("%s", "run: unknown option");
+		}
+	}
+	if (optind + 1 != argc)
+		return usage_error("%s", "run takes one SOURCES.ini");
+	pr_sources *sources = NULL;
+	int r = pr_sources_load(ctx, argv[optind], &sources);
+	if (r == 0)
+		r = pr_run(ctx, sources, &o, out);
+	pr_sources_free(sources);
+	if (r < 0)
+		return fail(ctx, t, r);
+	end_progress_line(t);
+	if (!t->quiet)
+		printf("%s\n", out);
+	return 0;
+}
+
+static int cmd_check(pr_context *ctx, terminal *t, int argc, char **argv)
+{
+	if (argc != 2)
+		return usage_error("%s", "check takes one SOURCES.ini");
+	pr_sources *sources = NULL;
+	pr_source_report reports[8];
+	int n = 0;
+	int r = pr_sources_load(ctx, argv[1], &sources);
+	if (r == 0)
+		r = pr_check(ctx, sources, reports, 8, &n);
+	pr_sources_free(sources);
+	if (r < 0)
+		return fail(ctx, t, r);
+	end_progress_line(t);
+	printf("%s: configuration and inputs are usable\n", argv[1]);
+	for (int i = 0; i < n; i++) {
+		const pr_source_report *rep = &reports[i];
+		printf("\n[%s]\n  crs:       %s\n  rows:      %" PRIu64 "\n  joined:    %" PRIu64,
+		       rep->name, rep->crs, rep->rows_read, rep->joined);
+		if (rep->snapped)
+			printf(" (%" PRIu64 " snapped to a nearby parcel)", rep->snapped);
+		printf("\n  rejected:  %" PRIu64 "\n", rep->rejected);
+		for (int j = 0; j < rep->n_reasons; j++)
+			printf("    %-22s %" PRIu64 "\n", rep->reasons[j].reason, rep->reasons[j].count);
+		if (rep->repaired)
+			printf("  repaired:  %" PRIu64 " invalid geometries\n", rep->repaired);
+		if (rep->extent[0] != 0 || rep->extent[2] != 0)
+			printf("  extent:    %.1f %.1f %.1f %.1f\n", rep->extent[0], rep->extent[1],
+			       rep->extent[2], rep->extent[3]);
+	}
+	return 0;
+}
+
+static int cmd_synth(pr_context *ctx, terminal *t, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "parcels", required_argument, NULL, 'n' },
+		{ "seed", required_argument, NULL, 's' },
+		{ NULL, 0, NULL, 0 },
+	};
+	unsigned long long parcels = 2000, seed = 1;
+	int c;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'n':
+			if (!parse_count(optarg, 20000000, &parcels) || parcels < 10)
+				return usage_error("--parcels '%s' is not a number from 10 to 20000000",
+						   optarg);
+			break;
+		case 's':
+			if (!parse_count(optarg, UINT64_MAX, &seed))
+				return usage_error("--seed '%s' is not a whole number", optarg);
+			break;
+		default:
+			return usage_error("%s", "synth: unknown option");
+		}
+	}
+	if (optind + 1 != argc)
+		return usage_error("%s", "synth takes one DIR");
+	int r = pr_synth(ctx, argv[optind], (uint32_t)parcels, (uint64_t)seed);
+	if (r < 0)
+		return fail(ctx, t, r);
+	end_progress_line(t);
+	printf("%s/sources.ini\n", argv[optind]);
+	return 0;
+}
+
+static int cmd_explain(pr_context *ctx, terminal *t, int argc, char **argv)
+{
+	if (argc != 3)
+		return usage_error("%s", "explain takes OUT.gpkg and a PARCEL_ID");
+	char *text = NULL;
+	int r = pr_explain(ctx, argv[1], argv[2], &text);
+	if (r < 0)
+		return fail(ctx, t, r);
+	fputs(text, stdout);
+	free(text);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2)
+		return usage_error("%s", "no command given");
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		fputs(usage_text, stdout);
+		return 0;
+	}
+	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) {
+		char buf[512];
+		pr_versions(buf, sizeof buf);
+		fputs(buf, stdout);
+		return 0;
+	}
+	pr_context *ctx = NULL;
+	if (pr_context_new(&ctx) < 0) {
+		fprintf(stderr, "parcelrisk: cannot initialise (out of memory)\n");
+		return EX_OSERR;
+	}
+	terminal t = { .tty = isatty(STDERR_FILENO) };
+	pr_context_set_progress(ctx, on_progress, &t);
+	pr_context_set_log(ctx, on_log, &t);
+	int code;
+	const char *cmd = argv[1];
+	argv[1] = argv[0];
+	if (strcmp(cmd, "run") == 0)
+		code = cmd_run(ctx, &t, argc - 1, argv + 1);
+	else if (strcmp(cmd, "check") == 0)
+		code = cmd_check(ctx, &t, argc - 1, argv + 1);
+	else if (strcmp(cmd, "synth") == 0)
+		code = cmd_synth(ctx, &t, argc - 1, argv + 1);
+	else if (strcmp(cmd, "explain") == 0)
+		code = cmd_explain(ctx, &t, argc - 1, argv + 1);
+	else
+		code = usage_error("unknown command '%s'", cmd);
+	end_progress_line(&t);
+	pr_context_free(ctx);
+	return code;
+}

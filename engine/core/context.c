@@ -1,0 +1,163 @@
+/* SPDX-License-Identifier: MIT */
+/* The context of one job: it owns the GEOS handle, keeps the detail of the last failure and
+ * forwards progress and log messages to whoever embeds the engine. Also the status table. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cpl_error.h>
+#include <gdal.h>
+#include <proj.h>
+#include <sqlite3.h>
+#include <spatialite.h>
+
+#include "core/core.h"
+#include "pr_config.h"
+
+static const struct {
+	int status;
+	const char *name;
+	const char *message;
+} status_table[] = {
+	{ PR_OK, "PR_OK", "success" },
+	{ PR_ENOMEM, "PR_ENOMEM", "out of memory" },
+	{ PR_EUSAGE, "PR_EUSAGE", "invalid usage" },
+	{ PR_EDATA, "PR_EDATA", "bad input data" },
+	{ PR_ENOINPUT, "PR_ENOINPUT", "input missing" },
+	{ PR_ECANTCREAT, "PR_ECANTCREAT", "cannot create output" },
+	{ PR_ECONFIG, "PR_ECONFIG", "configuration error" },
+	{ PR_EINTERNAL, "PR_EINTERNAL", "internal error in a library" },
+	{ PR_EBUSY, "PR_EBUSY", "output in use by another run" },
+	{ PR_ENOTFOUND, "PR_ENOTFOUND", "not found" },
+};
+
+const char *pr_status_name(int status)
+{
+	for (size_t i = 0; i < sizeof status_table / sizeof *status_table; i++)
+		if (status_table[i].status == status)
+			return status_table[i].name;
+	return "PR_EUNKNOWN";
+}
+
+const char *pr_status_message(int status)
+{
+	for (size_t i = 0; i < sizeof status_table / sizeof *status_table; i++)
+		if (status_table[i].status == status)
+			return status_table[i].message;
+	return "unknown status";
+}
+
+void pr_versions(char *buf, size_t size)
+{
+	snprintf(buf, size,
+		 "parcelrisk %s\nGDAL %s\nGEOS %s\nPROJ %d.%d.%d\nSQLite %s\nSpatiaLite %s\n",
+		 PR_VERSION, GDALVersionInfo("RELEASE_NAME"), GEOSversion(), PROJ_VERSION_MAJOR,
+		 PROJ_VERSION_MINOR, PROJ_VERSION_PATCH, sqlite3_libversion(), spatialite_version());
+}
+
+/* GEOS reports errors through a handler; keep the message so that the stage that called GEOS
+ * can put it in its own error. */
+static void geos_message(const char *message, void *user)
+{
+	pr_context *ctx = user;
+	snprintf(ctx->geos_msg, sizeof ctx->geos_msg, "%s", message);
+}
+
+int pr_context_new(pr_context **ret_ctx)
+{
+	pr_context *ctx = calloc(1, sizeof *ctx);
+	if (!ctx)
+		return PR_ENOMEM;
+	ctx->geos = GEOS_init_r();
+	if (!ctx->geos) {
+		free(ctx);
+		return PR_ENOMEM;
+	}
+	GEOSContext_setErrorMessageHandler_r(ctx->geos, geos_message, ctx);
+	GDALAllRegister();
+	/* Our messages carry GDAL's detail; keep GDAL itself from printing. */
+	CPLSetErrorHandler(CPLQuietErrorHandler);
+	*ret_ctx = ctx;
+	return 0;
+}
+
+void pr_context_free(pr_context *ctx)
+{
+	if (!ctx)
+		return;
+	GEOS_finish_r(ctx->geos);
+	free(ctx);
+}
+
+const char *pr_context_errmsg(const pr_context *ctx)
+{
+	return ctx ? ctx->errmsg : "";
+}
+
+void pr_context_set_progress(pr_context *ctx, pr_progress_fn fn, void *user)
+{
+	ctx->progress = fn;
+	ctx->progress_user = user;
+}
+
+void pr_context_set_log(pr_context *ctx, pr_log_fn fn, void *user)
+{
+	ctx->log = fn;
+	ctx->log_user = user;
+}
+
+void pr_context_set_threads(pr_context *ctx, int threads)
+{
+	ctx->threads = threads < 0 ? 0 : threads;
+}
+
+int pr_thread_count(const pr_context *ctx)
+{
+	if (ctx->threads > 0)
+		return ctx->threads;
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n < 1 ? 1 : n > 64 ? 64 : (int)n;
+}
+
+int pr_error(pr_context *ctx, int status, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(ctx->errmsg, sizeof ctx->errmsg, fmt, ap);
+	va_end(ap);
+	return status;
+}
+
+int pr_error_gdal(pr_context *ctx, int status, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(ctx->errmsg, sizeof ctx->errmsg, fmt, ap);
+	va_end(ap);
+	const char *detail = CPLGetLastErrorMsg();
+	if (detail && *detail) {
+		size_t len = strlen(ctx->errmsg);
+		snprintf(ctx->errmsg + len, sizeof ctx->errmsg - len, ": %s", detail);
+	}
+	CPLErrorReset();
+	return status;
+}
+
+void pr_log(pr_context *ctx, int level, const char *fmt, ...)
+{
+	if (!ctx->log)
+		return;
+	char msg[2048];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	ctx->log(ctx->log_user, level, msg);
+}
+
+void pr_progress(pr_context *ctx, const char *stage, uint64_t done, uint64_t total)
+{
+	if (ctx->progress)
+		ctx->progress(ctx->progress_user, stage, done, total);
+}

@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: MIT */
+/* Private core of the engine: the context every stage works through, the error adapter, and the
+ * small value parsers (numbers, dates) shared by the reading stages. Not part of the public API. */
+#ifndef PR_CORE_H
+#define PR_CORE_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <geos_c.h>
+
+#include "parcelrisk/parcelrisk.h"
+
+#define PR_ERRMSG_MAX 1024
+
+struct pr_context {
+	GEOSContextHandle_t geos;
+	char geos_msg[512];  /* last message from GEOS's error handler */
+	char errmsg[PR_ERRMSG_MAX];
+	pr_progress_fn progress;
+	void *progress_user;
+	pr_log_fn log;
+	void *log_user;
+	int threads;
+};
+
+/* Records the detail of a failure on the context and returns status, so that callers can write
+ * `return pr_error(ctx, PR_ECONFIG, "...")`. */
+int pr_error(pr_context *ctx, int status, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* The same, appending GDAL's last error message when there is one. */
+int pr_error_gdal(pr_context *ctx, int status, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void pr_log(pr_context *ctx, int level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void pr_progress(pr_context *ctx, const char *stage, uint64_t done, uint64_t total);
+
+/* Number of worker threads to use (the context's setting, else the number of cores). */
+int pr_thread_count(const pr_context *ctx);
+
+/* ---- values -------------------------------------------------------------------------------- */
+
+/* Removes leading and trailing white space in place; returns s. */
+char *pr_trim(char *s);
+/* True when s is NULL or only white space. */
+bool pr_blank(const char *s);
+
+/* Parses a decimal number independently of the locale, the whole string (surrounding spaces
+ * allowed) and nothing else; rejects NaN and infinities. */
+bool pr_parse_double(const char *s, double *ret);
+/* The same for a whole number in [min, max]. */
+bool pr_parse_int64(const char *s, int64_t min, int64_t max, int64_t *ret);
+
+/* Parses an ISO 8601 date or date-time (YYYY-MM-DD, YYYY-MM-DDTHH:MM[:SS][Z|±HH:MM], a space in
+ * place of the T) or DD/MM/YYYY, checking that the day exists. Returns days since 1970-01-01. */
+bool pr_parse_date(const char *s, int32_t *ret_days);
+/* Formats days since 1970-01-01 as YYYY-MM-DD into buf (11 bytes at least). */
+void pr_format_date(int32_t days, char *buf);
+int32_t pr_days_from_civil(int y, int m, int d);
+void pr_civil_from_days(int32_t days, int *y, int *m, int *d);
+/* Today in UTC, as days since 1970-01-01. */
+int32_t pr_today(void);
+
+/* ---- growable buffers ---------------------------------------------------------------------- */
+
+typedef struct pr_strbuf {
+	char *data;
+	size_t len;
+	size_t cap;
+} pr_strbuf;
+
+int pr_strbuf_append(pr_strbuf *sb, const char *s, size_t n);
+int pr_strbuf_printf(pr_strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void pr_strbuf_free(pr_strbuf *sb);
+
+/* Grows *array (of elem_size elements, *cap of them) to hold at least need; 0 or PR_ENOMEM. */
+int pr_grow(void **array, size_t *cap, size_t need, size_t elem_size);
+
+/* Joins dir and a path relative to it, unless path is absolute or a connection string
+ * ("PG:...", "/vsi..."). The caller frees the result. */
+char *pr_path_relative_to(const char *dir, const char *path);
+/* The folder part of path ("." when none). The caller frees the result. */
+char *pr_dirname(const char *path);
+
+/* SHA-256 of a buffer or of a file's content, as 64 hex digits and a NUL. */
+void pr_sha256_hex(const void *data, size_t size, char out[65]);
+bool pr_sha256_file(const char *path, char out[65]);
+
+/* ---- deterministic random numbers (synth) -------------------------------------------------- */
+
+typedef struct pr_rng {
+	uint64_t s[4];
+} pr_rng;
+
+void pr_rng_seed(pr_rng *rng, uint64_t seed);
+uint64_t pr_rng_next(pr_rng *rng);
+/* Uniform in [0, 1). */
+double pr_rng_uniform(pr_rng *rng);
+/* Uniform integer in [lo, hi]. */
+int64_t pr_rng_range(pr_rng *rng, int64_t lo, int64_t hi);
+bool pr_rng_chance(pr_rng *rng, double p);
+
+#endif

@@ -1,0 +1,354 @@
+/* SPDX-License-Identifier: MIT */
+/* Value parsers shared by every reading stage: locale-independent numbers, ISO 8601 and
+ * DD/MM/YYYY dates checked against the calendar, white-space trimming, paths, buffers, and the
+ * deterministic random numbers of the synthetic city. */
+#include <ctype.h>
+#include <errno.h>
+#include <locale.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/core.h"
+
+char *pr_trim(char *s)
+{
+	if (!s)
+		return s;
+	char *start = s;
+	while (isspace((unsigned char)*start))
+		start++;
+	size_t len = strlen(start);
+	while (len > 0 && isspace((unsigned char)start[len - 1]))
+		len--;
+	memmove(s, start, len);
+	s[len] = '\0';
+	return s;
+}
+
+bool pr_blank(const char *s)
+{
+	if (!s)
+		return true;
+	for (; *s; s++)
+		if (!isspace((unsigned char)*s))
+			return false;
+	return true;
+}
+
+/* strtod() obeys LC_NUMERIC; a "C" locale object makes the parse the same whatever the
+ * process's locale is. Created once; never freed (it lives as long as the process). */
+static locale_t c_locale(void)
+{
+	static locale_t loc = (locale_t)0;
+	if (!loc)
+		loc = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
+	return loc;
+}
+
+bool pr_parse_double(const char *s, double *ret)
+{
+	if (!s)
+		return false;
+	while (isspace((unsigned char)*s))
+		s++;
+	if (!*s || strlen(s) > 64)
+		return false;
+	/* Only plain decimal notation: no hex floats, no "nan", no "inf". */
+	for (const char *p = s; *p; p++)
+		if (!(isdigit((unsigned char)*p) || *p == '.' || *p == '-' || *p == '+' || *p == 'e' ||
+		      *p == 'E' || isspace((unsigned char)*p)))
+			return false;
+	char *end = NULL;
+	errno = 0;
+	double v = strtod_l(s, &end, c_locale());
+	if (end == s || errno == ERANGE || !isfinite(v))
+		return false;
+	while (isspace((unsigned char)*end))
+		end++;
+	if (*end)
+		return false;
+	*ret = v;
+	return true;
+}
+
+bool pr_parse_int64(const char *s, int64_t min, int64_t max, int64_t *ret)
+{
+	if (!s)
+		return false;
+	while (isspace((unsigned char)*s))
+		s++;
+	if (!*s)
+		return false;
+	char *end = NULL;
+	errno = 0;
+	long long v = strtoll(s, &end, 10);
+	if (end == s || errno == ERANGE)
+		return false;
+	/* Accept "3.0" from spreadsheets, not "3.5". */
+	if (*end == '.') {
+		end++;
+		while (*end == '0')
+			end++;
+	}
+	while (isspace((unsigned char)*end))
+		end++;
+	if (*end || v < min || v > max)
+		return false;
+	*ret = v;
+	return true;
+}
+
+/* Days from civil, after Howard Hinnant's public-domain algorithm. */
+int32_t pr_days_from_civil(int y, int m, int d)
+{
+	y -= m <= 2;
+	const int era = (y >= 0 ? y : y - 399) / 400;
+	const unsigned yoe = (unsigned)(y - era * 400);
+	const unsigned doy = (unsigned)((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1);
+	const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + (int32_t)doe - 719468;
+}
+
+void pr_civil_from_days(int32_t z, int *y, int *m, int *d)
+{
+	z += 719468;
+	const int era = (z >= 0 ? z : z - 146096) / 146097;
+	const unsigned doe = (unsigned)(z - era * 146097);
+	const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	const int yy = (int)yoe + era * 400;
+	const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	const unsigned mp = (5 * doy + 2) / 153;
+	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
+	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
+	*y = yy + (*m <= 2);
+}
+
+static int days_in_month(int y, int m)
+{
+	static const int dim[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+	return m == 2 && leap ? 29 : dim[m - 1];
+}
+
+/* Reads exactly n digits. */
+static bool digits(const char **p, int n, int *ret)
+{
+	int v = 0;
+	for (int i = 0; i < n; i++) {
+		if (!isdigit((unsigned char)(*p)[i]))
+			return false;
+		v = v * 10 + ((*p)[i] - '0');
+	}
+	*p += n;
+	*ret = v;
+	return true;
+}
+
+/* The time part after a date: THH:MM[:SS[.fff]][Z|±HH[:MM]]. Only checked, not used: the
+ * engine works with days. */
+static bool time_part(const char *p)
+{
+	int hh, mm, ss = 0;
+	if (!digits(&p, 2, &hh) || *p++ != ':' || !digits(&p, 2, &mm))
+		return false;
+	if (*p == ':') {
+		p++;
+		if (!digits(&p, 2, &ss))
+			return false;
+		if (*p == '.' || *p == ',') {
+			p++;
+			if (!isdigit((unsigned char)*p))
+				return false;
+			while (isdigit((unsigned char)*p))
+				p++;
+		}
+	}
+	if (hh > 24 || mm > 59 || ss > 60)
+		return false;
+	if (*p == 'Z') {
+		p++;
+	} else if (*p == '+' || *p == '-') {
+		int oh, om = 0;
+		p++;
+		if (!digits(&p, 2, &oh))
+			return false;
+		if (*p == ':')
+			p++;
+		if (isdigit((unsigned char)*p) && !digits(&p, 2, &om))
+			return false;
+		if (oh > 14 || om > 59)
+			return false;
+	}
+	return *p == '\0';
+}
+
+bool pr_parse_date(const char *s, int32_t *ret_days)
+{
+	if (!s)
+		return false;
+	char buf[64];
+	size_t len = strlen(s);
+	if (len >= sizeof buf)
+		return false;
+	memcpy(buf, s, len + 1);
+	pr_trim(buf);
+	const char *p = buf;
+	int y, m, d;
+	if (isdigit((unsigned char)p[0]) && isdigit((unsigned char)p[1]) && p[2] == '/') {
+		if (!digits(&p, 2, &d) || *p++ != '/' || !digits(&p, 2, &m) || *p++ != '/' ||
+		    !digits(&p, 4, &y) || *p)
+			return false;
+	} else {
+		if (!digits(&p, 4, &y) || *p++ != '-' || !digits(&p, 2, &m) || *p++ != '-' ||
+		    !digits(&p, 2, &d))
+			return false;
+		if (*p == 'T' || *p == ' ') {
+			if (!time_part(p + 1))
+				return false;
+		} else if (*p) {
+			return false;
+		}
+	}
+	if (y < 1800 || y > 2200 || m < 1 || m > 12 || d < 1 || d > days_in_month(y, m))
+		return false;
+	*ret_days = pr_days_from_civil(y, m, d);
+	return true;
+}
+
+void pr_format_date(int32_t days, char *buf)
+{
+	int y, m, d;
+	pr_civil_from_days(days, &y, &m, &d);
+	snprintf(buf, 11, "%04d-%02d-%02d", y, m, d);
+}
+
+int32_t pr_today(void)
+{
+	return (int32_t)(time(NULL) / 86400);
+}
+
+int pr_grow(void **array, size_t *cap, size_t need, size_t elem_size)
+{
+	if (need <= *cap)
+		return 0;
+	size_t ncap = *cap ? *cap : 16;
+	while (ncap < need)
+		ncap *= 2;
+	void *p = realloc(*array, ncap * elem_size);
+	if (!p)
+		return PR_ENOMEM;
+	*array = p;
+	*cap = ncap;
+	return 0;
+}
+
+int pr_strbuf_append(pr_strbuf *sb, const char *s, size_t n)
+{
+	if (pr_grow((void **)&sb->data, &sb->cap, sb->len + n + 1, 1) < 0)
+		return PR_ENOMEM;
+	memcpy(sb->data + sb->len, s, n);
+	sb->len += n;
+	sb->data[sb->len] = '\0';
+	return 0;
+}
+
+int pr_strbuf_printf(pr_strbuf *sb, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return PR_EINTERNAL;
+	if (pr_grow((void **)&sb->data, &sb->cap, sb->len + (size_t)n + 1, 1) < 0)
+		return PR_ENOMEM;
+	va_start(ap, fmt);
+	vsnprintf(sb->data + sb->len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	sb->len += (size_t)n;
+	return 0;
+}
+
+void pr_strbuf_free(pr_strbuf *sb)
+{
+	free(sb->data);
+	sb->data = NULL;
+	sb->len = sb->cap = 0;
+}
+
+char *pr_path_relative_to(const char *dir, const char *path)
+{
+	bool keep = path[0] == '/' || strncmp(path, "/vsi", 4) == 0 || strchr(path, ':') != NULL;
+	if (keep || !dir || !*dir || strcmp(dir, ".") == 0)
+		return strdup(path);
+	size_t n = strlen(dir) + strlen(path) + 2;
+	char *out = malloc(n);
+	if (out)
+		snprintf(out, n, "%s/%s", dir, path);
+	return out;
+}
+
+char *pr_dirname(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	if (!slash)
+		return strdup(".");
+	if (slash == path)
+		return strdup("/");
+	return strndup(path, (size_t)(slash - path));
+}
+
+/* xoshiro256** seeded through splitmix64: fast, good, and the same on every platform. */
+static uint64_t splitmix64(uint64_t *x)
+{
+	uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+void pr_rng_seed(pr_rng *rng, uint64_t seed)
+{
+	for (int i = 0; i < 4; i++)
+		rng->s[i] = splitmix64(&seed);
+}
+
+static uint64_t rotl(uint64_t x, int k)
+{
+	return (x << k) | (x >> (64 - k));
+}
+
+uint64_t pr_rng_next(pr_rng *rng)
+{
+	uint64_t *s = rng->s;
+	const uint64_t result = rotl(s[1] * 5, 7) * 9;
+	const uint64_t t = s[1] << 17;
+	s[2] ^= s[0];
+	s[3] ^= s[1];
+	s[1] ^= s[2];
+	s[0] ^= s[3];
+	s[2] ^= t;
+	s[3] = rotl(s[3], 45);
+	return result;
+}
+
+double pr_rng_uniform(pr_rng *rng)
+{
+	return (double)(pr_rng_next(rng) >> 11) * 0x1.0p-53;
+}
+
+int64_t pr_rng_range(pr_rng *rng, int64_t lo, int64_t hi)
+{
+	if (hi <= lo)
+		return lo;
+	uint64_t span = (uint64_t)(hi - lo) + 1;
+	return lo + (int64_t)(pr_rng_next(rng) % span);
+}
+
+bool pr_rng_chance(pr_rng *rng, double p)
+{
+	return pr_rng_uniform(rng) < p;
+}

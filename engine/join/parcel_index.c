@@ -1,0 +1,447 @@
+/* SPDX-License-Identifier: MIT */
+/* Point-to-parcel assignment. A GEOS STRtree over parcel envelopes finds candidates; a covers
+ * test on the parcels' flat ring coordinates decides, with the boundary counted as covered
+ * (GEOS's robust orientation settles points within rounding distance of an edge). Points are
+ * sorted along a Morton curve first, which makes the tree walk cache-friendly, and split over
+ * threads that each own a GEOS handle. */
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "join/join.h"
+#include "sources/records.h"
+
+struct pr_parcel_index {
+	GEOSContextHandle_t h;  /* owns the tree */
+	GEOSSTRtree *tree;
+	const pr_parcels *parcels;
+};
+
+void pr_parcel_index_free(pr_parcel_index *index)
+{
+	if (!index)
+		return;
+	if (index->tree)
+		GEOSSTRtree_destroy_r(index->h, index->tree);
+	if (index->h)
+		GEOS_finish_r(index->h);
+	free(index);
+}
+
+/* Items are parcel indexes stored as pointers, offset by one so that no item is NULL. */
+static void *item_of(size_t i)
+{
+	return (void *)(uintptr_t)(i + 1);
+}
+
+static int32_t parcel_of(void *item)
+{
+	return (int32_t)((uintptr_t)item - 1);
+}
+
+int pr_parcel_index_build(pr_context *ctx, const pr_parcels *parcels,
+			  pr_parcel_index **ret_index)
+{
+	pr_parcel_index *index = calloc(1, sizeof *index);
+	int r = 0;
+	if (!index)
+		return PR_ENOMEM;
+	index->parcels = parcels;
+	index->h = GEOS_init_r();
+	index->tree = index->h ? GEOSSTRtree_create_r(index->h, 10) : NULL;
+	if (!index->tree) {
+		r = PR_ENOMEM;
+		goto done;
+	}
+	for (size_t i = 0; i < parcels->rec.n; i++) {
+		const double *bb = parcels->bbox + 4 * i;
+		/* The tree copies the envelope, so the rectangle can go right away. */
+		GEOSGeometry *rect = GEOSGeom_createRectangle_r(index->h, bb[0], bb[1], bb[2], bb[3]);
+		if (!rect) {
+			r = pr_error(ctx, PR_EINTERNAL, "GEOS could not index parcel %zu", i);
+			goto done;
+		}
+		GEOSSTRtree_insert_r(index->h, index->tree, rect, item_of(i));
+		GEOSGeom_destroy_r(index->h, rect);
+	}
+	/* The tree builds itself on the first query, under a mutex: do it here, before threads. */
+	if (parcels->rec.n > 0) {
+		bool snapped;
+		pr_parcel_index_assign(index, index->h, parcels->label_xy[0], parcels->label_xy[1], 0,
+				       &snapped);
+	}
+	*ret_index = index;
+	index = NULL;
+done:
+	pr_parcel_index_free(index);
+	return r;
+}
+
+/* ---- the covers test on flat coordinates --------------------------------------------------- */
+
+/* Sign of the orientation of p relative to segment a→b: +1 left, -1 right, 0 on the line. The
+ * fast determinant is exact enough when it is far from zero; near zero GEOS decides with its
+ * robust arithmetic, so a point on a shared edge is on it for both parcels. */
+static int orientation(GEOSContextHandle_t h, double ax, double ay, double bx, double by,
+		       double px, double py)
+{
+	double l = (bx - ax) * (py - ay);
+	double r = (by - ay) * (px - ax);
+	double det = l - r;
+	double bound = 1e-12 * (fabs(l) + fabs(r));
+	if (det > bound)
+		return 1;
+	if (det < -bound)
+		return -1;
+	return GEOSOrientationIndex_r(h, ax, ay, bx, by, px, py);
+}
+
+/* 1: p is covered by parcel i (inside or on its boundary); 0: not. */
+static int parcel_covers(const pr_parcels *p, size_t i, GEOSContextHandle_t h, double px,
+			 double py)
+{
+	const double *bb = p->bbox + 4 * i;
+	if (px < bb[0] || px > bb[2] || py < bb[1] || py > bb[3])
+		return 0;
+	unsigned crossings = 0;
+	for (size_t ring = p->ring_first[i]; ring < p->ring_first[i + 1]; ring++) {
+		const double *xy = p->xy + 2 * p->ring_start[ring];
+		size_t n = p->ring_start[ring + 1] - p->ring_start[ring];
+		for (size_t k = 0; k + 1 < n; k++) {
+			double ax = xy[2 * k], ay = xy[2 * k + 1];
+			double bx = xy[2 * k + 2], by = xy[2 * k + 3];
+			bool up = ay <= py && by > py;
+			bool down = ay > py && by <= py;
+			bool in_box = px >= fmin(ax, bx) && px <= fmax(ax, bx) && py >= fmin(ay, by) &&
+				      py <= fmax(ay, by);
+			if (!up && !down && !in_box)
+				continue;
+			int o = orientation(h, ax, ay, bx, by, px, py);
+			if (o == 0 && in_box)
+				return 1;  /* on the boundary */
+			if ((up && o > 0) || (down && o < 0))
+				crossings++;
+		}
+	}
+	return crossings & 1;
+}
+
+static double segment_distance2(double ax, double ay, double bx, double by, double px,
+				double py)
+{
+	double dx = bx - ax, dy = by - ay;
+	double len2 = dx * dx + dy * dy;
+	double t = len2 > 0 ? ((px - ax) * dx + (py - ay) * dy) / len2 : 0;
+	t = t < 0 ? 0 : t > 1 ? 1 : t;
+	double qx = ax + t * dx - px, qy = ay + t * dy - py;
+	return qx * qx + qy * qy;
+}
+
+/* Distance from p to the boundary of parcel i (p is known to be outside it). */
+static double parcel_distance(const pr_parcels *p, size_t i, double px, double py)
+{
+	double best = INFINITY;
+	for (size_t ring = p->ring_first[i]; ring < p->ring_first[i + 1]; ring++) {
+		const double *xy = p->xy + 2 * p->ring_start[ring];
+		size_t n = p->ring_start[ring + 1] - p->ring_start[ring];
+		for (size_t k = 0; k + 1 < n; k++) {
+			double d = segment_distance2(xy[2 * k], xy[2 * k + 1], xy[2 * k + 2],
+						     xy[2 * k + 3], px, py);
+			if (d < best)
+				best = d;
+		}
+	}
+	return sqrt(best);
+}
+
+typedef struct candidates {
+	int32_t *items;
+	size_t n, cap;
+	bool failed;
+} candidates;
+
+static void collect(void *item, void *user)
+{
+	candidates *c = user;
+	if (pr_grow((void **)&c->items, &c->cap, c->n + 1, sizeof *c->items) < 0) {
+		c->failed = true;
+		return;
+	}
+	c->items[c->n++] = parcel_of(item);
+}
+
+static int32_t assign_with(const pr_parcel_index *index, GEOSContextHandle_t h, candidates *c,
+			   double x, double y, double snap_m, bool *ret_snapped)
+{
+	const pr_parcels *p = index->parcels;
+	*ret_snapped = false;
+	c->n = 0;
+	GEOSGeometry *pt = GEOSGeom_createPointFromXY_r(h, x, y);
+	if (!pt)
+		return -1;
+	GEOSSTRtree_query_r(h, index->tree, pt, collect, c);
+	GEOSGeom_destroy_r(h, pt);
+
+	/* Covering parcels: the smallest by area wins, then the lowest id (= lowest index). */
+	int32_t best = -1;
+	for (size_t k = 0; k < c->n; k++) {
+		int32_t i = c->items[k];
+		if (!parcel_covers(p, (size_t)i, h, x, y))
+			continue;
+		if (best < 0 || p->area[i] < p->area[best] ||
+		    (p->area[i] == p->area[best] && i < best))
+			best = i;
+	}
+	if (best >= 0 || snap_m <= 0)
+		return best;
+
+	/* None covers: the nearest parcel within snap_m, ties by lowest id. */
+	c->n = 0;
+	GEOSGeometry *box = GEOSGeom_createRectangle_r(h, x - snap_m, y - snap_m, x + snap_m,
+						       y + snap_m);
+	if (!box)
+		return -1;
+	GEOSSTRtree_query_r(h, index->tree, box, collect, c);
+	GEOSGeom_destroy_r(h, box);
+	double best_d = INFINITY;
+	for (size_t k = 0; k < c->n; k++) {
+		int32_t i = c->items[k];
+		double d = parcel_distance(p, (size_t)i, x, y);
+		if (d <= snap_m && (d < best_d || (d == best_d && i < best))) {
+			best = i;
+			best_d = d;
+		}
+	}
+	*ret_snapped = best >= 0;
+	return best;
+}
+
+int32_t pr_parcel_index_assign(const pr_parcel_index *index, GEOSContextHandle_t h, double x,
+			       double y, double snap_m, bool *ret_snapped)
+{
+	candidates c = { 0 };
+	int32_t best = assign_with(index, h, &c, x, y, snap_m, ret_snapped);
+	free(c.items);
+	return best;
+}
+
+/* ---- many points, sorted and threaded ------------------------------------------------------ */
+
+typedef struct sort_key {
+	uint64_t key;
+	uint32_t index;
+} sort_key;
+
+static uint64_t spread_bits(uint32_t v)
+{
+	uint64_t x = v;
+	x = (x | (x << 16)) & 0x0000FFFF0000FFFFULL;
+	x = (x | (x << 8)) & 0x00FF00FF00FF00FFULL;
+	x = (x | (x << 4)) & 0x0F0F0F0F0F0F0F0FULL;
+	x = (x | (x << 2)) & 0x3333333333333333ULL;
+	x = (x | (x << 1)) & 0x5555555555555555ULL;
+	return x;
+}
+
+static int compare_sort_key(const void *a, const void *b)
+{
+	const sort_key *x = a, *y = b;
+	if (x->key != y->key)
+		return x->key < y->key ? -1 : 1;
+	return x->index < y->index ? -1 : x->index > y->index;
+}
+
+typedef struct join_job {
+	const pr_parcel_index *index;
+	pr_records *rec;
+	const sort_key *order;
+	size_t start, end;
+	double snap_m;
+	int status;
+} join_job;
+
+static void *join_worker(void *arg)
+{
+	join_job *job = arg;
+	GEOSContextHandle_t h = GEOS_init_r();
+	candidates c = { 0 };
+	if (!h) {
+		job->status = PR_ENOMEM;
+		return NULL;
+	}
+	for (size_t k = job->start; k < job->end; k++) {
+		size_t i = job->order[k].index;
+		bool snapped = false;
+		job->rec->parcel[i] = assign_with(job->index, h, &c, job->rec->x[i], job->rec->y[i],
+						  job->snap_m, &snapped);
+		job->rec->snapped[i] = snapped;
+		if (c.failed) {
+			job->status = PR_ENOMEM;
+			break;
+		}
+	}
+	free(c.items);
+	GEOS_finish_r(h);
+	return NULL;
+}
+
+int pr_join_points(pr_context *ctx, const pr_parcel_index *index, pr_records *rec,
+		   double snap_m, pr_rejects *rejects)
+{
+	sort_key *order = NULL;
+	join_job *jobs = NULL;
+	pthread_t *threads = NULL;
+	int r = 0;
+	size_t n = rec->n;
+	if (n == 0)
+		return 0;
+	if (n > UINT32_MAX)
+		return pr_error(ctx, PR_EDATA, "%s: more than %u records", pr_source_defs[rec->source].name,
+				UINT32_MAX);
+
+	/* Morton order on 16 m cells across the records' extent. */
+	order = malloc(n * sizeof *order);
+	if (!order)
+		return PR_ENOMEM;
+	double x0 = rec->extent[0], y0 = rec->extent[1];
+	for (size_t i = 0; i < n; i++) {
+		double cx = (rec->x[i] - x0) / 16.0, cy = (rec->y[i] - y0) / 16.0;
+		uint32_t qx = cx < 0 ? 0 : cx > 4e9 ? UINT32_MAX : (uint32_t)cx;
+		uint32_t qy = cy < 0 ? 0 : cy > 4e9 ? UINT32_MAX : (uint32_t)cy;
+		order[i] = (sort_key){ spread_bits(qx) | (spread_bits(qy) << 1), (uint32_t)i };
+	}
+	qsort(order, n, sizeof *order, compare_sort_key);
+
+	int nthreads = pr_thread_count(ctx);
+	if (n < 20000)
+		nthreads = 1;
+	jobs = calloc((size_t)nthreads, sizeof *jobs);
+	threads = calloc((size_t)nthreads, sizeof *threads);
+	if (!jobs || !threads) {
+		r = PR_ENOMEM;
+		goto done;
+	}
+	/* Chunks in Morton order: each thread walks a compact area. Progress is reported per
+	 * round of chunks so that the caller sees it move on long joins. */
+	const size_t round = 262144;
+	for (size_t base = 0; base < n; base += round) {
+		size_t end = base + round < n ? base + round : n;
+		size_t per = (end - base + (size_t)nthreads - 1) / (size_t)nthreads;
+		int started = 0;
+		for (int t = 0; t < nthreads; t++) {
+			size_t s = base + (size_t)t * per, e = s + per < end ? s + per : end;
+			if (s >= e)
+				break;
+			jobs[t] = (join_job){ index, rec, order, s, e, snap_m, 0 };
+			if (t == nthreads - 1 || pthread_create(&threads[t], NULL, join_worker,
+								&jobs[t]) != 0) {
+				join_worker(&jobs[t]);
+				threads[t] = 0;
+				started = t + 1;
+				continue;
+			}
+			started = t + 1;
+		}
+		for (int t = 0; t < started; t++) {
+			if (threads[t])
+				pthread_join(threads[t], NULL);
+			threads[t] = 0;
+			if (jobs[t].status < 0 && r == 0)
+				r = jobs[t].status;
+		}
+		if (r < 0)
+			goto done;
+		pr_progress(ctx, pr_source_defs[rec->source].name, end, n);
+	}
+
+	/* Reject what is outside, in row order, and compact. */
+	size_t keep = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (rec->parcel[i] < 0) {
+			r = pr_rejects_add(rejects, rec->source, rec->row[i], PR_REJECT_OUTSIDE,
+					   "x %.2f y %.2f (no parcel within %g m)", rec->x[i], rec->y[i],
+					   snap_m);
+			if (r < 0)
+				goto done;
+			continue;
+		}
+		if (keep != i)
+			pr_records_move(rec, keep, i);
+		keep++;
+	}
+	pr_records_truncate(rec, keep);
+done:
+	free(order);
+	free(jobs);
+	free(threads);
+	return r;
+}
+
+static int compare_key_to_parcel(const void *key, const void *elem)
+{
+	return strcmp((const char *)key, *(char *const *)elem);
+}
+
+int pr_join_keys(pr_context *ctx, const pr_parcels *parcels, pr_records *rec, int key_field,
+		 pr_rejects *rejects)
+{
+	char **ids = parcels->rec.cols[0].text;
+	size_t keep = 0;
+	int r = 0;
+	for (size_t i = 0; i < rec->n; i++) {
+		const char *key = rec->cols[key_field].text[i];
+		char *const *hit = key && parcels->rec.n
+					   ? bsearch(key, ids, parcels->rec.n, sizeof *ids,
+						     compare_key_to_parcel)
+					   : NULL;
+		if (!hit) {
+			r = pr_rejects_add(rejects, rec->source, rec->row[i], PR_REJECT_UNKNOWN_PARCEL,
+					   "%s '%.200s'", pr_source_defs[rec->source].fields[key_field].name,
+					   key ? key : "");
+			if (r < 0)
+				return r;
+			continue;
+		}
+		rec->parcel[i] = (int32_t)(hit - ids);
+		if (keep != i)
+			pr_records_move(rec, keep, i);
+		keep++;
+	}
+	pr_records_truncate(rec, keep);
+	pr_progress(ctx, pr_source_defs[rec->source].name, rec->rows_read, rec->rows_read);
+	return 0;
+}
+
+static bool overlaps(const double *a, const double *b)
+{
+	return a[0] <= b[2] && b[0] <= a[2] && a[1] <= b[3] && b[1] <= a[3];
+}
+
+bool pr_join_diagnose(const pr_parcels *parcels, const pr_records *rec, uint64_t outside,
+		      char *buf, size_t size)
+{
+	uint64_t total = rec->n + outside;
+	if (total == 0 || outside * 20 <= total)
+		return false;
+	double share = 100.0 * (double)outside / (double)total;
+	const double *pe = parcels->rec.extent;
+	double swapped[4] = { rec->extent[1], rec->extent[0], rec->extent[3], rec->extent[2] };
+	const char *cause;
+	if (rec->n == 0 && outside == total)
+		cause = "none of its points is near a parcel: check its crs (and that x and y are "
+			"not swapped)";
+	else if (!overlaps(rec->extent, pe) && overlaps(swapped, pe))
+		cause = "x and y look swapped";
+	else if (!overlaps(rec->extent, pe))
+		cause = "its points lie away from the parcels: check its crs";
+	else
+		cause = "check its crs and snap_m, and whether the parcels cover the whole area";
+	snprintf(buf, size,
+		 "%s: %.1f%% of the records (%llu of %llu) fall outside every parcel; %s (source "
+		 "CRS %s)",
+		 pr_source_defs[rec->source].name, share, (unsigned long long)outside,
+		 (unsigned long long)total, cause, rec->crs_label);
+	return true;
+}

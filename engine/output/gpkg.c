@@ -1,0 +1,477 @@
+/* SPDX-License-Identifier: MIT */
+/* Writes the GeoPackage through GDAL: layers are created without a spatial index, filled inside
+ * one transaction each, and indexed once at the end (the R-tree is the cost of bulk writing).
+ * The file is written beside the target under a temporary name and renamed into place only when
+ * complete, so a failed or killed run never leaves a half-written output. */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cpl_conv.h>
+#include <cpl_string.h>
+#include <gdal.h>
+#include <ogr_api.h>
+#include <ogr_srs_api.h>
+
+#include "output/output.h"
+
+int pr_kv_add(pr_kv_list *list, const char *key, const char *fmt, ...)
+{
+	if (pr_grow((void **)&list->items, &list->cap, list->n + 1, sizeof *list->items) < 0)
+		return PR_ENOMEM;
+	char value[4096];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(value, sizeof value, fmt, ap);
+	va_end(ap);
+	pr_kv *kv = &list->items[list->n];
+	kv->key = strdup(key);
+	kv->value = strdup(value);
+	if (!kv->key || !kv->value) {
+		free(kv->key);
+		free(kv->value);
+		return PR_ENOMEM;
+	}
+	list->n++;
+	return 0;
+}
+
+void pr_kv_free(pr_kv_list *list)
+{
+	for (size_t i = 0; i < list->n; i++) {
+		free(list->items[i].key);
+		free(list->items[i].value);
+	}
+	free(list->items);
+	memset(list, 0, sizeof *list);
+}
+
+typedef struct writer {
+	pr_context *ctx;
+	GDALDatasetH ds;
+	OGRSpatialReferenceH srs;
+	const char *path;
+} writer;
+
+static int add_field(writer *w, OGRLayerH layer, const char *name, OGRFieldType type,
+		     const char *domain)
+{
+	OGRFieldDefnH fd = OGR_Fld_Create(name, type);
+	if (domain)
+		OGR_Fld_SetDomainName(fd, domain);
+	OGRErr err = OGR_L_CreateField(layer, fd, TRUE);
+	OGR_Fld_Destroy(fd);
+	if (err != OGRERR_NONE)
+		return pr_error_gdal(w->ctx, PR_ECANTCREAT, "%s: cannot create field %s", w->path,
+				     name);
+	return 0;
+}
+
+static int create_layer(writer *w, const char *name, OGRwkbGeometryType type,
+			const char *description, OGRLayerH *ret_layer)
+{
+	char **opts = NULL;
+	opts = CSLSetNameValue(opts, "SPATIAL_INDEX", "NO");
+	opts = CSLSetNameValue(opts, "DESCRIPTION", description);
+	if (type != wkbNone)
+		opts = CSLSetNameValue(opts, "GEOMETRY_NAME", "geom");
+	OGRLayerH layer = GDALDatasetCreateLayer(w->ds, name, type == wkbNone ? NULL : w->srs, type,
+						 opts);
+	CSLDestroy(opts);
+	if (!layer)
+		return pr_error_gdal(w->ctx, PR_ECANTCREAT, "%s: cannot create layer %s", w->path,
+				     name);
+	*ret_layer = layer;
+	return 0;
+}
+
+static int begin(writer *w)
+{
+	if (GDALDatasetStartTransaction(w->ds, FALSE) != OGRERR_NONE)
+		return pr_error_gdal(w->ctx, PR_ECANTCREAT, "%s: cannot start a transaction",
+				     w->path);
+	return 0;
+}
+
+static int commit(writer *w)
+{
+	if (GDALDatasetCommitTransaction(w->ds) != OGRERR_NONE)
+		return pr_error_gdal(w->ctx, PR_ECANTCREAT, "%s: cannot commit", w->path);
+	return 0;
+}
+
+static int create_feature(writer *w, OGRLayerH layer, OGRFeatureH feat)
+{
+	if (OGR_L_CreateFeature(layer, feat) != OGRERR_NONE)
+		return pr_error_gdal(w->ctx, PR_ECANTCREAT, "%s: cannot write a feature of %s",
+				     w->path, OGR_L_GetName(layer));
+	return 0;
+}
+
+static int add_risk_class_domain(writer *w)
+{
+	OGRCodedValue values[5] = {
+		{ (char *)"low", (char *)"Low" },
+		{ (char *)"medium", (char *)"Medium" },
+		{ (char *)"high", (char *)"High" },
+		{ (char *)"critical", (char *)"Critical" },
+		{ NULL, NULL },
+	};
+	OGRFieldDomainH dom = OGR_CodedFldDomain_Create(
+		"risk_class", "Risk class of a parcel, from its score and the model's thresholds",
+		OFTString, OFSTNone, values);
+	if (!dom)
+		return pr_error_gdal(w->ctx, PR_ECANTCREAT, "%s: cannot create field domain",
+				     w->path);
+	char *failure = NULL;
+	bool ok = GDALDatasetAddFieldDomain(w->ds, dom, &failure);
+	OGR_FldDomain_Destroy(dom);
+	if (!ok) {
+		int r = pr_error(w->ctx, PR_ECANTCREAT, "%s: cannot add field domain: %s", w->path,
+				 failure ? failure : "unknown reason");
+		CPLFree(failure);
+		return r;
+	}
+	CPLFree(failure);
+	return 0;
+}
+
+static void set_date(OGRFeatureH feat, int idx, int32_t days)
+{
+	if (days == PR_DATE_NULL) {
+		OGR_F_SetFieldNull(feat, idx);
+		return;
+	}
+	int y, m, d;
+	pr_civil_from_days(days, &y, &m, &d);
+	OGR_F_SetFieldDateTime(feat, idx, y, m, d, 0, 0, 0, 0);
+}
+
+static const char *const record_fields[PR_SRC_COUNT] = {
+	NULL, "population_records", "complaints_records", "inspections_records"
+};
+
+/* Parcels in rank order, so that the attribute table opens with the riskiest first. */
+static uint32_t *rank_order(const pr_scores *s)
+{
+	uint32_t *order = malloc((s->n ? s->n : 1) * sizeof *order);
+	if (!order)
+		return NULL;
+	for (size_t i = 0; i < s->n; i++)
+		order[s->rank[i] - 1] = (uint32_t)i;
+	return order;
+}
+
+static int write_parcel_risk(writer *w, const pr_output *out, const uint32_t *order)
+{
+	const pr_parcels *p = out->parcels;
+	const pr_scores *s = out->scores;
+	const pr_model *m = out->model;
+	OGRLayerH layer = NULL;
+	OGRFeatureH feat = NULL;
+	int r;
+
+	r = create_layer(w, "parcel_risk", wkbMultiPolygon,
+			 "Risk score of every parcel with its reasons, factor points and features",
+			 &layer);
+	if (r < 0)
+		return r;
+	r = add_field(w, layer, "parcel_id", OFTString, NULL);
+	if (!r)
+		r = add_field(w, layer, "score", OFTReal, NULL);
+	if (!r)
+		r = add_field(w, layer, "risk_class", OFTString, "risk_class");
+	if (!r)
+		r = add_field(w, layer, "rank", OFTInteger, NULL);
+	if (!r)
+		r = add_field(w, layer, "reasons", OFTString, NULL);
+	if (!r)
+		r = add_field(w, layer, "owner", OFTString, NULL);
+	if (!r)
+		r = add_field(w, layer, "data_coverage", OFTReal, NULL);
+	if (!r)
+		r = add_field(w, layer, "last_inspection", OFTDate, NULL);
+	for (int k = 0; k < m->n_factors && !r; k++) {
+		char name[PR_NAME_MAX + 4];
+		snprintf(name, sizeof name, "c_%s", m->factors[k].name);
+		r = add_field(w, layer, name, OFTReal, NULL);
+	}
+	for (int f = 0; f < m->n_features && !r; f++)
+		r = add_field(w, layer, m->features[f].name, OFTReal, NULL);
+	for (int k = 1; k < PR_SRC_COUNT && !r; k++)
+		r = add_field(w, layer, record_fields[k], OFTInteger, NULL);
+	if (r < 0)
+		return r;
+
+	OGRFeatureDefnH defn = OGR_L_GetLayerDefn(layer);
+	int first_factor = OGR_FD_GetFieldIndex(defn, "last_inspection") + 1;
+	int first_feature = first_factor + m->n_factors;
+	int first_count = first_feature + m->n_features;
+	r = begin(w);
+	if (r < 0)
+		return r;
+	feat = OGR_F_Create(defn);
+	for (size_t k = 0; k < p->rec.n; k++) {
+		size_t i = order[k];
+		OGR_F_SetFID(feat, OGRNullFID);
+		OGR_F_SetFieldString(feat, 0, p->rec.cols[0].text[i]);
+		OGR_F_SetFieldDouble(feat, 1, s->score[i]);
+		OGR_F_SetFieldString(feat, 2, pr_risk_class_names[s->risk_class[i]]);
+		OGR_F_SetFieldInteger(feat, 3, (int)s->rank[i]);
+		OGR_F_SetFieldString(feat, 4, s->reasons[i]);
+		const char *owner = p->rec.cols[1].present ? p->rec.cols[1].text[i] : NULL;
+		if (owner)
+			OGR_F_SetFieldString(feat, 5, owner);
+		else
+			OGR_F_SetFieldNull(feat, 5);
+		OGR_F_SetFieldDouble(feat, 6, round(s->data_coverage[i] * 1000) / 1000);
+		set_date(feat, 7, s->last_inspection[i]);
+		for (int c = 0; c < m->n_factors; c++)
+			OGR_F_SetFieldDouble(feat, first_factor + c,
+					     round(s->points[i * (size_t)m->n_factors + (size_t)c] *
+						   100) / 100);
+		for (int f = 0; f < m->n_features; f++) {
+			double v = s->features[i * (size_t)m->n_features + (size_t)f];
+			if (isnan(v))
+				OGR_F_SetFieldNull(feat, first_feature + f);
+			else
+				OGR_F_SetFieldDouble(feat, first_feature + f, v);
+		}
+		for (int src = 1; src < PR_SRC_COUNT; src++)
+			OGR_F_SetFieldInteger(feat, first_count + src - 1,
+					      out->records[src] ? (int)out->records[src][i] : 0);
+		OGRGeometryH g = NULL;
+		if (OGR_G_CreateFromWkbEx(p->wkb[i], w->srs, &g, p->wkb_size[i]) != OGRERR_NONE) {
+			r = pr_error_gdal(w->ctx, PR_EINTERNAL, "cannot rebuild parcel %s",
+					  p->rec.cols[0].text[i]);
+			goto done;
+		}
+		OGR_F_SetGeometryDirectly(feat, g);
+		r = create_feature(w, layer, feat);
+		if (r < 0)
+			goto done;
+		if ((k & 0xffff) == 0xffff)
+			pr_progress(w->ctx, "write", k + 1, p->rec.n);
+	}
+	r = commit(w);
+done:
+	if (feat)
+		OGR_F_Destroy(feat);
+	return r;
+}
+
+static int write_visit_list(writer *w, const pr_output *out, const uint32_t *order)
+{
+	const pr_parcels *p = out->parcels;
+	const pr_scores *s = out->scores;
+	OGRLayerH layer = NULL;
+	OGRFeatureH feat = NULL;
+	int r = create_layer(w, "visit_list", wkbPoint,
+			     "Parcels proposed for next month's visits, best first, with reasons",
+			     &layer);
+	if (r < 0)
+		return r;
+	const struct {
+		const char *name;
+		OGRFieldType type;
+	} fields[] = { { "rank", OFTInteger },	    { "parcel_id", OFTString },
+		       { "score", OFTReal },	    { "risk_class", OFTString },
+		       { "reasons", OFTString },    { "last_inspection", OFTDate },
+		       { "owner", OFTString } };
+	for (size_t f = 0; f < sizeof fields / sizeof *fields && !r; f++)
+		r = add_field(w, layer, fields[f].name, fields[f].type,
+			      strcmp(fields[f].name, "risk_class") == 0 ? "risk_class" : NULL);
+	if (r < 0)
+		return r;
+	r = begin(w);
+	if (r < 0)
+		return r;
+	feat = OGR_F_Create(OGR_L_GetLayerDefn(layer));
+	for (size_t k = 0; k < p->rec.n; k++) {
+		size_t i = order[k];
+		if (!s->visit[i])
+			continue;
+		OGR_F_SetFID(feat, OGRNullFID);
+		OGR_F_SetFieldInteger(feat, 0, (int)s->visit_rank[i]);
+		OGR_F_SetFieldString(feat, 1, p->rec.cols[0].text[i]);
+		OGR_F_SetFieldDouble(feat, 2, s->score[i]);
+		OGR_F_SetFieldString(feat, 3, pr_risk_class_names[s->risk_class[i]]);
+		OGR_F_SetFieldString(feat, 4, s->reasons[i]);
+		set_date(feat, 5, s->last_inspection[i]);
+		const char *owner = p->rec.cols[1].present ? p->rec.cols[1].text[i] : NULL;
+		if (owner)
+			OGR_F_SetFieldString(feat, 6, owner);
+		else
+			OGR_F_SetFieldNull(feat, 6);
+		OGRGeometryH pt = OGR_G_CreateGeometry(wkbPoint);
+		OGR_G_SetPoint_2D(pt, 0, p->label_xy[2 * i], p->label_xy[2 * i + 1]);
+		OGR_F_SetGeometryDirectly(feat, pt);
+		r = create_feature(w, layer, feat);
+		if (r < 0)
+			break;
+	}
+	OGR_F_Destroy(feat);
+	return r < 0 ? r : commit(w);
+}
+
+static int write_rejects(writer *w, const pr_rejects *rj)
+{
+	OGRLayerH layer = NULL;
+	int r = create_layer(w, "rejects", wkbNone,
+			     "Input rows that could not be used: source, row, reason and value",
+			     &layer);
+	if (!r)
+		r = add_field(w, layer, "source", OFTString, NULL);
+	if (!r)
+		r = add_field(w, layer, "row", OFTInteger64, NULL);
+	if (!r)
+		r = add_field(w, layer, "reason", OFTString, NULL);
+	if (!r)
+		r = add_field(w, layer, "value", OFTString, NULL);
+	if (!r)
+		r = begin(w);
+	if (r < 0)
+		return r;
+	OGRFeatureH feat = OGR_F_Create(OGR_L_GetLayerDefn(layer));
+	for (size_t i = 0; i < rj->n && !r; i++) {
+		const pr_reject *rec = &rj->items[i];
+		OGR_F_SetFID(feat, OGRNullFID);
+		OGR_F_SetFieldString(feat, 0, pr_source_defs[rec->source].name);
+		OGR_F_SetFieldInteger64(feat, 1, (GIntBig)rec->row);
+		OGR_F_SetFieldString(feat, 2, rec->reason);
+		OGR_F_SetFieldString(feat, 3, rec->value);
+		r = create_feature(w, layer, feat);
+	}
+	OGR_F_Destroy(feat);
+	return r < 0 ? r : commit(w);
+}
+
+static int write_run_info(writer *w, const pr_kv_list *info)
+{
+	OGRLayerH layer = NULL;
+	int r = create_layer(w, "run_info", wkbNone,
+			     "How this file was made: as-of date, inputs, counts, versions, timings",
+			     &layer);
+	if (!r)
+		r = add_field(w, layer, "key", OFTString, NULL);
+	if (!r)
+		r = add_field(w, layer, "value", OFTString, NULL);
+	if (!r)
+		r = begin(w);
+	if (r < 0)
+		return r;
+	OGRFeatureH feat = OGR_F_Create(OGR_L_GetLayerDefn(layer));
+	for (size_t i = 0; i < info->n && !r; i++) {
+		OGR_F_SetFID(feat, OGRNullFID);
+		OGR_F_SetFieldString(feat, 0, info->items[i].key);
+		OGR_F_SetFieldString(feat, 1, info->items[i].value);
+		r = create_feature(w, layer, feat);
+	}
+	OGR_F_Destroy(feat);
+	return r < 0 ? r : commit(w);
+}
+
+static int build_spatial_index(writer *w, const char *table)
+{
+	char sql[128];
+	snprintf(sql, sizeof sql, "SELECT CreateSpatialIndex('%s', 'geom')", table);
+	CPLErrorReset();
+	OGRLayerH res = GDALDatasetExecuteSQL(w->ds, sql, NULL, NULL);
+	if (res)
+		GDALDatasetReleaseResultSet(w->ds, res);
+	if (CPLGetLastErrorType() >= CE_Failure)
+		return pr_error_gdal(w->ctx, PR_ECANTCREAT, "%s: cannot index %s", w->path, table);
+	return 0;
+}
+
+/* The temporary file beside the target: same folder, so the final rename is atomic. */
+static char *temporary_path(const char *path)
+{
+	char *dir = pr_dirname(path);
+	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+	size_t n = strlen(path) + 64;
+	char *tmp = dir ? malloc(n) : NULL;
+	if (tmp)
+		snprintf(tmp, n, "%s/.%s.%ld.tmp.gpkg", dir, base, (long)getpid());
+	free(dir);
+	return tmp;
+}
+
+int pr_write_gpkg(pr_context *ctx, const pr_output *out, const char *path)
+{
+	writer w = { .ctx = ctx, .path = path };
+	char *tmp = NULL;
+	uint32_t *order = NULL;
+	int r = 0;
+	char stamp[32];
+	int y, m, d;
+
+	tmp = temporary_path(path);
+	order = rank_order(out->scores);
+	if (!tmp || !order) {
+		r = PR_ENOMEM;
+		goto done;
+	}
+	/* Timestamps inside the file follow the as-of date, so that the same inputs give the
+	 * same file. */
+	pr_civil_from_days(out->as_of, &y, &m, &d);
+	snprintf(stamp, sizeof stamp, "%04d-%02d-%02dT00:00:00.000Z", y, m, d);
+	CPLSetThreadLocalConfigOption("OGR_CURRENT_DATE", stamp);
+	CPLSetThreadLocalConfigOption("OGR_SQLITE_SYNCHRONOUS", "OFF");
+	CPLSetThreadLocalConfigOption("OGR_SQLITE_CACHE", "512");
+
+	unlink(tmp);
+	GDALDriverH drv = GDALGetDriverByName("GPKG");
+	if (!drv) {
+		r = pr_error(ctx, PR_EINTERNAL, "GDAL has no GPKG driver");
+		goto done;
+	}
+	w.ds = GDALCreate(drv, tmp, 0, 0, 0, GDT_Unknown, NULL);
+	if (!w.ds) {
+		r = pr_error_gdal(ctx, PR_ECANTCREAT, "cannot create %s", tmp);
+		goto done;
+	}
+	w.srs = out->parcels->srs_wkt ? OSRNewSpatialReference(out->parcels->srs_wkt) : NULL;
+	r = add_risk_class_domain(&w);
+	if (!r)
+		r = write_parcel_risk(&w, out, order);
+	if (!r)
+		r = write_visit_list(&w, out, order);
+	if (!r)
+		r = write_rejects(&w, out->rejects);
+	if (!r)
+		r = write_run_info(&w, out->run_info);
+	if (!r)
+		r = build_spatial_index(&w, "parcel_risk");
+	if (!r)
+		r = build_spatial_index(&w, "visit_list");
+	if (r < 0)
+		goto done;
+	GDALClose(w.ds);
+	w.ds = NULL;
+	if (CPLGetLastErrorType() >= CE_Failure) {
+		r = pr_error_gdal(ctx, PR_ECANTCREAT, "cannot complete %s", tmp);
+		goto done;
+	}
+	if (rename(tmp, path) != 0) {
+		r = pr_error(ctx, PR_ECANTCREAT, "cannot move %s into place as %s: %s", tmp, path,
+			     strerror(errno));
+		goto done;
+	}
+done:
+	if (w.ds)
+		GDALClose(w.ds);
+	if (w.srs)
+		OSRRelease(w.srs);
+	if (r < 0 && tmp)
+		unlink(tmp);
+	CPLSetThreadLocalConfigOption("OGR_CURRENT_DATE", NULL);
+	CPLSetThreadLocalConfigOption("OGR_SQLITE_SYNCHRONOUS", NULL);
+	CPLSetThreadLocalConfigOption("OGR_SQLITE_CACHE", NULL);
+	free(tmp);
+	free(order);
+	return r;
+}

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: MIT */
+/* The writing stage: the GeoPackage deliverable (parcel_risk, visit_list, rejects, run_info),
+ * written to a temporary file beside the target and renamed into place only when complete. */
+#ifndef PR_OUTPUT_H
+#define PR_OUTPUT_H
+
+#include "sources/sources.h"
+#include "store/store.h"
+
+typedef struct pr_kv {
+	char *key;
+	char *value;
+} pr_kv;
+
+typedef struct pr_kv_list {
+	pr_kv *items;
+	size_t n, cap;
+} pr_kv_list;
+
+int pr_kv_add(pr_kv_list *list, const char *key, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void pr_kv_free(pr_kv_list *list);
+
+/* Everything the GeoPackage shows, indexed like the parcels. */
+typedef struct pr_output {
+	const pr_parcels *parcels;
+	const pr_scores *scores;
+	const pr_model *model;
+	const uint32_t *records[PR_SRC_COUNT];  /* per parcel, records joined; NULL: absent */
+	const pr_rejects *rejects;
+	const pr_kv_list *run_info;
+	int32_t as_of;
+} pr_output;
+
+int pr_write_gpkg(pr_context *ctx, const pr_output *out, const char *path);
+
+#endif

@@ -1,0 +1,303 @@
+/* SPDX-License-Identifier: MIT */
+/* The sources file: which dataset holds each source and which of its columns are the canonical
+ * fields the model is written against. Parsed with libinih; every error names the file, the line
+ * and the key, and nothing is accepted silently (unknown sections and keys are errors). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+
+#include "core/ini.h"
+#include "sources/sources.h"
+
+const pr_source_def pr_source_defs[PR_SRC_COUNT] = {
+	[PR_SRC_PARCELS] = { "parcels", false, 5,
+			     { { "id", PR_FT_TEXT, true },
+			       { "owner", PR_FT_TEXT, false },
+			       { "floor_area_m2", PR_FT_REAL, false },
+			       { "dwellings", PR_FT_INT, false },
+			       { "build_year", PR_FT_INT, false } } },
+	[PR_SRC_POPULATION] = { "population", true, 4,
+				{ { "household", PR_FT_TEXT, false },
+				  { "persons", PR_FT_INT, false },
+				  { "registered", PR_FT_DATE, false },
+				  { "left", PR_FT_DATE, false } } },
+	[PR_SRC_COMPLAINTS] = { "complaints", true, 2,
+				{ { "date", PR_FT_DATE, false }, { "category", PR_FT_TEXT, false } } },
+	[PR_SRC_INSPECTIONS] = { "inspections", false, 3,
+				 { { "parcel", PR_FT_TEXT, true },
+				   { "date", PR_FT_DATE, false },
+				   { "outcome", PR_FT_TEXT, false } } },
+};
+
+typedef struct parse_state {
+	const char *path;
+	pr_sources *sources;
+	pr_context *ctx;
+} parse_state;
+
+static int source_by_name(const char *name)
+{
+	for (int i = 0; i < PR_SRC_COUNT; i++)
+		if (strcmp(pr_source_defs[i].name, name) == 0)
+			return i;
+	return -1;
+}
+
+static int set_string(parse_state *st, const pr_ini_pos *pos, char **slot, const char *section,
+		      const char *name, const char *value)
+{
+	return pr_ini_set_string(st->ctx, st->path, pos, section, name, value, slot);
+}
+
+static int handle_key(void *user, const pr_ini_pos *pos, const char *section, const char *name,
+		      const char *value)
+{
+	parse_state *st = user;
+	pr_sources *s = st->sources;
+	if (strcmp(section, "run") == 0) {
+		if (strcmp(name, "as_of") == 0) {
+			s->as_of_line = pos->line;
+			return set_string(st, pos, &s->as_of, section, name, value);
+		}
+		if (strcmp(name, "crs") == 0) {
+			s->crs_line = pos->line;
+			return set_string(st, pos, &s->crs, section, name, value);
+		}
+		return pr_error(st->ctx, PR_ECONFIG,
+				      "%s line %d [run]: unknown key '%s' (known: as_of, crs)", st->path,
+				      pos->line, name);
+	}
+	int k = source_by_name(section);
+	if (k < 0) {
+		return pr_error(st->ctx, PR_ECONFIG,
+				      "%s line %d: unknown section [%s] (known: run, parcels, population, "
+				      "complaints, inspections)",
+				      st->path, pos->line, section);
+	}
+	const pr_source_def *def = &pr_source_defs[k];
+	pr_source_conf *c = &s->src[k];
+	if (!c->present) {
+		c->present = true;
+		c->line = pos->section_line;
+	}
+	if (strcmp(name, "path") == 0)
+		return set_string(st, pos, &c->path, section, name, value);
+	if (strcmp(name, "layer") == 0)
+		return set_string(st, pos, &c->layer, section, name, value);
+	if (strcmp(name, "where") == 0)
+		return set_string(st, pos, &c->where, section, name, value);
+	if (strcmp(name, "crs") == 0) {
+		c->crs_line = pos->line;
+		return set_string(st, pos, &c->crs, section, name, value);
+	}
+	if (def->points && strcmp(name, "x") == 0)
+		return set_string(st, pos, &c->x, section, name, value);
+	if (def->points && strcmp(name, "y") == 0)
+		return set_string(st, pos, &c->y, section, name, value);
+	if (def->points && strcmp(name, "snap_m") == 0) {
+		double v;
+		if (!pr_parse_double(value, &v) || v < 0 || v > 1000) {
+			return pr_error(st->ctx, PR_ECONFIG,
+					      "%s line %d [%s]: snap_m '%s' is not a distance in metres "
+					      "between 0 and 1000",
+					      st->path, pos->line, section, value);
+		}
+		c->snap_m = v;
+		return 0;
+	}
+	for (int f = 0; f < def->n_fields; f++)
+		if (strcmp(name, def->fields[f].name) == 0) {
+			if (pr_blank(value)) {
+				return pr_error(st->ctx, PR_ECONFIG,
+						      "%s line %d [%s]: field '%s' names no column",
+						      st->path, pos->line, section, name);
+			}
+			return set_string(st, pos, &c->columns[f], section, name, value);
+		}
+	pr_strbuf known = { 0 };
+	pr_strbuf_printf(&known, "path, layer, where, crs%s", def->points ? ", x, y, snap_m" : "");
+	for (int f = 0; f < def->n_fields; f++)
+		pr_strbuf_printf(&known, ", %s", def->fields[f].name);
+	int r = pr_error(st->ctx, PR_ECONFIG, "%s line %d [%s]: unknown key '%s' (known: %s)",
+			 st->path, pos->line, section, name, known.data ? known.data : "");
+	pr_strbuf_free(&known);
+	return r;
+}
+
+OGRSpatialReferenceH pr_srs_from_user(const char *text)
+{
+	OGRSpatialReferenceH srs = OSRNewSpatialReference(NULL);
+	if (!srs)
+		return NULL;
+	if (OSRSetFromUserInput(srs, text) != OGRERR_NONE) {
+		OSRRelease(srs);
+		return NULL;
+	}
+	OSRSetAxisMappingStrategy(srs, OAMS_TRADITIONAL_GIS_ORDER);
+	return srs;
+}
+
+const char *pr_srs_not_metric(OGRSpatialReferenceH srs)
+{
+	if (OSRIsGeographic(srs))
+		return "is geographic (degrees)";
+	if (!OSRIsProjected(srs))
+		return "is not a projected CRS";
+	char *unit = NULL;
+	double to_metre = OSRGetLinearUnits(srs, &unit);
+	if (to_metre < 0.999999 || to_metre > 1.000001) {
+		static __thread char why[128];
+		snprintf(why, sizeof why, "measures in %s, not metres", unit ? unit : "another unit");
+		return why;
+	}
+	return NULL;
+}
+
+void pr_srs_label(OGRSpatialReferenceH srs, char *buf, size_t size)
+{
+	const char *auth = OSRGetAuthorityName(srs, NULL);
+	const char *code = OSRGetAuthorityCode(srs, NULL);
+	if (auth && code) {
+		snprintf(buf, size, "%s:%s", auth, code);
+		return;
+	}
+	/* Datasets often carry a CRS without its code; ask PROJ for the best match. */
+	if (OSRAutoIdentifyEPSG(srs) == OGRERR_NONE && (code = OSRGetAuthorityCode(srs, NULL))) {
+		snprintf(buf, size, "EPSG:%s", code);
+		return;
+	}
+	const char *name = OSRGetName(srs);
+	snprintf(buf, size, "%s", name ? name : "unknown CRS");
+}
+
+static int check_crs(pr_context *ctx, const char *path, int line, const char *section,
+		     const char *value, bool working)
+{
+	OGRSpatialReferenceH srs = pr_srs_from_user(value);
+	if (!srs)
+		return pr_error(ctx, PR_ECONFIG, "%s line %d [%s]: crs '%s' is not a known CRS",
+				path, line, section, value);
+	const char *why = working ? pr_srs_not_metric(srs) : NULL;
+	int r = 0;
+	if (why)
+		r = pr_error(ctx, PR_ECONFIG,
+			     "%s line %d [%s]: the working crs '%s' %s; it must be a projected CRS in "
+			     "metres, such as EPSG:31370 or EPSG:3812",
+			     path, line, section, value, why);
+	OSRRelease(srs);
+	return r;
+}
+
+/* After parsing: required sections and keys, CRSs that exist, a date that parses. */
+static int validate(pr_context *ctx, pr_sources *s)
+{
+	if (!s->src[PR_SRC_PARCELS].present)
+		return pr_error(ctx, PR_ECONFIG, "%s: missing section [parcels]", s->file);
+	if (s->crs) {
+		int r = check_crs(ctx, s->file, s->crs_line, "run", s->crs, true);
+		if (r < 0)
+			return r;
+	}
+	if (s->as_of) {
+		int32_t d;
+		if (!pr_parse_date(s->as_of, &d))
+			return pr_error(ctx, PR_ECONFIG,
+					"%s line %d [run]: as_of '%s' is not a date (YYYY-MM-DD)",
+					s->file, s->as_of_line, s->as_of);
+	}
+	for (int k = 0; k < PR_SRC_COUNT; k++) {
+		pr_source_conf *c = &s->src[k];
+		const pr_source_def *def = &pr_source_defs[k];
+		if (!c->present)
+			continue;
+		if (!c->path)
+			return pr_error(ctx, PR_ECONFIG, "%s line %d [%s]: missing key 'path'",
+					s->file, c->line, def->name);
+		for (int f = 0; f < def->n_fields; f++)
+			if (def->fields[f].required && !c->columns[f])
+				return pr_error(ctx, PR_ECONFIG,
+						"%s line %d [%s]: missing key '%s' (the column holding "
+						"the %s)",
+						s->file, c->line, def->name, def->fields[f].name,
+						k == PR_SRC_PARCELS ? "parcel id" : "parcel key");
+		if (def->points && (!c->x) != (!c->y))
+			return pr_error(ctx, PR_ECONFIG,
+					"%s line %d [%s]: give both x and y, or neither to use the "
+					"layer's geometry",
+					s->file, c->line, def->name);
+		if (c->crs) {
+			int r = check_crs(ctx, s->file, c->crs_line, def->name, c->crs, false);
+			if (r < 0)
+				return r;
+		}
+		char *resolved = pr_path_relative_to(s->dir, c->path);
+		if (!resolved)
+			return PR_ENOMEM;
+		free(c->path);
+		c->path = resolved;
+	}
+	return 0;
+}
+
+int pr_sources_load(pr_context *ctx, const char *path, pr_sources **ret_sources)
+{
+	pr_sources *s = NULL;
+	FILE *f = NULL;
+	int r = 0;
+
+	f = fopen(path, "r");
+	if (!f) {
+		r = pr_error(ctx, errno == ENOENT ? PR_ENOINPUT : PR_ECONFIG,
+			     "cannot open sources file %s: %s", path, strerror(errno));
+		goto done;
+	}
+	s = calloc(1, sizeof *s);
+	if (!s) {
+		r = PR_ENOMEM;
+		goto done;
+	}
+	s->file = strdup(path);
+	s->dir = pr_dirname(path);
+	if (!s->file || !s->dir) {
+		r = PR_ENOMEM;
+		goto done;
+	}
+	parse_state st = { .path = path, .sources = s, .ctx = ctx };
+	r = pr_ini_parse(ctx, path, f, handle_key, &st);
+	if (r < 0)
+		goto done;
+	r = validate(ctx, s);
+	if (r < 0)
+		goto done;
+	*ret_sources = s;
+	s = NULL;
+done:
+	if (f)
+		fclose(f);
+	pr_sources_free(s);
+	return r;
+}
+
+void pr_sources_free(pr_sources *s)
+{
+	if (!s)
+		return;
+	for (int k = 0; k < PR_SRC_COUNT; k++) {
+		pr_source_conf *c = &s->src[k];
+		free(c->path);
+		free(c->layer);
+		free(c->where);
+		free(c->crs);
+		free(c->x);
+		free(c->y);
+		for (int f = 0; f < PR_MAX_FIELDS; f++)
+			free(c->columns[f]);
+	}
+	free(s->file);
+	free(s->dir);
+	free(s->crs);
+	free(s->as_of);
+	free(s);
+}

@@ -1,0 +1,885 @@
+/* SPDX-License-Identifier: MIT */
+/* Reads every source through GDAL (any vector format: GeoPackage, Shapefile, GeoJSON, FileGDB,
+ * CSV with coordinate columns, a PostGIS connection), reprojects it into the working CRS and
+ * parses its canonical fields. A row whose coordinate, number or date does not parse becomes a
+ * reject naming the field and value; nothing is dropped without a reject. */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#include <cpl_conv.h>
+#include <cpl_string.h>
+#include <gdal.h>
+#include <ogr_api.h>
+
+#include "sources/records.h"
+
+/* Bounds on what the input controls. */
+#define MAX_TEXT_LEN 1000
+#define MAX_PARCEL_VERTICES 1000000
+
+static bool is_csv_path(const char *path)
+{
+	size_t n = strlen(path);
+	return n > 4 && strcasecmp(path + n - 4, ".csv") == 0;
+}
+
+/* A path that GDAL opens without it being a local file: a connection string or virtual file. */
+static bool is_connection(const char *path)
+{
+	return strncmp(path, "/vsi", 4) == 0 || (strchr(path, ':') && path[0] != '/');
+}
+
+static const char *base_name(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	return slash ? slash + 1 : path;
+}
+
+typedef struct opened_source {
+	GDALDatasetH ds;
+	OGRLayerH layer;
+	OGRSpatialReferenceH srs;  /* the source's CRS, GIS axis order; owned */
+	OGRCoordinateTransformationH ct;  /* NULL when already in the working CRS */
+	int field_index[PR_MAX_FIELDS];
+	int x_index, y_index;
+	const char *label;  /* file name for messages */
+} opened_source;
+
+static void close_source(opened_source *o)
+{
+	if (o->ct)
+		OCTDestroyCoordinateTransformation(o->ct);
+	if (o->srs)
+		OSRRelease(o->srs);
+	if (o->ds)
+		GDALClose(o->ds);
+	memset(o, 0, sizeof *o);
+}
+
+static int column_index(pr_context *ctx, const pr_sources *s, const pr_source_conf *c,
+			const char *section, const char *key, OGRFeatureDefnH defn, const char *column,
+			int *ret_index)
+{
+	int idx = OGR_FD_GetFieldIndex(defn, column);
+	if (idx >= 0) {
+		*ret_index = idx;
+		return 0;
+	}
+	pr_strbuf names = { 0 };
+	for (int i = 0; i < OGR_FD_GetFieldCount(defn) && i < 40; i++)
+		pr_strbuf_printf(&names, "%s%s", i ? ", " : "",
+				 OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(defn, i)));
+	int r = pr_error(ctx, PR_ECONFIG,
+			 "%s line %d [%s]: %s = %s, but %s has no column '%s' (its columns: %s)",
+			 s->file, c->line, section, key, column, base_name(c->path), column,
+			 names.data ? names.data : "none");
+	pr_strbuf_free(&names);
+	return r;
+}
+
+/* Opens the dataset and layer of a source, applies its filter, finds its columns and sets up the
+ * transformation into the working CRS. */
+static int open_source(pr_context *ctx, const pr_sources *s, int source,
+		       OGRSpatialReferenceH work_srs, opened_source *o)
+{
+	const pr_source_conf *c = &s->src[source];
+	const pr_source_def *def = &pr_source_defs[source];
+	char **open_opts = NULL;
+	int r = 0;
+
+	memset(o, 0, sizeof *o);
+	o->x_index = o->y_index = -1;
+	o->label = base_name(c->path);
+	for (int f = 0; f < PR_MAX_FIELDS; f++)
+		o->field_index[f] = -1;
+
+	struct stat st;
+	if (!is_connection(c->path) && stat(c->path, &st) != 0)
+		return pr_error(ctx, PR_ENOINPUT, "%s: input missing: %s (%s, [%s] path in %s)",
+				def->name, c->path, strerror(errno), def->name, s->file);
+
+	/* CSV coordinates are read as text columns and parsed here rather than through the
+	 * driver's X_POSSIBLE_NAMES/Y_POSSIBLE_NAMES options: those type the columns as Real and
+	 * turn an unparseable value ("abc", "4,35") into an empty field, so a row with a bad
+	 * coordinate would pass for one without coordinates, and the value could not be named. */
+	if (is_csv_path(c->path))
+		open_opts = CSLAddString(open_opts, "AUTODETECT_TYPE=NO");
+	o->ds = GDALOpenEx(c->path, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL,
+			   (const char *const *)open_opts, NULL);
+	CSLDestroy(open_opts);
+	if (!o->ds) {
+		r = pr_error_gdal(ctx, is_connection(c->path) ? PR_ENOINPUT : PR_EDATA,
+				  "%s: cannot open %s as a vector dataset", def->name, c->path);
+		goto done;
+	}
+	o->layer = c->layer ? GDALDatasetGetLayerByName(o->ds, c->layer)
+			    : GDALDatasetGetLayer(o->ds, 0);
+	if (!o->layer) {
+		pr_strbuf names = { 0 };
+		for (int i = 0; i < GDALDatasetGetLayerCount(o->ds) && i < 20; i++)
+			pr_strbuf_printf(&names, "%s%s", i ? ", " : "",
+					 OGR_L_GetName(GDALDatasetGetLayer(o->ds, i)));
+		r = pr_error(ctx, PR_ENOINPUT, "%s line %d [%s]: %s has no layer '%s' (layers: %s)",
+			     s->file, c->line, def->name, c->path, c->layer ? c->layer : "",
+			     names.data ? names.data : "none");
+		pr_strbuf_free(&names);
+		goto done;
+	}
+	if (c->where && OGR_L_SetAttributeFilter(o->layer, c->where) != OGRERR_NONE) {
+		r = pr_error_gdal(ctx, PR_ECONFIG, "%s line %d [%s]: where '%s' is not a valid filter",
+				  s->file, c->line, def->name, c->where);
+		goto done;
+	}
+
+	OGRFeatureDefnH defn = OGR_L_GetLayerDefn(o->layer);
+	for (int f = 0; f < def->n_fields; f++)
+		if (c->columns[f]) {
+			r = column_index(ctx, s, c, def->name, def->fields[f].name, defn,
+					 c->columns[f], &o->field_index[f]);
+			if (r < 0)
+				goto done;
+		}
+	if (c->x) {
+		r = column_index(ctx, s, c, def->name, "x", defn, c->x, &o->x_index);
+		if (r < 0)
+			goto done;
+		r = column_index(ctx, s, c, def->name, "y", defn, c->y, &o->y_index);
+		if (r < 0)
+			goto done;
+	}
+
+	/* Read only the columns the model can use: faster, and no personal data is copied
+	 * beyond what is needed. */
+	{
+		char **ignored = NULL;
+		for (int i = 0; i < OGR_FD_GetFieldCount(defn); i++) {
+			bool used = i == o->x_index || i == o->y_index;
+			for (int f = 0; f < def->n_fields; f++)
+				used = used || i == o->field_index[f];
+			if (!used)
+				ignored = CSLAddString(ignored,
+						       OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(defn, i)));
+		}
+		if (!def->points && source != PR_SRC_PARCELS)
+			ignored = CSLAddString(ignored, "OGR_GEOMETRY");
+		if (def->points && c->x)
+			ignored = CSLAddString(ignored, "OGR_GEOMETRY");
+		OGR_L_SetIgnoredFields(o->layer, (const char **)ignored);
+		CSLDestroy(ignored);
+	}
+
+	bool needs_crs = source == PR_SRC_PARCELS || def->points;
+	if (!needs_crs)
+		goto done;
+	if (c->crs) {
+		o->srs = pr_srs_from_user(c->crs);
+	} else {
+		OGRSpatialReferenceH layer_srs = OGR_L_GetSpatialRef(o->layer);
+		if (layer_srs && !c->x) {
+			o->srs = OSRClone(layer_srs);
+			OSRSetAxisMappingStrategy(o->srs, OAMS_TRADITIONAL_GIS_ORDER);
+		}
+	}
+	if (!o->srs) {
+		r = pr_error(ctx, PR_ECONFIG,
+			     "%s line %d [%s]: %s does not say its CRS; add crs = ... to [%s] (for "
+			     "example EPSG:31370, or EPSG:4326 for lon/lat)",
+			     s->file, c->line, def->name, c->path, def->name);
+		goto done;
+	}
+	if (work_srs && !OSRIsSame(o->srs, work_srs)) {
+		o->ct = OCTNewCoordinateTransformation(o->srs, work_srs);
+		if (!o->ct) {
+			r = pr_error_gdal(ctx, PR_ECONFIG,
+					  "%s line %d [%s]: cannot transform from its CRS to the "
+					  "working CRS",
+					  s->file, c->line, def->name);
+			goto done;
+		}
+	}
+done:
+	if (r < 0)
+		close_source(o);
+	return r;
+}
+
+/* Reads one canonical field of a feature into record i. Returns 1 when it parsed (or is
+ * empty, which is missing data, not an error), 0 when the row must be rejected (reject added). */
+static int read_field(pr_records *rec, size_t i, int f, OGRFeatureH feat, int idx,
+		      const pr_field_def *fd, uint64_t row, pr_rejects *rejects, int *status)
+{
+	pr_column *col = &rec->cols[f];
+	bool missing = !OGR_F_IsFieldSetAndNotNull(feat, idx);
+	OGRFieldType ftype = OGR_Fld_GetType(OGR_F_GetFieldDefnRef(feat, idx));
+	const char *text = missing ? NULL : OGR_F_GetFieldAsString(feat, idx);
+	if (!missing && ftype == OFTString && pr_blank(text))
+		missing = true;
+
+	switch (fd->type) {
+	case PR_FT_TEXT:
+		if (missing) {
+			col->text[i] = NULL;
+			return 1;
+		}
+		col->text[i] = strndup(text, MAX_TEXT_LEN);
+		if (!col->text[i]) {
+			*status = PR_ENOMEM;
+			return 0;
+		}
+		pr_trim(col->text[i]);
+		return 1;
+	case PR_FT_REAL:
+	case PR_FT_INT: {
+		double v = NAN;
+		if (missing) {
+			col->num[i] = NAN;
+			return 1;
+		}
+		bool ok;
+		if (ftype == OFTInteger || ftype == OFTInteger64 || ftype == OFTReal) {
+			v = OGR_F_GetFieldAsDouble(feat, idx);
+			ok = isfinite(v);
+		} else if (fd->type == PR_FT_INT) {
+			int64_t iv;
+			ok = pr_parse_int64(text, -1000000000, 1000000000, &iv);
+			v = (double)iv;
+		} else {
+			ok = pr_parse_double(text, &v);
+		}
+		if (!ok) {
+			*status = pr_rejects_add(rejects, rec->source, row, PR_REJECT_BAD_NUMBER,
+						 "%s '%.200s'", fd->name, text);
+			return 0;
+		}
+		col->num[i] = v;
+		return 1;
+	}
+	case PR_FT_DATE: {
+		if (missing) {
+			col->date[i] = PR_DATE_NULL;
+			return 1;
+		}
+		int32_t d;
+		bool ok;
+		if (ftype == OFTDate || ftype == OFTDateTime) {
+			int y, m, dd, hh, mm, tz;
+			float ss;
+			ok = OGR_F_GetFieldAsDateTimeEx(feat, idx, &y, &m, &dd, &hh, &mm, &ss, &tz) &&
+			     m >= 1 && m <= 12 && dd >= 1 && dd <= 31;
+			d = ok ? pr_days_from_civil(y, m, dd) : 0;
+		} else {
+			ok = pr_parse_date(text, &d);
+		}
+		if (!ok) {
+			*status = pr_rejects_add(rejects, rec->source, row, PR_REJECT_BAD_DATE,
+						 "%s '%.200s'", fd->name, text);
+			return 0;
+		}
+		col->date[i] = d;
+		return 1;
+	}
+	}
+	return 1;
+}
+
+/* Reads all canonical fields of a feature into record i. 1: kept; 0: rejected. */
+static int read_fields(pr_records *rec, size_t i, const opened_source *o, OGRFeatureH feat,
+		       uint64_t row, pr_rejects *rejects, int *status)
+{
+	const pr_source_def *def = &pr_source_defs[rec->source];
+	for (int f = 0; f < def->n_fields; f++) {
+		if (o->field_index[f] < 0)
+			continue;
+		if (!read_field(rec, i, f, feat, o->field_index[f], &def->fields[f], row, rejects,
+				status)) {
+			/* Free what this row already took. */
+			for (int g = 0; g < f; g++)
+				if (rec->cols[g].present && rec->cols[g].type == PR_FT_TEXT) {
+					free(rec->cols[g].text[i]);
+					rec->cols[g].text[i] = NULL;
+				}
+			return 0;
+		}
+	}
+	return 1;
+}
+
+static void extent_add(double *extent, bool *empty, double x, double y)
+{
+	if (*empty) {
+		extent[0] = extent[2] = x;
+		extent[1] = extent[3] = y;
+		*empty = false;
+		return;
+	}
+	extent[0] = fmin(extent[0], x);
+	extent[1] = fmin(extent[1], y);
+	extent[2] = fmax(extent[2], x);
+	extent[3] = fmax(extent[3], y);
+}
+
+/* Transforms the coordinates of records [0, n) in place, in batches; records whose
+ * transformation fails become "bad coordinates" rejects and are compacted away. */
+static int transform_points(pr_context *ctx, pr_records *rec, OGRCoordinateTransformationH ct,
+			    pr_rejects *rejects)
+{
+	int r = 0;
+	int *ok = NULL;
+	double *ox = NULL, *oy = NULL;
+	if (rec->n == 0)
+		return 0;
+	if (ct) {
+		ok = malloc(rec->n * sizeof *ok);
+		ox = malloc(rec->n * sizeof *ox);
+		oy = malloc(rec->n * sizeof *oy);
+		if (!ok || !ox || !oy) {
+			r = PR_ENOMEM;
+			goto done;
+		}
+		memcpy(ox, rec->x, rec->n * sizeof *ox);
+		memcpy(oy, rec->y, rec->n * sizeof *oy);
+		const size_t batch = 65536;
+		for (size_t start = 0; start < rec->n; start += batch) {
+			size_t cnt = rec->n - start < batch ? rec->n - start : batch;
+			if (!OCTTransformEx(ct, (int)cnt, rec->x + start, rec->y + start, NULL,
+					    ok + start)) {
+				/* Partial failure: the per-point flags say which. */
+				CPLErrorReset();
+			}
+			pr_progress(ctx, "reproject", start + cnt, rec->n);
+		}
+	}
+	size_t keep = 0;
+	bool empty = true;
+	for (size_t i = 0; i < rec->n; i++) {
+		bool good = (!ok || ok[i]) && isfinite(rec->x[i]) && isfinite(rec->y[i]);
+		if (!good) {
+			r = pr_rejects_add(rejects, rec->source, rec->row[i], PR_REJECT_BAD_COORDINATES,
+					   "x '%.17g' y '%.17g' cannot be transformed to the working CRS",
+					   ox ? ox[i] : rec->x[i], oy ? oy[i] : rec->y[i]);
+			if (r < 0)
+				goto done;
+			continue;
+		}
+		extent_add(rec->extent, &empty, rec->x[i], rec->y[i]);
+		if (keep != i)
+			pr_records_move(rec, keep, i);
+		keep++;
+	}
+	pr_records_truncate(rec, keep);
+done:
+	free(ok);
+	free(ox);
+	free(oy);
+	return r;
+}
+
+/* The coordinates of a point source's feature, from its x/y columns or its geometry. Returns
+ * NULL when they are usable, else the reject reason (with the value in buf). */
+static const char *point_coordinates(const opened_source *o, OGRFeatureH feat, double *x,
+				     double *y, char *buf, size_t size)
+{
+	if (o->x_index >= 0) {
+		bool has_x = OGR_F_IsFieldSetAndNotNull(feat, o->x_index);
+		bool has_y = OGR_F_IsFieldSetAndNotNull(feat, o->y_index);
+		/* GDAL reuses one buffer for formatted numbers: copy each value out. */
+		char sx[64], sy[64];
+		snprintf(sx, sizeof sx, "%s", has_x ? OGR_F_GetFieldAsString(feat, o->x_index) : "");
+		snprintf(sy, sizeof sy, "%s", has_y ? OGR_F_GetFieldAsString(feat, o->y_index) : "");
+		snprintf(buf, size, "x '%.60s' y '%.60s'", sx, sy);
+		if (pr_blank(sx) && pr_blank(sy))
+			return PR_REJECT_NO_COORDINATES;
+		if (!pr_parse_double(sx, x) || !pr_parse_double(sy, y))
+			return PR_REJECT_BAD_COORDINATES;
+		return NULL;
+	}
+	OGRGeometryH g = OGR_F_GetGeometryRef(feat);
+	if (!g || OGR_G_IsEmpty(g)) {
+		snprintf(buf, size, "no geometry");
+		return PR_REJECT_NO_COORDINATES;
+	}
+	if (wkbFlatten(OGR_G_GetGeometryType(g)) != wkbPoint) {
+		snprintf(buf, size, "a %s, not a point", OGR_G_GetGeometryName(g));
+		return PR_REJECT_BAD_COORDINATES;
+	}
+	*x = OGR_G_GetX(g, 0);
+	*y = OGR_G_GetY(g, 0);
+	snprintf(buf, size, "x '%.17g' y '%.17g'", *x, *y);
+	if (!isfinite(*x) || !isfinite(*y))
+		return PR_REJECT_BAD_COORDINATES;
+	return NULL;
+}
+
+int pr_read_records(pr_context *ctx, const pr_sources *sources, int source,
+		    OGRSpatialReferenceH work_srs, pr_records *out, pr_rejects *rejects)
+{
+	const pr_source_conf *c = &sources->src[source];
+	const pr_source_def *def = &pr_source_defs[source];
+	opened_source o;
+	OGRFeatureH feat = NULL;
+	int r;
+
+	pr_records_init(out, source, c);
+	r = open_source(ctx, sources, source, def->points ? work_srs : NULL, &o);
+	if (r < 0)
+		return r;
+	if (o.srs)
+		pr_srs_label(o.srs, out->crs_label, sizeof out->crs_label);
+	if (def->points && o.x_index < 0 &&
+	    wkbFlatten(OGR_L_GetGeomType(o.layer)) != wkbPoint &&
+	    OGR_L_GetGeomType(o.layer) != wkbUnknown) {
+		r = pr_error(ctx, PR_ECONFIG,
+			     "%s line %d [%s]: %s holds %s geometries, not points; give x and y "
+			     "columns",
+			     sources->file, c->line, def->name, c->path,
+			     OGRGeometryTypeToName(OGR_L_GetGeomType(o.layer)));
+		goto done;
+	}
+
+	GIntBig total = OGR_L_GetFeatureCount(o.layer, FALSE);
+	uint64_t row = 0;
+	CPLErrorReset();
+	OGR_L_ResetReading(o.layer);
+	while ((feat = OGR_L_GetNextFeature(o.layer))) {
+		row++;
+		out->rows_read++;
+		if ((row & 0xffff) == 0)
+			pr_progress(ctx, def->name, row, total > 0 ? (uint64_t)total : 0);
+		r = pr_records_reserve(out, out->n + 1);
+		if (r < 0)
+			goto done;
+		size_t i = out->n;
+		out->row[i] = row;
+		out->parcel[i] = -1;
+		out->snapped[i] = 0;
+		out->x[i] = out->y[i] = NAN;
+		if (def->points) {
+			char value[160];
+			const char *why = point_coordinates(&o, feat, &out->x[i], &out->y[i], value,
+							    sizeof value);
+			if (why) {
+				r = pr_rejects_add(rejects, source, row, why, "%s", value);
+				if (r < 0)
+					goto done;
+				OGR_F_Destroy(feat);
+				feat = NULL;
+				continue;
+			}
+		}
+		if (read_fields(out, i, &o, feat, row, rejects, &r))
+			out->n++;
+		if (r < 0)
+			goto done;
+		OGR_F_Destroy(feat);
+		feat = NULL;
+	}
+	if (CPLGetLastErrorType() >= CE_Failure) {
+		r = pr_error_gdal(ctx, PR_EDATA, "%s: reading %s failed after row %llu", def->name,
+				  c->path, (unsigned long long)row);
+		goto done;
+	}
+	pr_progress(ctx, def->name, row, row);
+	if (def->points)
+		r = transform_points(ctx, out, o.ct, rejects);
+done:
+	if (feat)
+		OGR_F_Destroy(feat);
+	close_source(&o);
+	return r;
+}
+
+/* ---- parcels ------------------------------------------------------------------------------- */
+
+/* A parcel's geometry as GEOS polygons: repaired when invalid, reduced to its polygonal parts.
+ * Returns a MultiPolygon owned by the caller, or NULL with a reason in why. */
+static GEOSGeometry *parcel_geometry(GEOSContextHandle_t h, OGRGeometryH g, bool *repaired,
+				     char *why, size_t size)
+{
+	GEOSGeometry *geom = NULL, *valid = NULL, *multi = NULL;
+	GEOSGeometry **parts = NULL;
+	unsigned char *wkb = NULL;
+	*repaired = false;
+
+	OGRwkbGeometryType t = wkbFlatten(OGR_G_GetGeometryType(g));
+	if (t != wkbPolygon && t != wkbMultiPolygon && t != wkbCurvePolygon &&
+	    t != wkbMultiSurface) {
+		snprintf(why, size, "a %s, not a polygon", OGR_G_GetGeometryName(g));
+		goto done;
+	}
+	if (t == wkbCurvePolygon || t == wkbMultiSurface)
+		g = OGR_G_ForceToMultiPolygon(OGR_G_Clone(g));
+	size_t n = (size_t)OGR_G_WkbSizeEx(g);
+	wkb = malloc(n);
+	if (!wkb) {
+		snprintf(why, size, "out of memory");
+		goto done;
+	}
+	OGR_G_ExportToIsoWkb(g, wkbNDR, wkb);
+	if (t == wkbCurvePolygon || t == wkbMultiSurface)
+		OGR_G_DestroyGeometry(g);
+	geom = GEOSGeomFromWKB_buf_r(h, wkb, n);
+	if (!geom) {
+		snprintf(why, size, "unreadable geometry");
+		goto done;
+	}
+	if (GEOSGetNumCoordinates_r(h, geom) > MAX_PARCEL_VERTICES) {
+		snprintf(why, size, "more than %d vertices", MAX_PARCEL_VERTICES);
+		goto done;
+	}
+	char v = GEOSisValid_r(h, geom);
+	if (v == 2) {
+		snprintf(why, size, "GEOS could not check the geometry");
+		goto done;
+	}
+	if (!v) {
+		valid = GEOSMakeValid_r(h, geom);
+		if (!valid) {
+			snprintf(why, size, "self-intersecting and could not be repaired");
+			goto done;
+		}
+		*repaired = true;
+	}
+	const GEOSGeometry *src = valid ? valid : geom;
+	/* Keep the polygons of whatever make-valid produced (it can add collapsed lines). */
+	int ng = GEOSGetNumGeometries_r(h, src);
+	parts = calloc((size_t)(ng > 0 ? ng : 1) * 4, sizeof *parts);
+	size_t np = 0;
+	for (int i = 0; i < ng && parts; i++) {
+		const GEOSGeometry *gi = GEOSGetGeometryN_r(h, src, i);
+		int ti = GEOSGeomTypeId_r(h, gi);
+		if (ti == GEOS_POLYGON && !GEOSisEmpty_r(h, gi)) {
+			parts[np++] = GEOSGeom_clone_r(h, gi);
+		} else if (ti == GEOS_MULTIPOLYGON) {
+			int nj = GEOSGetNumGeometries_r(h, gi);
+			GEOSGeometry **more = realloc(parts, (np + (size_t)nj + 1) * sizeof *parts);
+			if (!more)
+				break;
+			parts = more;
+			for (int j = 0; j < nj; j++)
+				parts[np++] = GEOSGeom_clone_r(h, GEOSGetGeometryN_r(h, gi, j));
+		}
+	}
+	if (np == 0) {
+		snprintf(why, size, "no area after repair");
+		goto done;
+	}
+	multi = GEOSGeom_createCollection_r(h, GEOS_MULTIPOLYGON, parts, (unsigned)np);
+	if (!multi) {
+		for (size_t i = 0; i < np; i++)
+			GEOSGeom_destroy_r(h, parts[i]);
+		snprintf(why, size, "could not be assembled");
+	}
+done:
+	free(parts);
+	free(wkb);
+	if (valid)
+		GEOSGeom_destroy_r(h, valid);
+	if (geom)
+		GEOSGeom_destroy_r(h, geom);
+	return multi;
+}
+
+/* Appends the rings of a MultiPolygon to the flat arrays used by the covers test. */
+static int flatten_rings(GEOSContextHandle_t h, const GEOSGeometry *multi, pr_parcels *p,
+			 size_t *ring_cap, size_t *xy_cap)
+{
+	int np = GEOSGetNumGeometries_r(h, multi);
+	for (int i = 0; i < np; i++) {
+		const GEOSGeometry *poly = GEOSGetGeometryN_r(h, multi, i);
+		int nholes = GEOSGetNumInteriorRings_r(h, poly);
+		for (int k = -1; k < nholes; k++) {
+			const GEOSGeometry *ring = k < 0 ? GEOSGetExteriorRing_r(h, poly)
+							 : GEOSGetInteriorRingN_r(h, poly, k);
+			const GEOSCoordSequence *seq = GEOSGeom_getCoordSeq_r(h, ring);
+			unsigned int size = 0;
+			if (!seq || !GEOSCoordSeq_getSize_r(h, seq, &size) || size < 4)
+				continue;
+			if (pr_grow((void **)&p->ring_start, ring_cap, p->n_rings + 2,
+				    sizeof *p->ring_start) < 0 ||
+			    pr_grow((void **)&p->xy, xy_cap, 2 * (p->n_xy + size), sizeof *p->xy) < 0)
+				return PR_ENOMEM;
+			if (!GEOSCoordSeq_copyToBuffer_r(h, seq, p->xy + 2 * p->n_xy, 0, 0))
+				return PR_EINTERNAL;
+			p->ring_start[p->n_rings++] = p->n_xy;
+			p->n_xy += size;
+			p->ring_start[p->n_rings] = p->n_xy;
+		}
+	}
+	return 0;
+}
+
+typedef struct parcel_order {
+	const char *id;
+	uint64_t row;
+	size_t index;
+} parcel_order;
+
+static int compare_parcel_order(const void *a, const void *b)
+{
+	const parcel_order *x = a, *y = b;
+	int c = strcmp(x->id, y->id);
+	if (c)
+		return c;
+	return x->row < y->row ? -1 : x->row > y->row;
+}
+
+/* Sorts parcels by id, rejects every duplicate after the first read, and builds the flat
+ * arrays. Parcels arrive in `tmp` (unsorted, with GEOS geometries in geoms). */
+static int finish_parcels(pr_context *ctx, pr_parcels *p, GEOSGeometry **geoms,
+			  pr_rejects *rejects)
+{
+	GEOSContextHandle_t h = ctx->geos;
+	GEOSWKBWriter *writer = NULL;
+	parcel_order *order = NULL;
+	pr_parcels sorted = { 0 };
+	size_t ring_cap = 0, xy_cap = 0;
+	int r = 0;
+	size_t n = p->rec.n;
+	const pr_source_def *def = &pr_source_defs[PR_SRC_PARCELS];
+
+	order = malloc((n ? n : 1) * sizeof *order);
+	if (!order)
+		return PR_ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		order[i] = (parcel_order){ p->rec.cols[0].text[i], p->rec.row[i], i };
+	qsort(order, n, sizeof *order, compare_parcel_order);
+
+	sorted.rec.source = PR_SRC_PARCELS;
+	for (int f = 0; f < def->n_fields; f++) {
+		sorted.rec.cols[f].type = p->rec.cols[f].type;
+		sorted.rec.cols[f].present = p->rec.cols[f].present;
+	}
+	r = pr_records_reserve(&sorted.rec, n ? n : 1);
+	if (r < 0)
+		goto done;
+	sorted.wkb = calloc(n ? n : 1, sizeof *sorted.wkb);
+	sorted.wkb_size = calloc(n ? n : 1, sizeof *sorted.wkb_size);
+	sorted.area = malloc((n ? n : 1) * sizeof *sorted.area);
+	sorted.bbox = malloc((n ? n : 1) * 4 * sizeof *sorted.bbox);
+	sorted.label_xy = malloc((n ? n : 1) * 2 * sizeof *sorted.label_xy);
+	sorted.ring_first = malloc((n + 1) * sizeof *sorted.ring_first);
+	writer = GEOSWKBWriter_create_r(h);
+	if (!sorted.wkb || !sorted.wkb_size || !sorted.area || !sorted.bbox || !sorted.label_xy ||
+	    !sorted.ring_first || !writer) {
+		r = PR_ENOMEM;
+		goto done;
+	}
+	GEOSWKBWriter_setOutputDimension_r(h, writer, 2);
+	GEOSWKBWriter_setByteOrder_r(h, writer, GEOS_WKB_NDR);
+
+	for (size_t k = 0; k < n; k++) {
+		size_t i = order[k].index;
+		if (k > 0 && strcmp(order[k].id, order[k - 1].id) == 0) {
+			r = pr_rejects_add(rejects, PR_SRC_PARCELS, order[k].row,
+					   PR_REJECT_DUPLICATE_ID,
+					   "id '%.200s' (first seen on row %llu)", order[k].id,
+					   (unsigned long long)order[k - 1].row);
+			if (r < 0)
+				goto done;
+			continue;
+		}
+		size_t j = sorted.rec.n;
+		sorted.rec.row[j] = p->rec.row[i];
+		sorted.rec.parcel[j] = (int32_t)j;
+		sorted.rec.snapped[j] = 0;
+		for (int f = 0; f < def->n_fields; f++) {
+			pr_column *from = &p->rec.cols[f], *to = &sorted.rec.cols[f];
+			if (!from->present)
+				continue;
+			if (from->type == PR_FT_TEXT) {
+				to->text[j] = from->text[i];
+				from->text[i] = NULL;
+			} else if (from->type == PR_FT_DATE) {
+				to->date[j] = from->date[i];
+			} else {
+				to->num[j] = from->num[i];
+			}
+		}
+		const GEOSGeometry *g = geoms[i];
+		double area = 0;
+		GEOSArea_r(h, g, &area);
+		sorted.area[j] = area;
+		double *bb = sorted.bbox + 4 * j;
+		GEOSGeom_getXMin_r(h, g, &bb[0]);
+		GEOSGeom_getYMin_r(h, g, &bb[1]);
+		GEOSGeom_getXMax_r(h, g, &bb[2]);
+		GEOSGeom_getYMax_r(h, g, &bb[3]);
+		sorted.rec.x[j] = (bb[0] + bb[2]) / 2;
+		sorted.rec.y[j] = (bb[1] + bb[3]) / 2;
+		GEOSGeometry *label = GEOSPointOnSurface_r(h, g);
+		if (label) {
+			GEOSGeomGetX_r(h, label, &sorted.label_xy[2 * j]);
+			GEOSGeomGetY_r(h, label, &sorted.label_xy[2 * j + 1]);
+			GEOSGeom_destroy_r(h, label);
+		} else {
+			sorted.label_xy[2 * j] = sorted.rec.x[j];
+			sorted.label_xy[2 * j + 1] = sorted.rec.y[j];
+		}
+		size_t wkb_size = 0;
+		unsigned char *wkb = GEOSWKBWriter_write_r(h, writer, g, &wkb_size);
+		if (!wkb) {
+			r = pr_error(ctx, PR_EINTERNAL, "GEOS could not write parcel '%s': %s",
+				     order[k].id, ctx->geos_msg);
+			goto done;
+		}
+		sorted.wkb[j] = malloc(wkb_size);
+		if (!sorted.wkb[j]) {
+			GEOSFree_r(h, wkb);
+			r = PR_ENOMEM;
+			goto done;
+		}
+		memcpy(sorted.wkb[j], wkb, wkb_size);
+		GEOSFree_r(h, wkb);
+		sorted.wkb_size[j] = wkb_size;
+		sorted.ring_first[j] = sorted.n_rings;
+		r = flatten_rings(h, g, &sorted, &ring_cap, &xy_cap);
+		if (r < 0)
+			goto done;
+		sorted.rec.n++;
+	}
+	sorted.ring_first[sorted.rec.n] = sorted.n_rings;
+	sorted.rec.rows_read = p->rec.rows_read;
+	memcpy(sorted.rec.crs_label, p->rec.crs_label, sizeof sorted.rec.crs_label);
+	bool empty = true;
+	for (size_t j = 0; j < sorted.rec.n; j++) {
+		extent_add(sorted.rec.extent, &empty, sorted.bbox[4 * j], sorted.bbox[4 * j + 1]);
+		extent_add(sorted.rec.extent, &empty, sorted.bbox[4 * j + 2],
+			   sorted.bbox[4 * j + 3]);
+	}
+	sorted.repaired = p->repaired;
+	sorted.srs_epsg = p->srs_epsg;
+	sorted.srs_wkt = p->srs_wkt;
+	p->srs_wkt = NULL;
+	pr_parcels_free(p);
+	*p = sorted;
+	memset(&sorted, 0, sizeof sorted);
+done:
+	if (writer)
+		GEOSWKBWriter_destroy_r(h, writer);
+	free(order);
+	pr_parcels_free(&sorted);
+	return r;
+}
+
+int pr_read_parcels(pr_context *ctx, const pr_sources *sources, OGRSpatialReferenceH work_srs,
+		    pr_parcels *out, pr_rejects *rejects)
+{
+	const pr_source_conf *c = &sources->src[PR_SRC_PARCELS];
+	GEOSContextHandle_t h = ctx->geos;
+	opened_source o;
+	OGRFeatureH feat = NULL;
+	GEOSGeometry **geoms = NULL;
+	size_t geoms_cap = 0, n_geoms = 0;
+	int r;
+
+	memset(out, 0, sizeof *out);
+	pr_records_init(&out->rec, PR_SRC_PARCELS, c);
+	r = open_source(ctx, sources, PR_SRC_PARCELS, work_srs, &o);
+	if (r < 0)
+		return r;
+	pr_srs_label(o.srs, out->rec.crs_label, sizeof out->rec.crs_label);
+	{
+		OGRSpatialReferenceH target = work_srs ? work_srs : o.srs;
+		const char *code = OSRGetAuthorityCode(target, NULL);
+		const char *auth = OSRGetAuthorityName(target, NULL);
+		out->srs_epsg = auth && code && strcmp(auth, "EPSG") == 0 ? atoi(code) : 0;
+		char *wkt = NULL;
+		OSRExportToWkt(target, &wkt);
+		out->srs_wkt = wkt ? strdup(wkt) : NULL;
+		CPLFree(wkt);
+	}
+
+	GIntBig total = OGR_L_GetFeatureCount(o.layer, FALSE);
+	uint64_t row = 0;
+	CPLErrorReset();
+	OGR_L_ResetReading(o.layer);
+	while ((feat = OGR_L_GetNextFeature(o.layer))) {
+		row++;
+		out->rec.rows_read++;
+		if ((row & 0x3fff) == 0)
+			pr_progress(ctx, "parcels", row, total > 0 ? (uint64_t)total : 0);
+		r = pr_records_reserve(&out->rec, out->rec.n + 1);
+		if (r < 0)
+			goto done;
+		size_t i = out->rec.n;
+		out->rec.row[i] = row;
+		if (!read_fields(&out->rec, i, &o, feat, row, rejects, &r)) {
+			if (r < 0)
+				goto done;
+			OGR_F_Destroy(feat);
+			feat = NULL;
+			continue;
+		}
+		char why[256] = "";
+		const char *reason = NULL;
+		GEOSGeometry *geom = NULL;
+		if (!out->rec.cols[0].text[i] || !*out->rec.cols[0].text[i]) {
+			reason = PR_REJECT_NO_ID;
+			snprintf(why, sizeof why, "id empty (feature %lld)",
+				 (long long)OGR_F_GetFID(feat));
+		} else {
+			OGRGeometryH g = OGR_F_GetGeometryRef(feat);
+			if (!g || OGR_G_IsEmpty(g)) {
+				reason = PR_REJECT_INVALID_GEOMETRY;
+				snprintf(why, sizeof why, "id '%.100s': no geometry",
+					 out->rec.cols[0].text[i]);
+			} else if (o.ct && OGR_G_Transform(g, o.ct) != OGRERR_NONE) {
+				reason = PR_REJECT_INVALID_GEOMETRY;
+				snprintf(why, sizeof why,
+					 "id '%.100s': cannot be transformed to the working CRS",
+					 out->rec.cols[0].text[i]);
+			} else {
+				bool repaired = false;
+				char detail[120];
+				geom = parcel_geometry(h, g, &repaired, detail, sizeof detail);
+				if (!geom) {
+					reason = PR_REJECT_INVALID_GEOMETRY;
+					snprintf(why, sizeof why, "id '%.100s': %.40s",
+						 out->rec.cols[0].text[i], detail);
+				}
+				out->repaired += repaired;
+			}
+		}
+		if (reason) {
+			r = pr_rejects_add(rejects, PR_SRC_PARCELS, row, reason, "%s", why);
+			for (int f = 0; f < PR_MAX_FIELDS; f++)
+				if (out->rec.cols[f].present && out->rec.cols[f].type == PR_FT_TEXT) {
+					free(out->rec.cols[f].text[i]);
+					out->rec.cols[f].text[i] = NULL;
+				}
+			if (r < 0)
+				goto done;
+		} else {
+			r = pr_grow((void **)&geoms, &geoms_cap, i + 1, sizeof *geoms);
+			if (r < 0) {
+				GEOSGeom_destroy_r(h, geom);
+				goto done;
+			}
+			geoms[i] = geom;
+			n_geoms = i + 1;
+			out->rec.n++;
+		}
+		OGR_F_Destroy(feat);
+		feat = NULL;
+	}
+	if (CPLGetLastErrorType() >= CE_Failure) {
+		r = pr_error_gdal(ctx, PR_EDATA, "parcels: reading %s failed after row %llu",
+				  c->path, (unsigned long long)row);
+		goto done;
+	}
+	pr_progress(ctx, "parcels", row, row);
+	r = finish_parcels(ctx, out, geoms, rejects);
+done:
+	for (size_t i = 0; i < n_geoms; i++)
+		GEOSGeom_destroy_r(h, geoms[i]);
+	free(geoms);
+	if (feat)
+		OGR_F_Destroy(feat);
+	close_source(&o);
+	return r;
+}

@@ -1,0 +1,174 @@
+/* SPDX-License-Identifier: MIT */
+/* Storage of the records read from one source: parallel arrays, grown as rows arrive, and the
+ * list of rejected rows with their reasons. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sources/records.h"
+
+int pr_records_init(pr_records *rec, int source, const pr_source_conf *conf)
+{
+	memset(rec, 0, sizeof *rec);
+	rec->source = source;
+	const pr_source_def *def = &pr_source_defs[source];
+	for (int f = 0; f < def->n_fields; f++) {
+		rec->cols[f].type = def->fields[f].type;
+		rec->cols[f].present = conf->columns[f] != NULL;
+	}
+	return 0;
+}
+
+int pr_records_reserve(pr_records *rec, size_t need)
+{
+	if (need <= rec->cap)
+		return 0;
+	size_t cap = rec->cap ? rec->cap : 1024;
+	while (cap < need)
+		cap *= 2;
+#define GROW(ptr)                                                         \
+	do {                                                              \
+		void *p_ = realloc((ptr), cap * sizeof *(ptr));           \
+		if (!p_)                                                  \
+			return PR_ENOMEM;                                 \
+		(ptr) = p_;                                               \
+	} while (0)
+	GROW(rec->row);
+	GROW(rec->x);
+	GROW(rec->y);
+	GROW(rec->parcel);
+	GROW(rec->snapped);
+	for (int f = 0; f < PR_MAX_FIELDS; f++) {
+		pr_column *c = &rec->cols[f];
+		if (!c->present)
+			continue;
+		if (c->type == PR_FT_TEXT)
+			GROW(c->text);
+		else if (c->type == PR_FT_DATE)
+			GROW(c->date);
+		else
+			GROW(c->num);
+	}
+#undef GROW
+	rec->cap = cap;
+	return 0;
+}
+
+void pr_records_free(pr_records *rec)
+{
+	if (!rec)
+		return;
+	for (int f = 0; f < PR_MAX_FIELDS; f++) {
+		pr_column *c = &rec->cols[f];
+		if (c->text)
+			for (size_t i = 0; i < rec->n; i++)
+				free(c->text[i]);
+		free(c->text);
+		free(c->num);
+		free(c->date);
+	}
+	free(rec->row);
+	free(rec->x);
+	free(rec->y);
+	free(rec->parcel);
+	free(rec->snapped);
+	memset(rec, 0, sizeof *rec);
+}
+
+void pr_records_move(pr_records *rec, size_t to, size_t from)
+{
+	rec->row[to] = rec->row[from];
+	rec->x[to] = rec->x[from];
+	rec->y[to] = rec->y[from];
+	rec->parcel[to] = rec->parcel[from];
+	rec->snapped[to] = rec->snapped[from];
+	for (int f = 0; f < PR_MAX_FIELDS; f++) {
+		pr_column *c = &rec->cols[f];
+		if (!c->present)
+			continue;
+		if (c->type == PR_FT_TEXT) {
+			if (to != from) {
+				free(c->text[to]);
+				c->text[to] = c->text[from];
+				c->text[from] = NULL;
+			}
+		} else if (c->type == PR_FT_DATE) {
+			c->date[to] = c->date[from];
+		} else {
+			c->num[to] = c->num[from];
+		}
+	}
+}
+
+void pr_records_truncate(pr_records *rec, size_t n)
+{
+	for (int f = 0; f < PR_MAX_FIELDS; f++) {
+		pr_column *c = &rec->cols[f];
+		if (c->present && c->type == PR_FT_TEXT)
+			for (size_t i = n; i < rec->n; i++) {
+				free(c->text[i]);
+				c->text[i] = NULL;
+			}
+	}
+	rec->n = n;
+}
+
+int pr_rejects_add(pr_rejects *rj, int source, uint64_t row, const char *reason, const char *fmt,
+		   ...)
+{
+	if (pr_grow((void **)&rj->items, &rj->cap, rj->n + 1, sizeof *rj->items) < 0)
+		return PR_ENOMEM;
+	char value[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(value, sizeof value, fmt, ap);
+	va_end(ap);
+	pr_reject *r = &rj->items[rj->n];
+	r->source = source;
+	r->row = row;
+	r->reason = reason;
+	r->value = strdup(value);
+	if (!r->value)
+		return PR_ENOMEM;
+	rj->n++;
+	return 0;
+}
+
+void pr_rejects_free(pr_rejects *rj)
+{
+	if (!rj)
+		return;
+	for (size_t i = 0; i < rj->n; i++)
+		free(rj->items[i].value);
+	free(rj->items);
+	memset(rj, 0, sizeof *rj);
+}
+
+size_t pr_rejects_count(const pr_rejects *rj, int source)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < rj->n; i++)
+		n += rj->items[i].source == source;
+	return n;
+}
+
+void pr_parcels_free(pr_parcels *p)
+{
+	if (!p)
+		return;
+	if (p->wkb)
+		for (size_t i = 0; i < p->rec.n; i++)
+			free(p->wkb[i]);
+	free(p->wkb);
+	free(p->wkb_size);
+	free(p->area);
+	free(p->bbox);
+	free(p->label_xy);
+	free(p->ring_first);
+	free(p->ring_start);
+	free(p->xy);
+	free(p->srs_wkt);
+	pr_records_free(&p->rec);
+	memset(p, 0, sizeof *p);
+}

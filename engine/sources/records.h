@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: MIT */
+/* Helpers over pr_records and pr_rejects shared by the reading and joining stages. */
+#ifndef PR_RECORDS_H
+#define PR_RECORDS_H
+
+#include <stdarg.h>
+
+#include "sources/sources.h"
+
+int pr_records_init(pr_records *rec, int source, const pr_source_conf *conf);
+/* Makes room for need records in every array; 0 or PR_ENOMEM. */
+int pr_records_reserve(pr_records *rec, size_t need);
+/* Copies record from into slot to (taking over its strings), for compaction. */
+void pr_records_move(pr_records *rec, size_t to, size_t from);
+/* Drops the records from n on. */
+void pr_records_truncate(pr_records *rec, size_t n);
+size_t pr_rejects_count(const pr_rejects *rj, int source);
+
+#endif

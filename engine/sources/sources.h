@@ -1,0 +1,162 @@
+/* SPDX-License-Identifier: MIT */
+/* The reading stage: the sources file (which file holds each source and which of its columns are
+ * the canonical fields) and the records read from each source through GDAL, reprojected into the
+ * working CRS, with every unusable row kept as a reject. */
+#ifndef PR_SOURCES_H
+#define PR_SOURCES_H
+
+#include <ogr_srs_api.h>
+
+#include "core/core.h"
+
+enum pr_source_kind {
+	PR_SRC_PARCELS = 0,
+	PR_SRC_POPULATION,
+	PR_SRC_COMPLAINTS,
+	PR_SRC_INSPECTIONS,
+	PR_SRC_COUNT
+};
+
+enum pr_field_type { PR_FT_TEXT, PR_FT_REAL, PR_FT_INT, PR_FT_DATE };
+
+#define PR_MAX_FIELDS 8
+
+/* A canonical field of a source: the name the model uses and how its values parse. */
+typedef struct pr_field_def {
+	const char *name;
+	enum pr_field_type type;
+	bool required;
+} pr_field_def;
+
+typedef struct pr_source_def {
+	const char *name;
+	bool points;  /* joined by location (x, y) rather than by parcel key */
+	int n_fields;
+	pr_field_def fields[PR_MAX_FIELDS];
+} pr_source_def;
+
+/* The canonical sources and their fields, indexed by enum pr_source_kind. */
+extern const pr_source_def pr_source_defs[PR_SRC_COUNT];
+
+typedef struct pr_source_conf {
+	bool present;
+	int line;           /* line of the section header in the sources file */
+	char *path;         /* as resolved against the sources file's folder */
+	char *layer;        /* NULL: the dataset's first layer */
+	char *where;        /* NULL or an OGR attribute filter */
+	char *crs;          /* NULL: read from the dataset */
+	int crs_line;
+	double snap_m;      /* points only */
+	char *x, *y;        /* points only: coordinate columns; NULL: the layer's geometry */
+	char *columns[PR_MAX_FIELDS];  /* source column of each canonical field, or NULL */
+} pr_source_conf;
+
+struct pr_sources {
+	char *file;          /* the sources file as given */
+	char *dir;           /* its folder */
+	char *crs;           /* the working CRS as written; NULL: the parcels' CRS */
+	int crs_line;
+	char *as_of;         /* as written in [run], or NULL */
+	int as_of_line;
+	pr_source_conf src[PR_SRC_COUNT];
+};
+
+/* Builds an SRS from user input (EPSG:31370, a WKT, a PROJ string) with GIS axis order
+ * (x = easting or longitude). NULL when it cannot be understood. The caller releases it with
+ * OSRRelease(). */
+OGRSpatialReferenceH pr_srs_from_user(const char *text);
+/* Checks that srs is projected with metres as its unit; on failure returns a static message
+ * saying why ("is geographic (degrees)", "uses US survey feet"), else NULL. */
+const char *pr_srs_not_metric(OGRSpatialReferenceH srs);
+/* A short name for an SRS: "EPSG:31370" when it has one, else its name. */
+void pr_srs_label(OGRSpatialReferenceH srs, char *buf, size_t size);
+
+/* ---- records ------------------------------------------------------------------------------- */
+
+/* A fixed vocabulary: the reasons a row can be rejected for. */
+#define PR_REJECT_NO_COORDINATES "no coordinates"
+#define PR_REJECT_BAD_COORDINATES "bad coordinates"
+#define PR_REJECT_BAD_DATE "bad date"
+#define PR_REJECT_BAD_NUMBER "bad number"
+#define PR_REJECT_OUTSIDE "outside every parcel"
+#define PR_REJECT_UNKNOWN_PARCEL "unknown parcel id"
+#define PR_REJECT_NO_ID "parcel without id"
+#define PR_REJECT_DUPLICATE_ID "duplicate parcel id"
+#define PR_REJECT_INVALID_GEOMETRY "invalid geometry"
+
+typedef struct pr_reject {
+	int source;     /* enum pr_source_kind */
+	uint64_t row;   /* 1-based, in reading order (for a CSV: the data rows, header excluded) */
+	const char *reason;
+	char *value;    /* "field 'value'", owned */
+} pr_reject;
+
+typedef struct pr_rejects {
+	pr_reject *items;
+	size_t n, cap;
+} pr_rejects;
+
+int pr_rejects_add(pr_rejects *rj, int source, uint64_t row, const char *reason, const char *fmt,
+		   ...) __attribute__((format(printf, 5, 6)));
+void pr_rejects_free(pr_rejects *rj);
+
+/* One column of canonical values. Numbers are NAN when missing; dates are days since 1970 or
+ * PR_DATE_NULL; text is NULL when missing. */
+#define PR_DATE_NULL INT32_MIN
+typedef struct pr_column {
+	enum pr_field_type type;
+	bool present;    /* mapped in the sources file */
+	double *num;
+	int32_t *date;
+	char **text;
+} pr_column;
+
+/* The records of one source that parsed: coordinates (points), the row each came from and
+ * its canonical fields; parcel is the joined parcel's index, or -1 while unknown. */
+typedef struct pr_records {
+	int source;
+	size_t n, cap;
+	uint64_t *row;
+	double *x, *y;
+	int32_t *parcel;
+	uint8_t *snapped;
+	pr_column cols[PR_MAX_FIELDS];
+	uint64_t rows_read;
+	char crs_label[64];
+	double extent[4];
+} pr_records;
+
+void pr_records_free(pr_records *rec);
+
+/* Parcels: their records (id, owner, ...) plus geometry in the working CRS, sorted by id so
+ * that "lowest id" is "lowest index". */
+typedef struct pr_parcels {
+	pr_records rec;
+	unsigned char **wkb;    /* repaired geometry as ISO WKB MultiPolygon */
+	size_t *wkb_size;
+	double *area;
+	double *bbox;           /* 4 per parcel: minx, miny, maxx, maxy */
+	double *label_xy;       /* 2 per parcel: a point on the surface */
+	/* Flat rings for the covers test: parcel i's rings are ring_start[ring_first[i] ..
+	 * ring_first[i+1]), each ring's vertices xy[2*ring_start[r] .. 2*ring_start[r+1]). */
+	size_t *ring_first;
+	size_t *ring_start;
+	double *xy;
+	size_t n_rings, n_xy;
+	uint64_t repaired;
+	int srs_epsg;           /* of the working CRS, 0 when none */
+	char *srs_wkt;          /* the working CRS as WKT */
+} pr_parcels;
+
+void pr_parcels_free(pr_parcels *p);
+
+/* Reads the parcels source into out (which the caller frees with pr_parcels_free), rejecting
+ * rows without id, with a duplicate id or an unusable geometry. */
+int pr_read_parcels(pr_context *ctx, const pr_sources *sources, OGRSpatialReferenceH work_srs,
+		    pr_parcels *out, pr_rejects *rejects);
+
+/* Reads a point or key source into out (freed with pr_records_free). */
+int pr_read_records(pr_context *ctx, const pr_sources *sources, int source,
+		    OGRSpatialReferenceH work_srs, pr_records *out, pr_rejects *rejects);
+
+#endif

@@ -1,0 +1,202 @@
+/* SPDX-License-Identifier: MIT */
+/* Loads the joined records into the working store, an in-memory SpatiaLite database, under the
+ * canonical names the model's SQL is written against. Dates are stored as ISO text
+ * (YYYY-MM-DD), which compares correctly as text and works with SQLite's date functions. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+#include <spatialite.h>
+
+#include "store/store.h"
+
+int pr_store_exec(pr_context *ctx, sqlite3 *db, const char *sql)
+{
+	char *err = NULL;
+	if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK) {
+		int r = pr_error(ctx, PR_EINTERNAL, "working store: %s (in: %.200s)",
+				 err ? err : sqlite3_errmsg(db), sql);
+		sqlite3_free(err);
+		return r;
+	}
+	return 0;
+}
+
+int pr_store_open(pr_context *ctx, pr_store *store)
+{
+	memset(store, 0, sizeof *store);
+	if (sqlite3_open_v2(":memory:", &store->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+			    NULL) != SQLITE_OK) {
+		pr_store_close(store);
+		return pr_error(ctx, PR_ENOMEM, "cannot open the working store");
+	}
+	store->spatialite = spatialite_alloc_connection();
+	spatialite_init_ex(store->db, store->spatialite, 0);
+	int r = pr_store_exec(ctx, store->db,
+			      "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;"
+			      "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-262144;");
+	if (r < 0)
+		pr_store_close(store);
+	return r;
+}
+
+void pr_store_close(pr_store *store)
+{
+	if (store->db)
+		sqlite3_close(store->db);
+	if (store->spatialite)
+		spatialite_cleanup_ex(store->spatialite);
+	memset(store, 0, sizeof *store);
+}
+
+static int prepare(pr_context *ctx, sqlite3 *db, const char *sql, sqlite3_stmt **ret)
+{
+	if (sqlite3_prepare_v2(db, sql, -1, ret, NULL) != SQLITE_OK)
+		return pr_error(ctx, PR_EINTERNAL, "working store: %s (in: %.200s)",
+				sqlite3_errmsg(db), sql);
+	return 0;
+}
+
+static void bind_value(sqlite3_stmt *st, int pos, const pr_column *col, size_t i)
+{
+	switch (col->type) {
+	case PR_FT_TEXT:
+		if (col->text[i])
+			sqlite3_bind_text(st, pos, col->text[i], -1, SQLITE_STATIC);
+		else
+			sqlite3_bind_null(st, pos);
+		break;
+	case PR_FT_REAL:
+		if (isnan(col->num[i]))
+			sqlite3_bind_null(st, pos);
+		else
+			sqlite3_bind_double(st, pos, col->num[i]);
+		break;
+	case PR_FT_INT:
+		if (isnan(col->num[i]))
+			sqlite3_bind_null(st, pos);
+		else
+			sqlite3_bind_int64(st, pos, (sqlite3_int64)llround(col->num[i]));
+		break;
+	case PR_FT_DATE:
+		if (col->date[i] == PR_DATE_NULL) {
+			sqlite3_bind_null(st, pos);
+		} else {
+			char buf[16];
+			pr_format_date(col->date[i], buf);
+			sqlite3_bind_text(st, pos, buf, -1, SQLITE_TRANSIENT);
+		}
+		break;
+	}
+}
+
+static const char *sql_type(enum pr_field_type t)
+{
+	switch (t) {
+	case PR_FT_REAL:
+		return "REAL";
+	case PR_FT_INT:
+		return "INTEGER";
+	default:
+		return "TEXT";
+	}
+}
+
+/* Creates the table of one source with parcel_id and every canonical field (NULL where the
+ * sources file maps no column), then inserts its records in one transaction. */
+static int load_source(pr_context *ctx, sqlite3 *db, int source, const pr_records *rec,
+		       const pr_parcels *parcels)
+{
+	const pr_source_def *def = &pr_source_defs[source];
+	pr_strbuf create = { 0 }, insert = { 0 };
+	sqlite3_stmt *st = NULL;
+	int r = 0;
+	bool is_parcels = source == PR_SRC_PARCELS;
+
+	pr_strbuf_printf(&create, "CREATE TABLE %s (parcel_id INTEGER%s", def->name,
+			 is_parcels ? " PRIMARY KEY" : " NOT NULL");
+	pr_strbuf_printf(&insert, "INSERT INTO %s VALUES (?", def->name);
+	for (int f = 0; f < def->n_fields; f++) {
+		pr_strbuf_printf(&create, ", \"%s\" %s", def->fields[f].name,
+				 sql_type(def->fields[f].type));
+		pr_strbuf_printf(&insert, ", ?");
+	}
+	if (is_parcels) {
+		pr_strbuf_printf(&create, ", area_m2 REAL, x REAL, y REAL");
+		pr_strbuf_printf(&insert, ", ?, ?, ?");
+	} else if (def->points) {
+		pr_strbuf_printf(&create, ", x REAL, y REAL, snapped INTEGER");
+		pr_strbuf_printf(&insert, ", ?, ?, ?");
+	}
+	pr_strbuf_printf(&create, ")");
+	pr_strbuf_printf(&insert, ")");
+	if (!create.data || !insert.data) {
+		r = PR_ENOMEM;
+		goto done;
+	}
+	r = pr_store_exec(ctx, db, create.data);
+	if (r < 0 || !rec)
+		goto done;
+	r = prepare(ctx, db, insert.data, &st);
+	if (r < 0)
+		goto done;
+	r = pr_store_exec(ctx, db, "BEGIN");
+	if (r < 0)
+		goto done;
+	for (size_t i = 0; i < rec->n; i++) {
+		int pos = 1;
+		sqlite3_bind_int64(st, pos++, is_parcels ? (sqlite3_int64)i : rec->parcel[i]);
+		for (int f = 0; f < def->n_fields; f++) {
+			if (rec->cols[f].present)
+				bind_value(st, pos, &rec->cols[f], i);
+			else
+				sqlite3_bind_null(st, pos);
+			pos++;
+		}
+		if (is_parcels) {
+			sqlite3_bind_double(st, pos++, parcels->area[i]);
+			sqlite3_bind_double(st, pos++, parcels->label_xy[2 * i]);
+			sqlite3_bind_double(st, pos++, parcels->label_xy[2 * i + 1]);
+		} else if (def->points) {
+			sqlite3_bind_double(st, pos++, rec->x[i]);
+			sqlite3_bind_double(st, pos++, rec->y[i]);
+			sqlite3_bind_int(st, pos++, rec->snapped[i]);
+		}
+		if (sqlite3_step(st) != SQLITE_DONE) {
+			r = pr_error(ctx, PR_EINTERNAL, "working store: loading %s: %s", def->name,
+				     sqlite3_errmsg(db));
+			goto done;
+		}
+		sqlite3_reset(st);
+		if ((i & 0x3ffff) == 0x3ffff)
+			pr_progress(ctx, "store", i + 1, rec->n);
+	}
+	r = pr_store_exec(ctx, db, "COMMIT");
+	if (r < 0)
+		goto done;
+	if (!is_parcels) {
+		char sql[160];
+		snprintf(sql, sizeof sql, "CREATE INDEX %s_parcel ON %s(parcel_id)", def->name,
+			 def->name);
+		r = pr_store_exec(ctx, db, sql);
+	}
+done:
+	sqlite3_finalize(st);
+	pr_strbuf_free(&create);
+	pr_strbuf_free(&insert);
+	return r;
+}
+
+int pr_store_load(pr_context *ctx, sqlite3 *db, const pr_parcels *parcels,
+		  const pr_records *const records[PR_SRC_COUNT])
+{
+	for (int k = 0; k < PR_SRC_COUNT; k++) {
+		const pr_records *rec = k == PR_SRC_PARCELS ? &parcels->rec : records[k];
+		int r = load_source(ctx, db, k, rec, parcels);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}

@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: MIT */
+/* The working store and the model: a SpatiaLite database in memory holding the joined records
+ * under their canonical names (tables parcels, population, complaints, inspections, each with
+ * parcel_id), over which the model's SQL features run and its factors turn into scores. */
+#ifndef PR_STORE_H
+#define PR_STORE_H
+
+#include <sqlite3.h>
+
+#include "sources/sources.h"
+
+typedef struct pr_store {
+	sqlite3 *db;
+	void *spatialite;  /* SpatiaLite's connection cache, released after the database */
+} pr_store;
+
+/* Opens an in-memory SpatiaLite database into store. Close with pr_store_close(). */
+int pr_store_open(pr_context *ctx, pr_store *store);
+/* Accepts a store that was never opened. */
+void pr_store_close(pr_store *store);
+/* Creates the four tables (empty for a source the sources file does not name) and loads them;
+ * records[k] may be NULL for an absent source. */
+int pr_store_load(pr_context *ctx, sqlite3 *db, const pr_parcels *parcels,
+		  const pr_records *const records[PR_SRC_COUNT]);
+/* Runs one statement without results; SQLite's message goes into the context's error. */
+int pr_store_exec(pr_context *ctx, sqlite3 *db, const char *sql);
+
+/* ---- the model ----------------------------------------------------------------------------- */
+
+#define PR_MODEL_MAX_FEATURES 64
+#define PR_MODEL_MAX_FACTORS 64
+#define PR_NAME_MAX 48
+
+typedef struct pr_feature {
+	char name[PR_NAME_MAX];
+	char *sql;         /* a query yielding (parcel_id, value), or NULL */
+	char *expr;        /* an expression over parcel columns and earlier features, or NULL */
+	bool has_default;
+	double default_value;
+	char *label;       /* what it is, in words, for explain and for missing-data reasons */
+	int line;
+} pr_feature;
+
+typedef struct pr_factor {
+	char name[PR_NAME_MAX];
+	char *value;       /* SQL expression over features */
+	char *needs;       /* comma-separated names that must not be missing */
+	char *reason;      /* template with {name} placeholders */
+	double weight, from, saturate;
+	bool has_weight, has_saturate;
+	int line;
+} pr_factor;
+
+typedef struct pr_model {
+	char *path;        /* "(built-in default)" or the file */
+	char *name;
+	char sha256[65];
+	int visit_list_size;
+	int exclude_inspected_days;
+	double class_medium, class_high, class_critical;
+	double hotspot_cell_m;
+	int n_features, n_factors;
+	pr_feature features[PR_MODEL_MAX_FEATURES];
+	pr_factor factors[PR_MODEL_MAX_FACTORS];
+} pr_model;
+
+/* Loads a model file, or the built-in default model when path is NULL. */
+int pr_model_load(pr_context *ctx, const char *path, pr_model **ret_model);
+void pr_model_free(pr_model *model);
+
+enum pr_risk_class { PR_CLASS_LOW = 0, PR_CLASS_MEDIUM, PR_CLASS_HIGH, PR_CLASS_CRITICAL };
+extern const char *const pr_risk_class_names[4];
+
+/* Scores per parcel (indexed like the parcels), as the model computed them. */
+typedef struct pr_scores {
+	size_t n;
+	int n_features, n_factors;
+	double *score;          /* 0–100 */
+	uint32_t *rank;         /* 1 = highest */
+	uint8_t *risk_class;
+	char **reasons;         /* top three, joined with "; " */
+	double *points;         /* n × n_factors */
+	double *features;       /* n × n_features, NAN when missing */
+	double *data_coverage;  /* share of factors whose data was present, 0–1 */
+	char **missing;         /* what was missing, or NULL */
+	int32_t *last_inspection;  /* days since 1970, PR_DATE_NULL when never */
+	uint8_t *visit;         /* on the visit list */
+	uint32_t *visit_rank;   /* 1.. on the visit list, 0 when not on it */
+} pr_scores;
+
+/* Runs the model's features and factors over the loaded store. */
+int pr_model_score(pr_context *ctx, const pr_model *model, sqlite3 *db, int32_t as_of,
+		   size_t n_parcels, pr_scores *ret_scores);
+void pr_scores_free(pr_scores *scores);
+
+#endif

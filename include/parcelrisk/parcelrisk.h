@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: MIT */
+/* The public API of parcelrisk: everything a program needs to run the monthly job, generate a
+ * synthetic city or inspect an output. If it is not in this file it is not an API. Functions that
+ * can fail return 0 or a negative PR_E* status; the detail (file, row, value) is kept on the
+ * context and read with pr_context_errmsg(). Library code never prints or exits. */
+#ifndef PARCELRISK_H
+#define PARCELRISK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Status codes. Each has a name and a one-line message (pr_status_name, pr_status_message). */
+enum pr_status {
+	PR_OK = 0,
+	PR_ENOMEM = -1,     /* out of memory */
+	PR_EUSAGE = -2,     /* the caller passed something invalid */
+	PR_EDATA = -3,      /* an input's content is unusable as a whole */
+	PR_ENOINPUT = -4,   /* an input file or layer does not exist or cannot be opened */
+	PR_ECANTCREAT = -5, /* an output cannot be created */
+	PR_ECONFIG = -6,    /* the sources or model file is wrong */
+	PR_EINTERNAL = -7,  /* a dependency failed in an unexpected way */
+	PR_EBUSY = -8,      /* another run is writing the same output */
+	PR_ENOTFOUND = -9,  /* a requested record (a parcel id) does not exist */
+};
+
+/* Static strings; never NULL, also for unknown statuses. */
+const char *pr_status_name(int status);
+const char *pr_status_message(int status);
+
+/* The version of parcelrisk and of each library it is linked against, as one line per library
+ * ("parcelrisk 0.1.0\nGDAL 3.6.2\n..."). Writes at most size bytes including the NUL. */
+void pr_versions(char *buf, size_t size);
+
+/* ---- context ----------------------------------------------------------------------------- */
+
+typedef struct pr_context pr_context;
+
+/* Progress of a long stage: done out of total units (total 0 when unknown). */
+typedef void (*pr_progress_fn)(void *user, const char *stage, uint64_t done, uint64_t total);
+
+enum pr_log_level { PR_LOG_INFO = 0, PR_LOG_WARNING = 1 };
+/* A message for the user: stage summaries (info) and data-quality warnings. */
+typedef void (*pr_log_fn)(void *user, int level, const char *message);
+
+/* Creates a context owning the GEOS, PROJ and SQLite handles of one job. The caller frees it
+ * with pr_context_free(). */
+int pr_context_new(pr_context **ret_ctx);
+/* Accepts NULL. */
+void pr_context_free(pr_context *ctx);
+/* The detail of the last failure: a message naming file, line or row, and value. Owned by the
+ * context, valid until the next call on it; "" when there is none. */
+const char *pr_context_errmsg(const pr_context *ctx);
+void pr_context_set_progress(pr_context *ctx, pr_progress_fn fn, void *user);
+void pr_context_set_log(pr_context *ctx, pr_log_fn fn, void *user);
+/* Worker threads for the spatial join; 0 (the default) means one per core. */
+void pr_context_set_threads(pr_context *ctx, int threads);
+
+/* ---- sources file -------------------------------------------------------------------------- */
+
+typedef struct pr_sources pr_sources;
+
+/* Reads and validates a sources file (INI, see README). Paths in it are relative to its folder.
+ * On success the caller frees *ret_sources with pr_sources_free(). */
+int pr_sources_load(pr_context *ctx, const char *path, pr_sources **ret_sources);
+/* Accepts NULL. */
+void pr_sources_free(pr_sources *sources);
+
+/* ---- the monthly job ----------------------------------------------------------------------- */
+
+typedef struct pr_run_options {
+	const char *model_path;    /* NULL: the default model built into the engine */
+	const char *as_of;         /* YYYY-MM-DD; NULL: the sources file's, else today */
+	const char *previous_path; /* NULL or an earlier output, for the changes table */
+} pr_run_options;
+
+/* Reads the sources, joins them to parcels, scores every parcel and writes the GeoPackage at
+ * out_path, atomically: a temporary file in the same folder renamed into place when complete. */
+int pr_run(pr_context *ctx, const pr_sources *sources, const pr_run_options *options,
+	   const char *out_path);
+
+/* Per-source figures of a check or run. */
+typedef struct pr_source_report {
+	char name[32];            /* parcels, population, complaints, inspections */
+	char crs[64];             /* the source's CRS, as an authority:code or a short name */
+	uint64_t rows_read;
+	uint64_t joined;          /* parcels kept, or records assigned to a parcel */
+	uint64_t rejected;        /* rows_read = joined + rejected */
+	uint64_t snapped;         /* points assigned through snap_m rather than covering */
+	uint64_t repaired;        /* parcels: invalid geometries repaired */
+	double extent[4];         /* minx, miny, maxx, maxy in the working CRS; all 0 when empty */
+	int n_reasons;
+	struct {
+		char reason[32];
+		uint64_t count;
+	} reasons[12];
+} pr_source_report;
+
+/* Validates configuration and inputs and joins them, writing nothing. On success fills up to
+ * max_reports entries of reports (owned by the caller) and *ret_count. */
+int pr_check(pr_context *ctx, const pr_sources *sources, pr_source_report *reports,
+	     int max_reports, int *ret_count);
+
+/* ---- synthetic city ------------------------------------------------------------------------ */
+
+/* Writes a synthetic Brussels-like city into dir (created if missing): parcels.gpkg,
+ * population.csv, complaints.csv, inspections.csv, truth.csv and sources.ini. The same
+ * (parcels, seed) always gives byte-identical files. */
+int pr_synth(pr_context *ctx, const char *dir, uint32_t parcels, uint64_t seed);
+
+/* ---- reading an output --------------------------------------------------------------------- */
+
+/* Writes the explanation of one parcel's score (rank, score, class, each factor's points and
+ * reason) as text into a buffer the caller frees with free(). PR_ENOTFOUND for an unknown id. */
+int pr_explain(pr_context *ctx, const char *gpkg_path, const char *parcel_id, char **ret_text);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

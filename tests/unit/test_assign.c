@@ -1,0 +1,178 @@
+/* SPDX-License-Identifier: MIT */
+/* The assignment rule on a hand-made cadastre with real messiness: a multipolygon, a bow-tie,
+ * a parcel without id, a duplicate id, a sub-lot inside a lot, a road removed by `where`, a
+ * parcel with a hole, a key with spaces, points on a shared edge and 9.9 m / 10.1 m away. Each
+ * case asserts the exact parcel assigned. */
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "join/join.h"
+#include "sources/records.h"
+
+static pr_context *ctx;
+static pr_sources *sources;
+static pr_parcels parcels;
+static pr_rejects rejects;
+static pr_parcel_index *index_;
+
+static int setup(void)
+{
+	static char dir[] = "/tmp/pr-test-assign-XXXXXX";
+	char path[512], fixture[512];
+	if (!mkdtemp(dir) || !getcwd(fixture, sizeof fixture - 64))
+		return -1;
+	strcat(fixture, "/tests/fixtures/messy_parcels.geojson");
+	snprintf(path, sizeof path, "%s/sources.ini", dir);
+	FILE *f = fopen(path, "w");
+	fprintf(f, "[run]\ncrs = EPSG:31370\n[parcels]\npath = %s\nwhere = use <> 'road'\nid = "
+		   "capakey\n",
+		fixture);
+	fclose(f);
+	if (pr_context_new(&ctx) < 0 || pr_sources_load(ctx, path, &sources) < 0)
+		return -1;
+	unlink(path);
+	rmdir(dir);
+	OGRSpatialReferenceH srs = pr_srs_from_user("EPSG:31370");
+	int r = pr_read_parcels(ctx, sources, srs, &parcels, &rejects);
+	OSRRelease(srs);
+	if (r < 0) {
+		fprintf(stderr, "%s\n", pr_context_errmsg(ctx));
+		return -1;
+	}
+	return pr_parcel_index_build(ctx, &parcels, &index_);
+}
+
+static const char *assigned(double x, double y, double snap_m)
+{
+	bool snapped;
+	int32_t i = pr_parcel_index_assign(index_, ctx->geos, x, y, snap_m, &snapped);
+	return i < 0 ? "(none)" : parcels.rec.cols[0].text[i];
+}
+
+static void test_parcels_read(void)
+{
+	/* 14 features, 1 road filtered out: 13 rows read; no id and the second P02 rejected. */
+	ASSERT_INT_EQ(parcels.rec.rows_read, 13);
+	ASSERT_INT_EQ(parcels.rec.n, 11);
+	ASSERT_INT_EQ(rejects.n, 2);
+	ASSERT_INT_EQ(parcels.repaired, 1);  /* the bow-tie */
+	bool saw_no_id = false, saw_duplicate = false;
+	for (size_t i = 0; i < rejects.n; i++) {
+		if (strcmp(rejects.items[i].reason, PR_REJECT_NO_ID) == 0) {
+			saw_no_id = true;
+			ASSERT_INT_EQ(rejects.items[i].row, 5);
+		}
+		if (strcmp(rejects.items[i].reason, PR_REJECT_DUPLICATE_ID) == 0) {
+			saw_duplicate = true;
+			ASSERT_INT_EQ(rejects.items[i].row, 9);  /* the second P02, row 9 of 13 */
+			ASSERT_CONTAINS(rejects.items[i].value, "first seen on row 2");
+		}
+	}
+	ASSERT_TRUE(saw_no_id && saw_duplicate);
+}
+
+static void test_inside(void)
+{
+	ASSERT_STR_EQ(assigned(5, 5, 0), "P01");
+	ASSERT_STR_EQ(assigned(15, 5, 0), "P02");
+	/* The first P02 is kept: the duplicate's area stays outside every parcel. */
+	ASSERT_STR_EQ(assigned(205, 5, 0), "(none)");
+}
+
+static void test_multipolygon(void)
+{
+	ASSERT_STR_EQ(assigned(35, 5, 0), "P03");
+	ASSERT_STR_EQ(assigned(55, 5, 0), "P03");
+	ASSERT_STR_EQ(assigned(45, 5, 0), "(none)");
+}
+
+static void test_bow_tie(void)
+{
+	ASSERT_STR_EQ(assigned(72, 5, 0), "P04");
+	ASSERT_STR_EQ(assigned(78, 5, 0), "P04");
+	ASSERT_STR_EQ(assigned(75, 8, 0), "(none)");
+	ASSERT_STR_EQ(assigned(75, 5, 0), "P04");  /* the crossing point itself */
+}
+
+static void test_shared_edge(void)
+{
+	/* On the edge between P01 and P02 (equal areas): both cover it, the lowest id wins. */
+	ASSERT_STR_EQ(assigned(10, 5, 0), "P01");
+	ASSERT_STR_EQ(assigned(10, 10, 0), "P01");
+	/* On an outer edge and a vertex: covered (boundary included). */
+	ASSERT_STR_EQ(assigned(20, 5, 0), "P02");
+	ASSERT_STR_EQ(assigned(20, 0, 0), "P02");
+}
+
+static void test_diagonal_edge(void)
+{
+	/* P10 is a triangle whose hypotenuse runs from (410,0) to (400,10) inside square P11:
+	 * a point on that diagonal is covered by both; P10 is smaller. */
+	ASSERT_STR_EQ(assigned(405, 5, 0), "P10");
+	ASSERT_STR_EQ(assigned(401, 1, 0), "P10");
+	ASSERT_STR_EQ(assigned(408, 8, 0), "P11");
+}
+
+static void test_sub_lot(void)
+{
+	ASSERT_STR_EQ(assigned(15, 35, 0), "P06");  /* smaller wins */
+	ASSERT_STR_EQ(assigned(10, 35, 0), "P06");  /* on the sub-lot's edge, inside the lot */
+	ASSERT_STR_EQ(assigned(5, 25, 0), "P05");
+}
+
+static void test_equal_overlap_lowest_id(void)
+{
+	/* P08 (written " P08 " in the source: trimmed) and P09 are the same square. */
+	ASSERT_STR_EQ(assigned(305, 5, 0), "P08");
+}
+
+static void test_road_removed_by_where(void)
+{
+	/* The road polygon is filtered out: a point on it is outside, then snaps to the nearest. */
+	ASSERT_STR_EQ(assigned(5, 12, 0), "(none)");
+	ASSERT_STR_EQ(assigned(5, 12, 10), "P01");
+	ASSERT_STR_EQ(assigned(5, 18, 10), "P05");
+}
+
+static void test_snap_distance(void)
+{
+	ASSERT_STR_EQ(assigned(5, -9.9, 10), "P01");
+	ASSERT_STR_EQ(assigned(5, -10.1, 10), "(none)");
+	ASSERT_STR_EQ(assigned(5, -10, 10), "P01");  /* exactly snap_m: within */
+	/* Equidistant from P01 and P02 (the corner at 10,0): lowest id. */
+	ASSERT_STR_EQ(assigned(10, -3, 10), "P01");
+}
+
+static void test_hole(void)
+{
+	ASSERT_STR_EQ(assigned(130, 10, 0), "(none)");
+	ASSERT_STR_EQ(assigned(130, 10, 10), "P07");
+	ASSERT_STR_EQ(assigned(125, 10, 0), "P07");  /* on the hole's edge */
+	ASSERT_STR_EQ(assigned(122, 10, 0), "P07");
+}
+
+int main(void)
+{
+	if (setup() < 0) {
+		fprintf(stderr, "setup failed\n");
+		return 1;
+	}
+	RUN(test_parcels_read);
+	RUN(test_inside);
+	RUN(test_multipolygon);
+	RUN(test_bow_tie);
+	RUN(test_shared_edge);
+	RUN(test_diagonal_edge);
+	RUN(test_sub_lot);
+	RUN(test_equal_overlap_lowest_id);
+	RUN(test_road_removed_by_where);
+	RUN(test_snap_distance);
+	RUN(test_hole);
+	pr_parcel_index_free(index_);
+	pr_parcels_free(&parcels);
+	pr_rejects_free(&rejects);
+	pr_sources_free(sources);
+	pr_context_free(ctx);
+	return HARNESS_EXIT();
+}

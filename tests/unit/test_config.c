@@ -1,0 +1,198 @@
+/* SPDX-License-Identifier: MIT */
+/* Unit tests of the sources file: a good file with every key, and each kind of configuration
+ * error naming the file, the line and the key. */
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "sources/sources.h"
+
+static char dir[] = "/tmp/pr-test-config-XXXXXX";
+
+static const char *write_file(const char *name, const char *text)
+{
+	static char path[512];
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	FILE *f = fopen(path, "w");
+	fputs(text, f);
+	fclose(f);
+	return path;
+}
+
+/* Loads text as a sources file; returns the status and leaves the message in msg. */
+static int load(const char *text, char *msg, size_t size, pr_sources **ret)
+{
+	pr_context *ctx = NULL;
+	pr_context_new(&ctx);
+	pr_sources *s = NULL;
+	int r = pr_sources_load(ctx, write_file("sources.ini", text), &s);
+	snprintf(msg, size, "%s", pr_context_errmsg(ctx));
+	if (ret)
+		*ret = s;
+	else
+		pr_sources_free(s);
+	pr_context_free(ctx);
+	return r;
+}
+
+static const char good[] = "; a comment\n"
+			   "[run]\n"
+			   "as_of = 2026-11-01            ; reference date\n"
+			   "crs = EPSG:31370\n"
+			   "\n"
+			   "[parcels]\n"
+			   "path = parcels.gpkg\n"
+			   "layer = parcels\n"
+			   "where = use <> 'road'\n"
+			   "id = capakey\n"
+			   "owner = owner\n"
+			   "floor_area_m2 = floor_m2\n"
+			   "dwellings = dwellings\n"
+			   "build_year = build_year\n"
+			   "\n"
+			   "[population]\n"
+			   "path = population.csv\n"
+			   "x = x\n"
+			   "y = y\n"
+			   "crs = EPSG:31370\n"
+			   "snap_m = 10\n"
+			   "household = household\n"
+			   "persons = persons\n"
+			   "registered = registered\n"
+			   "left = left\n"
+			   "\n"
+			   "[complaints]\n"
+			   "path = complaints.csv\n"
+			   "x = lon\n"
+			   "y = lat\n"
+			   "crs = EPSG:4326\n"
+			   "snap_m = 25\n"
+			   "date = received\n"
+			   "category = category\n"
+			   "\n"
+			   "[inspections]\n"
+			   "path = inspections.csv\n"
+			   "parcel = capakey\n"
+			   "date = inspected\n"
+			   "outcome = outcome\n";
+
+static void test_good_file(void)
+{
+	char msg[1024];
+	pr_sources *s = NULL;
+	ASSERT_INT_EQ(load(good, msg, sizeof msg, &s), 0);
+	ASSERT_STR_EQ(s->as_of, "2026-11-01");
+	ASSERT_STR_EQ(s->crs, "EPSG:31370");
+	ASSERT_STR_EQ(s->src[PR_SRC_PARCELS].where, "use <> 'road'");
+	ASSERT_STR_EQ(s->src[PR_SRC_PARCELS].columns[0], "capakey");
+	ASSERT_CONTAINS(s->src[PR_SRC_PARCELS].path, "parcels.gpkg");
+	ASSERT_TRUE(s->src[PR_SRC_PARCELS].path[0] == '/');  /* resolved against the file */
+	ASSERT_DBL_NEAR(s->src[PR_SRC_COMPLAINTS].snap_m, 25, 0);
+	ASSERT_STR_EQ(s->src[PR_SRC_COMPLAINTS].x, "lon");
+	ASSERT_STR_EQ(s->src[PR_SRC_POPULATION].columns[3], "left");
+	ASSERT_STR_EQ(s->src[PR_SRC_INSPECTIONS].columns[2], "outcome");
+	ASSERT_INT_EQ(s->src[PR_SRC_POPULATION].line, 16);
+	pr_sources_free(s);
+}
+
+static void expect_error(const char *text, int status, const char *needle)
+{
+	char msg[1024];
+	int r = load(text, msg, sizeof msg, NULL);
+	if (r != status)
+		FAIL_AT("status %d, expected %d (%s)", r, status, msg);
+	else if (!strstr(msg, needle))
+		FAIL_AT("message '%s' lacks '%s'", msg, needle);
+}
+
+static void test_unknown_key(void)
+{
+	expect_error("[parcels]\npath = p.gpkg\nid = capakey\ncolour = red\n", PR_ECONFIG,
+		     "line 4 [parcels]: unknown key 'colour'");
+}
+
+static void test_unknown_section(void)
+{
+	expect_error("[parcels]\npath = p.gpkg\nid = c\n[owners]\npath = o.csv\n", PR_ECONFIG,
+		     "line 5: unknown section [owners]");
+}
+
+static void test_missing_section(void)
+{
+	expect_error("[run]\ncrs = EPSG:31370\n", PR_ECONFIG, "missing section [parcels]");
+}
+
+static void test_missing_key(void)
+{
+	expect_error("[run]\ncrs = EPSG:31370\n\n[parcels]\npath = p.gpkg\n", PR_ECONFIG,
+		     "line 4 [parcels]: missing key 'id'");
+	expect_error("[parcels]\nid = capakey\n", PR_ECONFIG, "line 1 [parcels]: missing key 'path'");
+	expect_error("[parcels]\npath = p.gpkg\nid = c\n[inspections]\npath = i.csv\ndate = d\n",
+		     PR_ECONFIG, "line 4 [inspections]: missing key 'parcel'");
+}
+
+static void test_unknown_crs(void)
+{
+	expect_error("[run]\ncrs = EPSG:999999\n[parcels]\npath = p.gpkg\nid = c\n", PR_ECONFIG,
+		     "line 2 [run]: crs 'EPSG:999999' is not a known CRS");
+	expect_error("[parcels]\npath = p.gpkg\nid = c\n[complaints]\npath = c.csv\nx = lon\ny = "
+		     "lat\ncrs = WGS85\n",
+		     PR_ECONFIG, "line 8 [complaints]: crs 'WGS85' is not a known CRS");
+}
+
+static void test_geographic_working_crs(void)
+{
+	expect_error("[run]\ncrs = EPSG:4326\n[parcels]\npath = p.gpkg\nid = c\n", PR_ECONFIG,
+		     "line 2 [run]: the working crs 'EPSG:4326' is geographic");
+}
+
+static void test_feet_working_crs(void)
+{
+	expect_error("[run]\ncrs = EPSG:2249\n[parcels]\npath = p.gpkg\nid = c\n", PR_ECONFIG,
+		     "not metres");
+}
+
+static void test_bad_values(void)
+{
+	expect_error("[run]\nas_of = 2026-02-30\n[parcels]\npath = p.gpkg\nid = c\n", PR_ECONFIG,
+		     "line 2 [run]: as_of '2026-02-30' is not a date");
+	expect_error("[parcels]\npath = p.gpkg\nid = c\n[population]\npath = p.csv\nx = x\ny = "
+		     "y\nsnap_m = ten\n",
+		     PR_ECONFIG, "line 8 [population]: snap_m 'ten'");
+	expect_error("[parcels]\npath = p.gpkg\nid = c\nid = d\n", PR_ECONFIG,
+		     "line 4 [parcels]: key 'id' is given twice");
+	expect_error("[parcels]\npath = p.gpkg\nid = c\n[population]\npath = p.csv\nx = x\n",
+		     PR_ECONFIG, "give both x and y");
+	expect_error("[parcels\npath = p.gpkg\n", PR_ECONFIG, "line 1: not an INI line");
+}
+
+static void test_missing_file(void)
+{
+	pr_context *ctx = NULL;
+	pr_context_new(&ctx);
+	pr_sources *s = NULL;
+	ASSERT_INT_EQ(pr_sources_load(ctx, "/nonexistent/sources.ini", &s), PR_ENOINPUT);
+	ASSERT_CONTAINS(pr_context_errmsg(ctx), "/nonexistent/sources.ini");
+	pr_context_free(ctx);
+}
+
+int main(void)
+{
+	if (!mkdtemp(dir))
+		return 2;
+	RUN(test_good_file);
+	RUN(test_unknown_key);
+	RUN(test_unknown_section);
+	RUN(test_missing_section);
+	RUN(test_missing_key);
+	RUN(test_unknown_crs);
+	RUN(test_geographic_working_crs);
+	RUN(test_feet_working_crs);
+	RUN(test_bad_values);
+	RUN(test_missing_file);
+	char cmd[600];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		return 2;
+	return HARNESS_EXIT();
+}
