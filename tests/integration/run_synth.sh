@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# End to end on a small synthetic city: the run succeeds, every source accounts for all its rows
+# (read = joined + rejected, in run_info), each planted malformed row is in rejects with the
+# right reason, the GeoPackage passes GDAL's validator, and one or two threads give the same.
+. "$(dirname "$0")/lib.sh"
+
+pr synth "$SCRATCH/city" --parcels 3000 --seed 11
+assert_eq "$RC" 0 "synth"
+out="$SCRATCH/out.gpkg"
+pr run "$SCRATCH/city/sources.ini" -o "$out" --threads 2
+assert_eq "$RC" 0 "run: $OUT"
+[ -s "$out" ] || fail "run wrote no $out"
+ls "$SCRATCH"/.out.gpkg.* 2>/dev/null && fail "a temporary file was left behind"
+
+for src in parcels population complaints inspections; do
+	read_=$(sql "$out" "SELECT value FROM run_info WHERE key = '$src.rows_read'")
+	joined=$(sql "$out" "SELECT value FROM run_info WHERE key = '$src.joined'")
+	rejected=$(sql "$out" "SELECT value FROM run_info WHERE key = '$src.rejected'")
+	in_table=$(sql "$out" "SELECT COUNT(*) FROM rejects WHERE source = '$src'")
+	[ -n "$read_" ] && [ "$read_" -gt 0 ] || fail "$src: no rows_read in run_info"
+	assert_eq "$((joined + rejected))" "$read_" "$src: joined + rejected = read"
+	assert_eq "$in_table" "$rejected" "$src: rejects rows = run_info rejected"
+done
+# The CSV row counts agree with what run_info says was read.
+for src in population complaints inspections; do
+	lines=$(($(wc -l <"$SCRATCH/city/$src.csv") - 1))
+	assert_eq "$(sql "$out" "SELECT value FROM run_info WHERE key = '$src.rows_read'")" "$lines" "$src rows read vs CSV lines"
+done
+# Records joined per parcel add up to the joined count.
+for src in population complaints inspections; do
+	sum=$(sql "$out" "SELECT SUM(${src}_records) FROM parcel_risk")
+	assert_eq "$sum" "$(sql "$out" "SELECT value FROM run_info WHERE key = '$src.joined'")" "$src records per parcel"
+done
+
+tail -n +2 "$SCRATCH/city/planted_rejects.csv" | while IFS=, read -r src row reason; do
+	got=$(sql "$out" "SELECT reason FROM rejects WHERE source = '$src' AND row = $row")
+	[ "$got" = "$reason" ] || { echo "FAIL: $src row $row: reason '$got', expected '$reason'" >&2; exit 1; }
+done || fail "planted rejects"
+
+/usr/bin/python3 /usr/share/doc/python3-gdal/examples/validate_gpkg.py "$out" || fail "validate_gpkg.py rejects $out"
+
+n_parcels=$(sql "$out" "SELECT COUNT(*) FROM parcel_risk")
+assert_eq "$n_parcels" "$(sql "$out" "SELECT value FROM run_info WHERE key = 'parcels.joined'")" "parcel_risk rows"
+assert_eq "$(sql "$out" "SELECT MIN(rank) || '-' || MAX(rank) || '-' || COUNT(DISTINCT rank) FROM parcel_risk")" "1-$n_parcels-$n_parcels" "ranks 1..n"
+visits=$(sql "$out" "SELECT COUNT(*) FROM visit_list")
+[ "$visits" -gt 0 ] && [ "$visits" -le 80 ] || fail "visit_list has $visits rows"
+assert_eq "$(sql "$out" "SELECT COUNT(*) FROM visit_list WHERE reasons = '' OR reasons IS NULL")" 0 "every visit has reasons"
+assert_eq "$(sql "$out" "SELECT COUNT(*) FROM parcel_risk WHERE score < 0 OR score > 100")" 0 "scores in 0-100"
+
+# One thread gives exactly what two gave.
+pr run "$SCRATCH/city/sources.ini" -o "$SCRATCH/one.gpkg" --threads 1 --quiet
+assert_eq "$RC" 0 "run --threads 1"
+q="SELECT parcel_id, score, rank, reasons, population_records, complaints_records FROM parcel_risk ORDER BY parcel_id"
+[ "$(sql "$out" "$q" | md5sum)" = "$(sql "$SCRATCH/one.gpkg" "$q" | md5sum)" ] || fail "--threads 1 and 2 differ"
+finish
