@@ -30,7 +30,8 @@ static double timer_seconds(const stage_timer *t)
 {
 	struct timespec now;
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (double)(now.tv_sec - t->start.tv_sec) + (double)(now.tv_nsec - t->start.tv_nsec) / 1e9;
+	return (double)(now.tv_sec - t->start.tv_sec) +
+	       (double)(now.tv_nsec - t->start.tv_nsec) / 1e9;
 }
 
 /* What the reading and joining stages produce. */
@@ -38,7 +39,7 @@ typedef struct ingest {
 	OGRSpatialReferenceH work_srs;
 	char work_crs[64];
 	pr_parcels parcels;
-	pr_records records[PR_SRC_COUNT];  /* [PR_SRC_PARCELS] unused: see parcels.rec */
+	pr_records records[PR_SRC_COUNT]; /* [PR_SRC_PARCELS] unused: see parcels.rec */
 	bool present[PR_SRC_COUNT];
 	pr_rejects rejects;
 	uint64_t snapped[PR_SRC_COUNT];
@@ -66,8 +67,9 @@ static int read_and_join(pr_context *ctx, const pr_sources *s, ingest *in)
 	if (s->crs) {
 		in->work_srs = pr_srs_from_user(s->crs);
 		if (!in->work_srs)
-			return pr_error(ctx, PR_ECONFIG, "%s line %d [run]: crs '%s' is not a known CRS",
-					s->file, s->crs_line, s->crs);
+			return pr_error(ctx, PR_ECONFIG,
+					"%s line %d [run]: crs '%s' is not a known CRS", s->file,
+					s->crs_line, s->crs);
 	}
 	timer_start(&t);
 	r = pr_read_parcels(ctx, s, in->work_srs, &in->parcels, &in->rejects);
@@ -75,15 +77,17 @@ static int read_and_join(pr_context *ctx, const pr_sources *s, ingest *in)
 		goto done;
 	if (!in->work_srs) {
 		/* No working CRS given: the parcels' own, if it is fit to measure metres in. */
-		in->work_srs = in->parcels.srs_wkt ? OSRNewSpatialReference(in->parcels.srs_wkt) : NULL;
+		in->work_srs =
+		    in->parcels.srs_wkt ? OSRNewSpatialReference(in->parcels.srs_wkt) : NULL;
 		if (in->work_srs)
 			OSRSetAxisMappingStrategy(in->work_srs, OAMS_TRADITIONAL_GIS_ORDER);
 		const char *why = in->work_srs ? pr_srs_not_metric(in->work_srs) : "is unknown";
 		if (why) {
-			r = pr_error(ctx, PR_ECONFIG,
-				     "%s: [run] gives no crs and the parcels' CRS (%s) %s; set crs = "
-				     "a projected CRS in metres, such as EPSG:31370",
-				     s->file, in->parcels.rec.crs_label, why);
+			r = pr_error(
+			    ctx, PR_ECONFIG,
+			    "%s: [run] gives no crs and the parcels' CRS (%s) %s; set crs = "
+			    "a projected CRS in metres, such as EPSG:31370",
+			    s->file, in->parcels.rec.crs_label, why);
 			goto done;
 		}
 	}
@@ -118,8 +122,8 @@ static int read_and_join(pr_context *ctx, const pr_sources *s, ingest *in)
 			for (size_t i = 0; i < in->records[k].n; i++)
 				in->snapped[k] += in->records[k].snapped[i];
 			char why[512];
-			if (pr_join_diagnose(&in->parcels, &in->records[k], in->rejects.n - before, why,
-					     sizeof why))
+			if (pr_join_diagnose(&in->parcels, &in->records[k], in->rejects.n - before,
+					     why, sizeof why))
 				pr_log(ctx, PR_LOG_WARNING, "%s", why);
 		} else {
 			r = pr_join_keys(ctx, &in->parcels, &in->records[k], 0, &in->rejects);
@@ -213,10 +217,10 @@ static int resolve_as_of(pr_context *ctx, const pr_sources *s, const pr_run_opti
  * in a feature fails in a second rather than after a national join. */
 static int check_model(pr_context *ctx, const pr_model *model, int32_t as_of)
 {
-	pr_store store = { 0 };
-	pr_parcels empty = { 0 };
-	pr_scores scores = { 0 };
-	const pr_records *none[PR_SRC_COUNT] = { 0 };
+	pr_store store = {0};
+	pr_parcels empty = {0};
+	pr_scores scores = {0};
+	const pr_records *none[PR_SRC_COUNT] = {0};
 	int r = pr_store_open(ctx, &store);
 	if (r < 0)
 		return r;
@@ -230,10 +234,10 @@ static int check_model(pr_context *ctx, const pr_model *model, int32_t as_of)
 	return r;
 }
 
-int pr_check(pr_context *ctx, const pr_sources *sources, pr_source_report *reports,
-	     int max_reports, int *ret_count)
+int pr_check(pr_context *ctx, const pr_sources *sources, pr_source_report *reports, int max_reports,
+	     int *ret_count)
 {
-	ingest in = { 0 };
+	ingest in = {0};
 	pr_model *model = NULL;
 	int32_t as_of;
 	int r = resolve_as_of(ctx, sources, NULL, &as_of);
@@ -317,13 +321,13 @@ static int fill_run_info(const pr_sources *s, const pr_model *model, const inges
 int pr_run(pr_context *ctx, const pr_sources *sources, const pr_run_options *options,
 	   const char *out_path)
 {
-	ingest in = { 0 };
+	ingest in = {0};
 	pr_model *model = NULL;
-	pr_store store = { 0 };
-	pr_scores scores = { 0 };
-	pr_kv_list info = { 0 };
-	uint32_t *counts[PR_SRC_COUNT] = { 0 };
-	double stage_seconds[3] = { 0 };
+	pr_store store = {0};
+	pr_scores scores = {0};
+	pr_kv_list info = {0};
+	uint32_t *counts[PR_SRC_COUNT] = {0};
+	double stage_seconds[3] = {0};
 	stage_timer total, t;
 	int32_t as_of;
 	int r;
@@ -349,7 +353,7 @@ int pr_run(pr_context *ctx, const pr_sources *sources, const pr_run_options *opt
 	r = pr_store_open(ctx, &store);
 	if (r < 0)
 		goto done;
-	const pr_records *recs[PR_SRC_COUNT] = { 0 };
+	const pr_records *recs[PR_SRC_COUNT] = {0};
 	for (int k = PR_SRC_POPULATION; k < PR_SRC_COUNT; k++)
 		recs[k] = in.present[k] ? &in.records[k] : NULL;
 	r = pr_store_load(ctx, store.db, &in.parcels, recs);
@@ -381,12 +385,12 @@ int pr_run(pr_context *ctx, const pr_sources *sources, const pr_run_options *opt
 		goto done;
 
 	timer_start(&t);
-	pr_output out = { .parcels = &in.parcels,
-			  .scores = &scores,
-			  .model = model,
-			  .rejects = &in.rejects,
-			  .run_info = &info,
-			  .as_of = as_of };
+	pr_output out = {.parcels = &in.parcels,
+			 .scores = &scores,
+			 .model = model,
+			 .rejects = &in.rejects,
+			 .run_info = &info,
+			 .as_of = as_of};
 	for (int k = 0; k < PR_SRC_COUNT; k++)
 		out.records[k] = counts[k];
 	r = pr_write_gpkg(ctx, &out, out_path);

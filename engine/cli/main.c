@@ -15,25 +15,25 @@
 #include "parcelrisk/parcelrisk.h"
 
 static const char usage_text[] =
-	"usage: parcelrisk COMMAND [OPTIONS]\n"
-	"\n"
-	"Ranks cadastral parcels by the risk of slum landlording, from the population register,\n"
-	"complaints and inspections, and writes styled GeoPackage layers and a visit list.\n"
-	"\n"
-	"commands:\n"
-	"  run SOURCES.ini [-o OUT.gpkg] [--model MODEL.ini] [--as-of YYYY-MM-DD]\n"
-	"                  [--previous PREV.gpkg] [--threads N] [--quiet]\n"
-	"                        the monthly job (default output: parcelrisk.gpkg)\n"
-	"  check SOURCES.ini     validate the configuration and inputs; writes nothing\n"
-	"  synth DIR [--parcels N] [--seed S]\n"
-	"                        write a synthetic city with planted cases and its sources.ini\n"
-	"  explain OUT.gpkg PARCEL_ID\n"
-	"                        the score of one parcel, factor by factor\n"
-	"  --version             versions of parcelrisk and its libraries\n"
-	"  --help                this text\n"
-	"\n"
-	"exit codes: 0 ok, 64 usage, 65 bad input data, 66 input missing, 73 cannot create output,\n"
-	"75 output in use by another run, 78 configuration error\n";
+    "usage: parcelrisk COMMAND [OPTIONS]\n"
+    "\n"
+    "Ranks cadastral parcels by the risk of slum landlording, from the population register,\n"
+    "complaints and inspections, and writes styled GeoPackage layers and a visit list.\n"
+    "\n"
+    "commands:\n"
+    "  run SOURCES.ini [-o OUT.gpkg] [--model MODEL.ini] [--as-of YYYY-MM-DD]\n"
+    "                  [--previous PREV.gpkg] [--threads N] [--quiet]\n"
+    "                        the monthly job (default output: parcelrisk.gpkg)\n"
+    "  check SOURCES.ini     validate the configuration and inputs; writes nothing\n"
+    "  synth DIR [--parcels N] [--seed S]\n"
+    "                        write a synthetic city with planted cases and its sources.ini\n"
+    "  explain OUT.gpkg PARCEL_ID\n"
+    "                        the score of one parcel, factor by factor\n"
+    "  --version             versions of parcelrisk and its libraries\n"
+    "  --help                this text\n"
+    "\n"
+    "exit codes: 0 ok, 64 usage, 65 bad input data, 66 input missing, 73 cannot create output,\n"
+    "75 output in use by another run, 78 configuration error\n";
 
 static int exit_code(int status)
 {
@@ -66,7 +66,7 @@ typedef struct terminal {
 	char stage[32];
 	int last_percent;
 	time_t last_line;
-	bool open_line;  /* a progress line is on screen without its newline */
+	bool open_line; /* a progress line is on screen without its newline */
 } terminal;
 
 static void end_progress_line(terminal *t)
@@ -108,7 +108,8 @@ static void on_progress(void *user, const char *stage, uint64_t done, uint64_t t
 		return;
 	}
 	time_t now = time(NULL);
-	if (percent >= 0 && percent >= t->last_percent + 25 && (percent == 100 || now != t->last_line)) {
+	if (percent >= 0 && percent >= t->last_percent + 25 &&
+	    (percent == 100 || now != t->last_line)) {
 		t->last_percent = percent - percent % 25;
 		t->last_line = now;
 		fprintf(stderr, "progress: %s %" PRIu64 "/%" PRIu64 " (%d%%)\n", stage, done, total,
@@ -160,12 +161,15 @@ static bool parse_count(const char *s, unsigned long long max, unsigned long lon
 static int cmd_run(pr_context *ctx, terminal *t, int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "output", required_argument, NULL, 'o' }, { "model", required_argument, NULL, 'm' },
-		{ "as-of", required_argument, NULL, 'a' },  { "previous", required_argument, NULL, 'p' },
-		{ "threads", required_argument, NULL, 't' }, { "quiet", no_argument, NULL, 'q' },
-		{ NULL, 0, NULL, 0 },
+	    {"output", required_argument, NULL, 'o'},
+	    {"model", required_argument, NULL, 'm'},
+	    {"as-of", required_argument, NULL, 'a'},
+	    {"previous", required_argument, NULL, 'p'},
+	    {"threads", required_argument, NULL, 't'},
+	    {"quiet", no_argument, NULL, 'q'},
+	    {NULL, 0, NULL, 0},
 	};
-	pr_run_options o = { 0 };
+	pr_run_options o = {0};
 	const char *out = "parcelrisk.gpkg";
 	int c;
 	unsigned long long threads;
@@ -185,7 +189,8 @@ static int cmd_run(pr_context *ctx, terminal *t, int argc, char **argv)
 			break;
 		case 't':
 			if (!parse_count(optarg, 64, &threads))
-				return usage_error("--threads '%s' is not a number from 0 to 64", optarg);
+				return usage_error("--threads '%s' is not a number from 0 to 64",
+						   optarg);
 			pr_context_set_threads(ctx, (int)threads);
 			break;
 		case 'q':
@@ -233,7 +238,8 @@ static int cmd_check(pr_context *ctx, terminal *t, int argc, char **argv)
 			printf(" (%" PRIu64 " snapped to a nearby parcel)", rep->snapped);
 		printf("\n  rejected:  %" PRIu64 "\n", rep->rejected);
 		for (int j = 0; j < rep->n_reasons; j++)
-			printf("    %-22s %" PRIu64 "\n", rep->reasons[j].reason, rep->reasons[j].count);
+			printf("    %-22s %" PRIu64 "\n", rep->reasons[j].reason,
+			       rep->reasons[j].count);
 		if (rep->repaired)
 			printf("  repaired:  %" PRIu64 " invalid geometries\n", rep->repaired);
 		if (rep->extent[0] != 0 || rep->extent[2] != 0)
@@ -246,9 +252,9 @@ static int cmd_check(pr_context *ctx, terminal *t, int argc, char **argv)
 static int cmd_synth(pr_context *ctx, terminal *t, int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "parcels", required_argument, NULL, 'n' },
-		{ "seed", required_argument, NULL, 's' },
-		{ NULL, 0, NULL, 0 },
+	    {"parcels", required_argument, NULL, 'n'},
+	    {"seed", required_argument, NULL, 's'},
+	    {NULL, 0, NULL, 0},
 	};
 	unsigned long long parcels = 2000, seed = 1;
 	int c;
@@ -256,8 +262,8 @@ static int cmd_synth(pr_context *ctx, terminal *t, int argc, char **argv)
 		switch (c) {
 		case 'n':
 			if (!parse_count(optarg, 20000000, &parcels) || parcels < 10)
-				return usage_error("--parcels '%s' is not a number from 10 to 20000000",
-						   optarg);
+				return usage_error(
+				    "--parcels '%s' is not a number from 10 to 20000000", optarg);
 			break;
 		case 's':
 			if (!parse_count(optarg, UINT64_MAX, &seed))
@@ -310,7 +316,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "parcelrisk: cannot initialise (out of memory)\n");
 		return EX_OSERR;
 	}
-	terminal t = { .tty = isatty(STDERR_FILENO) };
+	terminal t = {.tty = isatty(STDERR_FILENO)};
 	pr_context_set_progress(ctx, on_progress, &t);
 	pr_context_set_log(ctx, on_log, &t);
 	int code;

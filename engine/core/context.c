@@ -20,16 +20,16 @@ static const struct {
 	const char *name;
 	const char *message;
 } status_table[] = {
-	{ PR_OK, "PR_OK", "success" },
-	{ PR_ENOMEM, "PR_ENOMEM", "out of memory" },
-	{ PR_EUSAGE, "PR_EUSAGE", "invalid usage" },
-	{ PR_EDATA, "PR_EDATA", "bad input data" },
-	{ PR_ENOINPUT, "PR_ENOINPUT", "input missing" },
-	{ PR_ECANTCREAT, "PR_ECANTCREAT", "cannot create output" },
-	{ PR_ECONFIG, "PR_ECONFIG", "configuration error" },
-	{ PR_EINTERNAL, "PR_EINTERNAL", "internal error in a library" },
-	{ PR_EBUSY, "PR_EBUSY", "output in use by another run" },
-	{ PR_ENOTFOUND, "PR_ENOTFOUND", "not found" },
+    {PR_OK, "PR_OK", "success"},
+    {PR_ENOMEM, "PR_ENOMEM", "out of memory"},
+    {PR_EUSAGE, "PR_EUSAGE", "invalid usage"},
+    {PR_EDATA, "PR_EDATA", "bad input data"},
+    {PR_ENOINPUT, "PR_ENOINPUT", "input missing"},
+    {PR_ECANTCREAT, "PR_ECANTCREAT", "cannot create output"},
+    {PR_ECONFIG, "PR_ECONFIG", "configuration error"},
+    {PR_EINTERNAL, "PR_EINTERNAL", "internal error in a library"},
+    {PR_EBUSY, "PR_EBUSY", "output in use by another run"},
+    {PR_ENOTFOUND, "PR_ENOTFOUND", "not found"},
 };
 
 const char *pr_status_name(int status)
@@ -50,10 +50,10 @@ const char *pr_status_message(int status)
 
 void pr_versions(char *buf, size_t size)
 {
-	snprintf(buf, size,
-		 "parcelrisk %s\nGDAL %s\nGEOS %s\nPROJ %d.%d.%d\nSQLite %s\nSpatiaLite %s\n",
-		 PR_VERSION, GDALVersionInfo("RELEASE_NAME"), GEOSversion(), PROJ_VERSION_MAJOR,
-		 PROJ_VERSION_MINOR, PROJ_VERSION_PATCH, sqlite3_libversion(), spatialite_version());
+	snprintf(
+	    buf, size, "parcelrisk %s\nGDAL %s\nGEOS %s\nPROJ %d.%d.%d\nSQLite %s\nSpatiaLite %s\n",
+	    PR_VERSION, GDALVersionInfo("RELEASE_NAME"), GEOSversion(), PROJ_VERSION_MAJOR,
+	    PROJ_VERSION_MINOR, PROJ_VERSION_PATCH, sqlite3_libversion(), spatialite_version());
 }
 
 /* GEOS reports errors through a handler; keep the message so that the stage that called GEOS

@@ -17,7 +17,7 @@
 
 struct pr_context {
 	GEOSContextHandle_t geos;
-	char geos_msg[512];  /* last message from GEOS's error handler */
+	char geos_msg[512]; /* last message from GEOS's error handler */
 	char errmsg[PR_ERRMSG_MAX];
 	pr_progress_fn progress;
 	void *progress_user;
@@ -29,10 +29,10 @@ struct pr_context {
 /* Records the detail of a failure on the context and returns status, so that callers can write
  * `return pr_error(ctx, PR_ECONFIG, "...")`. */
 int pr_error(pr_context *ctx, int status, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 /* The same, appending GDAL's last error message when there is one. */
 int pr_error_gdal(pr_context *ctx, int status, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 void pr_log(pr_context *ctx, int level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void pr_progress(pr_context *ctx, const char *stage, uint64_t done, uint64_t total);
 

@@ -52,9 +52,9 @@ static int handle(void *user, const char *section, const char *name, const char 
 {
 	ini_state *st = user;
 	if (!*section) {
-		st->status = pr_error(st->ctx, PR_ECONFIG,
-				      "%s line %d: key '%s' comes before any [section]", st->label,
-				      st->pos.line, name);
+		st->status =
+		    pr_error(st->ctx, PR_ECONFIG, "%s line %d: key '%s' comes before any [section]",
+			     st->label, st->pos.line, name);
 		return 0;
 	}
 	int r = st->handler(st->user, &st->pos, section, name, value);
@@ -65,12 +65,11 @@ static int handle(void *user, const char *section, const char *name, const char 
 	return 1;
 }
 
-int pr_ini_parse(pr_context *ctx, const char *label, FILE *file, pr_ini_handler handler,
-		 void *user)
+int pr_ini_parse(pr_context *ctx, const char *label, FILE *file, pr_ini_handler handler, void *user)
 {
 	/* Report the first error, not what parsing past it makes of the next lines. */
 	ini_stop_on_first_error = true;
-	ini_state st = { .file = file, .label = label, .ctx = ctx, .handler = handler, .user = user };
+	ini_state st = {.file = file, .label = label, .ctx = ctx, .handler = handler, .user = user};
 	int line = ini_parse_stream(read_line, &st, handle, &st);
 	if (st.status < 0)
 		return st.status;

@@ -9,7 +9,7 @@
 #include "core/core.h"
 
 typedef struct pr_ini_pos {
-	int line;          /* line of the key */
+	int line;	   /* line of the key */
 	int section_line;  /* line of the current [section] header */
 	bool continuation; /* this value continues the previous key on an indented line */
 } pr_ini_pos;

@@ -58,8 +58,8 @@ bool pr_parse_double(const char *s, double *ret)
 		return false;
 	/* Only plain decimal notation: no hex floats, no "nan", no "inf". */
 	for (const char *p = s; *p; p++)
-		if (!(isdigit((unsigned char)*p) || *p == '.' || *p == '-' || *p == '+' || *p == 'e' ||
-		      *p == 'E' || isspace((unsigned char)*p)))
+		if (!(isdigit((unsigned char)*p) || *p == '.' || *p == '-' || *p == '+' ||
+		      *p == 'e' || *p == 'E' || isspace((unsigned char)*p)))
 			return false;
 	char *end = NULL;
 	errno = 0;
@@ -128,7 +128,7 @@ void pr_civil_from_days(int32_t z, int *y, int *m, int *d)
 
 static int days_in_month(int y, int m)
 {
-	static const int dim[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	static const int dim[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
 	bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
 	return m == 2 && leap ? 29 : dim[m - 1];
 }

@@ -11,8 +11,7 @@ typedef struct pr_parcel_index pr_parcel_index;
 
 /* Builds the spatial index over parcels, which must outlive it. Free with
  * pr_parcel_index_free(). */
-int pr_parcel_index_build(pr_context *ctx, const pr_parcels *parcels,
-			  pr_parcel_index **ret_index);
+int pr_parcel_index_build(pr_context *ctx, const pr_parcels *parcels, pr_parcel_index **ret_index);
 void pr_parcel_index_free(pr_parcel_index *index);
 
 /* The parcel a point belongs to, or -1 when it is outside every parcel and farther than snap_m
@@ -24,8 +23,8 @@ int32_t pr_parcel_index_assign(const pr_parcel_index *index, GEOSContextHandle_t
 /* Assigns every record of rec (points in the working CRS) to a parcel, using the context's
  * thread count; records outside every parcel become rejects and are removed from rec. The
  * result does not depend on the number of threads. */
-int pr_join_points(pr_context *ctx, const pr_parcel_index *index, pr_records *rec,
-		   double snap_m, pr_rejects *rejects);
+int pr_join_points(pr_context *ctx, const pr_parcel_index *index, pr_records *rec, double snap_m,
+		   pr_rejects *rejects);
 
 /* Assigns every record of rec to the parcel whose id equals its key field (compared after
  * trimming spaces); unknown keys become rejects and are removed from rec. */
@@ -34,7 +33,7 @@ int pr_join_keys(pr_context *ctx, const pr_parcels *parcels, pr_records *rec, in
 
 /* When more than 5% of a point source fell outside every parcel, a sentence on the likely
  * cause (wrong crs, swapped x/y) into buf; returns false when the share is below 5%. */
-bool pr_join_diagnose(const pr_parcels *parcels, const pr_records *rec, uint64_t outside,
-		      char *buf, size_t size);
+bool pr_join_diagnose(const pr_parcels *parcels, const pr_records *rec, uint64_t outside, char *buf,
+		      size_t size);
 
 #endif

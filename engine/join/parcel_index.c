@@ -14,7 +14,7 @@
 #include "sources/records.h"
 
 struct pr_parcel_index {
-	GEOSContextHandle_t h;  /* owns the tree */
+	GEOSContextHandle_t h; /* owns the tree */
 	GEOSSTRtree *tree;
 	const pr_parcels *parcels;
 };
@@ -41,8 +41,7 @@ static int32_t parcel_of(void *item)
 	return (int32_t)((uintptr_t)item - 1);
 }
 
-int pr_parcel_index_build(pr_context *ctx, const pr_parcels *parcels,
-			  pr_parcel_index **ret_index)
+int pr_parcel_index_build(pr_context *ctx, const pr_parcels *parcels, pr_parcel_index **ret_index)
 {
 	pr_parcel_index *index = calloc(1, sizeof *index);
 	int r = 0;
@@ -58,7 +57,8 @@ int pr_parcel_index_build(pr_context *ctx, const pr_parcels *parcels,
 	for (size_t i = 0; i < parcels->rec.n; i++) {
 		const double *bb = parcels->bbox + 4 * i;
 		/* The tree copies the envelope, so the rectangle can go right away. */
-		GEOSGeometry *rect = GEOSGeom_createRectangle_r(index->h, bb[0], bb[1], bb[2], bb[3]);
+		GEOSGeometry *rect =
+		    GEOSGeom_createRectangle_r(index->h, bb[0], bb[1], bb[2], bb[3]);
 		if (!rect) {
 			r = pr_error(ctx, PR_EINTERNAL, "GEOS could not index parcel %zu", i);
 			goto done;
@@ -69,8 +69,8 @@ int pr_parcel_index_build(pr_context *ctx, const pr_parcels *parcels,
 	/* The tree builds itself on the first query, under a mutex: do it here, before threads. */
 	if (parcels->rec.n > 0) {
 		bool snapped;
-		pr_parcel_index_assign(index, index->h, parcels->label_xy[0], parcels->label_xy[1], 0,
-				       &snapped);
+		pr_parcel_index_assign(index, index->h, parcels->label_xy[0], parcels->label_xy[1],
+				       0, &snapped);
 	}
 	*ret_index = index;
 	index = NULL;
@@ -84,8 +84,8 @@ done:
 /* Sign of the orientation of p relative to segment a→b: +1 left, -1 right, 0 on the line. The
  * fast determinant is exact enough when it is far from zero; near zero GEOS decides with its
  * robust arithmetic, so a point on a shared edge is on it for both parcels. */
-static int orientation(GEOSContextHandle_t h, double ax, double ay, double bx, double by,
-		       double px, double py)
+static int orientation(GEOSContextHandle_t h, double ax, double ay, double bx, double by, double px,
+		       double py)
 {
 	double l = (bx - ax) * (py - ay);
 	double r = (by - ay) * (px - ax);
@@ -99,8 +99,7 @@ static int orientation(GEOSContextHandle_t h, double ax, double ay, double bx, d
 }
 
 /* 1: p is covered by parcel i (inside or on its boundary); 0: not. */
-static int parcel_covers(const pr_parcels *p, size_t i, GEOSContextHandle_t h, double px,
-			 double py)
+static int parcel_covers(const pr_parcels *p, size_t i, GEOSContextHandle_t h, double px, double py)
 {
 	const double *bb = p->bbox + 4 * i;
 	if (px < bb[0] || px > bb[2] || py < bb[1] || py > bb[3])
@@ -114,13 +113,13 @@ static int parcel_covers(const pr_parcels *p, size_t i, GEOSContextHandle_t h, d
 			double bx = xy[2 * k + 2], by = xy[2 * k + 3];
 			bool up = ay <= py && by > py;
 			bool down = ay > py && by <= py;
-			bool in_box = px >= fmin(ax, bx) && px <= fmax(ax, bx) && py >= fmin(ay, by) &&
-				      py <= fmax(ay, by);
+			bool in_box = px >= fmin(ax, bx) && px <= fmax(ax, bx) &&
+				      py >= fmin(ay, by) && py <= fmax(ay, by);
 			if (!up && !down && !in_box)
 				continue;
 			int o = orientation(h, ax, ay, bx, by, px, py);
 			if (o == 0 && in_box)
-				return 1;  /* on the boundary */
+				return 1; /* on the boundary */
 			if ((up && o > 0) || (down && o < 0))
 				crossings++;
 		}
@@ -128,8 +127,7 @@ static int parcel_covers(const pr_parcels *p, size_t i, GEOSContextHandle_t h, d
 	return crossings & 1;
 }
 
-static double segment_distance2(double ax, double ay, double bx, double by, double px,
-				double py)
+static double segment_distance2(double ax, double ay, double bx, double by, double px, double py)
 {
 	double dx = bx - ax, dy = by - ay;
 	double len2 = dx * dx + dy * dy;
@@ -199,8 +197,8 @@ static int32_t assign_with(const pr_parcel_index *index, GEOSContextHandle_t h, 
 
 	/* None covers: the nearest parcel within snap_m, ties by lowest id. */
 	c->n = 0;
-	GEOSGeometry *box = GEOSGeom_createRectangle_r(h, x - snap_m, y - snap_m, x + snap_m,
-						       y + snap_m);
+	GEOSGeometry *box =
+	    GEOSGeom_createRectangle_r(h, x - snap_m, y - snap_m, x + snap_m, y + snap_m);
 	if (!box)
 		return -1;
 	GEOSSTRtree_query_r(h, index->tree, box, collect, c);
@@ -221,7 +219,7 @@ static int32_t assign_with(const pr_parcel_index *index, GEOSContextHandle_t h, 
 int32_t pr_parcel_index_assign(const pr_parcel_index *index, GEOSContextHandle_t h, double x,
 			       double y, double snap_m, bool *ret_snapped)
 {
-	candidates c = { 0 };
+	candidates c = {0};
 	int32_t best = assign_with(index, h, &c, x, y, snap_m, ret_snapped);
 	free(c.items);
 	return best;
@@ -266,7 +264,7 @@ static void *join_worker(void *arg)
 {
 	join_job *job = arg;
 	GEOSContextHandle_t h = GEOS_init_r();
-	candidates c = { 0 };
+	candidates c = {0};
 	if (!h) {
 		job->status = PR_ENOMEM;
 		return NULL;
@@ -287,8 +285,8 @@ static void *join_worker(void *arg)
 	return NULL;
 }
 
-int pr_join_points(pr_context *ctx, const pr_parcel_index *index, pr_records *rec,
-		   double snap_m, pr_rejects *rejects)
+int pr_join_points(pr_context *ctx, const pr_parcel_index *index, pr_records *rec, double snap_m,
+		   pr_rejects *rejects)
 {
 	sort_key *order = NULL;
 	join_job *jobs = NULL;
@@ -298,8 +296,8 @@ int pr_join_points(pr_context *ctx, const pr_parcel_index *index, pr_records *re
 	if (n == 0)
 		return 0;
 	if (n > UINT32_MAX)
-		return pr_error(ctx, PR_EDATA, "%s: more than %u records", pr_source_defs[rec->source].name,
-				UINT32_MAX);
+		return pr_error(ctx, PR_EDATA, "%s: more than %u records",
+				pr_source_defs[rec->source].name, UINT32_MAX);
 
 	/* Morton order on 16 m cells across the records' extent. */
 	order = malloc(n * sizeof *order);
@@ -310,7 +308,7 @@ int pr_join_points(pr_context *ctx, const pr_parcel_index *index, pr_records *re
 		double cx = (rec->x[i] - x0) / 16.0, cy = (rec->y[i] - y0) / 16.0;
 		uint32_t qx = cx < 0 ? 0 : cx > 4e9 ? UINT32_MAX : (uint32_t)cx;
 		uint32_t qy = cy < 0 ? 0 : cy > 4e9 ? UINT32_MAX : (uint32_t)cy;
-		order[i] = (sort_key){ spread_bits(qx) | (spread_bits(qy) << 1), (uint32_t)i };
+		order[i] = (sort_key){spread_bits(qx) | (spread_bits(qy) << 1), (uint32_t)i};
 	}
 	qsort(order, n, sizeof *order, compare_sort_key);
 
@@ -334,9 +332,9 @@ int pr_join_points(pr_context *ctx, const pr_parcel_index *index, pr_records *re
 			size_t s = base + (size_t)t * per, e = s + per < end ? s + per : end;
 			if (s >= e)
 				break;
-			jobs[t] = (join_job){ index, rec, order, s, e, snap_m, 0 };
-			if (t == nthreads - 1 || pthread_create(&threads[t], NULL, join_worker,
-								&jobs[t]) != 0) {
+			jobs[t] = (join_job){index, rec, order, s, e, snap_m, 0};
+			if (t == nthreads - 1 ||
+			    pthread_create(&threads[t], NULL, join_worker, &jobs[t]) != 0) {
 				join_worker(&jobs[t]);
 				threads[t] = 0;
 				started = t + 1;
@@ -361,8 +359,8 @@ int pr_join_points(pr_context *ctx, const pr_parcel_index *index, pr_records *re
 	for (size_t i = 0; i < n; i++) {
 		if (rec->parcel[i] < 0) {
 			r = pr_rejects_add(rejects, rec->source, rec->row[i], PR_REJECT_OUTSIDE,
-					   "x %.2f y %.2f (no parcel within %g m)", rec->x[i], rec->y[i],
-					   snap_m);
+					   "x %.2f y %.2f (no parcel within %g m)", rec->x[i],
+					   rec->y[i], snap_m);
 			if (r < 0)
 				goto done;
 			continue;
@@ -392,13 +390,14 @@ int pr_join_keys(pr_context *ctx, const pr_parcels *parcels, pr_records *rec, in
 	int r = 0;
 	for (size_t i = 0; i < rec->n; i++) {
 		const char *key = rec->cols[key_field].text[i];
-		char *const *hit = key && parcels->rec.n
-					   ? bsearch(key, ids, parcels->rec.n, sizeof *ids,
-						     compare_key_to_parcel)
-					   : NULL;
+		char *const *hit =
+		    key && parcels->rec.n
+			? bsearch(key, ids, parcels->rec.n, sizeof *ids, compare_key_to_parcel)
+			: NULL;
 		if (!hit) {
-			r = pr_rejects_add(rejects, rec->source, rec->row[i], PR_REJECT_UNKNOWN_PARCEL,
-					   "%s '%.200s'", pr_source_defs[rec->source].fields[key_field].name,
+			r = pr_rejects_add(rejects, rec->source, rec->row[i],
+					   PR_REJECT_UNKNOWN_PARCEL, "%s '%.200s'",
+					   pr_source_defs[rec->source].fields[key_field].name,
 					   key ? key : "");
 			if (r < 0)
 				return r;
@@ -419,15 +418,15 @@ static bool overlaps(const double *a, const double *b)
 	return a[0] <= b[2] && b[0] <= a[2] && a[1] <= b[3] && b[1] <= a[3];
 }
 
-bool pr_join_diagnose(const pr_parcels *parcels, const pr_records *rec, uint64_t outside,
-		      char *buf, size_t size)
+bool pr_join_diagnose(const pr_parcels *parcels, const pr_records *rec, uint64_t outside, char *buf,
+		      size_t size)
 {
 	uint64_t total = rec->n + outside;
 	if (total == 0 || outside * 20 <= total)
 		return false;
 	double share = 100.0 * (double)outside / (double)total;
 	const double *pe = parcels->rec.extent;
-	double swapped[4] = { rec->extent[1], rec->extent[0], rec->extent[3], rec->extent[2] };
+	double swapped[4] = {rec->extent[1], rec->extent[0], rec->extent[3], rec->extent[2]};
 	const char *cause;
 	if (rec->n == 0 && outside == total)
 		cause = "none of its points is near a parcel: check its crs (and that x and y are "

@@ -24,7 +24,7 @@ int pr_explain(pr_context *ctx, const char *gpkg_path, const char *parcel_id, ch
 {
 	sqlite3 *db = NULL;
 	sqlite3_stmt *st = NULL;
-	pr_strbuf out = { 0 };
+	pr_strbuf out = {0};
 	int r = 0;
 
 	if (sqlite3_open_v2(gpkg_path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
@@ -34,8 +34,9 @@ int pr_explain(pr_context *ctx, const char *gpkg_path, const char *parcel_id, ch
 	}
 	if (sqlite3_prepare_v2(db, "SELECT * FROM parcel_risk WHERE parcel_id = ?1", -1, &st,
 			       NULL) != SQLITE_OK) {
-		r = pr_error(ctx, PR_EDATA, "%s is not a parcelrisk output (no parcel_risk layer): %s",
-			     gpkg_path, sqlite3_errmsg(db));
+		r = pr_error(ctx, PR_EDATA,
+			     "%s is not a parcelrisk output (no parcel_risk layer): %s", gpkg_path,
+			     sqlite3_errmsg(db));
 		goto done;
 	}
 	char key[256];
@@ -43,8 +44,8 @@ int pr_explain(pr_context *ctx, const char *gpkg_path, const char *parcel_id, ch
 	pr_trim(key);
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_ROW) {
-		r = pr_error(ctx, PR_ENOTFOUND, "%s: no parcel with id '%s' in parcel_risk", gpkg_path,
-			     key);
+		r = pr_error(ctx, PR_ENOTFOUND, "%s: no parcel with id '%s' in parcel_risk",
+			     gpkg_path, key);
 		goto done;
 	}
 	int n = sqlite3_column_count(st);
@@ -53,9 +54,9 @@ int pr_explain(pr_context *ctx, const char *gpkg_path, const char *parcel_id, ch
 	pr_strbuf_printf(&out, "  score  %s / 100\n", column_text(st, "score"));
 	pr_strbuf_printf(&out, "  class  %s\n", column_text(st, "risk_class"));
 	pr_strbuf_printf(&out, "  owner  %s\n", column_text(st, "owner"));
-	pr_strbuf_printf(&out, "  last inspection  %s\n", *column_text(st, "last_inspection")
-								 ? column_text(st, "last_inspection")
-								 : "none on record");
+	pr_strbuf_printf(&out, "  last inspection  %s\n",
+			 *column_text(st, "last_inspection") ? column_text(st, "last_inspection")
+							     : "none on record");
 	pr_strbuf_printf(&out, "  data coverage    %s\n", column_text(st, "data_coverage"));
 	pr_strbuf_printf(&out, "\nreasons\n");
 	char *reasons = strdup(column_text(st, "reasons"));
@@ -71,7 +72,8 @@ int pr_explain(pr_context *ctx, const char *gpkg_path, const char *parcel_id, ch
 	for (int c = 0; c < n; c++) {
 		const char *name = sqlite3_column_name(st, c);
 		if (strncmp(name, "c_", 2) == 0)
-			pr_strbuf_printf(&out, "  %-28s %8.2f\n", name + 2, sqlite3_column_double(st, c));
+			pr_strbuf_printf(&out, "  %-28s %8.2f\n", name + 2,
+					 sqlite3_column_double(st, c));
 	}
 	pr_strbuf_printf(&out, "\nfeatures and records\n");
 	bool after_factors = false;
@@ -84,8 +86,8 @@ int pr_explain(pr_context *ctx, const char *gpkg_path, const char *parcel_id, ch
 		if (!after_factors)
 			continue;
 		const char *v = sqlite3_column_type(st, c) == SQLITE_NULL
-					? "missing"
-					: (const char *)sqlite3_column_text(st, c);
+				    ? "missing"
+				    : (const char *)sqlite3_column_text(st, c);
 		pr_strbuf_printf(&out, "  %-28s %s\n", name, v);
 	}
 	if (!out.data) {

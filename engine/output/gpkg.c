@@ -78,8 +78,8 @@ static int create_layer(writer *w, const char *name, OGRwkbGeometryType type,
 	opts = CSLSetNameValue(opts, "DESCRIPTION", description);
 	if (type != wkbNone)
 		opts = CSLSetNameValue(opts, "GEOMETRY_NAME", "geom");
-	OGRLayerH layer = GDALDatasetCreateLayer(w->ds, name, type == wkbNone ? NULL : w->srs, type,
-						 opts);
+	OGRLayerH layer =
+	    GDALDatasetCreateLayer(w->ds, name, type == wkbNone ? NULL : w->srs, type, opts);
 	CSLDestroy(opts);
 	if (!layer)
 		return pr_error_gdal(w->ctx, PR_ECANTCREAT, "%s: cannot create layer %s", w->path,
@@ -114,15 +114,15 @@ static int create_feature(writer *w, OGRLayerH layer, OGRFeatureH feat)
 static int add_risk_class_domain(writer *w)
 {
 	OGRCodedValue values[5] = {
-		{ (char *)"low", (char *)"Low" },
-		{ (char *)"medium", (char *)"Medium" },
-		{ (char *)"high", (char *)"High" },
-		{ (char *)"critical", (char *)"Critical" },
-		{ NULL, NULL },
+	    {(char *)"low", (char *)"Low"},
+	    {(char *)"medium", (char *)"Medium"},
+	    {(char *)"high", (char *)"High"},
+	    {(char *)"critical", (char *)"Critical"},
+	    {NULL, NULL},
 	};
 	OGRFieldDomainH dom = OGR_CodedFldDomain_Create(
-		"risk_class", "Risk class of a parcel, from its score and the model's thresholds",
-		OFTString, OFSTNone, values);
+	    "risk_class", "Risk class of a parcel, from its score and the model's thresholds",
+	    OFTString, OFSTNone, values);
 	if (!dom)
 		return pr_error_gdal(w->ctx, PR_ECANTCREAT, "%s: cannot create field domain",
 				     w->path);
@@ -151,8 +151,7 @@ static void set_date(OGRFeatureH feat, int idx, int32_t days)
 }
 
 static const char *const record_fields[PR_SRC_COUNT] = {
-	NULL, "population_records", "complaints_records", "inspections_records"
-};
+    NULL, "population_records", "complaints_records", "inspections_records"};
 
 /* Parcels in rank order, so that the attribute table opens with the riskiest first. */
 static uint32_t *rank_order(const pr_scores *s)
@@ -230,9 +229,9 @@ static int write_parcel_risk(writer *w, const pr_output *out, const uint32_t *or
 		OGR_F_SetFieldDouble(feat, 6, round(s->data_coverage[i] * 1000) / 1000);
 		set_date(feat, 7, s->last_inspection[i]);
 		for (int c = 0; c < m->n_factors; c++)
-			OGR_F_SetFieldDouble(feat, first_factor + c,
-					     round(s->points[i * (size_t)m->n_factors + (size_t)c] *
-						   100) / 100);
+			OGR_F_SetFieldDouble(
+			    feat, first_factor + c,
+			    round(s->points[i * (size_t)m->n_factors + (size_t)c] * 100) / 100);
 		for (int f = 0; f < m->n_features; f++) {
 			double v = s->features[i * (size_t)m->n_features + (size_t)f];
 			if (isnan(v))
@@ -277,10 +276,10 @@ static int write_visit_list(writer *w, const pr_output *out, const uint32_t *ord
 	const struct {
 		const char *name;
 		OGRFieldType type;
-	} fields[] = { { "rank", OFTInteger },	    { "parcel_id", OFTString },
-		       { "score", OFTReal },	    { "risk_class", OFTString },
-		       { "reasons", OFTString },    { "last_inspection", OFTDate },
-		       { "owner", OFTString } };
+	} fields[] = {{"rank", OFTInteger},   {"parcel_id", OFTString},
+		      {"score", OFTReal},     {"risk_class", OFTString},
+		      {"reasons", OFTString}, {"last_inspection", OFTDate},
+		      {"owner", OFTString}};
 	for (size_t f = 0; f < sizeof fields / sizeof *fields && !r; f++)
 		r = add_field(w, layer, fields[f].name, fields[f].type,
 			      strcmp(fields[f].name, "risk_class") == 0 ? "risk_class" : NULL);
@@ -352,9 +351,9 @@ static int write_rejects(writer *w, const pr_rejects *rj)
 static int write_run_info(writer *w, const pr_kv_list *info)
 {
 	OGRLayerH layer = NULL;
-	int r = create_layer(w, "run_info", wkbNone,
-			     "How this file was made: as-of date, inputs, counts, versions, timings",
-			     &layer);
+	int r = create_layer(
+	    w, "run_info", wkbNone,
+	    "How this file was made: as-of date, inputs, counts, versions, timings", &layer);
 	if (!r)
 		r = add_field(w, layer, "key", OFTString, NULL);
 	if (!r)
@@ -402,7 +401,7 @@ static char *temporary_path(const char *path)
 
 int pr_write_gpkg(pr_context *ctx, const pr_output *out, const char *path)
 {
-	writer w = { .ctx = ctx, .path = path };
+	writer w = {.ctx = ctx, .path = path};
 	char *tmp = NULL;
 	uint32_t *order = NULL;
 	int r = 0;

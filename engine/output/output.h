@@ -18,7 +18,7 @@ typedef struct pr_kv_list {
 } pr_kv_list;
 
 int pr_kv_add(pr_kv_list *list, const char *key, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 void pr_kv_free(pr_kv_list *list);
 
 /* Everything the GeoPackage shows, indexed like the parcels. */
@@ -26,7 +26,7 @@ typedef struct pr_output {
 	const pr_parcels *parcels;
 	const pr_scores *scores;
 	const pr_model *model;
-	const uint32_t *records[PR_SRC_COUNT];  /* per parcel, records joined; NULL: absent */
+	const uint32_t *records[PR_SRC_COUNT]; /* per parcel, records joined; NULL: absent */
 	const pr_rejects *rejects;
 	const pr_kv_list *run_info;
 	int32_t as_of;

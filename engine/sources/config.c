@@ -7,28 +7,35 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 #include "core/ini.h"
 #include "sources/sources.h"
 
 const pr_source_def pr_source_defs[PR_SRC_COUNT] = {
-	[PR_SRC_PARCELS] = { "parcels", false, 5,
-			     { { "id", PR_FT_TEXT, true },
-			       { "owner", PR_FT_TEXT, false },
-			       { "floor_area_m2", PR_FT_REAL, false },
-			       { "dwellings", PR_FT_INT, false },
-			       { "build_year", PR_FT_INT, false } } },
-	[PR_SRC_POPULATION] = { "population", true, 4,
-				{ { "household", PR_FT_TEXT, false },
-				  { "persons", PR_FT_INT, false },
-				  { "registered", PR_FT_DATE, false },
-				  { "left", PR_FT_DATE, false } } },
-	[PR_SRC_COMPLAINTS] = { "complaints", true, 2,
-				{ { "date", PR_FT_DATE, false }, { "category", PR_FT_TEXT, false } } },
-	[PR_SRC_INSPECTIONS] = { "inspections", false, 3,
-				 { { "parcel", PR_FT_TEXT, true },
-				   { "date", PR_FT_DATE, false },
-				   { "outcome", PR_FT_TEXT, false } } },
+    [PR_SRC_PARCELS] = {"parcels",
+			false,
+			5,
+			{{"id", PR_FT_TEXT, true},
+			 {"owner", PR_FT_TEXT, false},
+			 {"floor_area_m2", PR_FT_REAL, false},
+			 {"dwellings", PR_FT_INT, false},
+			 {"build_year", PR_FT_INT, false}}},
+    [PR_SRC_POPULATION] = {"population",
+			   true,
+			   4,
+			   {{"household", PR_FT_TEXT, false},
+			    {"persons", PR_FT_INT, false},
+			    {"registered", PR_FT_DATE, false},
+			    {"left", PR_FT_DATE, false}}},
+    [PR_SRC_COMPLAINTS] = {"complaints",
+			   true,
+			   2,
+			   {{"date", PR_FT_DATE, false}, {"category", PR_FT_TEXT, false}}},
+    [PR_SRC_INSPECTIONS] = {"inspections",
+			    false,
+			    3,
+			    {{"parcel", PR_FT_TEXT, true},
+			     {"date", PR_FT_DATE, false},
+			     {"outcome", PR_FT_TEXT, false}}},
 };
 
 typedef struct parse_state {
@@ -66,15 +73,16 @@ static int handle_key(void *user, const pr_ini_pos *pos, const char *section, co
 			return set_string(st, pos, &s->crs, section, name, value);
 		}
 		return pr_error(st->ctx, PR_ECONFIG,
-				      "%s line %d [run]: unknown key '%s' (known: as_of, crs)", st->path,
-				      pos->line, name);
+				"%s line %d [run]: unknown key '%s' (known: as_of, crs)", st->path,
+				pos->line, name);
 	}
 	int k = source_by_name(section);
 	if (k < 0) {
-		return pr_error(st->ctx, PR_ECONFIG,
-				      "%s line %d: unknown section [%s] (known: run, parcels, population, "
-				      "complaints, inspections)",
-				      st->path, pos->line, section);
+		return pr_error(
+		    st->ctx, PR_ECONFIG,
+		    "%s line %d: unknown section [%s] (known: run, parcels, population, "
+		    "complaints, inspections)",
+		    st->path, pos->line, section);
 	}
 	const pr_source_def *def = &pr_source_defs[k];
 	pr_source_conf *c = &s->src[k];
@@ -100,9 +108,9 @@ static int handle_key(void *user, const pr_ini_pos *pos, const char *section, co
 		double v;
 		if (!pr_parse_double(value, &v) || v < 0 || v > 1000) {
 			return pr_error(st->ctx, PR_ECONFIG,
-					      "%s line %d [%s]: snap_m '%s' is not a distance in metres "
-					      "between 0 and 1000",
-					      st->path, pos->line, section, value);
+					"%s line %d [%s]: snap_m '%s' is not a distance in metres "
+					"between 0 and 1000",
+					st->path, pos->line, section, value);
 		}
 		c->snap_m = v;
 		return 0;
@@ -111,12 +119,12 @@ static int handle_key(void *user, const pr_ini_pos *pos, const char *section, co
 		if (strcmp(name, def->fields[f].name) == 0) {
 			if (pr_blank(value)) {
 				return pr_error(st->ctx, PR_ECONFIG,
-						      "%s line %d [%s]: field '%s' names no column",
-						      st->path, pos->line, section, name);
+						"%s line %d [%s]: field '%s' names no column",
+						st->path, pos->line, section, name);
 			}
 			return set_string(st, pos, &c->columns[f], section, name, value);
 		}
-	pr_strbuf known = { 0 };
+	pr_strbuf known = {0};
 	pr_strbuf_printf(&known, "path, layer, where, crs%s", def->points ? ", x, y, snap_m" : "");
 	for (int f = 0; f < def->n_fields; f++)
 		pr_strbuf_printf(&known, ", %s", def->fields[f].name);
@@ -149,7 +157,8 @@ const char *pr_srs_not_metric(OGRSpatialReferenceH srs)
 	double to_metre = OSRGetLinearUnits(srs, &unit);
 	if (to_metre < 0.999999 || to_metre > 1.000001) {
 		static __thread char why[128];
-		snprintf(why, sizeof why, "measures in %s, not metres", unit ? unit : "another unit");
+		snprintf(why, sizeof why, "measures in %s, not metres",
+			 unit ? unit : "another unit");
 		return why;
 	}
 	return NULL;
@@ -182,10 +191,11 @@ static int check_crs(pr_context *ctx, const char *path, int line, const char *se
 	const char *why = working ? pr_srs_not_metric(srs) : NULL;
 	int r = 0;
 	if (why)
-		r = pr_error(ctx, PR_ECONFIG,
-			     "%s line %d [%s]: the working crs '%s' %s; it must be a projected CRS in "
-			     "metres, such as EPSG:31370 or EPSG:3812",
-			     path, line, section, value, why);
+		r = pr_error(
+		    ctx, PR_ECONFIG,
+		    "%s line %d [%s]: the working crs '%s' %s; it must be a projected CRS in "
+		    "metres, such as EPSG:31370 or EPSG:3812",
+		    path, line, section, value, why);
 	OSRRelease(srs);
 	return r;
 }
@@ -217,11 +227,12 @@ static int validate(pr_context *ctx, pr_sources *s)
 					s->file, c->line, def->name);
 		for (int f = 0; f < def->n_fields; f++)
 			if (def->fields[f].required && !c->columns[f])
-				return pr_error(ctx, PR_ECONFIG,
-						"%s line %d [%s]: missing key '%s' (the column holding "
-						"the %s)",
-						s->file, c->line, def->name, def->fields[f].name,
-						k == PR_SRC_PARCELS ? "parcel id" : "parcel key");
+				return pr_error(
+				    ctx, PR_ECONFIG,
+				    "%s line %d [%s]: missing key '%s' (the column holding "
+				    "the %s)",
+				    s->file, c->line, def->name, def->fields[f].name,
+				    k == PR_SRC_PARCELS ? "parcel id" : "parcel key");
 		if (def->points && (!c->x) != (!c->y))
 			return pr_error(ctx, PR_ECONFIG,
 					"%s line %d [%s]: give both x and y, or neither to use the "
@@ -264,7 +275,7 @@ int pr_sources_load(pr_context *ctx, const char *path, pr_sources **ret_sources)
 		r = PR_ENOMEM;
 		goto done;
 	}
-	parse_state st = { .path = path, .sources = s, .ctx = ctx };
+	parse_state st = {.path = path, .sources = s, .ctx = ctx};
 	r = pr_ini_parse(ctx, path, f, handle_key, &st);
 	if (r < 0)
 		goto done;

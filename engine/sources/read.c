@@ -19,7 +19,7 @@
 #include "sources/records.h"
 
 /* Bounds on what the input controls. */
-#define MAX_TEXT_LEN 1000
+#define MAX_TEXT_LEN	    1000
 #define MAX_PARCEL_VERTICES 1000000
 
 static bool is_csv_path(const char *path)
@@ -43,11 +43,11 @@ static const char *base_name(const char *path)
 typedef struct opened_source {
 	GDALDatasetH ds;
 	OGRLayerH layer;
-	OGRSpatialReferenceH srs;  /* the source's CRS, GIS axis order; owned */
-	OGRCoordinateTransformationH ct;  /* NULL when already in the working CRS */
+	OGRSpatialReferenceH srs;	 /* the source's CRS, GIS axis order; owned */
+	OGRCoordinateTransformationH ct; /* NULL when already in the working CRS */
 	int field_index[PR_MAX_FIELDS];
 	int x_index, y_index;
-	const char *label;  /* file name for messages */
+	const char *label; /* file name for messages */
 } opened_source;
 
 static void close_source(opened_source *o)
@@ -62,15 +62,15 @@ static void close_source(opened_source *o)
 }
 
 static int column_index(pr_context *ctx, const pr_sources *s, const pr_source_conf *c,
-			const char *section, const char *key, OGRFeatureDefnH defn, const char *column,
-			int *ret_index)
+			const char *section, const char *key, OGRFeatureDefnH defn,
+			const char *column, int *ret_index)
 {
 	int idx = OGR_FD_GetFieldIndex(defn, column);
 	if (idx >= 0) {
 		*ret_index = idx;
 		return 0;
 	}
-	pr_strbuf names = { 0 };
+	pr_strbuf names = {0};
 	for (int i = 0; i < OGR_FD_GetFieldCount(defn) && i < 40; i++)
 		pr_strbuf_printf(&names, "%s%s", i ? ", " : "",
 				 OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(defn, i)));
@@ -117,10 +117,10 @@ static int open_source(pr_context *ctx, const pr_sources *s, int source,
 				  "%s: cannot open %s as a vector dataset", def->name, c->path);
 		goto done;
 	}
-	o->layer = c->layer ? GDALDatasetGetLayerByName(o->ds, c->layer)
-			    : GDALDatasetGetLayer(o->ds, 0);
+	o->layer =
+	    c->layer ? GDALDatasetGetLayerByName(o->ds, c->layer) : GDALDatasetGetLayer(o->ds, 0);
 	if (!o->layer) {
-		pr_strbuf names = { 0 };
+		pr_strbuf names = {0};
 		for (int i = 0; i < GDALDatasetGetLayerCount(o->ds) && i < 20; i++)
 			pr_strbuf_printf(&names, "%s%s", i ? ", " : "",
 					 OGR_L_GetName(GDALDatasetGetLayer(o->ds, i)));
@@ -131,8 +131,9 @@ static int open_source(pr_context *ctx, const pr_sources *s, int source,
 		goto done;
 	}
 	if (c->where && OGR_L_SetAttributeFilter(o->layer, c->where) != OGRERR_NONE) {
-		r = pr_error_gdal(ctx, PR_ECONFIG, "%s line %d [%s]: where '%s' is not a valid filter",
-				  s->file, c->line, def->name, c->where);
+		r = pr_error_gdal(ctx, PR_ECONFIG,
+				  "%s line %d [%s]: where '%s' is not a valid filter", s->file,
+				  c->line, def->name, c->where);
 		goto done;
 	}
 
@@ -162,8 +163,8 @@ static int open_source(pr_context *ctx, const pr_sources *s, int source,
 			for (int f = 0; f < def->n_fields; f++)
 				used = used || i == o->field_index[f];
 			if (!used)
-				ignored = CSLAddString(ignored,
-						       OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(defn, i)));
+				ignored = CSLAddString(
+				    ignored, OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(defn, i)));
 		}
 		if (!def->points && source != PR_SRC_PARCELS)
 			ignored = CSLAddString(ignored, "OGR_GEOMETRY");
@@ -269,7 +270,8 @@ static int read_field(pr_records *rec, size_t i, int f, OGRFeatureH feat, int id
 		if (ftype == OFTDate || ftype == OFTDateTime) {
 			int y, m, dd, hh, mm, tz;
 			float ss;
-			ok = OGR_F_GetFieldAsDateTimeEx(feat, idx, &y, &m, &dd, &hh, &mm, &ss, &tz) &&
+			ok = OGR_F_GetFieldAsDateTimeEx(feat, idx, &y, &m, &dd, &hh, &mm, &ss,
+							&tz) &&
 			     m >= 1 && m <= 12 && dd >= 1 && dd <= 31;
 			d = ok ? pr_days_from_civil(y, m, dd) : 0;
 		} else {
@@ -359,9 +361,10 @@ static int transform_points(pr_context *ctx, pr_records *rec, OGRCoordinateTrans
 	for (size_t i = 0; i < rec->n; i++) {
 		bool good = (!ok || ok[i]) && isfinite(rec->x[i]) && isfinite(rec->y[i]);
 		if (!good) {
-			r = pr_rejects_add(rejects, rec->source, rec->row[i], PR_REJECT_BAD_COORDINATES,
-					   "x '%.17g' y '%.17g' cannot be transformed to the working CRS",
-					   ox ? ox[i] : rec->x[i], oy ? oy[i] : rec->y[i]);
+			r = pr_rejects_add(
+			    rejects, rec->source, rec->row[i], PR_REJECT_BAD_COORDINATES,
+			    "x '%.17g' y '%.17g' cannot be transformed to the working CRS",
+			    ox ? ox[i] : rec->x[i], oy ? oy[i] : rec->y[i]);
 			if (r < 0)
 				goto done;
 			continue;
@@ -381,16 +384,18 @@ done:
 
 /* The coordinates of a point source's feature, from its x/y columns or its geometry. Returns
  * NULL when they are usable, else the reject reason (with the value in buf). */
-static const char *point_coordinates(const opened_source *o, OGRFeatureH feat, double *x,
-				     double *y, char *buf, size_t size)
+static const char *point_coordinates(const opened_source *o, OGRFeatureH feat, double *x, double *y,
+				     char *buf, size_t size)
 {
 	if (o->x_index >= 0) {
 		bool has_x = OGR_F_IsFieldSetAndNotNull(feat, o->x_index);
 		bool has_y = OGR_F_IsFieldSetAndNotNull(feat, o->y_index);
 		/* GDAL reuses one buffer for formatted numbers: copy each value out. */
 		char sx[64], sy[64];
-		snprintf(sx, sizeof sx, "%s", has_x ? OGR_F_GetFieldAsString(feat, o->x_index) : "");
-		snprintf(sy, sizeof sy, "%s", has_y ? OGR_F_GetFieldAsString(feat, o->y_index) : "");
+		snprintf(sx, sizeof sx, "%s",
+			 has_x ? OGR_F_GetFieldAsString(feat, o->x_index) : "");
+		snprintf(sy, sizeof sy, "%s",
+			 has_y ? OGR_F_GetFieldAsString(feat, o->y_index) : "");
 		snprintf(buf, size, "x '%.60s' y '%.60s'", sx, sy);
 		if (pr_blank(sx) && pr_blank(sy))
 			return PR_REJECT_NO_COORDINATES;
@@ -430,8 +435,7 @@ int pr_read_records(pr_context *ctx, const pr_sources *sources, int source,
 		return r;
 	if (o.srs)
 		pr_srs_label(o.srs, out->crs_label, sizeof out->crs_label);
-	if (def->points && o.x_index < 0 &&
-	    wkbFlatten(OGR_L_GetGeomType(o.layer)) != wkbPoint &&
+	if (def->points && o.x_index < 0 && wkbFlatten(OGR_L_GetGeomType(o.layer)) != wkbPoint &&
 	    OGR_L_GetGeomType(o.layer) != wkbUnknown) {
 		r = pr_error(ctx, PR_ECONFIG,
 			     "%s line %d [%s]: %s holds %s geometries, not points; give x and y "
@@ -601,7 +605,8 @@ static int flatten_rings(GEOSContextHandle_t h, const GEOSGeometry *multi, pr_pa
 				continue;
 			if (pr_grow((void **)&p->ring_start, ring_cap, p->n_rings + 2,
 				    sizeof *p->ring_start) < 0 ||
-			    pr_grow((void **)&p->xy, xy_cap, 2 * (p->n_xy + size), sizeof *p->xy) < 0)
+			    pr_grow((void **)&p->xy, xy_cap, 2 * (p->n_xy + size), sizeof *p->xy) <
+				0)
 				return PR_ENOMEM;
 			if (!GEOSCoordSeq_copyToBuffer_r(h, seq, p->xy + 2 * p->n_xy, 0, 0))
 				return PR_EINTERNAL;
@@ -630,13 +635,12 @@ static int compare_parcel_order(const void *a, const void *b)
 
 /* Sorts parcels by id, rejects every duplicate after the first read, and builds the flat
  * arrays. Parcels arrive in `tmp` (unsorted, with GEOS geometries in geoms). */
-static int finish_parcels(pr_context *ctx, pr_parcels *p, GEOSGeometry **geoms,
-			  pr_rejects *rejects)
+static int finish_parcels(pr_context *ctx, pr_parcels *p, GEOSGeometry **geoms, pr_rejects *rejects)
 {
 	GEOSContextHandle_t h = ctx->geos;
 	GEOSWKBWriter *writer = NULL;
 	parcel_order *order = NULL;
-	pr_parcels sorted = { 0 };
+	pr_parcels sorted = {0};
 	size_t ring_cap = 0, xy_cap = 0;
 	int r = 0;
 	size_t n = p->rec.n;
@@ -646,7 +650,7 @@ static int finish_parcels(pr_context *ctx, pr_parcels *p, GEOSGeometry **geoms,
 	if (!order)
 		return PR_ENOMEM;
 	for (size_t i = 0; i < n; i++)
-		order[i] = (parcel_order){ p->rec.cols[0].text[i], p->rec.row[i], i };
+		order[i] = (parcel_order){p->rec.cols[0].text[i], p->rec.row[i], i};
 	qsort(order, n, sizeof *order, compare_parcel_order);
 
 	sorted.rec.source = PR_SRC_PARCELS;
@@ -848,7 +852,8 @@ int pr_read_parcels(pr_context *ctx, const pr_sources *sources, OGRSpatialRefere
 		if (reason) {
 			r = pr_rejects_add(rejects, PR_SRC_PARCELS, row, reason, "%s", why);
 			for (int f = 0; f < PR_MAX_FIELDS; f++)
-				if (out->rec.cols[f].present && out->rec.cols[f].type == PR_FT_TEXT) {
+				if (out->rec.cols[f].present &&
+				    out->rec.cols[f].type == PR_FT_TEXT) {
 					free(out->rec.cols[f].text[i]);
 					out->rec.cols[f].text[i] = NULL;
 				}

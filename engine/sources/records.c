@@ -27,12 +27,12 @@ int pr_records_reserve(pr_records *rec, size_t need)
 	size_t cap = rec->cap ? rec->cap : 1024;
 	while (cap < need)
 		cap *= 2;
-#define GROW(ptr)                                                         \
-	do {                                                              \
-		void *p_ = realloc((ptr), cap * sizeof *(ptr));           \
-		if (!p_)                                                  \
-			return PR_ENOMEM;                                 \
-		(ptr) = p_;                                               \
+#define GROW(ptr)                                                                                  \
+	do {                                                                                       \
+		void *p_ = realloc((ptr), cap * sizeof *(ptr));                                    \
+		if (!p_)                                                                           \
+			return PR_ENOMEM;                                                          \
+		(ptr) = p_;                                                                        \
 	} while (0)
 	GROW(rec->row);
 	GROW(rec->x);

@@ -30,7 +30,7 @@ typedef struct pr_field_def {
 
 typedef struct pr_source_def {
 	const char *name;
-	bool points;  /* joined by location (x, y) rather than by parcel key */
+	bool points; /* joined by location (x, y) rather than by parcel key */
 	int n_fields;
 	pr_field_def fields[PR_MAX_FIELDS];
 } pr_source_def;
@@ -40,23 +40,23 @@ extern const pr_source_def pr_source_defs[PR_SRC_COUNT];
 
 typedef struct pr_source_conf {
 	bool present;
-	int line;           /* line of the section header in the sources file */
-	char *path;         /* as resolved against the sources file's folder */
-	char *layer;        /* NULL: the dataset's first layer */
-	char *where;        /* NULL or an OGR attribute filter */
-	char *crs;          /* NULL: read from the dataset */
+	int line;    /* line of the section header in the sources file */
+	char *path;  /* as resolved against the sources file's folder */
+	char *layer; /* NULL: the dataset's first layer */
+	char *where; /* NULL or an OGR attribute filter */
+	char *crs;   /* NULL: read from the dataset */
 	int crs_line;
-	double snap_m;      /* points only */
-	char *x, *y;        /* points only: coordinate columns; NULL: the layer's geometry */
-	char *columns[PR_MAX_FIELDS];  /* source column of each canonical field, or NULL */
+	double snap_m; /* points only */
+	char *x, *y;   /* points only: coordinate columns; NULL: the layer's geometry */
+	char *columns[PR_MAX_FIELDS]; /* source column of each canonical field, or NULL */
 } pr_source_conf;
 
 struct pr_sources {
-	char *file;          /* the sources file as given */
-	char *dir;           /* its folder */
-	char *crs;           /* the working CRS as written; NULL: the parcels' CRS */
+	char *file; /* the sources file as given */
+	char *dir;  /* its folder */
+	char *crs;  /* the working CRS as written; NULL: the parcels' CRS */
 	int crs_line;
-	char *as_of;         /* as written in [run], or NULL */
+	char *as_of; /* as written in [run], or NULL */
 	int as_of_line;
 	pr_source_conf src[PR_SRC_COUNT];
 };
@@ -74,21 +74,21 @@ void pr_srs_label(OGRSpatialReferenceH srs, char *buf, size_t size);
 /* ---- records ------------------------------------------------------------------------------- */
 
 /* A fixed vocabulary: the reasons a row can be rejected for. */
-#define PR_REJECT_NO_COORDINATES "no coordinates"
-#define PR_REJECT_BAD_COORDINATES "bad coordinates"
-#define PR_REJECT_BAD_DATE "bad date"
-#define PR_REJECT_BAD_NUMBER "bad number"
-#define PR_REJECT_OUTSIDE "outside every parcel"
-#define PR_REJECT_UNKNOWN_PARCEL "unknown parcel id"
-#define PR_REJECT_NO_ID "parcel without id"
-#define PR_REJECT_DUPLICATE_ID "duplicate parcel id"
+#define PR_REJECT_NO_COORDINATES   "no coordinates"
+#define PR_REJECT_BAD_COORDINATES  "bad coordinates"
+#define PR_REJECT_BAD_DATE	   "bad date"
+#define PR_REJECT_BAD_NUMBER	   "bad number"
+#define PR_REJECT_OUTSIDE	   "outside every parcel"
+#define PR_REJECT_UNKNOWN_PARCEL   "unknown parcel id"
+#define PR_REJECT_NO_ID		   "parcel without id"
+#define PR_REJECT_DUPLICATE_ID	   "duplicate parcel id"
 #define PR_REJECT_INVALID_GEOMETRY "invalid geometry"
 
 typedef struct pr_reject {
-	int source;     /* enum pr_source_kind */
-	uint64_t row;   /* 1-based, in reading order (for a CSV: the data rows, header excluded) */
+	int source;   /* enum pr_source_kind */
+	uint64_t row; /* 1-based, in reading order (for a CSV: the data rows, header excluded) */
 	const char *reason;
-	char *value;    /* "field 'value'", owned */
+	char *value; /* "field 'value'", owned */
 } pr_reject;
 
 typedef struct pr_rejects {
@@ -105,7 +105,7 @@ void pr_rejects_free(pr_rejects *rj);
 #define PR_DATE_NULL INT32_MIN
 typedef struct pr_column {
 	enum pr_field_type type;
-	bool present;    /* mapped in the sources file */
+	bool present; /* mapped in the sources file */
 	double *num;
 	int32_t *date;
 	char **text;
@@ -132,11 +132,11 @@ void pr_records_free(pr_records *rec);
  * that "lowest id" is "lowest index". */
 typedef struct pr_parcels {
 	pr_records rec;
-	unsigned char **wkb;    /* repaired geometry as ISO WKB MultiPolygon */
+	unsigned char **wkb; /* repaired geometry as ISO WKB MultiPolygon */
 	size_t *wkb_size;
 	double *area;
-	double *bbox;           /* 4 per parcel: minx, miny, maxx, maxy */
-	double *label_xy;       /* 2 per parcel: a point on the surface */
+	double *bbox;	  /* 4 per parcel: minx, miny, maxx, maxy */
+	double *label_xy; /* 2 per parcel: a point on the surface */
 	/* Flat rings for the covers test: parcel i's rings are ring_start[ring_first[i] ..
 	 * ring_first[i+1]), each ring's vertices xy[2*ring_start[r] .. 2*ring_start[r+1]). */
 	size_t *ring_first;
@@ -144,8 +144,8 @@ typedef struct pr_parcels {
 	double *xy;
 	size_t n_rings, n_xy;
 	uint64_t repaired;
-	int srs_epsg;           /* of the working CRS, 0 when none */
-	char *srs_wkt;          /* the working CRS as WKT */
+	int srs_epsg;  /* of the working CRS, 0 when none */
+	char *srs_wkt; /* the working CRS as WKT */
 } pr_parcels;
 
 void pr_parcels_free(pr_parcels *p);

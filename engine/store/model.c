@@ -15,17 +15,17 @@
 
 extern const unsigned char pr_model_default[];
 
-const char *const pr_risk_class_names[4] = { "low", "medium", "high", "critical" };
+const char *const pr_risk_class_names[4] = {"low", "medium", "high", "critical"};
 
 /* Parcel columns that factors and templates may use besides features, with their words. */
 static const struct {
 	const char *name;
 	const char *label;
 } parcel_columns[] = {
-	{ "floor_area_m2", "floor area" },
-	{ "dwellings", "number of dwellings" },
-	{ "build_year", "build year" },
-	{ "area_m2", "parcel area" },
+    {"floor_area_m2", "floor area"},
+    {"dwellings", "number of dwellings"},
+    {"build_year", "build year"},
+    {"area_m2", "parcel area"},
 };
 #define N_PARCEL_COLUMNS ((int)(sizeof parcel_columns / sizeof *parcel_columns))
 
@@ -103,16 +103,17 @@ static int handle_model_key(void *user, const pr_ini_pos *pos, const char *secti
 
 	if (strcmp(section, "model") == 0) {
 		if (strcmp(name, "name") == 0)
-			return pr_ini_set_string(ctx, mp->label, pos, section, name, value, &m->name);
+			return pr_ini_set_string(ctx, mp->label, pos, section, name, value,
+						 &m->name);
 		struct {
 			const char *key;
 			double min, max;
 			double *slot;
 		} nums[] = {
-			{ "class_medium", 0, 100, &m->class_medium },
-			{ "class_high", 0, 100, &m->class_high },
-			{ "class_critical", 0, 100, &m->class_critical },
-			{ "hotspot_cell_m", 10, 100000, &m->hotspot_cell_m },
+		    {"class_medium", 0, 100, &m->class_medium},
+		    {"class_high", 0, 100, &m->class_high},
+		    {"class_critical", 0, 100, &m->class_critical},
+		    {"hotspot_cell_m", 10, 100000, &m->hotspot_cell_m},
 		};
 		for (size_t i = 0; i < sizeof nums / sizeof *nums; i++)
 			if (strcmp(name, nums[i].key) == 0)
@@ -128,11 +129,12 @@ static int handle_model_key(void *user, const pr_ini_pos *pos, const char *secti
 			m->exclude_inspected_days = (int)v;
 			return r;
 		}
-		return pr_error(ctx, PR_ECONFIG,
-				"%s line %d [model]: unknown key '%s' (known: name, visit_list_size, "
-				"exclude_inspected_days, class_medium, class_high, class_critical, "
-				"hotspot_cell_m)",
-				mp->label, pos->line, name);
+		return pr_error(
+		    ctx, PR_ECONFIG,
+		    "%s line %d [model]: unknown key '%s' (known: name, visit_list_size, "
+		    "exclude_inspected_days, class_medium, class_high, class_critical, "
+		    "hotspot_cell_m)",
+		    mp->label, pos->line, name);
 	}
 
 	bool is_feature = strncmp(section, "feature ", 8) == 0;
@@ -146,48 +148,55 @@ static int handle_model_key(void *user, const pr_ini_pos *pos, const char *secti
 	while (*item == ' ')
 		item++;
 	if (!is_identifier(item))
-		return pr_error(ctx, PR_ECONFIG,
-				"%s line %d [%s]: '%s' is not a valid name (lower-case letters, digits "
-				"and _, starting with a letter, at most %d characters)",
-				mp->label, pos->section_line, section, item, PR_NAME_MAX - 1);
+		return pr_error(
+		    ctx, PR_ECONFIG,
+		    "%s line %d [%s]: '%s' is not a valid name (lower-case letters, digits "
+		    "and _, starting with a letter, at most %d characters)",
+		    mp->label, pos->section_line, section, item, PR_NAME_MAX - 1);
 
 	if (is_feature) {
 		pr_feature *f = find_feature(m, item);
 		if (!f) {
 			if (m->n_features == PR_MODEL_MAX_FEATURES)
-				return pr_error(ctx, PR_ECONFIG, "%s line %d: more than %d features",
-						mp->label, pos->section_line, PR_MODEL_MAX_FEATURES);
+				return pr_error(ctx, PR_ECONFIG,
+						"%s line %d: more than %d features", mp->label,
+						pos->section_line, PR_MODEL_MAX_FEATURES);
 			for (int i = 0; i < N_PARCEL_COLUMNS; i++)
 				if (strcmp(item, parcel_columns[i].name) == 0)
 					return pr_error(ctx, PR_ECONFIG,
 							"%s line %d [%s]: '%s' is a parcel column; "
 							"name the feature otherwise",
-							mp->label, pos->section_line, section, item);
+							mp->label, pos->section_line, section,
+							item);
 			f = &m->features[m->n_features++];
 			snprintf(f->name, sizeof f->name, "%s", item);
 			f->line = pos->section_line;
 		}
 		if (strcmp(name, "sql") == 0)
-			return pr_ini_set_string(ctx, mp->label, pos, section, name, value, &f->sql);
+			return pr_ini_set_string(ctx, mp->label, pos, section, name, value,
+						 &f->sql);
 		if (strcmp(name, "expr") == 0)
-			return pr_ini_set_string(ctx, mp->label, pos, section, name, value, &f->expr);
+			return pr_ini_set_string(ctx, mp->label, pos, section, name, value,
+						 &f->expr);
 		if (strcmp(name, "label") == 0)
-			return pr_ini_set_string(ctx, mp->label, pos, section, name, value, &f->label);
+			return pr_ini_set_string(ctx, mp->label, pos, section, name, value,
+						 &f->label);
 		if (strcmp(name, "default") == 0) {
 			f->has_default = true;
 			return parse_number(mp, pos, section, name, value, -1e12, 1e12,
 					    &f->default_value);
 		}
-		return pr_error(ctx, PR_ECONFIG,
-				"%s line %d [%s]: unknown key '%s' (known: sql, expr, default, label)",
-				mp->label, pos->line, section, name);
+		return pr_error(
+		    ctx, PR_ECONFIG,
+		    "%s line %d [%s]: unknown key '%s' (known: sql, expr, default, label)",
+		    mp->label, pos->line, section, name);
 	}
 
 	pr_factor *fa = find_factor(m, item);
 	if (!fa) {
 		if (m->n_factors == PR_MODEL_MAX_FACTORS)
-			return pr_error(ctx, PR_ECONFIG, "%s line %d: more than %d factors", mp->label,
-					pos->section_line, PR_MODEL_MAX_FACTORS);
+			return pr_error(ctx, PR_ECONFIG, "%s line %d: more than %d factors",
+					mp->label, pos->section_line, PR_MODEL_MAX_FACTORS);
 		fa = &m->factors[m->n_factors++];
 		snprintf(fa->name, sizeof fa->name, "%s", item);
 		fa->line = pos->section_line;
@@ -230,32 +239,38 @@ static int validate_model(pr_context *ctx, pr_model *m)
 {
 	const char *label = m->path;
 	if (m->class_medium > m->class_high || m->class_high > m->class_critical)
-		return pr_error(ctx, PR_ECONFIG,
-				"%s [model]: class thresholds must rise: class_medium %g <= class_high "
-				"%g <= class_critical %g",
-				label, m->class_medium, m->class_high, m->class_critical);
+		return pr_error(
+		    ctx, PR_ECONFIG,
+		    "%s [model]: class thresholds must rise: class_medium %g <= class_high "
+		    "%g <= class_critical %g",
+		    label, m->class_medium, m->class_high, m->class_critical);
 	if (m->n_factors == 0)
-		return pr_error(ctx, PR_ECONFIG, "%s: the model has no [factor NAME] section", label);
+		return pr_error(ctx, PR_ECONFIG, "%s: the model has no [factor NAME] section",
+				label);
 	for (int i = 0; i < m->n_features; i++) {
 		pr_feature *f = &m->features[i];
 		if (!f->sql == !f->expr)
-			return pr_error(ctx, PR_ECONFIG,
-					"%s line %d [feature %s]: give either sql (a query yielding "
-					"parcel_id and a value) or expr (an expression over other "
-					"features)",
-					label, f->line, f->name);
+			return pr_error(
+			    ctx, PR_ECONFIG,
+			    "%s line %d [feature %s]: give either sql (a query yielding "
+			    "parcel_id and a value) or expr (an expression over other "
+			    "features)",
+			    label, f->line, f->name);
 	}
 	for (int i = 0; i < m->n_factors; i++) {
 		pr_factor *fa = &m->factors[i];
-		const char *missing = !fa->value ? "value" : !fa->has_weight ? "weight"
-						 : !fa->has_saturate ? "saturate" : NULL;
+		const char *missing = !fa->value	  ? "value"
+				      : !fa->has_weight	  ? "weight"
+				      : !fa->has_saturate ? "saturate"
+							  : NULL;
 		if (missing)
 			return pr_error(ctx, PR_ECONFIG, "%s line %d [factor %s]: missing key '%s'",
 					label, fa->line, fa->name, missing);
 		if (fa->saturate == fa->from)
-			return pr_error(ctx, PR_ECONFIG,
-					"%s line %d [factor %s]: saturate must differ from 'from' (%g)",
-					label, fa->line, fa->name, fa->from);
+			return pr_error(
+			    ctx, PR_ECONFIG,
+			    "%s line %d [factor %s]: saturate must differ from 'from' (%g)", label,
+			    fa->line, fa->name, fa->from);
 		if (fa->needs) {
 			char *copy = strdup(fa->needs);
 			if (!copy)
@@ -306,7 +321,7 @@ int pr_model_load(pr_context *ctx, const char *path, pr_model **ret_model)
 				     strerror(errno));
 			goto done;
 		}
-		pr_strbuf sb = { 0 };
+		pr_strbuf sb = {0};
 		char buf[65536];
 		size_t got;
 		while ((got = fread(buf, 1, sizeof buf, in)) > 0)
@@ -329,7 +344,7 @@ int pr_model_load(pr_context *ctx, const char *path, pr_model **ret_model)
 		r = PR_ENOMEM;
 		goto done;
 	}
-	model_parse mp = { ctx, m, m->path };
+	model_parse mp = {ctx, m, m->path};
 	r = pr_ini_parse(ctx, m->path, f, handle_model_key, &mp);
 	if (r < 0)
 		goto done;
@@ -372,8 +387,8 @@ void pr_scores_free(pr_scores *s)
 	memset(s, 0, sizeof *s);
 }
 
-static int sql_error(pr_context *ctx, sqlite3 *db, const pr_model *m, int line,
-		     const char *section, const char *what)
+static int sql_error(pr_context *ctx, sqlite3 *db, const pr_model *m, int line, const char *section,
+		     const char *what)
 {
 	return pr_error(ctx, PR_ECONFIG, "%s line %d [%s]: %s: %s", m->path, line, section, what,
 			sqlite3_errmsg(db));
@@ -385,7 +400,7 @@ static int run_sql_feature(pr_context *ctx, const pr_model *m, const pr_feature 
 {
 	char section[PR_NAME_MAX + 16];
 	snprintf(section, sizeof section, "feature %s", f->name);
-	pr_strbuf sql = { 0 };
+	pr_strbuf sql = {0};
 	sqlite3_stmt *st = NULL;
 	int r = 0;
 
@@ -404,19 +419,21 @@ static int run_sql_feature(pr_context *ctx, const pr_model *m, const pr_feature 
 	for (int i = 1; i <= sqlite3_bind_parameter_count(st); i++) {
 		const char *pname = sqlite3_bind_parameter_name(st, i);
 		if (!pname || strcmp(pname, ":as_of") != 0) {
-			r = pr_error(ctx, PR_ECONFIG,
-				     "%s line %d [%s]: unknown parameter %s (the only one is :as_of)",
-				     m->path, f->line, section, pname ? pname : "?");
+			r = pr_error(
+			    ctx, PR_ECONFIG,
+			    "%s line %d [%s]: unknown parameter %s (the only one is :as_of)",
+			    m->path, f->line, section, pname ? pname : "?");
 			goto done;
 		}
 		sqlite3_bind_text(st, i, as_of, -1, SQLITE_STATIC);
 	}
 	int rc = sqlite3_step(st);
 	if (rc == SQLITE_CONSTRAINT) {
-		r = pr_error(ctx, PR_ECONFIG,
-			     "%s line %d [%s]: the query yields more than one row for a parcel (GROUP "
-			     "BY parcel_id?): %s",
-			     m->path, f->line, section, sqlite3_errmsg(db));
+		r = pr_error(
+		    ctx, PR_ECONFIG,
+		    "%s line %d [%s]: the query yields more than one row for a parcel (GROUP "
+		    "BY parcel_id?): %s",
+		    m->path, f->line, section, sqlite3_errmsg(db));
 		goto done;
 	}
 	if (rc != SQLITE_DONE) {
@@ -432,7 +449,7 @@ done:
 /* Builds table features: parcel columns and every feature, one row per parcel. */
 static int build_features(pr_context *ctx, const pr_model *m, sqlite3 *db, const char *as_of)
 {
-	pr_strbuf sql = { 0 };
+	pr_strbuf sql = {0};
 	int r = pr_store_exec(ctx, db, "DROP TABLE IF EXISTS features");
 	for (int i = 0; i < m->n_features && r == 0; i++) {
 		const pr_feature *f = &m->features[i];
@@ -450,7 +467,8 @@ static int build_features(pr_context *ctx, const pr_model *m, sqlite3 *db, const
 
 	pr_strbuf_printf(&sql, "CREATE TABLE features AS SELECT p.parcel_id AS parcel_id");
 	for (int i = 0; i < N_PARCEL_COLUMNS; i++)
-		pr_strbuf_printf(&sql, ", p.%s AS %s", parcel_columns[i].name, parcel_columns[i].name);
+		pr_strbuf_printf(&sql, ", p.%s AS %s", parcel_columns[i].name,
+				 parcel_columns[i].name);
 	for (int i = 0; i < m->n_features; i++) {
 		const pr_feature *f = &m->features[i];
 		if (!f->sql)
@@ -464,7 +482,8 @@ static int build_features(pr_context *ctx, const pr_model *m, sqlite3 *db, const
 	pr_strbuf_printf(&sql, " FROM parcels p");
 	for (int i = 0; i < m->n_features; i++)
 		if (m->features[i].sql)
-			pr_strbuf_printf(&sql, " LEFT JOIN feat_%s t%d ON t%d.parcel_id = p.parcel_id",
+			pr_strbuf_printf(&sql,
+					 " LEFT JOIN feat_%s t%d ON t%d.parcel_id = p.parcel_id",
 					 m->features[i].name, i, i);
 	pr_strbuf_printf(&sql, " ORDER BY p.parcel_id");
 	if (!sql.data) {
@@ -542,8 +561,8 @@ static int render_reason(const char *tmpl, sqlite3_stmt *row, int n_cols, double
 			if (strcmp(sqlite3_column_name(row, c), name) == 0) {
 				found = true;
 				v = sqlite3_column_type(row, c) == SQLITE_NULL
-					    ? NAN
-					    : sqlite3_column_double(row, c);
+					? NAN
+					: sqlite3_column_double(row, c);
 			}
 		char buf[PR_NAME_MAX + 8];
 		if (found)
@@ -649,11 +668,11 @@ static int compare_points(const void *a, const void *b)
 }
 
 /* Scores one parcel from its row of the scoring query. */
-static int score_parcel(const pr_model *m, const factor_needs *needs, sqlite3_stmt *row,
-			int n_cols, size_t i, double max_points, pr_scores *s)
+static int score_parcel(const pr_model *m, const factor_needs *needs, sqlite3_stmt *row, int n_cols,
+			size_t i, double max_points, pr_scores *s)
 {
 	factor_points fp[PR_MODEL_MAX_FACTORS];
-	pr_strbuf missing = { 0 }, reasons = { 0 };
+	pr_strbuf missing = {0}, reasons = {0};
 	int covered = 0, n_fp = 0, r = 0;
 	double total = 0;
 	int first_value = COL_FIRST_FEATURE + m->n_features;
@@ -661,8 +680,8 @@ static int score_parcel(const pr_model *m, const factor_needs *needs, sqlite3_st
 	for (int f = 0; f < m->n_features; f++) {
 		int c = COL_FIRST_FEATURE + f;
 		s->features[i * (size_t)m->n_features + (size_t)f] =
-			sqlite3_column_type(row, c) == SQLITE_NULL ? NAN
-								   : sqlite3_column_double(row, c);
+		    sqlite3_column_type(row, c) == SQLITE_NULL ? NAN
+							       : sqlite3_column_double(row, c);
 	}
 	for (int k = 0; k < m->n_factors; k++) {
 		const pr_factor *fa = &m->factors[k];
@@ -671,7 +690,8 @@ static int score_parcel(const pr_model *m, const factor_needs *needs, sqlite3_st
 			int c = needs[k].cols[j];
 			if (sqlite3_column_type(row, c) == SQLITE_NULL) {
 				if (have)
-					pr_strbuf_printf(&missing, "%s%s not assessed (no %s on record)",
+					pr_strbuf_printf(&missing,
+							 "%s%s not assessed (no %s on record)",
 							 missing.len ? "; " : "", fa->name,
 							 label_of(m, sqlite3_column_name(row, c)));
 				have = false;
@@ -689,7 +709,7 @@ static int score_parcel(const pr_model *m, const factor_needs *needs, sqlite3_st
 		s->points[i * (size_t)m->n_factors + (size_t)k] = points;
 		total += points;
 		if (points > 0)
-			fp[n_fp++] = (factor_points){ points, k };
+			fp[n_fp++] = (factor_points){points, k};
 	}
 	qsort(fp, (size_t)n_fp, sizeof *fp, compare_points);
 	for (int j = 0; j < n_fp && j < 3; j++) {
@@ -749,11 +769,11 @@ static int last_inspections(pr_context *ctx, sqlite3 *db, const char *as_of, pr_
 	return 0;
 }
 
-int pr_model_score(pr_context *ctx, const pr_model *m, sqlite3 *db, int32_t as_of,
-		   size_t n_parcels, pr_scores *ret_scores)
+int pr_model_score(pr_context *ctx, const pr_model *m, sqlite3 *db, int32_t as_of, size_t n_parcels,
+		   pr_scores *ret_scores)
 {
-	pr_scores s = { 0 };
-	pr_strbuf sql = { 0 };
+	pr_scores s = {0};
+	pr_strbuf sql = {0};
 	sqlite3_stmt *st = NULL;
 	rank_entry *ranks = NULL;
 	factor_needs needs[PR_MODEL_MAX_FACTORS];
@@ -785,13 +805,15 @@ int pr_model_score(pr_context *ctx, const pr_model *m, sqlite3 *db, int32_t as_o
 		/* Find the factor at fault, to name its section. */
 		const char *msg = sqlite3_errmsg(db);
 		for (int k = 0; k < m->n_factors; k++) {
-			pr_strbuf one = { 0 };
+			pr_strbuf one = {0};
 			sqlite3_stmt *probe = NULL;
-			pr_strbuf_printf(&one, "SELECT (\n%s\n) FROM features", m->factors[k].value);
+			pr_strbuf_printf(&one, "SELECT (\n%s\n) FROM features",
+					 m->factors[k].value);
 			bool bad = sqlite3_prepare_v2(db, one.data, -1, &probe, NULL) != SQLITE_OK;
 			if (bad)
-				r = pr_error(ctx, PR_ECONFIG, "%s line %d [factor %s]: the value fails: %s",
-					     m->path, m->factors[k].line, m->factors[k].name,
+				r = pr_error(ctx, PR_ECONFIG,
+					     "%s line %d [factor %s]: the value fails: %s", m->path,
+					     m->factors[k].line, m->factors[k].name,
 					     sqlite3_errmsg(db));
 			sqlite3_finalize(probe);
 			pr_strbuf_free(&one);
@@ -841,7 +863,7 @@ int pr_model_score(pr_context *ctx, const pr_model *m, sqlite3 *db, int32_t as_o
 		goto done;
 	}
 	for (size_t j = 0; j < n_parcels; j++)
-		ranks[j] = (rank_entry){ s.score[j], (uint32_t)j };
+		ranks[j] = (rank_entry){s.score[j], (uint32_t)j};
 	qsort(ranks, n_parcels, sizeof *ranks, compare_rank);
 	for (size_t j = 0; j < n_parcels; j++)
 		s.rank[ranks[j].index] = (uint32_t)(j + 1);

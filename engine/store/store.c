@@ -110,7 +110,7 @@ static int load_source(pr_context *ctx, sqlite3 *db, int source, const pr_record
 		       const pr_parcels *parcels)
 {
 	const pr_source_def *def = &pr_source_defs[source];
-	pr_strbuf create = { 0 }, insert = { 0 };
+	pr_strbuf create = {0}, insert = {0};
 	sqlite3_stmt *st = NULL;
 	int r = 0;
 	bool is_parcels = source == PR_SRC_PARCELS;

@@ -11,7 +11,7 @@
 
 typedef struct pr_store {
 	sqlite3 *db;
-	void *spatialite;  /* SpatiaLite's connection cache, released after the database */
+	void *spatialite; /* SpatiaLite's connection cache, released after the database */
 } pr_store;
 
 /* Opens an in-memory SpatiaLite database into store. Close with pr_store_close(). */
@@ -28,31 +28,31 @@ int pr_store_exec(pr_context *ctx, sqlite3 *db, const char *sql);
 /* ---- the model ----------------------------------------------------------------------------- */
 
 #define PR_MODEL_MAX_FEATURES 64
-#define PR_MODEL_MAX_FACTORS 64
-#define PR_NAME_MAX 48
+#define PR_MODEL_MAX_FACTORS  64
+#define PR_NAME_MAX	      48
 
 typedef struct pr_feature {
 	char name[PR_NAME_MAX];
-	char *sql;         /* a query yielding (parcel_id, value), or NULL */
-	char *expr;        /* an expression over parcel columns and earlier features, or NULL */
+	char *sql;  /* a query yielding (parcel_id, value), or NULL */
+	char *expr; /* an expression over parcel columns and earlier features, or NULL */
 	bool has_default;
 	double default_value;
-	char *label;       /* what it is, in words, for explain and for missing-data reasons */
+	char *label; /* what it is, in words, for explain and for missing-data reasons */
 	int line;
 } pr_feature;
 
 typedef struct pr_factor {
 	char name[PR_NAME_MAX];
-	char *value;       /* SQL expression over features */
-	char *needs;       /* comma-separated names that must not be missing */
-	char *reason;      /* template with {name} placeholders */
+	char *value;  /* SQL expression over features */
+	char *needs;  /* comma-separated names that must not be missing */
+	char *reason; /* template with {name} placeholders */
 	double weight, from, saturate;
 	bool has_weight, has_saturate;
 	int line;
 } pr_factor;
 
 typedef struct pr_model {
-	char *path;        /* "(built-in default)" or the file */
+	char *path; /* "(built-in default)" or the file */
 	char *name;
 	char sha256[65];
 	int visit_list_size;
@@ -75,17 +75,17 @@ extern const char *const pr_risk_class_names[4];
 typedef struct pr_scores {
 	size_t n;
 	int n_features, n_factors;
-	double *score;          /* 0–100 */
-	uint32_t *rank;         /* 1 = highest */
+	double *score;	/* 0–100 */
+	uint32_t *rank; /* 1 = highest */
 	uint8_t *risk_class;
-	char **reasons;         /* top three, joined with "; " */
-	double *points;         /* n × n_factors */
-	double *features;       /* n × n_features, NAN when missing */
-	double *data_coverage;  /* share of factors whose data was present, 0–1 */
-	char **missing;         /* what was missing, or NULL */
-	int32_t *last_inspection;  /* days since 1970, PR_DATE_NULL when never */
-	uint8_t *visit;         /* on the visit list */
-	uint32_t *visit_rank;   /* 1.. on the visit list, 0 when not on it */
+	char **reasons;		  /* top three, joined with "; " */
+	double *points;		  /* n × n_factors */
+	double *features;	  /* n × n_features, NAN when missing */
+	double *data_coverage;	  /* share of factors whose data was present, 0–1 */
+	char **missing;		  /* what was missing, or NULL */
+	int32_t *last_inspection; /* days since 1970, PR_DATE_NULL when never */
+	uint8_t *visit;		  /* on the visit list */
+	uint32_t *visit_rank;	  /* 1.. on the visit list, 0 when not on it */
 } pr_scores;
 
 /* Runs the model's features and factors over the loaded store. */

@@ -28,16 +28,16 @@
  * coordinates and every output prints without rounding surprises. A cell is one block plus half
  * of the streets around it; blocks of 96-104 m x 76-84 m jittered by 1 m leave streets of
  * 13-25 m, so a point 3-6 m in front of a lot is always nearer to it than to the opposite block. */
-#define CELL_W 11900
-#define CELL_H 9900
-#define CITY_CENTRE_X 14800000 /* Brussels in EPSG:31370 */
-#define CITY_CENTRE_Y 17000000
-#define PARCELS_PER_BLOCK 25.5 /* measured mean, used only to shape the grid */
-#define PARK_SHARE 0.04
+#define CELL_W		     11900
+#define CELL_H		     9900
+#define CITY_CENTRE_X	     14800000 /* Brussels in EPSG:31370 */
+#define CITY_CENTRE_Y	     17000000
+#define PARCELS_PER_BLOCK    25.5 /* measured mean, used only to shape the grid */
+#define PARK_SHARE	     0.04
 #define NEIGHBOURHOOD_BLOCKS 4 /* a neighbourhood is 4 x 4 blocks */
 
 #define STDIO_BUFFER (1u << 20)
-#define NO_DATE INT32_MIN
+#define NO_DATE	     INT32_MIN
 
 enum kind {
 	KIND_NORMAL,
@@ -51,13 +51,13 @@ enum kind {
 };
 
 static const char *const kind_names[] = {
-	"normal", "commercial", "slum", "student", "large_family", "social", "bar", "road",
+    "normal", "commercial", "slum", "student", "large_family", "social", "bar", "road",
 };
 
 /* The five ways a slum parcel shows in the data; each planted slum shows two to four of them. */
 enum signal {
 	SIGNAL_CROWDED = 1 << 0,    /* many more households than dwellings */
-	SIGNAL_SPACE = 1 << 1,      /* far less floor area per person than the norm */
+	SIGNAL_SPACE = 1 << 1,	    /* far less floor area per person than the norm */
 	SIGNAL_TURNOVER = 1 << 2,   /* many short registrations in the last 24 months */
 	SIGNAL_COMPLAINTS = 1 << 3, /* recent serious complaints */
 	SIGNAL_INSPECTION = 1 << 4, /* a major or closure inspection in the last five years */
@@ -76,19 +76,19 @@ enum category {
 };
 
 static const char *const category_names[] = {
-	"insalubrity", "overcrowding", "humidity", "electricity", "noise", "waste", "other",
+    "insalubrity", "overcrowding", "humidity", "electricity", "noise", "waste", "other",
 };
 
 /* Background complaints are mostly about nuisances; tenants' complaints (humidity above all)
  * happen everywhere now and then, which is what makes complaints alone a weak signal. */
-static const int background_category_weights[CAT_COUNT] = { 3, 1, 12, 2, 35, 25, 22 };
-static const int serious_category_weights[CAT_COUNT] = { 35, 20, 30, 15, 0, 0, 0 };
-static const int park_category_weights[CAT_COUNT] = { 0, 0, 0, 0, 40, 40, 20 };
+static const int background_category_weights[CAT_COUNT] = {3, 1, 12, 2, 35, 25, 22};
+static const int serious_category_weights[CAT_COUNT] = {35, 20, 30, 15, 0, 0, 0};
+static const int park_category_weights[CAT_COUNT] = {0, 0, 0, 0, 40, 40, 20};
 
 enum outcome { OUTCOME_NONE, OUTCOME_MINOR, OUTCOME_MAJOR, OUTCOME_CLOSURE };
-static const char *const outcome_names[] = { "none", "minor", "major", "closure" };
-static const int complaint_outcome_weights[] = { 45, 40, 12, 3 };
-static const int routine_outcome_weights[] = { 55, 35, 8, 2 };
+static const char *const outcome_names[] = {"none", "minor", "major", "closure"};
+static const int complaint_outcome_weights[] = {45, 40, 12, 3};
+static const int routine_outcome_weights[] = {55, 35, 8, 2};
 
 enum side { SIDE_S = 1, SIDE_E = 2, SIDE_N = 4, SIDE_W = 8 };
 
@@ -103,17 +103,17 @@ enum output {
 };
 
 static const char *const output_names[] = {
-	"population.csv", "complaints.csv", "inspections.csv",
-	"truth.csv",      "planted_rejects.csv", "sources.ini",
+    "population.csv", "complaints.csv",	     "inspections.csv",
+    "truth.csv",      "planted_rejects.csv", "sources.ini",
 };
 
 static const char *const output_headers[] = {
-	"x,y,household,persons,registered,left\n",
-	"lon,lat,received,category\n",
-	"capakey,inspected,outcome\n",
-	"parcel,is_slum,kind\n",
-	"source,row,reason\n",
-	"",
+    "x,y,household,persons,registered,left\n",
+    "lon,lat,received,category\n",
+    "capakey,inspected,outcome\n",
+    "parcel,is_slum,kind\n",
+    "source,row,reason\n",
+    "",
 };
 
 enum planted_variant {
@@ -135,14 +135,14 @@ typedef struct planted_row {
 } planted_row;
 
 static const planted_row planted_rows_template[] = {
-	{ OUT_POPULATION, 5, PLANT_NO_COORDINATES, "no coordinates", 0 },
-	{ OUT_POPULATION, 12, PLANT_BAD_COORDINATES, "bad coordinates", 0 },
-	{ OUT_POPULATION, 20, PLANT_BAD_DATE, "bad date", 0 },
-	{ OUT_POPULATION, 33, PLANT_BAD_NUMBER, "bad number", 0 },
-	{ OUT_COMPLAINTS, 4, PLANT_NO_COORDINATES, "no coordinates", 0 },
-	{ OUT_COMPLAINTS, 9, PLANT_BAD_DATE, "bad date", 0 },
-	{ OUT_INSPECTIONS, 2, PLANT_UNKNOWN_ID, "unknown parcel id", 0 },
-	{ OUT_INSPECTIONS, 3, PLANT_BAD_DATE, "bad date", 0 },
+    {OUT_POPULATION, 5, PLANT_NO_COORDINATES, "no coordinates", 0},
+    {OUT_POPULATION, 12, PLANT_BAD_COORDINATES, "bad coordinates", 0},
+    {OUT_POPULATION, 20, PLANT_BAD_DATE, "bad date", 0},
+    {OUT_POPULATION, 33, PLANT_BAD_NUMBER, "bad number", 0},
+    {OUT_COMPLAINTS, 4, PLANT_NO_COORDINATES, "no coordinates", 0},
+    {OUT_COMPLAINTS, 9, PLANT_BAD_DATE, "bad date", 0},
+    {OUT_INSPECTIONS, 2, PLANT_UNKNOWN_ID, "unknown parcel id", 0},
+    {OUT_INSPECTIONS, 3, PLANT_BAD_DATE, "bad date", 0},
 };
 #define PLANTED_COUNT (sizeof planted_rows_template / sizeof *planted_rows_template)
 
@@ -191,8 +191,8 @@ typedef struct parcel {
 	int build_year;
 	bool floor_null, dwellings_null;
 	int64_t addr_x, addr_y; /* the address point, where its households are registered */
-	int32_t earliest;       /* no registration before this day */
-	int32_t last_serious;   /* date of its latest serious background complaint, or NO_DATE */
+	int32_t earliest;	/* no registration before this day */
+	int32_t last_serious;	/* date of its latest serious background complaint, or NO_DATE */
 	bool inspected;
 } parcel;
 
@@ -226,7 +226,7 @@ typedef struct synth {
 	double slum_per_weight; /* slum probability of a perimeter lot per unit of level weight */
 
 	uint32_t key_counter[19][26];
-	uint64_t parcels;   /* non-road parcels written */
+	uint64_t parcels; /* non-road parcels written */
 	uint64_t households;
 	uint32_t owners, companies;
 	int null_keys_left;
@@ -237,7 +237,7 @@ typedef struct synth {
 	uint64_t signal_count[SIGNAL_COUNT];
 } synth;
 
-static const double slum_level_weight[4] = { 0.05, 0.4, 3.0, 6.0 };
+static const double slum_level_weight[4] = {0.05, 0.4, 3.0, 6.0};
 
 /* ---- small helpers ------------------------------------------------------------------------- */
 
@@ -435,7 +435,7 @@ static int close_output(synth *s, out_file *o)
 
 static void write_planted(synth *s, planted_row *p)
 {
-	line l = { .len = 0 };
+	line l = {.len = 0};
 	switch (p->output) {
 	case OUT_POPULATION:
 		if (p->variant == PLANT_NO_COORDINATES) {
@@ -517,7 +517,7 @@ static void write_household(synth *s, const parcel *p, int persons, int32_t regi
 	flush_planted(s, OUT_POPULATION, false);
 	/* Clerks of some communes type dates day first. */
 	bool day_first = rand_chance(s, 0.05);
-	line l = { .len = 0 };
+	line l = {.len = 0};
 	put_fixed(&l, p->addr_x, 2);
 	put_char(&l, ',');
 	put_fixed(&l, p->addr_y, 2);
@@ -543,7 +543,7 @@ static int write_complaint_at(synth *s, int64_t x, int64_t y, int32_t received, 
 	s->tpl_lon = lon;
 	s->tpl_lat = lat;
 	flush_planted(s, OUT_COMPLAINTS, false);
-	line l = { .len = 0 };
+	line l = {.len = 0};
 	put_fixed(&l, llround(lon * 1e7), 7);
 	put_char(&l, ',');
 	put_fixed(&l, llround(lat * 1e7), 7);
@@ -615,7 +615,7 @@ static void write_inspection(synth *s, const parcel *p, int32_t date, int outcom
 	/* A few keys come with stray spaces, as exported from spreadsheets; the first one always
 	 * does, so that even a tiny city tests the trimming. */
 	bool padded = s->out[OUT_INSPECTIONS].rows == 0 || rand_chance(s, 0.005);
-	line l = { .len = 0 };
+	line l = {.len = 0};
 	if (padded)
 		put_char(&l, ' ');
 	put_str(&l, p->key);
@@ -634,7 +634,7 @@ static void write_inspection(synth *s, const parcel *p, int32_t date, int outcom
 /* How long a household stays: a few years mostly, some decades. */
 static int32_t draw_stay_days(synth *s)
 {
-	int bucket = rand_weighted(s, (const int[]){ 25, 45, 30 }, 3);
+	int bucket = rand_weighted(s, (const int[]){25, 45, 30}, 3);
 	if (bucket == 0)
 		return (int32_t)rand_range(s, 60, 1095);
 	if (bucket == 1)
@@ -645,8 +645,8 @@ static int32_t draw_stay_days(synth *s)
 /* Persons of a household fitting in area_m2 by the Housing Code. */
 static int draw_persons(synth *s, int area_m2, bool social)
 {
-	static const int normal_weights[] = { 35, 30, 15, 13, 7 };
-	static const int social_weights[] = { 25, 22, 18, 15, 12, 8 };
+	static const int normal_weights[] = {35, 30, 15, 13, 7};
+	static const int social_weights[] = {25, 22, 18, 15, 12, 8};
 	int persons = social ? 1 + rand_weighted(s, social_weights, 6)
 			     : 1 + rand_weighted(s, normal_weights, 5);
 	while (persons > 1 && norm_area_m2(persons) * 100 > area_m2 * 95)
@@ -683,7 +683,7 @@ static void write_dwelling_history(synth *s, const parcel *p, int area_m2, bool 
 
 static void plan_normal(synth *s, parcel *p)
 {
-	static const int dwelling_weights[] = { 40, 26, 15, 10, 5, 4 };
+	static const int dwelling_weights[] = {40, 26, 15, 10, 5, 4};
 	p->dwellings = 1 + rand_weighted(s, dwelling_weights, 6);
 	p->floor_m2 = 0;
 	for (int i = 0; i < p->dwellings; i++) {
@@ -724,8 +724,8 @@ static void plan_large_family(synth *s, parcel *p)
 {
 	p->dwellings = 1;
 	p->floor_m2 = (int)rand_range(s, 90, 170);
-	int32_t since = clamp_date(s->as_of - (int32_t)rand_range(s, 730, 5500), p->earliest,
-				   s->as_of - 1);
+	int32_t since =
+	    clamp_date(s->as_of - (int32_t)rand_range(s, 730, 5500), p->earliest, s->as_of - 1);
 	write_household(s, p, (int)rand_range(s, 7, 10), since, NO_DATE);
 	if (rand_chance(s, 0.3)) {
 		int32_t left = since - (int32_t)rand_range(s, 0, 60);
@@ -744,20 +744,20 @@ static void plan_student(synth *s, parcel *p)
 	p->dwellings = (int)rand_range(s, 8, 20);
 	p->floor_m2 = p->dwellings * (int)rand_range(s, 18, 26) + (int)rand_range(s, 20, 60);
 	for (int i = 0; i < p->dwellings; i++) {
-		int current_year = y - rand_weighted(s, (const int[]){ 60, 30, 10 }, 3);
+		int current_year = y - rand_weighted(s, (const int[]){60, 30, 10}, 3);
 		if (rand_chance(s, 0.9)) {
-			int32_t since = pr_days_from_civil(current_year, 9, 1) +
-					(int32_t)rand_range(s, 0, 40);
+			int32_t since =
+			    pr_days_from_civil(current_year, 9, 1) + (int32_t)rand_range(s, 0, 40);
 			write_household(s, p, 1, clamp_date(since, p->earliest, s->as_of - 1),
 					NO_DATE);
 		}
 		for (int year = current_year - 1; year >= y - 4; year--) {
 			if (!rand_chance(s, 0.8))
 				continue;
-			int32_t registered = pr_days_from_civil(year, 9, 1) +
-					     (int32_t)rand_range(s, 0, 40);
-			int32_t left = pr_days_from_civil(year + 1, 6, 15) +
-				       (int32_t)rand_range(s, 0, 30);
+			int32_t registered =
+			    pr_days_from_civil(year, 9, 1) + (int32_t)rand_range(s, 0, 40);
+			int32_t left =
+			    pr_days_from_civil(year + 1, 6, 15) + (int32_t)rand_range(s, 0, 30);
 			if (registered >= p->earliest)
 				write_household(s, p, 1, registered, left);
 		}
@@ -768,7 +768,7 @@ static void plan_student(synth *s, parcel *p)
  * the signals it does not show look ordinary. */
 static void plan_slum(synth *s, parcel *p)
 {
-	int order[SIGNAL_COUNT] = { 0, 1, 2, 3, 4 };
+	int order[SIGNAL_COUNT] = {0, 1, 2, 3, 4};
 	for (int i = SIGNAL_COUNT - 1; i > 0; i--) {
 		int j = (int)rand_range(s, 0, i);
 		int t = order[i];
@@ -783,7 +783,7 @@ static void plan_slum(synth *s, parcel *p)
 		if (p->signals & (1 << i))
 			s->signal_count[i]++;
 
-	p->dwellings = 1 + rand_weighted(s, (const int[]){ 55, 35, 10 }, 3);
+	p->dwellings = 1 + rand_weighted(s, (const int[]){55, 35, 10}, 3);
 	int households;
 	if (p->signals & SIGNAL_CROWDED)
 		households = (int)rand_range(s, 5, 10) + (p->dwellings == 3 ? 2 : 0);
@@ -817,8 +817,8 @@ static void plan_slum(synth *s, parcel *p)
 	int32_t last = s->as_of - 1;
 	for (int i = 0; i < households; i++) {
 		int32_t since = p->signals & SIGNAL_TURNOVER
-					? s->as_of - (int32_t)rand_range(s, 15, 420)
-					: s->as_of - (int32_t)rand_range(s, 800, 3650);
+				    ? s->as_of - (int32_t)rand_range(s, 15, 420)
+				    : s->as_of - (int32_t)rand_range(s, 800, 3650);
 		write_household(s, p, persons[i], clamp_date(since, p->earliest, last), NO_DATE);
 	}
 	if (p->signals & SIGNAL_TURNOVER) {
@@ -917,7 +917,7 @@ static void make_key(synth *s, int neighbourhood, char *ret_key)
 	int division = neighbourhood % 19;
 	int section = (neighbourhood / 19) % 26;
 	uint32_t n = s->key_counter[division][section]++;
-	line l = { .len = 0 };
+	line l = {.len = 0};
 	put_uint(&l, (uint64_t)(21001 + division), 5);
 	put_char(&l, (char)('A' + section));
 	put_uint(&l, n % 9999 + 1, 4);
@@ -931,7 +931,7 @@ static void make_key(synth *s, int neighbourhood, char *ret_key)
 
 static void make_individual(synth *s, char *ret_owner)
 {
-	line l = { .len = 0 };
+	line l = {.len = 0};
 	put_str(&l, "Owner ");
 	put_uint(&l, ++s->owners, 7);
 	l.data[l.len] = '\0';
@@ -940,7 +940,7 @@ static void make_individual(synth *s, char *ret_owner)
 
 static void make_company(const char *prefix, uint32_t number, int width, char *ret_owner)
 {
-	line l = { .len = 0 };
+	line l = {.len = 0};
 	put_str(&l, prefix);
 	put_uint(&l, number, width);
 	l.data[l.len] = '\0';
@@ -978,8 +978,7 @@ static void choose_owner(synth *s, parcel *p)
 	case KIND_BAR:
 		/* Breweries own many cafés: a legitimate portfolio with noise complaints. */
 		if (rand_chance(s, 0.4))
-			make_company("SA Brasserie ", (uint32_t)rand_range(s, 1, 5), 2,
-				     p->owner);
+			make_company("SA Brasserie ", (uint32_t)rand_range(s, 1, 5), 2, p->owner);
 		else
 			make_individual(s, p->owner);
 		break;
@@ -1010,10 +1009,10 @@ static int choose_kind(synth *s, const lot_shape *lot, int level, bool corner)
 		return KIND_COMMERCIAL;
 	double b = s->boost;
 	double p_slum = s->slum_per_weight * slum_level_weight[level];
-	double p_social = corner ? 0.035 * b * (const double[]){ 0.3, 1.0, 1.5, 1.5 }[level] : 0.0;
+	double p_social = corner ? 0.035 * b * (const double[]){0.3, 1.0, 1.5, 1.5}[level] : 0.0;
 	double p_bar = (corner ? 0.04 : 0.004) * b;
-	double p_student = 0.008 * b * (const double[]){ 1.0, 1.6, 0.8, 0.4 }[level];
-	double p_family = 0.008 * b * (const double[]){ 0.5, 1.0, 1.6, 2.0 }[level];
+	double p_student = 0.008 * b * (const double[]){1.0, 1.6, 0.8, 0.4}[level];
+	double p_family = 0.008 * b * (const double[]){0.5, 1.0, 1.6, 2.0}[level];
 	double p_commercial = corner ? 0.15 : 0.05;
 	double u = pr_rng_uniform(&s->rng);
 	if ((u -= p_slum) < 0)
@@ -1033,8 +1032,8 @@ static int choose_kind(synth *s, const lot_shape *lot, int level, bool corner)
 
 static int draw_build_year(synth *s, const parcel *p)
 {
-	static const int lo[4] = { 1880, 1865, 1855, 1850 };
-	static const int hi[4] = { 2020, 2010, 1990, 1975 };
+	static const int lo[4] = {1880, 1865, 1855, 1850};
+	static const int hi[4] = {2020, 2010, 1990, 1975};
 	int a, b;
 	switch (p->kind) {
 	case KIND_SLUM:
@@ -1076,8 +1075,8 @@ static OGRGeometryH lot_geometry(const lot_shape *lot)
 	n += wkb_put_u32(wkb + n, (uint32_t)lot->nrect);
 	for (int i = 0; i < lot->nrect; i++) {
 		const rect *r = &lot->r[i];
-		const int64_t xs[5] = { r->x0, r->x1, r->x1, r->x0, r->x0 };
-		const int64_t ys[5] = { r->y0, r->y0, r->y1, r->y1, r->y0 };
+		const int64_t xs[5] = {r->x0, r->x1, r->x1, r->x0, r->x0};
+		const int64_t ys[5] = {r->y0, r->y0, r->y1, r->y1, r->y0};
 		wkb[n++] = 1;
 		n += wkb_put_u32(wkb + n, wkbPolygon);
 		n += wkb_put_u32(wkb + n, 1);
@@ -1133,7 +1132,7 @@ static void write_truth(synth *s, const parcel *p)
 {
 	if (!p->has_key)
 		return;
-	line l = { .len = 0 };
+	line l = {.len = 0};
 	put_str(&l, p->key);
 	put_str(&l, p->kind == KIND_SLUM ? ",1," : ",0,");
 	put_str(&l, kind_names[p->kind]);
@@ -1143,7 +1142,7 @@ static void write_truth(synth *s, const parcel *p)
 
 static int emit_road(synth *s, const rect *r, int neighbourhood)
 {
-	parcel p = { .kind = KIND_ROAD, .use = "road", .has_key = true };
+	parcel p = {.kind = KIND_ROAD, .use = "road", .has_key = true};
 	p.lot.r[0] = *r;
 	p.lot.nrect = 1;
 	make_key(s, neighbourhood, p.key);
@@ -1162,7 +1161,7 @@ static int emit_parcel(synth *s, const lot_shape *lot, bool corner, int level, i
 		s->done = true;
 		return 0;
 	}
-	parcel p = { .lot = *lot, .level = level };
+	parcel p = {.lot = *lot, .level = level};
 	p.kind = choose_kind(s, lot, level, corner);
 	/* Real cadastres have parcels without a key. The first two interior parcels lack one:
 	 * nobody is registered on them and no complaint points at them, so whatever the engine
@@ -1259,28 +1258,28 @@ static int next_frontage(synth *s, int64_t remaining)
 }
 
 /* The lots along one side of a block, between its corner lots. */
-static int emit_side(synth *s, const rect *block, int side, int64_t start, int64_t end,
-		     int depth, int level, int neighbourhood)
+static int emit_side(synth *s, const rect *block, int side, int64_t start, int64_t end, int depth,
+		     int level, int neighbourhood)
 {
 	int r = 0;
 	int64_t at = start;
 	while (at < end && !s->done) {
 		int64_t width = next_frontage(s, end - at);
 		int64_t d = rand_range(s, depth - 800 > 1800 ? depth - 800 : 1800, depth);
-		lot_shape lot = { .nrect = 1, .front = side };
+		lot_shape lot = {.nrect = 1, .front = side};
 		rect *q = &lot.r[0];
 		switch (side) {
 		case SIDE_S:
-			*q = (rect){ at, block->y0, at + width, block->y0 + d };
+			*q = (rect){at, block->y0, at + width, block->y0 + d};
 			break;
 		case SIDE_N:
-			*q = (rect){ at, block->y1 - d, at + width, block->y1 };
+			*q = (rect){at, block->y1 - d, at + width, block->y1};
 			break;
 		case SIDE_W:
-			*q = (rect){ block->x0, at, block->x0 + d, at + width };
+			*q = (rect){block->x0, at, block->x0 + d, at + width};
 			break;
 		default:
-			*q = (rect){ block->x1 - d, at, block->x1, at + width };
+			*q = (rect){block->x1 - d, at, block->x1, at + width};
 			break;
 		}
 		if ((r = emit_parcel(s, &lot, false, level, neighbourhood)))
@@ -1323,14 +1322,14 @@ static int emit_block(synth *s, int64_t b)
 	/* Road right-of-way along the street east and north of the block, clear of every
 	 * possible block and of the intersections. */
 	if (rand_chance(s, 0.6)) {
-		rect road = { cell_x + CELL_W - 650, cell_y + 1250, cell_x + CELL_W + 650,
-			      cell_y + CELL_H - 1250 };
+		rect road = {cell_x + CELL_W - 650, cell_y + 1250, cell_x + CELL_W + 650,
+			     cell_y + CELL_H - 1250};
 		if ((r = emit_road(s, &road, neighbourhood)))
 			return r;
 	}
 	if (rand_chance(s, 0.45)) {
-		rect road = { cell_x + 1250, cell_y + CELL_H - 600, cell_x + CELL_W - 1250,
-			      cell_y + CELL_H + 600 };
+		rect road = {cell_x + 1250, cell_y + CELL_H - 600, cell_x + CELL_W - 1250,
+			     cell_y + CELL_H + 600};
 		if ((r = emit_road(s, &road, neighbourhood)))
 			return r;
 	}
@@ -1343,12 +1342,12 @@ static int emit_block(synth *s, int64_t b)
 	int d_n = (int)rand_range(s, 2000, h - 1400 - d_s < 3400 ? h - 1400 - d_s : 3400);
 	int d_w = (int)rand_range(s, 2000, 3400);
 	int d_e = (int)rand_range(s, 2000, w - 2400 - d_w < 3400 ? w - 2400 - d_w : 3400);
-	rect inner = { block.x0 + d_w, block.y0 + d_s, block.x1 - d_e, block.y1 - d_n };
+	rect inner = {block.x0 + d_w, block.y0 + d_s, block.x1 - d_e, block.y1 - d_n};
 
 	/* Interior: courtyards and workshops, one to three pieces side by side, some left as
 	 * gaps, and sometimes two pieces forming one multipolygon parcel. */
 	int pieces = (int)rand_range(s, 1, 3);
-	int64_t cuts[4] = { inner.x0, inner.x1, inner.x1, inner.x1 };
+	int64_t cuts[4] = {inner.x0, inner.x1, inner.x1, inner.x1};
 	if (pieces == 2)
 		cuts[1] = rand_range(s, inner.x0 + (inner.x1 - inner.x0) / 3,
 				     inner.x1 - (inner.x1 - inner.x0) / 3);
@@ -1359,10 +1358,10 @@ static int emit_block(synth *s, int64_t b)
 	}
 	bool joined = pieces == 3 && rand_chance(s, 0.3);
 	for (int i = 0; i < pieces && !s->done; i++) {
-		lot_shape lot = { .nrect = 1, .interior = true };
-		lot.r[0] = (rect){ cuts[i], inner.y0, cuts[i + 1], inner.y1 };
+		lot_shape lot = {.nrect = 1, .interior = true};
+		lot.r[0] = (rect){cuts[i], inner.y0, cuts[i + 1], inner.y1};
 		if (joined && i == 0) {
-			lot.r[1] = (rect){ cuts[2], inner.y0, cuts[3], inner.y1 };
+			lot.r[1] = (rect){cuts[2], inner.y0, cuts[3], inner.y1};
 			lot.nrect = 2;
 		} else if (joined && i == 2) {
 			continue;
@@ -1374,14 +1373,18 @@ static int emit_block(synth *s, int64_t b)
 	}
 
 	const lot_shape corners[4] = {
-		{ .r = { { block.x0, block.y0, block.x0 + d_w, block.y0 + d_s } }, .nrect = 1,
-		  .front = SIDE_S | SIDE_W },
-		{ .r = { { block.x1 - d_e, block.y0, block.x1, block.y0 + d_s } }, .nrect = 1,
-		  .front = SIDE_S | SIDE_E },
-		{ .r = { { block.x1 - d_e, block.y1 - d_n, block.x1, block.y1 } }, .nrect = 1,
-		  .front = SIDE_N | SIDE_E },
-		{ .r = { { block.x0, block.y1 - d_n, block.x0 + d_w, block.y1 } }, .nrect = 1,
-		  .front = SIDE_N | SIDE_W },
+	    {.r = {{block.x0, block.y0, block.x0 + d_w, block.y0 + d_s}},
+	     .nrect = 1,
+	     .front = SIDE_S | SIDE_W},
+	    {.r = {{block.x1 - d_e, block.y0, block.x1, block.y0 + d_s}},
+	     .nrect = 1,
+	     .front = SIDE_S | SIDE_E},
+	    {.r = {{block.x1 - d_e, block.y1 - d_n, block.x1, block.y1}},
+	     .nrect = 1,
+	     .front = SIDE_N | SIDE_E},
+	    {.r = {{block.x0, block.y1 - d_n, block.x0 + d_w, block.y1}},
+	     .nrect = 1,
+	     .front = SIDE_N | SIDE_W},
 	};
 	for (int i = 0; i < 4 && !s->done; i++)
 		if ((r = emit_parcel(s, &corners[i], true, level, neighbourhood)))
@@ -1441,8 +1444,8 @@ static int write_sources_ini(synth *s)
 {
 	FILE *f = s->out[OUT_SOURCES].f;
 	fprintf(f,
-		"; Synthetic city generated by parcelrisk synth (parcels=%" PRIu32
-		", seed=%" PRIu64 ").\n",
+		"; Synthetic city generated by parcelrisk synth (parcels=%" PRIu32 ", seed=%" PRIu64
+		").\n",
 		s->target, s->seed);
 	fputs("[run]\n"
 	      "as_of = 2026-11-01\n"
@@ -1489,10 +1492,10 @@ static int write_sources_ini(synth *s)
 
 static void write_planted_rejects(synth *s)
 {
-	static const char *const source_names[] = { "population", "complaints", "inspections" };
+	static const char *const source_names[] = {"population", "complaints", "inspections"};
 	for (size_t i = 0; i < PLANTED_COUNT; i++) {
 		const planted_row *p = &s->planted[i];
-		line l = { .len = 0 };
+		line l = {.len = 0};
 		put_str(&l, source_names[p->output]);
 		put_char(&l, ',');
 		put_uint(&l, p->row, 1);
@@ -1517,9 +1520,9 @@ static int open_geopackage(synth *s)
 	/* The R-tree is built once after the bulk insert: several times faster than keeping it
 	 * up to date row by row. */
 	char spatial_index[] = "SPATIAL_INDEX=NO";
-	char *options[] = { spatial_index, NULL };
-	s->layer = GDALDatasetCreateLayer(s->ds, "parcels", s->srs_lambert, wkbMultiPolygon,
-					  options);
+	char *options[] = {spatial_index, NULL};
+	s->layer =
+	    GDALDatasetCreateLayer(s->ds, "parcels", s->srs_lambert, wkbMultiPolygon, options);
 	if (!s->layer)
 		return pr_error_gdal(s->ctx, PR_ECANTCREAT, "cannot create layer parcels in %s",
 				     s->gpkg_tmp_path);
@@ -1527,8 +1530,8 @@ static int open_geopackage(synth *s)
 		const char *name;
 		OGRFieldType type;
 	} fields[] = {
-		{ "capakey", OFTString }, { "owner", OFTString },	{ "floor_m2", OFTReal },
-		{ "dwellings", OFTInteger }, { "build_year", OFTInteger }, { "use", OFTString },
+	    {"capakey", OFTString},    {"owner", OFTString},	   {"floor_m2", OFTReal},
+	    {"dwellings", OFTInteger}, {"build_year", OFTInteger}, {"use", OFTString},
 	};
 	for (size_t i = 0; i < sizeof fields / sizeof *fields; i++) {
 		OGRFieldDefnH defn = OGR_Fld_Create(fields[i].name, fields[i].type);
@@ -1590,9 +1593,9 @@ static int make_reference_systems(synth *s)
 /* GDAL settings for this run only: a fixed date in gpkg_contents (for identical files) and no
  * fsync per transaction. The previous values are restored afterwards. */
 static const char *const gdal_options[][2] = {
-	{ "OGR_CURRENT_DATE", "2026-11-01T00:00:00.000Z" },
-	{ "OGR_SQLITE_SYNCHRONOUS", "OFF" },
-	{ "OGR_SQLITE_CACHE", "64" },
+    {"OGR_CURRENT_DATE", "2026-11-01T00:00:00.000Z"},
+    {"OGR_SQLITE_SYNCHRONOUS", "OFF"},
+    {"OGR_SQLITE_CACHE", "64"},
 };
 #define GDAL_OPTION_COUNT (sizeof gdal_options / sizeof *gdal_options)
 
@@ -1600,7 +1603,7 @@ int pr_synth(pr_context *ctx, const char *dir, uint32_t parcels, uint64_t seed)
 {
 	int r = 0;
 	synth *s = NULL;
-	char *saved_options[GDAL_OPTION_COUNT] = { NULL };
+	char *saved_options[GDAL_OPTION_COUNT] = {NULL};
 	bool options_set = false;
 
 	if (!dir || !*dir)
@@ -1618,8 +1621,8 @@ int pr_synth(pr_context *ctx, const char *dir, uint32_t parcels, uint64_t seed)
 	s->as_of = pr_days_from_civil(2026, 11, 1);
 	s->boost = 300.0 / parcels < 1.0 ? 1.0 : 300.0 / parcels > 4.0 ? 4.0 : 300.0 / parcels;
 	s->null_keys_left = 2;
-	s->landlords = (owner_pool){ .slots = 4, .min_size = 2, .max_size = 20 };
-	s->slum_landlords = (owner_pool){ .slots = 2, .min_size = 3, .max_size = 15 };
+	s->landlords = (owner_pool){.slots = 4, .min_size = 2, .max_size = 20};
+	s->slum_landlords = (owner_pool){.slots = 2, .min_size = 3, .max_size = 15};
 	memcpy(s->planted, planted_rows_template, sizeof s->planted);
 	s->tpl_x = CITY_CENTRE_X;
 	s->tpl_y = CITY_CENTRE_Y;
@@ -1688,13 +1691,12 @@ int pr_synth(pr_context *ctx, const char *dir, uint32_t parcels, uint64_t seed)
 	       s->out[OUT_COMPLAINTS].rows, s->out[OUT_INSPECTIONS].rows, dir);
 	pr_log(ctx, PR_LOG_INFO,
 	       "synth: planted %" PRIu64 " slums (signals: crowded %" PRIu64 ", space %" PRIu64
-	       ", turnover %" PRIu64 ", complaints %" PRIu64 ", inspections %" PRIu64
-	       "), %" PRIu64 " student, %" PRIu64 " large family, %" PRIu64 " social, %" PRIu64
-	       " bar",
-	       s->kind_count[KIND_SLUM], s->signal_count[0], s->signal_count[1],
-	       s->signal_count[2], s->signal_count[3], s->signal_count[4],
-	       s->kind_count[KIND_STUDENT], s->kind_count[KIND_LARGE_FAMILY],
-	       s->kind_count[KIND_SOCIAL], s->kind_count[KIND_BAR]);
+	       ", turnover %" PRIu64 ", complaints %" PRIu64 ", inspections %" PRIu64 "), %" PRIu64
+	       " student, %" PRIu64 " large family, %" PRIu64 " social, %" PRIu64 " bar",
+	       s->kind_count[KIND_SLUM], s->signal_count[0], s->signal_count[1], s->signal_count[2],
+	       s->signal_count[3], s->signal_count[4], s->kind_count[KIND_STUDENT],
+	       s->kind_count[KIND_LARGE_FAMILY], s->kind_count[KIND_SOCIAL],
+	       s->kind_count[KIND_BAR]);
 
 done:
 	if (s->feature)

@@ -16,14 +16,14 @@ extern "C" {
 /* Status codes. Each has a name and a one-line message (pr_status_name, pr_status_message). */
 enum pr_status {
 	PR_OK = 0,
-	PR_ENOMEM = -1,     /* out of memory */
-	PR_EUSAGE = -2,     /* the caller passed something invalid */
-	PR_EDATA = -3,      /* an input's content is unusable as a whole */
+	PR_ENOMEM = -1,	    /* out of memory */
+	PR_EUSAGE = -2,	    /* the caller passed something invalid */
+	PR_EDATA = -3,	    /* an input's content is unusable as a whole */
 	PR_ENOINPUT = -4,   /* an input file or layer does not exist or cannot be opened */
 	PR_ECANTCREAT = -5, /* an output cannot be created */
 	PR_ECONFIG = -6,    /* the sources or model file is wrong */
 	PR_EINTERNAL = -7,  /* a dependency failed in an unexpected way */
-	PR_EBUSY = -8,      /* another run is writing the same output */
+	PR_EBUSY = -8,	    /* another run is writing the same output */
 	PR_ENOTFOUND = -9,  /* a requested record (a parcel id) does not exist */
 };
 
@@ -72,8 +72,8 @@ void pr_sources_free(pr_sources *sources);
 /* ---- the monthly job ----------------------------------------------------------------------- */
 
 typedef struct pr_run_options {
-	const char *model_path;    /* NULL: the default model built into the engine */
-	const char *as_of;         /* YYYY-MM-DD; NULL: the sources file's, else today */
+	const char *model_path;	   /* NULL: the default model built into the engine */
+	const char *as_of;	   /* YYYY-MM-DD; NULL: the sources file's, else today */
 	const char *previous_path; /* NULL or an earlier output, for the changes table */
 } pr_run_options;
 
@@ -84,14 +84,14 @@ int pr_run(pr_context *ctx, const pr_sources *sources, const pr_run_options *opt
 
 /* Per-source figures of a check or run. */
 typedef struct pr_source_report {
-	char name[32];            /* parcels, population, complaints, inspections */
-	char crs[64];             /* the source's CRS, as an authority:code or a short name */
+	char name[32]; /* parcels, population, complaints, inspections */
+	char crs[64];  /* the source's CRS, as an authority:code or a short name */
 	uint64_t rows_read;
-	uint64_t joined;          /* parcels kept, or records assigned to a parcel */
-	uint64_t rejected;        /* rows_read = joined + rejected */
-	uint64_t snapped;         /* points assigned through snap_m rather than covering */
-	uint64_t repaired;        /* parcels: invalid geometries repaired */
-	double extent[4];         /* minx, miny, maxx, maxy in the working CRS; all 0 when empty */
+	uint64_t joined;   /* parcels kept, or records assigned to a parcel */
+	uint64_t rejected; /* rows_read = joined + rejected */
+	uint64_t snapped;  /* points assigned through snap_m rather than covering */
+	uint64_t repaired; /* parcels: invalid geometries repaired */
+	double extent[4];  /* minx, miny, maxx, maxy in the working CRS; all 0 when empty */
 	int n_reasons;
 	struct {
 		char reason[32];
@@ -101,8 +101,8 @@ typedef struct pr_source_report {
 
 /* Validates configuration and inputs and joins them, writing nothing. On success fills up to
  * max_reports entries of reports (owned by the caller) and *ret_count. */
-int pr_check(pr_context *ctx, const pr_sources *sources, pr_source_report *reports,
-	     int max_reports, int *ret_count);
+int pr_check(pr_context *ctx, const pr_sources *sources, pr_source_report *reports, int max_reports,
+	     int *ret_count);
 
 /* ---- synthetic city ------------------------------------------------------------------------ */
 

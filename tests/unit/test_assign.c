@@ -25,8 +25,9 @@ static int setup(void)
 	strcat(fixture, "/tests/fixtures/messy_parcels.geojson");
 	snprintf(path, sizeof path, "%s/sources.ini", dir);
 	FILE *f = fopen(path, "w");
-	fprintf(f, "[run]\ncrs = EPSG:31370\n[parcels]\npath = %s\nwhere = use <> 'road'\nid = "
-		   "capakey\n",
+	fprintf(f,
+		"[run]\ncrs = EPSG:31370\n[parcels]\npath = %s\nwhere = use <> 'road'\nid = "
+		"capakey\n",
 		fixture);
 	fclose(f);
 	if (pr_context_new(&ctx) < 0 || pr_sources_load(ctx, path, &sources) < 0)
@@ -56,7 +57,7 @@ static void test_parcels_read(void)
 	ASSERT_INT_EQ(parcels.rec.rows_read, 13);
 	ASSERT_INT_EQ(parcels.rec.n, 11);
 	ASSERT_INT_EQ(rejects.n, 2);
-	ASSERT_INT_EQ(parcels.repaired, 1);  /* the bow-tie */
+	ASSERT_INT_EQ(parcels.repaired, 1); /* the bow-tie */
 	bool saw_no_id = false, saw_duplicate = false;
 	for (size_t i = 0; i < rejects.n; i++) {
 		if (strcmp(rejects.items[i].reason, PR_REJECT_NO_ID) == 0) {
@@ -65,7 +66,7 @@ static void test_parcels_read(void)
 		}
 		if (strcmp(rejects.items[i].reason, PR_REJECT_DUPLICATE_ID) == 0) {
 			saw_duplicate = true;
-			ASSERT_INT_EQ(rejects.items[i].row, 9);  /* the second P02, row 9 of 13 */
+			ASSERT_INT_EQ(rejects.items[i].row, 9); /* the second P02, row 9 of 13 */
 			ASSERT_CONTAINS(rejects.items[i].value, "first seen on row 2");
 		}
 	}
@@ -92,7 +93,7 @@ static void test_bow_tie(void)
 	ASSERT_STR_EQ(assigned(72, 5, 0), "P04");
 	ASSERT_STR_EQ(assigned(78, 5, 0), "P04");
 	ASSERT_STR_EQ(assigned(75, 8, 0), "(none)");
-	ASSERT_STR_EQ(assigned(75, 5, 0), "P04");  /* the crossing point itself */
+	ASSERT_STR_EQ(assigned(75, 5, 0), "P04"); /* the crossing point itself */
 }
 
 static void test_shared_edge(void)
@@ -116,8 +117,8 @@ static void test_diagonal_edge(void)
 
 static void test_sub_lot(void)
 {
-	ASSERT_STR_EQ(assigned(15, 35, 0), "P06");  /* smaller wins */
-	ASSERT_STR_EQ(assigned(10, 35, 0), "P06");  /* on the sub-lot's edge, inside the lot */
+	ASSERT_STR_EQ(assigned(15, 35, 0), "P06"); /* smaller wins */
+	ASSERT_STR_EQ(assigned(10, 35, 0), "P06"); /* on the sub-lot's edge, inside the lot */
 	ASSERT_STR_EQ(assigned(5, 25, 0), "P05");
 }
 
@@ -139,7 +140,7 @@ static void test_snap_distance(void)
 {
 	ASSERT_STR_EQ(assigned(5, -9.9, 10), "P01");
 	ASSERT_STR_EQ(assigned(5, -10.1, 10), "(none)");
-	ASSERT_STR_EQ(assigned(5, -10, 10), "P01");  /* exactly snap_m: within */
+	ASSERT_STR_EQ(assigned(5, -10, 10), "P01"); /* exactly snap_m: within */
 	/* Equidistant from P01 and P02 (the corner at 10,0): lowest id. */
 	ASSERT_STR_EQ(assigned(10, -3, 10), "P01");
 }
@@ -148,7 +149,7 @@ static void test_hole(void)
 {
 	ASSERT_STR_EQ(assigned(130, 10, 0), "(none)");
 	ASSERT_STR_EQ(assigned(130, 10, 10), "P07");
-	ASSERT_STR_EQ(assigned(125, 10, 0), "P07");  /* on the hole's edge */
+	ASSERT_STR_EQ(assigned(125, 10, 0), "P07"); /* on the hole's edge */
 	ASSERT_STR_EQ(assigned(122, 10, 0), "P07");
 }
 

@@ -86,7 +86,7 @@ static void test_good_file(void)
 	ASSERT_STR_EQ(s->src[PR_SRC_PARCELS].where, "use <> 'road'");
 	ASSERT_STR_EQ(s->src[PR_SRC_PARCELS].columns[0], "capakey");
 	ASSERT_CONTAINS(s->src[PR_SRC_PARCELS].path, "parcels.gpkg");
-	ASSERT_TRUE(s->src[PR_SRC_PARCELS].path[0] == '/');  /* resolved against the file */
+	ASSERT_TRUE(s->src[PR_SRC_PARCELS].path[0] == '/'); /* resolved against the file */
 	ASSERT_DBL_NEAR(s->src[PR_SRC_COMPLAINTS].snap_m, 25, 0);
 	ASSERT_STR_EQ(s->src[PR_SRC_COMPLAINTS].x, "lon");
 	ASSERT_STR_EQ(s->src[PR_SRC_POPULATION].columns[3], "left");
@@ -126,7 +126,8 @@ static void test_missing_key(void)
 {
 	expect_error("[run]\ncrs = EPSG:31370\n\n[parcels]\npath = p.gpkg\n", PR_ECONFIG,
 		     "line 4 [parcels]: missing key 'id'");
-	expect_error("[parcels]\nid = capakey\n", PR_ECONFIG, "line 1 [parcels]: missing key 'path'");
+	expect_error("[parcels]\nid = capakey\n", PR_ECONFIG,
+		     "line 1 [parcels]: missing key 'path'");
 	expect_error("[parcels]\npath = p.gpkg\nid = c\n[inspections]\npath = i.csv\ndate = d\n",
 		     PR_ECONFIG, "line 4 [inspections]: missing key 'parcel'");
 }
