@@ -3,11 +3,11 @@
  * reports; pr_run runs it all. Each stage is timed, and run_info records what went in and how
  * many rows each source lost to rejects, so that rows read = joined + rejected is auditable. */
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 
 #include <cpl_vsi.h>
 #include <gdal.h>
@@ -17,23 +17,6 @@
 #include "sources/records.h"
 #include "store/store.h"
 
-typedef struct stage_timer {
-	struct timespec start;
-} stage_timer;
-
-static void timer_start(stage_timer *t)
-{
-	clock_gettime(CLOCK_MONOTONIC, &t->start);
-}
-
-static double timer_seconds(const stage_timer *t)
-{
-	struct timespec now;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (double)(now.tv_sec - t->start.tv_sec) +
-	       (double)(now.tv_nsec - t->start.tv_nsec) / 1e9;
-}
-
 /* What the reading and joining stages produce. */
 typedef struct ingest {
 	OGRSpatialReferenceH work_srs;
@@ -42,6 +25,7 @@ typedef struct ingest {
 	pr_records records[PR_SRC_COUNT]; /* [PR_SRC_PARCELS] unused: see parcels.rec */
 	bool present[PR_SRC_COUNT];
 	pr_rejects rejects;
+	pr_rejects source_rejects[PR_SRC_COUNT]; /* per source while reading in parallel */
 	uint64_t snapped[PR_SRC_COUNT];
 	double seconds[PR_SRC_COUNT];
 	double index_seconds;
@@ -55,87 +39,158 @@ static void ingest_free(ingest *in)
 	for (int k = 0; k < PR_SRC_COUNT; k++)
 		pr_records_free(&in->records[k]);
 	pr_rejects_free(&in->rejects);
+	for (int k = 0; k < PR_SRC_COUNT; k++)
+		pr_rejects_free(&in->source_rejects[k]);
 	memset(in, 0, sizeof *in);
 }
 
-static int read_and_join(pr_context *ctx, const pr_sources *s, ingest *in)
+/* The working CRS: the sources file's, else the parcels' own if it measures metres. */
+static int working_srs(pr_context *ctx, const pr_sources *s, ingest *in)
 {
-	pr_parcel_index *index = NULL;
-	stage_timer t;
-	int r;
-
 	if (s->crs) {
 		in->work_srs = pr_srs_from_user(s->crs);
 		if (!in->work_srs)
 			return pr_error(ctx, PR_ECONFIG,
 					"%s line %d [run]: crs '%s' is not a known CRS", s->file,
 					s->crs_line, s->crs);
-	}
-	timer_start(&t);
-	r = pr_read_parcels(ctx, s, in->work_srs, &in->parcels, &in->rejects);
-	if (r < 0)
-		goto done;
-	if (!in->work_srs) {
-		/* No working CRS given: the parcels' own, if it is fit to measure metres in. */
-		in->work_srs =
-		    in->parcels.srs_wkt ? OSRNewSpatialReference(in->parcels.srs_wkt) : NULL;
-		if (in->work_srs)
-			OSRSetAxisMappingStrategy(in->work_srs, OAMS_TRADITIONAL_GIS_ORDER);
-		const char *why = in->work_srs ? pr_srs_not_metric(in->work_srs) : "is unknown";
+	} else {
+		int r = pr_source_srs(ctx, s, PR_SRC_PARCELS, &in->work_srs);
+		if (r < 0)
+			return r;
+		const char *why = pr_srs_not_metric(in->work_srs);
 		if (why) {
-			r = pr_error(
+			char label[64];
+			pr_srs_label(in->work_srs, label, sizeof label);
+			return pr_error(
 			    ctx, PR_ECONFIG,
 			    "%s: [run] gives no crs and the parcels' CRS (%s) %s; set crs = "
 			    "a projected CRS in metres, such as EPSG:31370",
-			    s->file, in->parcels.rec.crs_label, why);
-			goto done;
+			    s->file, label, why);
 		}
 	}
 	pr_srs_label(in->work_srs, in->work_crs, sizeof in->work_crs);
+	return 0;
+}
+
+/* One source read in its own thread, with its own context and rejects. */
+typedef struct source_reader {
+	pr_context *ctx;
+	const pr_sources *sources;
+	int source;
+	ingest *in;
+	pthread_t thread;
+	bool started;
+	int status;
+} source_reader;
+
+static void *read_source(void *arg)
+{
+	source_reader *rd = arg;
+	ingest *in = rd->in;
+	double t0 = pr_now();
+	rd->status = pr_read_records(rd->ctx, rd->sources, rd->source, in->work_srs,
+				     &in->records[rd->source], &in->source_rejects[rd->source]);
+	in->seconds[rd->source] += pr_now() - t0;
+	return NULL;
+}
+
+/* Reads every source at once (each is mostly parsing, and GDAL handles are per thread), then
+ * builds the parcel index and joins each source to it. */
+static int read_and_join(pr_context *ctx, const pr_sources *s, ingest *in)
+{
+	pr_parcel_index *index = NULL;
+	source_reader readers[PR_SRC_COUNT] = {0};
+	int r = working_srs(ctx, s, in);
+	if (r < 0)
+		return r;
+
+	for (int k = PR_SRC_POPULATION; k < PR_SRC_COUNT; k++) {
+		source_reader *rd = &readers[k];
+		if (!s->src[k].present)
+			continue;
+		in->present[k] = true;
+		*rd = (source_reader){.sources = s, .source = k, .in = in};
+		r = pr_context_child(ctx, &rd->ctx);
+		if (r < 0)
+			goto done;
+		rd->started = pthread_create(&rd->thread, NULL, read_source, rd) == 0;
+		if (!rd->started)
+			read_source(rd);
+	}
+	double t0 = pr_now();
+	r = pr_read_parcels(ctx, s, in->work_srs, &in->parcels,
+			    &in->source_rejects[PR_SRC_PARCELS]);
 	in->present[PR_SRC_PARCELS] = true;
-	in->seconds[PR_SRC_PARCELS] = timer_seconds(&t);
+	in->seconds[PR_SRC_PARCELS] = pr_now() - t0;
+	for (int k = PR_SRC_POPULATION; k < PR_SRC_COUNT; k++) {
+		source_reader *rd = &readers[k];
+		if (rd->started)
+			pthread_join(rd->thread, NULL);
+		rd->started = false;
+		/* The first failure in source order is the one reported. */
+		if (r == 0 && rd->status < 0) {
+			r = rd->status;
+			pr_error(ctx, r, "%s", pr_context_errmsg(rd->ctx));
+		}
+	}
+	if (r < 0)
+		goto done;
 	pr_log(ctx, PR_LOG_INFO, "parcels: %llu rows, %zu parcels, %llu repaired (%.2f s)",
 	       (unsigned long long)in->parcels.rec.rows_read, in->parcels.rec.n,
 	       (unsigned long long)in->parcels.repaired, in->seconds[PR_SRC_PARCELS]);
 
-	timer_start(&t);
+	t0 = pr_now();
 	r = pr_parcel_index_build(ctx, &in->parcels, &index);
 	if (r < 0)
 		goto done;
-	in->index_seconds = timer_seconds(&t);
+	in->index_seconds = pr_now() - t0;
 
 	for (int k = PR_SRC_POPULATION; k < PR_SRC_COUNT; k++) {
-		const pr_source_conf *c = &s->src[k];
-		if (!c->present)
+		if (!in->present[k])
 			continue;
-		in->present[k] = true;
-		timer_start(&t);
-		size_t rejects_before = in->rejects.n;
-		r = pr_read_records(ctx, s, k, in->work_srs, &in->records[k], &in->rejects);
-		if (r < 0)
-			goto done;
+		const pr_source_conf *c = &s->src[k];
+		pr_rejects *rejects = &in->source_rejects[k];
+		t0 = pr_now();
 		if (pr_source_defs[k].points) {
-			size_t before = in->rejects.n;
-			r = pr_join_points(ctx, index, &in->records[k], c->snap_m, &in->rejects);
+			size_t before = rejects->n;
+			r = pr_join_points(ctx, index, &in->records[k], c->snap_m, rejects);
 			if (r < 0)
 				goto done;
 			for (size_t i = 0; i < in->records[k].n; i++)
 				in->snapped[k] += in->records[k].snapped[i];
 			char why[512];
-			if (pr_join_diagnose(&in->parcels, &in->records[k], in->rejects.n - before,
+			if (pr_join_diagnose(&in->parcels, &in->records[k], rejects->n - before,
 					     why, sizeof why))
 				pr_log(ctx, PR_LOG_WARNING, "%s", why);
 		} else {
-			r = pr_join_keys(ctx, &in->parcels, &in->records[k], 0, &in->rejects);
+			r = pr_join_keys(ctx, &in->parcels, &in->records[k], 0, rejects);
 			if (r < 0)
 				goto done;
 		}
-		in->seconds[k] = timer_seconds(&t);
+		in->seconds[k] += pr_now() - t0;
 		pr_log(ctx, PR_LOG_INFO, "%s: %llu rows, %zu joined, %zu rejected (%.2f s)",
 		       pr_source_defs[k].name, (unsigned long long)in->records[k].rows_read,
-		       in->records[k].n, in->rejects.n - rejects_before, in->seconds[k]);
+		       in->records[k].n, rejects->n, in->seconds[k]);
+	}
+	/* One rejects list, in source order. */
+	for (int k = 0; k < PR_SRC_COUNT; k++) {
+		pr_rejects *from = &in->source_rejects[k];
+		r = pr_grow((void **)&in->rejects.items, &in->rejects.cap, in->rejects.n + from->n,
+			    sizeof *in->rejects.items);
+		if (r < 0)
+			goto done;
+		memcpy(in->rejects.items + in->rejects.n, from->items,
+		       from->n * sizeof *from->items);
+		in->rejects.n += from->n;
+		free(from->items);
+		memset(from, 0, sizeof *from);
 	}
 done:
+	for (int k = 0; k < PR_SRC_COUNT; k++) {
+		if (readers[k].started)
+			pthread_join(readers[k].thread, NULL);
+		pr_context_free(readers[k].ctx);
+	}
 	pr_parcel_index_free(index);
 	return r;
 }
@@ -328,11 +383,10 @@ int pr_run(pr_context *ctx, const pr_sources *sources, const pr_run_options *opt
 	pr_kv_list info = {0};
 	uint32_t *counts[PR_SRC_COUNT] = {0};
 	double stage_seconds[3] = {0};
-	stage_timer total, t;
+	double started = pr_now(), t;
 	int32_t as_of;
 	int r;
 
-	timer_start(&total);
 	r = resolve_as_of(ctx, sources, options, &as_of);
 	if (r < 0)
 		goto done;
@@ -349,7 +403,7 @@ int pr_run(pr_context *ctx, const pr_sources *sources, const pr_run_options *opt
 	if (r < 0)
 		goto done;
 
-	timer_start(&t);
+	t = pr_now();
 	r = pr_store_open(ctx, &store);
 	if (r < 0)
 		goto done;
@@ -359,13 +413,13 @@ int pr_run(pr_context *ctx, const pr_sources *sources, const pr_run_options *opt
 	r = pr_store_load(ctx, store.db, &in.parcels, recs);
 	if (r < 0)
 		goto done;
-	stage_seconds[0] = timer_seconds(&t);
+	stage_seconds[0] = pr_now() - t;
 
-	timer_start(&t);
+	t = pr_now();
 	r = pr_model_score(ctx, model, store.db, as_of, in.parcels.rec.n, &scores);
 	if (r < 0)
 		goto done;
-	stage_seconds[1] = timer_seconds(&t);
+	stage_seconds[1] = pr_now() - t;
 	pr_log(ctx, PR_LOG_INFO, "model: %d features, %d factors (%.2f s)", model->n_features,
 	       model->n_factors, stage_seconds[1]);
 
@@ -384,7 +438,7 @@ int pr_run(pr_context *ctx, const pr_sources *sources, const pr_run_options *opt
 	if (r < 0)
 		goto done;
 
-	timer_start(&t);
+	t = pr_now();
 	pr_output out = {.parcels = &in.parcels,
 			 .scores = &scores,
 			 .model = model,
@@ -396,8 +450,8 @@ int pr_run(pr_context *ctx, const pr_sources *sources, const pr_run_options *opt
 	r = pr_write_gpkg(ctx, &out, out_path);
 	if (r < 0)
 		goto done;
-	pr_log(ctx, PR_LOG_INFO, "write: %s (%.2f s); total %.2f s", out_path, timer_seconds(&t),
-	       timer_seconds(&total));
+	pr_log(ctx, PR_LOG_INFO, "write: %s (%.2f s); total %.2f s", out_path, pr_now() - t,
+	       pr_now() - started);
 done:
 	for (int k = 0; k < PR_SRC_COUNT; k++)
 		free(counts[k]);

@@ -63,72 +63,53 @@ static int exit_code(int status)
 typedef struct terminal {
 	bool quiet;
 	bool tty;
-	char stage[32];
-	int last_percent;
-	time_t last_line;
-	bool open_line; /* a progress line is on screen without its newline */
+	struct {
+		char stage[24];
+		int percent; /* last shown */
+	} stages[16];
+	int n_stages;
 } terminal;
 
-static void end_progress_line(terminal *t)
-{
-	if (t->open_line) {
-		fputc('\n', stderr);
-		t->open_line = false;
-	}
-}
-
-/* GDAL-style progress: "stage: 0...10...20" on a terminal; a plain line every 10% or few
- * seconds elsewhere (logs of batch runs); nothing with --quiet. */
+/* Progress as one line per stage and step: every 10% on a terminal, every 25% in a log (batch
+ * runs), nothing with --quiet. Stages can advance side by side (sources are read in parallel),
+ * so each keeps its own position. */
 static void on_progress(void *user, const char *stage, uint64_t done, uint64_t total)
 {
 	terminal *t = user;
-	if (t->quiet)
+	if (t->quiet || total == 0)
 		return;
-	int percent = total ? (int)(done * 100 / total) : -1;
-	if (strcmp(stage, t->stage) != 0) {
-		end_progress_line(t);
-		snprintf(t->stage, sizeof t->stage, "%s", stage);
-		t->last_percent = -10;
-		if (t->tty) {
-			fprintf(stderr, "%-12s ", stage);
-			t->open_line = true;
-		}
+	int i = 0;
+	while (i < t->n_stages && strcmp(t->stages[i].stage, stage) != 0)
+		i++;
+	if (i == t->n_stages) {
+		if (i == (int)(sizeof t->stages / sizeof *t->stages))
+			return;
+		snprintf(t->stages[i].stage, sizeof t->stages[i].stage, "%s", stage);
+		t->stages[i].percent = -100;
+		t->n_stages++;
 	}
-	if (t->tty) {
-		while (percent >= 0 && t->last_percent + 10 <= percent) {
-			t->last_percent += 10;
-			if (t->last_percent == 0)
-				fputs("0", stderr);
-			else if (t->last_percent == 100)
-				fputs("...100 - done", stderr);
-			else
-				fprintf(stderr, "...%d", t->last_percent);
-		}
-		fflush(stderr);
+	int percent = (int)(done * 100 / total);
+	int step = t->tty ? 10 : 25;
+	if (percent < t->stages[i].percent + step &&
+	    !(percent == 100 && t->stages[i].percent < 100))
 		return;
-	}
-	time_t now = time(NULL);
-	if (percent >= 0 && percent >= t->last_percent + 25 &&
-	    (percent == 100 || now != t->last_line)) {
-		t->last_percent = percent - percent % 25;
-		t->last_line = now;
-		fprintf(stderr, "progress: %s %" PRIu64 "/%" PRIu64 " (%d%%)\n", stage, done, total,
-			percent);
-	}
+	t->stages[i].percent = percent - percent % step;
+	if (percent == 100)
+		t->stages[i].percent = 100;
+	fprintf(stderr, "%s%-12s %3d%%  %" PRIu64 "/%" PRIu64 "\n",
+		t->tty ? "" : "progress: ", stage, percent, done, total);
 }
 
 static void on_log(void *user, int level, const char *message)
 {
 	terminal *t = user;
-	if (t->quiet && level < PR_LOG_WARNING)
+	if (t->quiet)
 		return;
-	end_progress_line(t);
 	fprintf(stderr, "%s%s\n", level >= PR_LOG_WARNING ? "warning: " : "", message);
 }
 
 static int fail(pr_context *ctx, terminal *t, int status)
 {
-	end_progress_line(t);
 	const char *msg = pr_context_errmsg(ctx);
 	fprintf(stderr, "parcelrisk: %s\n", *msg ? msg : pr_status_message(status));
 	return exit_code(status);
@@ -209,7 +190,6 @@ static int cmd_run(pr_context *ctx, terminal *t, int argc, char **argv)
 	pr_sources_free(sources);
 	if (r < 0)
 		return fail(ctx, t, r);
-	end_progress_line(t);
 	if (!t->quiet)
 		printf("%s\n", out);
 	return 0;
@@ -228,7 +208,6 @@ static int cmd_check(pr_context *ctx, terminal *t, int argc, char **argv)
 	pr_sources_free(sources);
 	if (r < 0)
 		return fail(ctx, t, r);
-	end_progress_line(t);
 	printf("%s: configuration and inputs are usable\n", argv[1]);
 	for (int i = 0; i < n; i++) {
 		const pr_source_report *rep = &reports[i];
@@ -278,7 +257,6 @@ static int cmd_synth(pr_context *ctx, terminal *t, int argc, char **argv)
 	int r = pr_synth(ctx, argv[optind], (uint32_t)parcels, (uint64_t)seed);
 	if (r < 0)
 		return fail(ctx, t, r);
-	end_progress_line(t);
 	printf("%s/sources.ini\n", argv[optind]);
 	return 0;
 }
@@ -332,7 +310,6 @@ int main(int argc, char **argv)
 		code = cmd_explain(ctx, &t, argc - 1, argv + 1);
 	else
 		code = usage_error("unknown command '%s'", cmd);
-	end_progress_line(&t);
 	pr_context_free(ctx);
 	return code;
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The context of one job: it owns the GEOS handle, keeps the detail of the last failure and
  * forwards progress and log messages to whoever embeds the engine. Also the status table. */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -144,6 +145,9 @@ int pr_error_gdal(pr_context *ctx, int status, const char *fmt, ...)
 	return status;
 }
 
+/* Stages can run in threads that share the embedder's callbacks: one at a time. */
+static pthread_mutex_t callback_lock = PTHREAD_MUTEX_INITIALIZER;
+
 void pr_log(pr_context *ctx, int level, const char *fmt, ...)
 {
 	if (!ctx->log)
@@ -153,11 +157,31 @@ void pr_log(pr_context *ctx, int level, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
+	pthread_mutex_lock(&callback_lock);
 	ctx->log(ctx->log_user, level, msg);
+	pthread_mutex_unlock(&callback_lock);
 }
 
 void pr_progress(pr_context *ctx, const char *stage, uint64_t done, uint64_t total)
 {
-	if (ctx->progress)
-		ctx->progress(ctx->progress_user, stage, done, total);
+	if (!ctx->progress)
+		return;
+	pthread_mutex_lock(&callback_lock);
+	ctx->progress(ctx->progress_user, stage, done, total);
+	pthread_mutex_unlock(&callback_lock);
+}
+
+int pr_context_child(const pr_context *parent, pr_context **ret_child)
+{
+	pr_context *child = NULL;
+	int r = pr_context_new(&child);
+	if (r < 0)
+		return r;
+	child->progress = parent->progress;
+	child->progress_user = parent->progress_user;
+	child->log = parent->log;
+	child->log_user = parent->log_user;
+	child->threads = parent->threads;
+	*ret_child = child;
+	return 0;
 }

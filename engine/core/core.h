@@ -26,6 +26,10 @@ struct pr_context {
 	int threads;
 };
 
+/* A context for a worker thread: its own GEOS handle and error message, the parent's
+ * callbacks (called under a lock). Free with pr_context_free(). */
+int pr_context_child(const pr_context *parent, pr_context **ret_child);
+
 /* Records the detail of a failure on the context and returns status, so that callers can write
  * `return pr_error(ctx, PR_ECONFIG, "...")`. */
 int pr_error(pr_context *ctx, int status, const char *fmt, ...)
@@ -59,6 +63,8 @@ bool pr_parse_date(const char *s, int32_t *ret_days);
 void pr_format_date(int32_t days, char *buf);
 int32_t pr_days_from_civil(int y, int m, int d);
 void pr_civil_from_days(int32_t days, int *y, int *m, int *d);
+/* Seconds on a monotonic clock, for stage timings. */
+double pr_now(void);
 /* Today in UTC, as days since 1970-01-01. */
 int32_t pr_today(void);
 

@@ -351,7 +351,9 @@ int pr_join_points(pr_context *ctx, const pr_parcel_index *index, pr_records *re
 		}
 		if (r < 0)
 			goto done;
-		pr_progress(ctx, pr_source_defs[rec->source].name, end, n);
+		pr_progress(
+		    ctx, rec->source == PR_SRC_POPULATION ? "join population" : "join complaints",
+		    end, n);
 	}
 
 	/* Reject what is outside, in row order, and compact. */

@@ -214,7 +214,7 @@ static int write_parcel_risk(writer *w, const pr_output *out, const uint32_t *or
 		return r;
 	feat = OGR_F_Create(defn);
 	for (size_t k = 0; k < p->rec.n; k++) {
-		size_t i = order[k];
+		size_t i = order ? order[k] : k;
 		OGR_F_SetFID(feat, OGRNullFID);
 		OGR_F_SetFieldString(feat, 0, p->rec.cols[0].text[i]);
 		OGR_F_SetFieldDouble(feat, 1, s->score[i]);
@@ -434,19 +434,29 @@ int pr_write_gpkg(pr_context *ctx, const pr_output *out, const char *path)
 		goto done;
 	}
 	w.srs = out->parcels->srs_wkt ? OSRNewSpatialReference(out->parcels->srs_wkt) : NULL;
+	double t0 = pr_now();
 	r = add_risk_class_domain(&w);
 	if (!r)
-		r = write_parcel_risk(&w, out, order);
+		r = write_parcel_risk(&w, out, NULL);
+	double t1 = pr_now();
 	if (!r)
 		r = write_visit_list(&w, out, order);
 	if (!r)
 		r = write_rejects(&w, out->rejects);
-	if (!r)
-		r = write_run_info(&w, out->run_info);
+	double t2 = pr_now();
 	if (!r)
 		r = build_spatial_index(&w, "parcel_risk");
 	if (!r)
 		r = build_spatial_index(&w, "visit_list");
+	double t3 = pr_now();
+	if (!r)
+		r = pr_kv_add(out->run_info, "seconds.write_parcel_risk", "%.3f", t1 - t0);
+	if (!r)
+		r = pr_kv_add(out->run_info, "seconds.write_other_layers", "%.3f", t2 - t1);
+	if (!r)
+		r = pr_kv_add(out->run_info, "seconds.spatial_index", "%.3f", t3 - t2);
+	if (!r)
+		r = write_run_info(&w, out->run_info);
 	if (r < 0)
 		goto done;
 	GDALClose(w.ds);

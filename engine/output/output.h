@@ -28,7 +28,7 @@ typedef struct pr_output {
 	const pr_model *model;
 	const uint32_t *records[PR_SRC_COUNT]; /* per parcel, records joined; NULL: absent */
 	const pr_rejects *rejects;
-	const pr_kv_list *run_info;
+	pr_kv_list *run_info; /* the write timings are added to it before it is written */
 	int32_t as_of;
 } pr_output;
 

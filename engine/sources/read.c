@@ -888,3 +888,16 @@ done:
 	close_source(&o);
 	return r;
 }
+
+int pr_source_srs(pr_context *ctx, const pr_sources *sources, int source,
+		  OGRSpatialReferenceH *ret_srs)
+{
+	opened_source o;
+	int r = open_source(ctx, sources, source, NULL, &o);
+	if (r < 0)
+		return r;
+	*ret_srs = o.srs;
+	o.srs = NULL;
+	close_source(&o);
+	return 0;
+}

@@ -155,6 +155,11 @@ void pr_parcels_free(pr_parcels *p);
 int pr_read_parcels(pr_context *ctx, const pr_sources *sources, OGRSpatialReferenceH work_srs,
 		    pr_parcels *out, pr_rejects *rejects);
 
+/* The CRS a source's coordinates are in (its crs key, else the dataset's), with GIS axis
+ * order; the caller releases it with OSRRelease(). */
+int pr_source_srs(pr_context *ctx, const pr_sources *sources, int source,
+		  OGRSpatialReferenceH *ret_srs);
+
 /* Reads a point or key source into out (freed with pr_records_free). */
 int pr_read_records(pr_context *ctx, const pr_sources *sources, int source,
 		    OGRSpatialReferenceH work_srs, pr_records *out, pr_rejects *rejects);
