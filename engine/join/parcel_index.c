@@ -428,13 +428,17 @@ bool pr_join_diagnose(const pr_parcels *parcels, const pr_records *rec, uint64_t
 		return false;
 	double share = 100.0 * (double)outside / (double)total;
 	const double *pe = parcels->rec.extent;
-	double swapped[4] = {rec->extent[1], rec->extent[0], rec->extent[3], rec->extent[2]};
+	/* Of the sample read with x and y swapped, how many land among the parcels? */
+	size_t swapped_in = 0;
+	for (size_t k = 0; k < rec->n_swapped_sample; k++) {
+		double x = rec->swapped_sample[2 * k], y = rec->swapped_sample[2 * k + 1];
+		double pt[4] = {x, y, x, y};
+		swapped_in += overlaps(pt, pe);
+	}
 	const char *cause;
-	if (rec->n == 0 && outside == total)
-		cause = "none of its points is near a parcel: check its crs (and that x and y are "
-			"not swapped)";
-	else if (!overlaps(rec->extent, pe) && overlaps(swapped, pe))
-		cause = "x and y look swapped";
+	if (rec->n_swapped_sample > 0 && swapped_in * 2 > rec->n_swapped_sample)
+		cause = "x and y look swapped: read the other way round, most of its points fall "
+			"among the parcels";
 	else if (!overlaps(rec->extent, pe))
 		cause = "its points lie away from the parcels: check its crs";
 	else

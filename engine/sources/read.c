@@ -162,6 +162,10 @@ static int open_source(pr_context *ctx, const pr_sources *s, int source,
 			bool used = i == o->x_index || i == o->y_index;
 			for (int f = 0; f < def->n_fields; f++)
 				used = used || i == o->field_index[f];
+			/* Drivers other than SQL-based ones evaluate `where` on the read feature:
+			 * a column it names must stay. */
+			const char *name = OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(defn, i));
+			used = used || (c->where && strcasestr(c->where, name));
 			if (!used)
 				ignored = CSLAddString(
 				    ignored, OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(defn, i)));
@@ -355,6 +359,30 @@ static int transform_points(pr_context *ctx, pr_records *rec, OGRCoordinateTrans
 			}
 			pr_progress(ctx, "reproject", start + cnt, rec->n);
 		}
+	}
+	/* A sample with x and y swapped before transforming, for pr_join_diagnose to tell a swap
+	 * from a wrong CRS when many points fall outside. */
+	{
+		size_t step = rec->n / PR_SWAP_SAMPLE + 1, n = 0;
+		int sample_ok[PR_SWAP_SAMPLE];
+		for (size_t i = 0; i < rec->n && n < PR_SWAP_SAMPLE; i += step, n++) {
+			rec->swapped_sample[2 * n] = oy ? oy[i] : rec->y[i];
+			rec->swapped_sample[2 * n + 1] = ox ? ox[i] : rec->x[i];
+		}
+		double sx[PR_SWAP_SAMPLE], sy[PR_SWAP_SAMPLE];
+		for (size_t k = 0; k < n; k++) {
+			sx[k] = rec->swapped_sample[2 * k];
+			sy[k] = rec->swapped_sample[2 * k + 1];
+		}
+		if (ct && n && !OCTTransformEx(ct, (int)n, sx, sy, NULL, sample_ok))
+			CPLErrorReset();
+		rec->n_swapped_sample = 0;
+		for (size_t k = 0; k < n; k++)
+			if ((!ct || sample_ok[k]) && isfinite(sx[k]) && isfinite(sy[k])) {
+				rec->swapped_sample[2 * rec->n_swapped_sample] = sx[k];
+				rec->swapped_sample[2 * rec->n_swapped_sample + 1] = sy[k];
+				rec->n_swapped_sample++;
+			}
 	}
 	size_t keep = 0;
 	bool empty = true;

@@ -102,7 +102,8 @@ void pr_rejects_free(pr_rejects *rj);
 
 /* One column of canonical values. Numbers are NAN when missing; dates are days since 1970 or
  * PR_DATE_NULL; text is NULL when missing. */
-#define PR_DATE_NULL INT32_MIN
+#define PR_DATE_NULL   INT32_MIN
+#define PR_SWAP_SAMPLE 64
 typedef struct pr_column {
 	enum pr_field_type type;
 	bool present; /* mapped in the sources file */
@@ -124,6 +125,9 @@ typedef struct pr_records {
 	uint64_t rows_read;
 	char crs_label[64];
 	double extent[4];
+	/* Up to PR_SWAP_SAMPLE points transformed with x and y swapped (see pr_join_diagnose). */
+	double swapped_sample[2 * PR_SWAP_SAMPLE];
+	size_t n_swapped_sample;
 } pr_records;
 
 void pr_records_free(pr_records *rec);

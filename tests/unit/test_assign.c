@@ -153,6 +153,80 @@ static void test_hole(void)
 	ASSERT_STR_EQ(assigned(122, 10, 0), "P07");
 }
 
+/* Writes one point of the fixture (in EPSG:31370) to a CSV in another CRS, as PROJ transforms
+ * it, reads it back through the sources machinery and joins it. Returns the parcel id. */
+static const char *assigned_via_csv(double x, double y, const char *crs, double snap_m)
+{
+	static char id[32];
+	char dir[] = "/tmp/pr-test-csv-XXXXXX";
+	char csv[512], ini[512];
+	pr_context *c = NULL;
+	pr_sources *s = NULL;
+	pr_records rec = {0};
+	pr_rejects rj = {0};
+	OGRSpatialReferenceH work = pr_srs_from_user("EPSG:31370");
+	OGRSpatialReferenceH other = pr_srs_from_user(crs);
+	OGRCoordinateTransformationH ct = OCTNewCoordinateTransformation(work, other);
+	snprintf(id, sizeof id, "(error)");
+	if (!mkdtemp(dir) || !ct || !OCTTransform(ct, 1, &x, &y, NULL))
+		goto done;
+	snprintf(csv, sizeof csv, "%s/points.csv", dir);
+	snprintf(ini, sizeof ini, "%s/sources.ini", dir);
+	FILE *f = fopen(csv, "w");
+	fprintf(f, "lon,lat,received,category\n%.10f,%.10f,2026-01-01,noise\n", x, y);
+	fclose(f);
+	f = fopen(ini, "w");
+	fprintf(f,
+		"[parcels]\npath = %s\nid = capakey\n[complaints]\npath = points.csv\nx = lon\ny = "
+		"lat\ncrs = %s\nsnap_m = %g\ndate = received\n",
+		sources->src[PR_SRC_PARCELS].path, crs, snap_m);
+	fclose(f);
+	if (pr_context_new(&c) < 0 || pr_sources_load(c, ini, &s) < 0 ||
+	    pr_read_records(c, s, PR_SRC_COMPLAINTS, work, &rec, &rj) < 0 ||
+	    pr_join_points(c, index_, &rec, snap_m, &rj) < 0) {
+		fprintf(stderr, "%s\n", pr_context_errmsg(c));
+		goto done;
+	}
+	snprintf(id, sizeof id, "%s",
+		 rec.n == 1 ? parcels.rec.cols[0].text[rec.parcel[0]] : "(none)");
+done:
+	unlink(csv);
+	unlink(ini);
+	rmdir(dir);
+	pr_records_free(&rec);
+	pr_rejects_free(&rj);
+	pr_sources_free(s);
+	pr_context_free(c);
+	if (ct)
+		OCTDestroyCoordinateTransformation(ct);
+	OSRRelease(work);
+	OSRRelease(other);
+	return id;
+}
+
+static void test_lon_lat_csv(void)
+{
+	/* lon/lat written in that order (x = longitude) is never axis-swapped. */
+	ASSERT_STR_EQ(assigned_via_csv(5, 5, "EPSG:4326", 0), "P01");
+	ASSERT_STR_EQ(assigned_via_csv(15, 35, "EPSG:4326", 0), "P06");
+	ASSERT_STR_EQ(assigned_via_csv(5, -9.9, "EPSG:4326", 10), "P01");
+	ASSERT_STR_EQ(assigned_via_csv(5, -10.1, "EPSG:4326", 10), "(none)");
+}
+
+static void test_us_feet_csv(void)
+{
+	/* EPSG:2249 measures in US survey feet: snap_m stays in metres of the working CRS. */
+	ASSERT_STR_EQ(assigned_via_csv(15, 5, "EPSG:2249", 0), "P02");
+	ASSERT_STR_EQ(assigned_via_csv(55, 5, "EPSG:2249", 0), "P03");
+	ASSERT_STR_EQ(assigned_via_csv(5, -9.9, "EPSG:2249", 10), "P01");
+	ASSERT_STR_EQ(assigned_via_csv(5, -10.1, "EPSG:2249", 10), "(none)");
+}
+
+static void test_lambert_2008_csv(void)
+{
+	ASSERT_STR_EQ(assigned_via_csv(78, 5, "EPSG:3812", 0), "P04");
+}
+
 int main(void)
 {
 	if (setup() < 0) {
@@ -170,6 +244,9 @@ int main(void)
 	RUN(test_road_removed_by_where);
 	RUN(test_snap_distance);
 	RUN(test_hole);
+	RUN(test_lon_lat_csv);
+	RUN(test_us_feet_csv);
+	RUN(test_lambert_2008_csv);
 	pr_parcel_index_free(index_);
 	pr_parcels_free(&parcels);
 	pr_rejects_free(&rejects);
