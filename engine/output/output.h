@@ -4,6 +4,8 @@
 #ifndef PR_OUTPUT_H
 #define PR_OUTPUT_H
 
+#include <sqlite3.h>
+
 #include "sources/sources.h"
 #include "store/store.h"
 
@@ -31,6 +33,13 @@ typedef struct pr_output {
 	pr_kv_list *run_info; /* the write timings are added to it before it is written */
 	int32_t as_of;
 } pr_output;
+
+/* Builds the spatial index of table (geometry column geom) in one pass from its features' ids
+ * and boxes (4 per feature: minx, miny, maxx, maxy), copying the virtual table, triggers and
+ * extension row of template_table's index, which must exist. db is the GeoPackage, open in a
+ * transaction. */
+int pr_gpkg_bulk_rtree(pr_context *ctx, sqlite3 *db, const char *table, const char *template_table,
+		       const int64_t *fids, const double *bbox, size_t n);
 
 int pr_write_gpkg(pr_context *ctx, const pr_output *out, const char *path);
 

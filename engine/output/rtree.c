@@ -1,0 +1,322 @@
+/* SPDX-License-Identifier: MIT */
+/* Bulk loading of a GeoPackage spatial index. Filling SQLite's R*Tree row by row (what GDAL 3.6
+ * does) costs about 7 µs a feature and was a third of a regional run; here the tree is packed
+ * in memory (Sort-Tile-Recursive) and its node, parent and rowid tables are written directly.
+ * The virtual table statement, the triggers and the extension row are copied from an index
+ * GDAL built for another layer of the same file, so the result is what GDAL itself writes. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "output/output.h"
+
+/* SQLite's node size for 2-D float R-trees on 4096-byte pages: 4 + 51 cells of 24 bytes. */
+#define CELL_BYTES 24
+#define MAX_CELLS  51
+
+typedef struct entry {
+	int64_t id;   /* feature id (leaves) or node number (internal) */
+	float box[4]; /* minx, maxx, miny, maxy, as the R-tree stores them */
+} entry;
+
+static int compare_x(const void *a, const void *b)
+{
+	const entry *x = a, *y = b;
+	float cx = x->box[0] + x->box[1], cy = y->box[0] + y->box[1];
+	return cx < cy ? -1 : cx > cy ? 1 : (x->id > y->id) - (x->id < y->id);
+}
+
+static int compare_y(const void *a, const void *b)
+{
+	const entry *x = a, *y = b;
+	float cx = x->box[2] + x->box[3], cy = y->box[2] + y->box[3];
+	return cx < cy ? -1 : cx > cy ? 1 : (x->id > y->id) - (x->id < y->id);
+}
+
+/* Sort-Tile-Recursive order: vertical slices by x, each sorted by y. */
+static void str_order(entry *e, size_t n)
+{
+	size_t nodes = (n + MAX_CELLS - 1) / MAX_CELLS;
+	size_t slices = (size_t)ceil(sqrt((double)nodes));
+	size_t per_slice = slices ? ((nodes + slices - 1) / slices) * MAX_CELLS : n;
+	qsort(e, n, sizeof *e, compare_x);
+	for (size_t s = 0; s < n; s += per_slice)
+		qsort(e + s, (n - s < per_slice ? n - s : per_slice), sizeof *e, compare_y);
+}
+
+/* Doubles to floats that still contain the box, as SQLite rounds (down for minima, up for
+ * maxima). */
+static float round_down(double d)
+{
+	float f = (float)d;
+	return (double)f > d ? nextafterf(f, -INFINITY) : f;
+}
+
+static float round_up(double d)
+{
+	float f = (float)d;
+	return (double)f < d ? nextafterf(f, INFINITY) : f;
+}
+
+static void put_u16(unsigned char *p, unsigned v)
+{
+	p[0] = (unsigned char)(v >> 8);
+	p[1] = (unsigned char)v;
+}
+
+static void put_i64(unsigned char *p, int64_t v)
+{
+	for (int i = 7; i >= 0; i--, v >>= 8)
+		p[i] = (unsigned char)(v & 0xff);
+}
+
+static void put_f32(unsigned char *p, float f)
+{
+	uint32_t u;
+	memcpy(&u, &f, sizeof u);
+	p[0] = (unsigned char)(u >> 24);
+	p[1] = (unsigned char)(u >> 16);
+	p[2] = (unsigned char)(u >> 8);
+	p[3] = (unsigned char)u;
+}
+
+/* Replaces every occurrence of from by to in text; the caller frees the result. */
+static char *replace_all(const char *text, const char *from, const char *to)
+{
+	pr_strbuf out = {0};
+	size_t n = strlen(from);
+	for (const char *p = text;;) {
+		const char *hit = strstr(p, from);
+		if (!hit) {
+			pr_strbuf_append(&out, p, strlen(p));
+			break;
+		}
+		pr_strbuf_append(&out, p, (size_t)(hit - p));
+		pr_strbuf_append(&out, to, strlen(to));
+		p = hit + n;
+	}
+	return out.data;
+}
+
+static int exec(pr_context *ctx, sqlite3 *db, const char *sql)
+{
+	char *err = NULL;
+	if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK) {
+		int r = pr_error(ctx, PR_ECANTCREAT, "spatial index: %s (in: %.160s)",
+				 err ? err : sqlite3_errmsg(db), sql);
+		sqlite3_free(err);
+		return r;
+	}
+	return 0;
+}
+
+/* Runs the template's statements of one kind ("table" or "trigger") renamed for table. */
+static int copy_schema(pr_context *ctx, sqlite3 *db, const char *kind, const char *template_table,
+		       const char *table)
+{
+	char sql[512], tpl_name[160], name[160], tpl_quoted[160], quoted[160];
+	sqlite3_stmt *st = NULL;
+	int r = 0;
+	snprintf(tpl_name, sizeof tpl_name, "rtree_%s_geom", template_table);
+	snprintf(name, sizeof name, "rtree_%s_geom", table);
+	snprintf(tpl_quoted, sizeof tpl_quoted, "\"%s\"", template_table);
+	snprintf(quoted, sizeof quoted, "\"%s\"", table);
+	/* The virtual table itself, not its shadow tables (the module creates those). */
+	snprintf(sql, sizeof sql,
+		 "SELECT sql FROM sqlite_master WHERE type = '%s' AND name %s ORDER BY name", kind,
+		 strcmp(kind, "table") == 0 ? "= ?1" : "LIKE ?1 || '%'");
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		return pr_error(ctx, PR_ECANTCREAT, "spatial index: %s", sqlite3_errmsg(db));
+	sqlite3_bind_text(st, 1, tpl_name, -1, SQLITE_STATIC);
+	int found = 0;
+	while (r == 0 && sqlite3_step(st) == SQLITE_ROW) {
+		const char *tpl = (const char *)sqlite3_column_text(st, 0);
+		char *step1 = tpl ? replace_all(tpl, tpl_name, name) : NULL;
+		char *step2 = step1 ? replace_all(step1, tpl_quoted, quoted) : NULL;
+		if (!step2)
+			r = PR_ENOMEM;
+		else
+			r = exec(ctx, db, step2);
+		free(step1);
+		free(step2);
+		found++;
+	}
+	sqlite3_finalize(st);
+	if (r == 0 && found == 0)
+		r = pr_error(ctx, PR_EINTERNAL, "spatial index: no %s %s to copy", kind, tpl_name);
+	return r;
+}
+
+/* Writes the packed tree: nodes numbered level by level from the root (node 1). */
+static int write_tree(pr_context *ctx, sqlite3 *db, const char *name, entry *leaves, size_t n)
+{
+	sqlite3_stmt *node_st = NULL, *parent_st = NULL, *rowid_st = NULL;
+	entry *next = NULL;
+	int64_t *first_node = NULL;
+	size_t *level_size = NULL;
+	unsigned char blob[4 + CELL_BYTES * MAX_CELLS];
+	char sql[256];
+	int r = 0;
+
+	/* Levels bottom-up: level 0 holds the leaves' entries; each level above holds one entry
+	 * per node of the level below. Node numbers are assigned top-down afterwards. */
+	size_t cap_levels = 16, n_levels = 0;
+	entry **levels = calloc(cap_levels, sizeof *levels);
+	level_size = calloc(cap_levels, sizeof *level_size);
+	first_node = calloc(cap_levels, sizeof *first_node);
+	if (!levels || !level_size || !first_node) {
+		r = PR_ENOMEM;
+		goto done;
+	}
+	levels[0] = leaves;
+	level_size[0] = n;
+	n_levels = 1;
+	while (level_size[n_levels - 1] > MAX_CELLS && n_levels < cap_levels) {
+		size_t m = level_size[n_levels - 1];
+		entry *below = levels[n_levels - 1];
+		str_order(below, m);
+		size_t nodes = (m + MAX_CELLS - 1) / MAX_CELLS;
+		next = malloc(nodes * sizeof *next);
+		if (!next) {
+			r = PR_ENOMEM;
+			goto done;
+		}
+		for (size_t k = 0; k < nodes; k++) {
+			/* Spread entries evenly so that no node is nearly empty. */
+			size_t a = k * m / nodes, b = (k + 1) * m / nodes;
+			entry box = {.id = (int64_t)k,
+				     .box = {INFINITY, -INFINITY, INFINITY, -INFINITY}};
+			for (size_t j = a; j < b; j++) {
+				box.box[0] = fminf(box.box[0], below[j].box[0]);
+				box.box[1] = fmaxf(box.box[1], below[j].box[1]);
+				box.box[2] = fminf(box.box[2], below[j].box[2]);
+				box.box[3] = fmaxf(box.box[3], below[j].box[3]);
+			}
+			next[k] = box;
+		}
+		levels[n_levels] = next;
+		level_size[n_levels] = nodes;
+		next = NULL;
+		n_levels++;
+	}
+	if (level_size[n_levels - 1] > MAX_CELLS) {
+		r = pr_error(ctx, PR_EINTERNAL, "spatial index: too many features");
+		goto done;
+	}
+	/* Node count per tree level: the root alone on top, then the nodes made of each level. */
+	int depth = (int)n_levels - 1;
+	int64_t next_node = 1;
+	for (int lv = depth; lv >= 0; lv--) {
+		first_node[lv] = next_node;
+		size_t nodes = lv == depth ? 1 : level_size[lv + 1];
+		next_node += (int64_t)nodes;
+	}
+
+	snprintf(sql, sizeof sql, "INSERT INTO \"%s_node\" (nodeno, data) VALUES (?1, ?2)", name);
+	if (sqlite3_prepare_v2(db, sql, -1, &node_st, NULL) != SQLITE_OK)
+		goto sql_failed;
+	snprintf(sql, sizeof sql, "INSERT INTO \"%s_parent\" (nodeno, parentnode) VALUES (?1, ?2)",
+		 name);
+	if (sqlite3_prepare_v2(db, sql, -1, &parent_st, NULL) != SQLITE_OK)
+		goto sql_failed;
+	snprintf(sql, sizeof sql, "INSERT INTO \"%s_rowid\" (rowid, nodeno) VALUES (?1, ?2)", name);
+	if (sqlite3_prepare_v2(db, sql, -1, &rowid_st, NULL) != SQLITE_OK)
+		goto sql_failed;
+
+	/* The nodes of tree level lv hold the entries of levels[lv] in groups; entry k of an
+	 * upper level (lv + 1) is node first_node[lv] + k. */
+	for (int lv = depth; lv >= 0; lv--) {
+		size_t m = level_size[lv];
+		size_t nodes = lv == depth ? 1 : level_size[lv + 1];
+		for (size_t k = 0; k < nodes; k++) {
+			size_t a = nodes == 1 ? 0 : k * m / nodes;
+			size_t b = nodes == 1 ? m : (k + 1) * m / nodes;
+			int64_t nodeno = first_node[lv] + (int64_t)k;
+			memset(blob, 0, sizeof blob);
+			put_u16(blob, nodeno == 1 ? (unsigned)depth : 0);
+			put_u16(blob + 2, (unsigned)(b - a));
+			for (size_t j = a; j < b; j++) {
+				const entry *e = &levels[lv][j];
+				unsigned char *cell = blob + 4 + CELL_BYTES * (j - a);
+				int64_t id = lv == 0 ? e->id : first_node[lv - 1] + e->id;
+				put_i64(cell, id);
+				for (int c = 0; c < 4; c++)
+					put_f32(cell + 8 + 4 * c, e->box[c]);
+				sqlite3_stmt *map = lv == 0 ? rowid_st : parent_st;
+				sqlite3_bind_int64(map, 1, id);
+				sqlite3_bind_int64(map, 2, nodeno);
+				if (sqlite3_step(map) != SQLITE_DONE)
+					goto sql_failed;
+				sqlite3_reset(map);
+			}
+			sqlite3_bind_int64(node_st, 1, nodeno);
+			sqlite3_bind_blob(node_st, 2, blob, sizeof blob, SQLITE_STATIC);
+			if (sqlite3_step(node_st) != SQLITE_DONE)
+				goto sql_failed;
+			sqlite3_reset(node_st);
+		}
+	}
+	goto done;
+sql_failed:
+	r = pr_error(ctx, PR_ECANTCREAT, "spatial index: %s", sqlite3_errmsg(db));
+done:
+	sqlite3_finalize(node_st);
+	sqlite3_finalize(parent_st);
+	sqlite3_finalize(rowid_st);
+	if (levels)
+		for (size_t i = 1; i < n_levels; i++)
+			free(levels[i]);
+	free(levels);
+	free(level_size);
+	free(first_node);
+	free(next);
+	return r;
+}
+
+int pr_gpkg_bulk_rtree(pr_context *ctx, sqlite3 *db, const char *table, const char *template_table,
+		       const int64_t *fids, const double *bbox, size_t n)
+{
+	char name[160], sql[1024];
+	entry *leaves = NULL;
+	int r;
+
+	snprintf(name, sizeof name, "rtree_%s_geom", table);
+	leaves = malloc((n ? n : 1) * sizeof *leaves);
+	if (!leaves)
+		return PR_ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		const double *bb = bbox + 4 * i;
+		leaves[i] = (entry){
+		    fids[i],
+		    {round_down(bb[0]), round_up(bb[2]), round_down(bb[1]), round_up(bb[3])}};
+	}
+
+	r = copy_schema(ctx, db, "table", template_table, table);
+	if (r < 0)
+		goto done;
+	snprintf(sql, sizeof sql,
+		 "DELETE FROM \"%s_node\"; DELETE FROM \"%s_parent\"; DELETE FROM \"%s_rowid\";",
+		 name, name, name);
+	r = exec(ctx, db, sql);
+	if (r < 0)
+		goto done;
+	r = write_tree(ctx, db, name, leaves, n);
+	if (r < 0)
+		goto done;
+	r = copy_schema(ctx, db, "trigger", template_table, table);
+	if (r < 0)
+		goto done;
+	snprintf(
+	    sql, sizeof sql,
+	    "INSERT INTO gpkg_extensions (table_name, column_name, extension_name, definition, "
+	    "scope) SELECT '%s', column_name, extension_name, definition, scope FROM "
+	    "gpkg_extensions WHERE table_name = '%s' AND extension_name = 'gpkg_rtree_index'",
+	    table, template_table);
+	r = exec(ctx, db, sql);
+done:
+	free(leaves);
+	return r;
+}
