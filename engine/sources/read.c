@@ -5,6 +5,7 @@
  * reject naming the field and value; nothing is dropped without a reject. */
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -527,123 +528,233 @@ done:
 
 /* ---- parcels ------------------------------------------------------------------------------- */
 
-/* A parcel's geometry as GEOS polygons: repaired when invalid, reduced to its polygonal parts.
- * Returns a MultiPolygon owned by the caller, or NULL with a reason in why. */
-static GEOSGeometry *parcel_geometry(GEOSContextHandle_t h, OGRGeometryH g, bool *repaired,
-				     char *why, size_t size)
-{
-	GEOSGeometry *geom = NULL, *valid = NULL, *multi = NULL;
-	GEOSGeometry **parts = NULL;
-	unsigned char *wkb = NULL;
-	*repaired = false;
+/* One parcel's geometry on its way through the worker threads: the WKB as read, and what the
+ * workers make of it (repaired polygons, area, box, a point on the surface, flat rings). */
+typedef struct parcel_geom {
+	unsigned char *wkb_in;
+	size_t wkb_in_size;
+	unsigned char *wkb; /* repaired MultiPolygon, ISO WKB */
+	size_t wkb_size;
+	double area, bbox[4], label[2];
+	double *xy; /* every ring's vertices, one after the other */
+	size_t n_xy;
+	size_t *ring_sizes;
+	size_t n_rings;
+	bool repaired;
+	char *failure; /* why the geometry is unusable, or NULL */
+} parcel_geom;
 
-	OGRwkbGeometryType t = wkbFlatten(OGR_G_GetGeometryType(g));
-	if (t != wkbPolygon && t != wkbMultiPolygon && t != wkbCurvePolygon &&
-	    t != wkbMultiSurface) {
-		snprintf(why, size, "a %s, not a polygon", OGR_G_GetGeometryName(g));
-		goto done;
+static void parcel_geom_clear(parcel_geom *g)
+{
+	free(g->wkb_in);
+	free(g->wkb);
+	free(g->xy);
+	free(g->ring_sizes);
+	free(g->failure);
+	memset(g, 0, sizeof *g);
+}
+
+/* The polygons of a geometry (make-valid can add collapsed lines or points), as one
+ * MultiPolygon owned by the caller, or NULL when there are none. */
+static GEOSGeometry *polygonal_part(GEOSContextHandle_t h, const GEOSGeometry *src)
+{
+	int ng = GEOSGetNumGeometries_r(h, src);
+	size_t cap = (size_t)(ng > 0 ? ng : 1) + 4, np = 0;
+	GEOSGeometry **parts = malloc(cap * sizeof *parts);
+	if (!parts)
+		return NULL;
+	for (int i = 0; i < ng; i++) {
+		const GEOSGeometry *gi = GEOSGetGeometryN_r(h, src, i);
+		int ti = GEOSGeomTypeId_r(h, gi);
+		int nj = ti == GEOS_MULTIPOLYGON ? GEOSGetNumGeometries_r(h, gi) : 1;
+		if (ti != GEOS_POLYGON && ti != GEOS_MULTIPOLYGON)
+			continue;
+		if (np + (size_t)nj > cap) {
+			cap = np + (size_t)nj + 4;
+			GEOSGeometry **more = realloc(parts, cap * sizeof *parts);
+			if (!more)
+				break;
+			parts = more;
+		}
+		for (int j = 0; j < nj; j++) {
+			const GEOSGeometry *pj =
+			    ti == GEOS_POLYGON ? gi : GEOSGetGeometryN_r(h, gi, j);
+			if (!GEOSisEmpty_r(h, pj))
+				parts[np++] = GEOSGeom_clone_r(h, pj);
+		}
 	}
-	if (t == wkbCurvePolygon || t == wkbMultiSurface)
-		g = OGR_G_ForceToMultiPolygon(OGR_G_Clone(g));
-	size_t n = (size_t)OGR_G_WkbSizeEx(g);
-	wkb = malloc(n);
-	if (!wkb) {
-		snprintf(why, size, "out of memory");
-		goto done;
+	GEOSGeometry *multi = NULL;
+	if (np > 0) {
+		multi = GEOSGeom_createCollection_r(h, GEOS_MULTIPOLYGON, parts, (unsigned)np);
+		if (!multi)
+			for (size_t i = 0; i < np; i++)
+				GEOSGeom_destroy_r(h, parts[i]);
 	}
-	OGR_G_ExportToIsoWkb(g, wkbNDR, wkb);
-	if (t == wkbCurvePolygon || t == wkbMultiSurface)
-		OGR_G_DestroyGeometry(g);
-	geom = GEOSGeomFromWKB_buf_r(h, wkb, n);
+	free(parts);
+	return multi;
+}
+
+/* Copies the rings of a MultiPolygon into g's flat arrays, for the covers test. */
+static bool flatten_rings(GEOSContextHandle_t h, const GEOSGeometry *multi, parcel_geom *g)
+{
+	size_t rings = 0, coords = 0;
+	int np = GEOSGetNumGeometries_r(h, multi);
+	for (int pass = 0; pass < 2; pass++) {
+		for (int i = 0; i < np; i++) {
+			const GEOSGeometry *poly = GEOSGetGeometryN_r(h, multi, i);
+			int nholes = GEOSGetNumInteriorRings_r(h, poly);
+			for (int k = -1; k < nholes; k++) {
+				const GEOSGeometry *ring = k < 0
+							       ? GEOSGetExteriorRing_r(h, poly)
+							       : GEOSGetInteriorRingN_r(h, poly, k);
+				const GEOSCoordSequence *seq = GEOSGeom_getCoordSeq_r(h, ring);
+				unsigned int size = 0;
+				if (!seq || !GEOSCoordSeq_getSize_r(h, seq, &size) || size < 4)
+					continue;
+				if (pass == 0) {
+					rings++;
+					coords += size;
+					continue;
+				}
+				if (!GEOSCoordSeq_copyToBuffer_r(h, seq, g->xy + 2 * g->n_xy, 0, 0))
+					return false;
+				g->ring_sizes[g->n_rings++] = size;
+				g->n_xy += size;
+			}
+		}
+		if (pass == 0) {
+			g->xy = malloc((coords ? coords : 1) * 2 * sizeof *g->xy);
+			g->ring_sizes = malloc((rings ? rings : 1) * sizeof *g->ring_sizes);
+			if (!g->xy || !g->ring_sizes)
+				return false;
+		}
+	}
+	return true;
+}
+
+/* Turns a parcel's WKB into everything the join and the output need. On failure g->failure
+ * says why (the parcel is then rejected as an invalid geometry). */
+static void process_parcel(GEOSContextHandle_t h, GEOSWKBWriter *writer, parcel_geom *g)
+{
+	GEOSGeometry *geom = NULL, *valid = NULL, *multi = NULL, *label = NULL;
+	const char *why = NULL;
+	unsigned char *wkb = NULL;
+
+	geom = GEOSGeomFromWKB_buf_r(h, g->wkb_in, g->wkb_in_size);
 	if (!geom) {
-		snprintf(why, size, "unreadable geometry");
+		why = "unreadable geometry";
 		goto done;
 	}
 	if (GEOSGetNumCoordinates_r(h, geom) > MAX_PARCEL_VERTICES) {
-		snprintf(why, size, "more than %d vertices", MAX_PARCEL_VERTICES);
+		why = "more than a million vertices";
 		goto done;
 	}
 	char v = GEOSisValid_r(h, geom);
 	if (v == 2) {
-		snprintf(why, size, "GEOS could not check the geometry");
+		why = "GEOS could not check the geometry";
 		goto done;
 	}
 	if (!v) {
 		valid = GEOSMakeValid_r(h, geom);
 		if (!valid) {
-			snprintf(why, size, "self-intersecting and could not be repaired");
+			why = "self-intersecting and could not be repaired";
 			goto done;
 		}
-		*repaired = true;
+		g->repaired = true;
 	}
-	const GEOSGeometry *src = valid ? valid : geom;
-	/* Keep the polygons of whatever make-valid produced (it can add collapsed lines). */
-	int ng = GEOSGetNumGeometries_r(h, src);
-	parts = calloc((size_t)(ng > 0 ? ng : 1) * 4, sizeof *parts);
-	size_t np = 0;
-	for (int i = 0; i < ng && parts; i++) {
-		const GEOSGeometry *gi = GEOSGetGeometryN_r(h, src, i);
-		int ti = GEOSGeomTypeId_r(h, gi);
-		if (ti == GEOS_POLYGON && !GEOSisEmpty_r(h, gi)) {
-			parts[np++] = GEOSGeom_clone_r(h, gi);
-		} else if (ti == GEOS_MULTIPOLYGON) {
-			int nj = GEOSGetNumGeometries_r(h, gi);
-			GEOSGeometry **more = realloc(parts, (np + (size_t)nj + 1) * sizeof *parts);
-			if (!more)
-				break;
-			parts = more;
-			for (int j = 0; j < nj; j++)
-				parts[np++] = GEOSGeom_clone_r(h, GEOSGetGeometryN_r(h, gi, j));
-		}
-	}
-	if (np == 0) {
-		snprintf(why, size, "no area after repair");
+	multi = polygonal_part(h, valid ? valid : geom);
+	if (!multi) {
+		why = "no area after repair";
 		goto done;
 	}
-	multi = GEOSGeom_createCollection_r(h, GEOS_MULTIPOLYGON, parts, (unsigned)np);
-	if (!multi) {
-		for (size_t i = 0; i < np; i++)
-			GEOSGeom_destroy_r(h, parts[i]);
-		snprintf(why, size, "could not be assembled");
+	GEOSArea_r(h, multi, &g->area);
+	GEOSGeom_getXMin_r(h, multi, &g->bbox[0]);
+	GEOSGeom_getYMin_r(h, multi, &g->bbox[1]);
+	GEOSGeom_getXMax_r(h, multi, &g->bbox[2]);
+	GEOSGeom_getYMax_r(h, multi, &g->bbox[3]);
+	label = GEOSPointOnSurface_r(h, multi);
+	if (!label || !GEOSGeomGetX_r(h, label, &g->label[0]) ||
+	    !GEOSGeomGetY_r(h, label, &g->label[1])) {
+		g->label[0] = (g->bbox[0] + g->bbox[2]) / 2;
+		g->label[1] = (g->bbox[1] + g->bbox[3]) / 2;
 	}
+	size_t size = 0;
+	wkb = GEOSWKBWriter_write_r(h, writer, multi, &size);
+	g->wkb = wkb ? malloc(size) : NULL;
+	if (!g->wkb || !flatten_rings(h, multi, g)) {
+		why = "out of memory";
+		goto done;
+	}
+	memcpy(g->wkb, wkb, size);
+	g->wkb_size = size;
 done:
-	free(parts);
-	free(wkb);
+	if (why)
+		g->failure = strdup(why);
+	if (wkb)
+		GEOSFree_r(h, wkb);
+	if (label)
+		GEOSGeom_destroy_r(h, label);
+	if (multi)
+		GEOSGeom_destroy_r(h, multi);
 	if (valid)
 		GEOSGeom_destroy_r(h, valid);
 	if (geom)
 		GEOSGeom_destroy_r(h, geom);
-	return multi;
+	free(g->wkb_in);
+	g->wkb_in = NULL;
 }
 
-/* Appends the rings of a MultiPolygon to the flat arrays used by the covers test. */
-static int flatten_rings(GEOSContextHandle_t h, const GEOSGeometry *multi, pr_parcels *p,
-			 size_t *ring_cap, size_t *xy_cap)
+typedef struct geom_job {
+	parcel_geom *geoms;
+	size_t start, end;
+	int status;
+} geom_job;
+
+static void *geom_worker(void *arg)
 {
-	int np = GEOSGetNumGeometries_r(h, multi);
-	for (int i = 0; i < np; i++) {
-		const GEOSGeometry *poly = GEOSGetGeometryN_r(h, multi, i);
-		int nholes = GEOSGetNumInteriorRings_r(h, poly);
-		for (int k = -1; k < nholes; k++) {
-			const GEOSGeometry *ring = k < 0 ? GEOSGetExteriorRing_r(h, poly)
-							 : GEOSGetInteriorRingN_r(h, poly, k);
-			const GEOSCoordSequence *seq = GEOSGeom_getCoordSeq_r(h, ring);
-			unsigned int size = 0;
-			if (!seq || !GEOSCoordSeq_getSize_r(h, seq, &size) || size < 4)
-				continue;
-			if (pr_grow((void **)&p->ring_start, ring_cap, p->n_rings + 2,
-				    sizeof *p->ring_start) < 0 ||
-			    pr_grow((void **)&p->xy, xy_cap, 2 * (p->n_xy + size), sizeof *p->xy) <
-				0)
-				return PR_ENOMEM;
-			if (!GEOSCoordSeq_copyToBuffer_r(h, seq, p->xy + 2 * p->n_xy, 0, 0))
-				return PR_EINTERNAL;
-			p->ring_start[p->n_rings++] = p->n_xy;
-			p->n_xy += size;
-			p->ring_start[p->n_rings] = p->n_xy;
-		}
+	geom_job *job = arg;
+	GEOSContextHandle_t h = GEOS_init_r();
+	GEOSWKBWriter *writer = h ? GEOSWKBWriter_create_r(h) : NULL;
+	if (!writer) {
+		job->status = PR_ENOMEM;
+	} else {
+		GEOSWKBWriter_setOutputDimension_r(h, writer, 2);
+		GEOSWKBWriter_setByteOrder_r(h, writer, GEOS_WKB_NDR);
+		for (size_t i = job->start; i < job->end; i++)
+			process_parcel(h, writer, &job->geoms[i]);
+		GEOSWKBWriter_destroy_r(h, writer);
 	}
-	return 0;
+	if (h)
+		GEOS_finish_r(h);
+	return NULL;
+}
+
+/* Processes every parcel's geometry, split over the context's threads. The result does not
+ * depend on the number of threads: each parcel is handled on its own. */
+static int process_parcels(pr_context *ctx, parcel_geom *geoms, size_t n)
+{
+	int nthreads = pr_thread_count(ctx);
+	if (n < 5000)
+		nthreads = 1;
+	geom_job jobs[64];
+	pthread_t threads[64];
+	bool started[64] = {false};
+	int r = 0;
+	for (int t = 0; t < nthreads; t++) {
+		jobs[t] = (geom_job){geoms, n * (size_t)t / (size_t)nthreads,
+				     n * (size_t)(t + 1) / (size_t)nthreads, 0};
+		if (t < nthreads - 1)
+			started[t] = pthread_create(&threads[t], NULL, geom_worker, &jobs[t]) == 0;
+		if (!started[t])
+			geom_worker(&jobs[t]);
+	}
+	for (int t = 0; t < nthreads; t++) {
+		if (started[t])
+			pthread_join(threads[t], NULL);
+		if (jobs[t].status < 0 && r == 0)
+			r = jobs[t].status;
+	}
+	return r;
 }
 
 typedef struct parcel_order {
@@ -661,51 +772,64 @@ static int compare_parcel_order(const void *a, const void *b)
 	return x->row < y->row ? -1 : x->row > y->row;
 }
 
-/* Sorts parcels by id, rejects every duplicate after the first read, and builds the flat
- * arrays. Parcels arrive in `tmp` (unsorted, with GEOS geometries in geoms). */
-static int finish_parcels(pr_context *ctx, pr_parcels *p, GEOSGeometry **geoms, pr_rejects *rejects)
+/* Rejects the unusable geometries (in row order), sorts the parcels by id, rejects every
+ * duplicate after the first read, and lays out the arrays of pr_parcels. */
+static int finish_parcels(pr_context *ctx, pr_parcels *p, parcel_geom *geoms, pr_rejects *rejects)
 {
-	GEOSContextHandle_t h = ctx->geos;
-	GEOSWKBWriter *writer = NULL;
 	parcel_order *order = NULL;
 	pr_parcels sorted = {0};
-	size_t ring_cap = 0, xy_cap = 0;
 	int r = 0;
-	size_t n = p->rec.n;
+	size_t n = p->rec.n, n_ok = 0, n_xy = 0, n_rings = 0;
 	const pr_source_def *def = &pr_source_defs[PR_SRC_PARCELS];
 
 	order = malloc((n ? n : 1) * sizeof *order);
 	if (!order)
 		return PR_ENOMEM;
-	for (size_t i = 0; i < n; i++)
-		order[i] = (parcel_order){p->rec.cols[0].text[i], p->rec.row[i], i};
-	qsort(order, n, sizeof *order, compare_parcel_order);
+	for (size_t i = 0; i < n; i++) {
+		p->repaired += geoms[i].repaired;
+		if (geoms[i].failure) {
+			r = pr_rejects_add(rejects, PR_SRC_PARCELS, p->rec.row[i],
+					   PR_REJECT_INVALID_GEOMETRY, "id '%.100s': %s",
+					   p->rec.cols[0].text[i], geoms[i].failure);
+			if (r < 0)
+				goto done;
+			continue;
+		}
+		order[n_ok++] = (parcel_order){p->rec.cols[0].text[i], p->rec.row[i], i};
+	}
+	qsort(order, n_ok, sizeof *order, compare_parcel_order);
 
 	sorted.rec.source = PR_SRC_PARCELS;
 	for (int f = 0; f < def->n_fields; f++) {
 		sorted.rec.cols[f].type = p->rec.cols[f].type;
 		sorted.rec.cols[f].present = p->rec.cols[f].present;
 	}
-	r = pr_records_reserve(&sorted.rec, n ? n : 1);
+	r = pr_records_reserve(&sorted.rec, n_ok ? n_ok : 1);
 	if (r < 0)
 		goto done;
-	sorted.wkb = calloc(n ? n : 1, sizeof *sorted.wkb);
-	sorted.wkb_size = calloc(n ? n : 1, sizeof *sorted.wkb_size);
-	sorted.area = malloc((n ? n : 1) * sizeof *sorted.area);
-	sorted.bbox = malloc((n ? n : 1) * 4 * sizeof *sorted.bbox);
-	sorted.label_xy = malloc((n ? n : 1) * 2 * sizeof *sorted.label_xy);
-	sorted.ring_first = malloc((n + 1) * sizeof *sorted.ring_first);
-	writer = GEOSWKBWriter_create_r(h);
+	for (size_t k = 0; k < n_ok; k++) {
+		n_xy += geoms[order[k].index].n_xy;
+		n_rings += geoms[order[k].index].n_rings;
+	}
+	size_t cap = n_ok ? n_ok : 1;
+	sorted.wkb = calloc(cap, sizeof *sorted.wkb);
+	sorted.wkb_size = calloc(cap, sizeof *sorted.wkb_size);
+	sorted.area = malloc(cap * sizeof *sorted.area);
+	sorted.bbox = malloc(cap * 4 * sizeof *sorted.bbox);
+	sorted.label_xy = malloc(cap * 2 * sizeof *sorted.label_xy);
+	sorted.ring_first = malloc((n_ok + 1) * sizeof *sorted.ring_first);
+	sorted.ring_start = malloc((n_rings + 1) * sizeof *sorted.ring_start);
+	sorted.xy = malloc((n_xy ? n_xy : 1) * 2 * sizeof *sorted.xy);
 	if (!sorted.wkb || !sorted.wkb_size || !sorted.area || !sorted.bbox || !sorted.label_xy ||
-	    !sorted.ring_first || !writer) {
+	    !sorted.ring_first || !sorted.ring_start || !sorted.xy) {
 		r = PR_ENOMEM;
 		goto done;
 	}
-	GEOSWKBWriter_setOutputDimension_r(h, writer, 2);
-	GEOSWKBWriter_setByteOrder_r(h, writer, GEOS_WKB_NDR);
 
-	for (size_t k = 0; k < n; k++) {
+	bool empty = true;
+	for (size_t k = 0; k < n_ok; k++) {
 		size_t i = order[k].index;
+		parcel_geom *g = &geoms[i];
 		if (k > 0 && strcmp(order[k].id, order[k - 1].id) == 0) {
 			r = pr_rejects_add(rejects, PR_SRC_PARCELS, order[k].row,
 					   PR_REJECT_DUPLICATE_ID,
@@ -732,57 +856,28 @@ static int finish_parcels(pr_context *ctx, pr_parcels *p, GEOSGeometry **geoms, 
 				to->num[j] = from->num[i];
 			}
 		}
-		const GEOSGeometry *g = geoms[i];
-		double area = 0;
-		GEOSArea_r(h, g, &area);
-		sorted.area[j] = area;
-		double *bb = sorted.bbox + 4 * j;
-		GEOSGeom_getXMin_r(h, g, &bb[0]);
-		GEOSGeom_getYMin_r(h, g, &bb[1]);
-		GEOSGeom_getXMax_r(h, g, &bb[2]);
-		GEOSGeom_getYMax_r(h, g, &bb[3]);
-		sorted.rec.x[j] = (bb[0] + bb[2]) / 2;
-		sorted.rec.y[j] = (bb[1] + bb[3]) / 2;
-		GEOSGeometry *label = GEOSPointOnSurface_r(h, g);
-		if (label) {
-			GEOSGeomGetX_r(h, label, &sorted.label_xy[2 * j]);
-			GEOSGeomGetY_r(h, label, &sorted.label_xy[2 * j + 1]);
-			GEOSGeom_destroy_r(h, label);
-		} else {
-			sorted.label_xy[2 * j] = sorted.rec.x[j];
-			sorted.label_xy[2 * j + 1] = sorted.rec.y[j];
-		}
-		size_t wkb_size = 0;
-		unsigned char *wkb = GEOSWKBWriter_write_r(h, writer, g, &wkb_size);
-		if (!wkb) {
-			r = pr_error(ctx, PR_EINTERNAL, "GEOS could not write parcel '%s': %s",
-				     order[k].id, ctx->geos_msg);
-			goto done;
-		}
-		sorted.wkb[j] = malloc(wkb_size);
-		if (!sorted.wkb[j]) {
-			GEOSFree_r(h, wkb);
-			r = PR_ENOMEM;
-			goto done;
-		}
-		memcpy(sorted.wkb[j], wkb, wkb_size);
-		GEOSFree_r(h, wkb);
-		sorted.wkb_size[j] = wkb_size;
+		sorted.area[j] = g->area;
+		memcpy(sorted.bbox + 4 * j, g->bbox, sizeof g->bbox);
+		memcpy(sorted.label_xy + 2 * j, g->label, sizeof g->label);
+		sorted.rec.x[j] = (g->bbox[0] + g->bbox[2]) / 2;
+		sorted.rec.y[j] = (g->bbox[1] + g->bbox[3]) / 2;
+		sorted.wkb[j] = g->wkb;
+		sorted.wkb_size[j] = g->wkb_size;
+		g->wkb = NULL;
 		sorted.ring_first[j] = sorted.n_rings;
-		r = flatten_rings(h, g, &sorted, &ring_cap, &xy_cap);
-		if (r < 0)
-			goto done;
+		memcpy(sorted.xy + 2 * sorted.n_xy, g->xy, g->n_xy * 2 * sizeof *g->xy);
+		for (size_t q = 0; q < g->n_rings; q++) {
+			sorted.ring_start[sorted.n_rings++] = sorted.n_xy;
+			sorted.n_xy += g->ring_sizes[q];
+		}
+		sorted.ring_start[sorted.n_rings] = sorted.n_xy;
+		extent_add(sorted.rec.extent, &empty, g->bbox[0], g->bbox[1]);
+		extent_add(sorted.rec.extent, &empty, g->bbox[2], g->bbox[3]);
 		sorted.rec.n++;
 	}
 	sorted.ring_first[sorted.rec.n] = sorted.n_rings;
 	sorted.rec.rows_read = p->rec.rows_read;
 	memcpy(sorted.rec.crs_label, p->rec.crs_label, sizeof sorted.rec.crs_label);
-	bool empty = true;
-	for (size_t j = 0; j < sorted.rec.n; j++) {
-		extent_add(sorted.rec.extent, &empty, sorted.bbox[4 * j], sorted.bbox[4 * j + 1]);
-		extent_add(sorted.rec.extent, &empty, sorted.bbox[4 * j + 2],
-			   sorted.bbox[4 * j + 3]);
-	}
 	sorted.repaired = p->repaired;
 	sorted.srs_epsg = p->srs_epsg;
 	sorted.srs_wkt = p->srs_wkt;
@@ -791,22 +886,51 @@ static int finish_parcels(pr_context *ctx, pr_parcels *p, GEOSGeometry **geoms, 
 	*p = sorted;
 	memset(&sorted, 0, sizeof sorted);
 done:
-	if (writer)
-		GEOSWKBWriter_destroy_r(h, writer);
 	free(order);
 	pr_parcels_free(&sorted);
 	return r;
+}
+
+/* The WKB of a parcel's geometry as read, in the working CRS; NULL with a reason when it is not
+ * a polygon or cannot be transformed. */
+static unsigned char *parcel_wkb(OGRGeometryH g, OGRCoordinateTransformationH ct, size_t *ret_size,
+				 const char **why)
+{
+	OGRwkbGeometryType t = wkbFlatten(OGR_G_GetGeometryType(g));
+	OGRGeometryH linear = NULL;
+	if (t == wkbCurvePolygon || t == wkbMultiSurface) {
+		linear = OGR_G_ForceToMultiPolygon(OGR_G_Clone(g));
+		g = linear;
+	} else if (t != wkbPolygon && t != wkbMultiPolygon) {
+		*why = "not a polygon";
+		return NULL;
+	}
+	unsigned char *wkb = NULL;
+	if (ct && OGR_G_Transform(g, ct) != OGRERR_NONE) {
+		*why = "cannot be transformed to the working CRS";
+	} else {
+		size_t n = (size_t)OGR_G_WkbSizeEx(g);
+		wkb = malloc(n);
+		if (wkb) {
+			OGR_G_ExportToIsoWkb(g, wkbNDR, wkb);
+			*ret_size = n;
+		} else {
+			*why = "out of memory";
+		}
+	}
+	if (linear)
+		OGR_G_DestroyGeometry(linear);
+	return wkb;
 }
 
 int pr_read_parcels(pr_context *ctx, const pr_sources *sources, OGRSpatialReferenceH work_srs,
 		    pr_parcels *out, pr_rejects *rejects)
 {
 	const pr_source_conf *c = &sources->src[PR_SRC_PARCELS];
-	GEOSContextHandle_t h = ctx->geos;
 	opened_source o;
 	OGRFeatureH feat = NULL;
-	GEOSGeometry **geoms = NULL;
-	size_t geoms_cap = 0, n_geoms = 0;
+	parcel_geom *geoms = NULL;
+	size_t geoms_cap = 0, geoms_used = 0;
 	int r;
 
 	memset(out, 0, sizeof *out);
@@ -826,6 +950,7 @@ int pr_read_parcels(pr_context *ctx, const pr_sources *sources, OGRSpatialRefere
 		CPLFree(wkt);
 	}
 
+	/* Reading is sequential (GDAL); the geometry work that follows is spread over threads. */
 	GIntBig total = OGR_L_GetFeatureCount(o.layer, FALSE);
 	uint64_t row = 0;
 	CPLErrorReset();
@@ -836,6 +961,8 @@ int pr_read_parcels(pr_context *ctx, const pr_sources *sources, OGRSpatialRefere
 		if ((row & 0x3fff) == 0)
 			pr_progress(ctx, "parcels", row, total > 0 ? (uint64_t)total : 0);
 		r = pr_records_reserve(&out->rec, out->rec.n + 1);
+		if (r == 0)
+			r = pr_grow((void **)&geoms, &geoms_cap, out->rec.n + 1, sizeof *geoms);
 		if (r < 0)
 			goto done;
 		size_t i = out->rec.n;
@@ -847,38 +974,24 @@ int pr_read_parcels(pr_context *ctx, const pr_sources *sources, OGRSpatialRefere
 			feat = NULL;
 			continue;
 		}
-		char why[256] = "";
-		const char *reason = NULL;
-		GEOSGeometry *geom = NULL;
-		if (!out->rec.cols[0].text[i] || !*out->rec.cols[0].text[i]) {
+		const char *id = out->rec.cols[0].text[i];
+		const char *why = NULL;
+		const char *reason = PR_REJECT_INVALID_GEOMETRY;
+		OGRGeometryH g = OGR_F_GetGeometryRef(feat);
+		memset(&geoms[i], 0, sizeof geoms[i]);
+		geoms_used = i + 1 > geoms_used ? i + 1 : geoms_used;
+		if (!id || !*id) {
 			reason = PR_REJECT_NO_ID;
-			snprintf(why, sizeof why, "id empty (feature %lld)",
-				 (long long)OGR_F_GetFID(feat));
+			why = "id empty";
+		} else if (!g || OGR_G_IsEmpty(g)) {
+			why = "no geometry";
 		} else {
-			OGRGeometryH g = OGR_F_GetGeometryRef(feat);
-			if (!g || OGR_G_IsEmpty(g)) {
-				reason = PR_REJECT_INVALID_GEOMETRY;
-				snprintf(why, sizeof why, "id '%.100s': no geometry",
-					 out->rec.cols[0].text[i]);
-			} else if (o.ct && OGR_G_Transform(g, o.ct) != OGRERR_NONE) {
-				reason = PR_REJECT_INVALID_GEOMETRY;
-				snprintf(why, sizeof why,
-					 "id '%.100s': cannot be transformed to the working CRS",
-					 out->rec.cols[0].text[i]);
-			} else {
-				bool repaired = false;
-				char detail[120];
-				geom = parcel_geometry(h, g, &repaired, detail, sizeof detail);
-				if (!geom) {
-					reason = PR_REJECT_INVALID_GEOMETRY;
-					snprintf(why, sizeof why, "id '%.100s': %.40s",
-						 out->rec.cols[0].text[i], detail);
-				}
-				out->repaired += repaired;
-			}
+			geoms[i].wkb_in = parcel_wkb(g, o.ct, &geoms[i].wkb_in_size, &why);
 		}
-		if (reason) {
-			r = pr_rejects_add(rejects, PR_SRC_PARCELS, row, reason, "%s", why);
+		if (why) {
+			r = pr_rejects_add(rejects, PR_SRC_PARCELS, row, reason,
+					   "id '%.100s': %s (feature %lld)", id ? id : "", why,
+					   (long long)OGR_F_GetFID(feat));
 			for (int f = 0; f < PR_MAX_FIELDS; f++)
 				if (out->rec.cols[f].present &&
 				    out->rec.cols[f].type == PR_FT_TEXT) {
@@ -888,13 +1001,6 @@ int pr_read_parcels(pr_context *ctx, const pr_sources *sources, OGRSpatialRefere
 			if (r < 0)
 				goto done;
 		} else {
-			r = pr_grow((void **)&geoms, &geoms_cap, i + 1, sizeof *geoms);
-			if (r < 0) {
-				GEOSGeom_destroy_r(h, geom);
-				goto done;
-			}
-			geoms[i] = geom;
-			n_geoms = i + 1;
 			out->rec.n++;
 		}
 		OGR_F_Destroy(feat);
@@ -906,10 +1012,12 @@ int pr_read_parcels(pr_context *ctx, const pr_sources *sources, OGRSpatialRefere
 		goto done;
 	}
 	pr_progress(ctx, "parcels", row, row);
-	r = finish_parcels(ctx, out, geoms, rejects);
+	r = process_parcels(ctx, geoms, out->rec.n);
+	if (r == 0)
+		r = finish_parcels(ctx, out, geoms, rejects);
 done:
-	for (size_t i = 0; i < n_geoms; i++)
-		GEOSGeom_destroy_r(h, geoms[i]);
+	for (size_t i = 0; i < geoms_used; i++)
+		parcel_geom_clear(&geoms[i]);
 	free(geoms);
 	if (feat)
 		OGR_F_Destroy(feat);
