@@ -47,7 +47,9 @@ typedef struct opened_source {
 	OGRSpatialReferenceH srs;	 /* the source's CRS, GIS axis order; owned */
 	OGRCoordinateTransformationH ct; /* NULL when already in the working CRS */
 	int field_index[PR_MAX_FIELDS];
+	OGRFieldType field_type[PR_MAX_FIELDS];
 	int x_index, y_index;
+	OGRFieldType x_type, y_type;
 	const char *label; /* file name for messages */
 } opened_source;
 
@@ -145,6 +147,8 @@ static int open_source(pr_context *ctx, const pr_sources *s, int source,
 					 c->columns[f], &o->field_index[f]);
 			if (r < 0)
 				goto done;
+			o->field_type[f] =
+			    OGR_Fld_GetType(OGR_FD_GetFieldDefn(defn, o->field_index[f]));
 		}
 	if (c->x) {
 		r = column_index(ctx, s, c, def->name, "x", defn, c->x, &o->x_index);
@@ -153,6 +157,8 @@ static int open_source(pr_context *ctx, const pr_sources *s, int source,
 		r = column_index(ctx, s, c, def->name, "y", defn, c->y, &o->y_index);
 		if (r < 0)
 			goto done;
+		o->x_type = OGR_Fld_GetType(OGR_FD_GetFieldDefn(defn, o->x_index));
+		o->y_type = OGR_Fld_GetType(OGR_FD_GetFieldDefn(defn, o->y_index));
 	}
 
 	/* Read only the columns the model can use: faster, and no personal data is copied
@@ -217,11 +223,11 @@ done:
 /* Reads one canonical field of a feature into record i. Returns 1 when it parsed (or is
  * empty, which is missing data, not an error), 0 when the row must be rejected (reject added). */
 static int read_field(pr_records *rec, size_t i, int f, OGRFeatureH feat, int idx,
-		      const pr_field_def *fd, uint64_t row, pr_rejects *rejects, int *status)
+		      OGRFieldType ftype, const pr_field_def *fd, uint64_t row, pr_rejects *rejects,
+		      int *status)
 {
 	pr_column *col = &rec->cols[f];
 	bool missing = !OGR_F_IsFieldSetAndNotNull(feat, idx);
-	OGRFieldType ftype = OGR_Fld_GetType(OGR_F_GetFieldDefnRef(feat, idx));
 	const char *text = missing ? NULL : OGR_F_GetFieldAsString(feat, idx);
 	if (!missing && ftype == OFTString && pr_blank(text))
 		missing = true;
@@ -302,8 +308,8 @@ static int read_fields(pr_records *rec, size_t i, const opened_source *o, OGRFea
 	for (int f = 0; f < def->n_fields; f++) {
 		if (o->field_index[f] < 0)
 			continue;
-		if (!read_field(rec, i, f, feat, o->field_index[f], &def->fields[f], row, rejects,
-				status)) {
+		if (!read_field(rec, i, f, feat, o->field_index[f], o->field_type[f],
+				&def->fields[f], row, rejects, status)) {
 			/* Free what this row already took. */
 			for (int g = 0; g < f; g++)
 				if (rec->cols[g].present && rec->cols[g].type == PR_FT_TEXT) {
@@ -413,24 +419,36 @@ done:
 
 /* The coordinates of a point source's feature, from its x/y columns or its geometry. Returns
  * NULL when they are usable, else the reject reason (with the value in buf). */
+/* One coordinate column of a feature: 1 parsed, 0 empty, -1 unparseable. Numeric columns are
+ * read as numbers; text is parsed strictly, without copying (this runs for every row). */
+static int coordinate(OGRFeatureH feat, int idx, OGRFieldType type, double *ret)
+{
+	if (!OGR_F_IsFieldSetAndNotNull(feat, idx))
+		return 0;
+	if (type == OFTReal || type == OFTInteger || type == OFTInteger64) {
+		*ret = OGR_F_GetFieldAsDouble(feat, idx);
+		return isfinite(*ret) ? 1 : -1;
+	}
+	const char *text = OGR_F_GetFieldAsString(feat, idx);
+	if (pr_blank(text))
+		return 0;
+	return pr_parse_double(text, ret) ? 1 : -1;
+}
+
 static const char *point_coordinates(const opened_source *o, OGRFeatureH feat, double *x, double *y,
 				     char *buf, size_t size)
 {
 	if (o->x_index >= 0) {
-		bool has_x = OGR_F_IsFieldSetAndNotNull(feat, o->x_index);
-		bool has_y = OGR_F_IsFieldSetAndNotNull(feat, o->y_index);
+		int cx = coordinate(feat, o->x_index, o->x_type, x);
+		int cy = coordinate(feat, o->y_index, o->y_type, y);
+		if (cx == 1 && cy == 1)
+			return NULL;
 		/* GDAL reuses one buffer for formatted numbers: copy each value out. */
 		char sx[64], sy[64];
-		snprintf(sx, sizeof sx, "%s",
-			 has_x ? OGR_F_GetFieldAsString(feat, o->x_index) : "");
-		snprintf(sy, sizeof sy, "%s",
-			 has_y ? OGR_F_GetFieldAsString(feat, o->y_index) : "");
+		snprintf(sx, sizeof sx, "%s", OGR_F_GetFieldAsString(feat, o->x_index));
+		snprintf(sy, sizeof sy, "%s", OGR_F_GetFieldAsString(feat, o->y_index));
 		snprintf(buf, size, "x '%.60s' y '%.60s'", sx, sy);
-		if (pr_blank(sx) && pr_blank(sy))
-			return PR_REJECT_NO_COORDINATES;
-		if (!pr_parse_double(sx, x) || !pr_parse_double(sy, y))
-			return PR_REJECT_BAD_COORDINATES;
-		return NULL;
+		return cx == 0 && cy == 0 ? PR_REJECT_NO_COORDINATES : PR_REJECT_BAD_COORDINATES;
 	}
 	OGRGeometryH g = OGR_F_GetGeometryRef(feat);
 	if (!g || OGR_G_IsEmpty(g)) {
@@ -443,10 +461,10 @@ static const char *point_coordinates(const opened_source *o, OGRFeatureH feat, d
 	}
 	*x = OGR_G_GetX(g, 0);
 	*y = OGR_G_GetY(g, 0);
+	if (isfinite(*x) && isfinite(*y))
+		return NULL;
 	snprintf(buf, size, "x '%.17g' y '%.17g'", *x, *y);
-	if (!isfinite(*x) || !isfinite(*y))
-		return PR_REJECT_BAD_COORDINATES;
-	return NULL;
+	return PR_REJECT_BAD_COORDINATES;
 }
 
 int pr_read_records(pr_context *ctx, const pr_sources *sources, int source,
