@@ -804,7 +804,6 @@ static int finish_parcels(pr_context *ctx, pr_parcels *p, parcel_geom *geoms, pr
 	if (!order)
 		return PR_ENOMEM;
 	for (size_t i = 0; i < n; i++) {
-		p->repaired += geoms[i].repaired;
 		if (geoms[i].failure) {
 			r = pr_rejects_add(rejects, PR_SRC_PARCELS, p->rec.row[i],
 					   PR_REJECT_INVALID_GEOMETRY, "id '%.100s': %s",
@@ -813,6 +812,7 @@ static int finish_parcels(pr_context *ctx, pr_parcels *p, parcel_geom *geoms, pr
 				goto done;
 			continue;
 		}
+		p->repaired += geoms[i].repaired; /* repaired and kept */
 		order[n_ok++] = (parcel_order){p->rec.cols[0].text[i], p->rec.row[i], i};
 	}
 	qsort(order, n_ok, sizeof *order, compare_parcel_order);

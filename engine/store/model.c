@@ -44,6 +44,7 @@ void pr_model_free(pr_model *m)
 		free(m->factors[i].reason);
 	}
 	free(m->path);
+	free(m->text);
 	free(m->name);
 	free(m);
 }
@@ -181,6 +182,15 @@ static int handle_model_key(void *user, const pr_ini_pos *pos, const char *secti
 		if (strcmp(name, "label") == 0)
 			return pr_ini_set_string(ctx, mp->label, pos, section, name, value,
 						 &f->label);
+		if (strcmp(name, "uses_scores") == 0) {
+			if (strcmp(value, "yes") != 0 && strcmp(value, "no") != 0)
+				return pr_error(
+				    ctx, PR_ECONFIG,
+				    "%s line %d [%s]: uses_scores '%s' is not yes or no", mp->label,
+				    pos->line, section, value);
+			f->uses_scores = strcmp(value, "yes") == 0;
+			return 0;
+		}
 		if (strcmp(name, "default") == 0) {
 			f->has_default = true;
 			return parse_number(mp, pos, section, name, value, -1e12, 1e12,
@@ -351,6 +361,8 @@ int pr_model_load(pr_context *ctx, const char *path, pr_model **ret_model)
 	r = validate_model(ctx, m);
 	if (r < 0)
 		goto done;
+	m->text = text;
+	text = NULL;
 	*ret_model = m;
 	m = NULL;
 done:
@@ -447,13 +459,16 @@ done:
 }
 
 /* Builds table features: parcel columns and every feature, one row per parcel. */
-static int build_features(pr_context *ctx, const pr_model *m, sqlite3 *db, const char *as_of)
+/* Pass 1 runs the SQL features that do not read scores (those are NULL then); pass 2 runs
+ * the ones that do, over the scores of pass 1, and rebuilds the table. */
+static int build_features(pr_context *ctx, const pr_model *m, sqlite3 *db, const char *as_of,
+			  int pass)
 {
 	pr_strbuf sql = {0};
 	int r = pr_store_exec(ctx, db, "DROP TABLE IF EXISTS features");
 	for (int i = 0; i < m->n_features && r == 0; i++) {
 		const pr_feature *f = &m->features[i];
-		if (!f->sql)
+		if (!f->sql || f->uses_scores != (pass == 2))
 			continue;
 		char drop[96];
 		snprintf(drop, sizeof drop, "DROP TABLE IF EXISTS feat_%s", f->name);
@@ -471,7 +486,7 @@ static int build_features(pr_context *ctx, const pr_model *m, sqlite3 *db, const
 				 parcel_columns[i].name);
 	for (int i = 0; i < m->n_features; i++) {
 		const pr_feature *f = &m->features[i];
-		if (!f->sql)
+		if (!f->sql || (f->uses_scores && pass == 1))
 			pr_strbuf_printf(&sql, ", NULL AS %s", f->name);
 		else if (f->has_default)
 			pr_strbuf_printf(&sql, ", COALESCE(t%d.value, %.17g) AS %s", i,
@@ -481,7 +496,7 @@ static int build_features(pr_context *ctx, const pr_model *m, sqlite3 *db, const
 	}
 	pr_strbuf_printf(&sql, " FROM parcels p");
 	for (int i = 0; i < m->n_features; i++)
-		if (m->features[i].sql)
+		if (m->features[i].sql && (pass == 2 || !m->features[i].uses_scores))
 			pr_strbuf_printf(&sql,
 					 " LEFT JOIN feat_%s t%d ON t%d.parcel_id = p.parcel_id",
 					 m->features[i].name, i, i);
@@ -769,24 +784,14 @@ static int last_inspections(pr_context *ctx, sqlite3 *db, const char *as_of, pr_
 	return 0;
 }
 
-int pr_model_score(pr_context *ctx, const pr_model *m, sqlite3 *db, int32_t as_of, size_t n_parcels,
-		   pr_scores *ret_scores)
+/* Evaluates every factor for every parcel from the features table into s. */
+static int score_all(pr_context *ctx, const pr_model *m, sqlite3 *db, size_t n_parcels,
+		     pr_scores *s)
 {
-	pr_scores s = {0};
 	pr_strbuf sql = {0};
 	sqlite3_stmt *st = NULL;
-	rank_entry *ranks = NULL;
 	factor_needs needs[PR_MODEL_MAX_FACTORS];
-	char as_of_text[16];
-	int r;
-
-	pr_format_date(as_of, as_of_text);
-	r = allocate_scores(&s, n_parcels, m->n_features, m->n_factors);
-	if (r < 0)
-		goto done;
-	r = build_features(ctx, m, db, as_of_text);
-	if (r < 0)
-		goto done;
+	int r = 0;
 
 	pr_strbuf_printf(&sql, "SELECT parcel_id");
 	for (int i = 0; i < N_PARCEL_COLUMNS; i++)
@@ -839,7 +844,10 @@ int pr_model_score(pr_context *ctx, const pr_model *m, sqlite3 *db, int32_t as_o
 			r = pr_error(ctx, PR_EINTERNAL, "more scored rows than parcels");
 			goto done;
 		}
-		r = score_parcel(m, needs, st, n_cols, i, max_points, &s);
+		free(s->reasons[i]);
+		free(s->missing[i]);
+		s->reasons[i] = s->missing[i] = NULL;
+		r = score_parcel(m, needs, st, n_cols, i, max_points, s);
 		if (r < 0)
 			goto done;
 		i++;
@@ -851,10 +859,66 @@ int pr_model_score(pr_context *ctx, const pr_model *m, sqlite3 *db, int32_t as_o
 			     sqlite3_errmsg(db));
 		goto done;
 	}
-	if (i != n_parcels) {
+	if (i != n_parcels)
 		r = pr_error(ctx, PR_EINTERNAL, "scored %zu parcels of %zu", i, n_parcels);
-		goto done;
+done:
+	sqlite3_finalize(st);
+	pr_strbuf_free(&sql);
+	return r;
+}
+
+/* Table scores (parcel_id, score, risk_class) of a first pass, for features that use it. */
+static int store_scores(pr_context *ctx, sqlite3 *db, const pr_scores *s)
+{
+	sqlite3_stmt *st = NULL;
+	int r = pr_store_exec(ctx, db,
+			      "DROP TABLE IF EXISTS scores; CREATE TABLE scores (parcel_id INTEGER "
+			      "PRIMARY KEY, score REAL, risk_class TEXT); BEGIN");
+	if (r < 0)
+		return r;
+	if (sqlite3_prepare_v2(db, "INSERT INTO scores VALUES (?1, ?2, ?3)", -1, &st, NULL) !=
+	    SQLITE_OK)
+		return pr_error(ctx, PR_EINTERNAL, "working store: %s", sqlite3_errmsg(db));
+	for (size_t i = 0; i < s->n; i++) {
+		sqlite3_bind_int64(st, 1, (sqlite3_int64)i);
+		sqlite3_bind_double(st, 2, s->score[i]);
+		sqlite3_bind_text(st, 3, pr_risk_class_names[s->risk_class[i]], -1, SQLITE_STATIC);
+		if (sqlite3_step(st) != SQLITE_DONE) {
+			r = pr_error(ctx, PR_EINTERNAL, "working store: %s", sqlite3_errmsg(db));
+			break;
+		}
+		sqlite3_reset(st);
 	}
+	sqlite3_finalize(st);
+	return r < 0 ? r : pr_store_exec(ctx, db, "COMMIT");
+}
+
+int pr_model_score(pr_context *ctx, const pr_model *m, sqlite3 *db, int32_t as_of, size_t n_parcels,
+		   pr_scores *ret_scores)
+{
+	pr_scores s = {0};
+	rank_entry *ranks = NULL;
+	char as_of_text[16];
+	int r;
+
+	pr_format_date(as_of, as_of_text);
+	r = allocate_scores(&s, n_parcels, m->n_features, m->n_factors);
+	if (r == 0)
+		r = build_features(ctx, m, db, as_of_text, 1);
+	if (r == 0)
+		r = score_all(ctx, m, db, n_parcels, &s);
+	bool two_passes = false;
+	for (int i = 0; i < m->n_features; i++)
+		two_passes = two_passes || m->features[i].uses_scores;
+	if (r == 0 && two_passes) {
+		r = store_scores(ctx, db, &s);
+		if (r == 0)
+			r = build_features(ctx, m, db, as_of_text, 2);
+		if (r == 0)
+			r = score_all(ctx, m, db, n_parcels, &s);
+	}
+	if (r < 0)
+		goto done;
 
 	/* Ranks: highest score first, ties by lowest parcel id. */
 	ranks = malloc((n_parcels ? n_parcels : 1) * sizeof *ranks);
@@ -887,9 +951,7 @@ int pr_model_score(pr_context *ctx, const pr_model *m, sqlite3 *db, int32_t as_o
 	*ret_scores = s;
 	memset(&s, 0, sizeof s);
 done:
-	sqlite3_finalize(st);
 	free(ranks);
-	pr_strbuf_free(&sql);
 	pr_scores_free(&s);
 	return r;
 }

@@ -37,7 +37,8 @@ typedef struct pr_feature {
 	char *expr; /* an expression over parcel columns and earlier features, or NULL */
 	bool has_default;
 	double default_value;
-	char *label; /* what it is, in words, for explain and for missing-data reasons */
+	bool uses_scores; /* reads table scores, from a first pass without such features */
+	char *label;	  /* what it is, in words, for explain and for missing-data reasons */
 	int line;
 } pr_feature;
 
@@ -53,6 +54,7 @@ typedef struct pr_factor {
 
 typedef struct pr_model {
 	char *path; /* "(built-in default)" or the file */
+	char *text; /* the model file's content, kept in the output for explain */
 	char *name;
 	char sha256[65];
 	int visit_list_size;

@@ -117,6 +117,25 @@ int pr_synth(pr_context *ctx, const char *dir, uint32_t parcels, uint64_t seed);
  * reason) as text into a buffer the caller frees with free(). PR_ENOTFOUND for an unknown id. */
 int pr_explain(pr_context *ctx, const char *gpkg_path, const char *parcel_id, char **ret_text);
 
+/* ---- judging a ranking ---------------------------------------------------------------------- */
+
+/* How well one ranking finds the slum parcels of a truth file, over residential parcels. */
+typedef struct pr_evaluation {
+	char name[40];		    /* "model", "most complaints", "most households per dwelling" */
+	uint32_t k;		    /* the visit-list size the precision is taken at */
+	uint32_t ranked;	    /* residential parcels ranked */
+	uint32_t positives;	    /* slum parcels among them */
+	uint32_t hits_at_k;	    /* slum parcels in the first k */
+	uint32_t confounders_top20; /* student housing, large families, social housing, bars */
+	double precision_at_k;
+	double average_precision;
+} pr_evaluation;
+
+/* Evaluates the output at gpkg_path against truth_path (CSV: parcel, is_slum, kind). k = 0
+ * takes the model's visit-list size. Fills three evaluations: the model, then the baselines. */
+int pr_evaluate(pr_context *ctx, const char *gpkg_path, const char *truth_path, uint32_t k,
+		pr_evaluation ret_evaluations[3]);
+
 #ifdef __cplusplus
 }
 #endif

@@ -53,10 +53,18 @@ static const char *assigned(double x, double y, double snap_m)
 
 static void test_parcels_read(void)
 {
-	/* 14 features, 1 road filtered out: 13 rows read; no id and the second P02 rejected. */
-	ASSERT_INT_EQ(parcels.rec.rows_read, 13);
+	/* 17 features, 1 road filtered out: 16 rows read; rejected: no id, the second P02, and
+	 * three unusable geometries (a collapsed ring, a point, none). */
+	ASSERT_INT_EQ(parcels.rec.rows_read, 16);
 	ASSERT_INT_EQ(parcels.rec.n, 11);
-	ASSERT_INT_EQ(rejects.n, 2);
+	ASSERT_INT_EQ(rejects.n, 5);
+	int invalid = 0;
+	for (size_t i = 0; i < rejects.n; i++)
+		if (strcmp(rejects.items[i].reason, PR_REJECT_INVALID_GEOMETRY) == 0) {
+			invalid++;
+			ASSERT_TRUE(rejects.items[i].row >= 14 && rejects.items[i].row <= 16);
+		}
+	ASSERT_INT_EQ(invalid, 3);
 	ASSERT_INT_EQ(parcels.repaired, 1); /* the bow-tie */
 	bool saw_no_id = false, saw_duplicate = false;
 	for (size_t i = 0; i < rejects.n; i++) {
