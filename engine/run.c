@@ -327,6 +327,11 @@ static int fill_run_info(const pr_sources *s, const pr_model *model, const inges
 	r |= pr_kv_add(info, "model", "%s", model->path);
 	r |= pr_kv_add(info, "model_name", "%s", model->name ? model->name : "");
 	r |= pr_kv_add(info, "model_sha256", "%s", model->sha256);
+	r |= pr_kv_add(info, "model.visit_list_size", "%d", model->visit_list_size);
+	r |= pr_kv_add(info, "model.exclude_inspected_days", "%d", model->exclude_inspected_days);
+	r |= pr_kv_add(info, "model.class_thresholds", "%g %g %g", model->class_medium,
+		       model->class_high, model->class_critical);
+	r |= pr_kv_add(info, "model.ini", "%s", model->text ? model->text : "");
 	if (!pr_sha256_file(s->file, sha))
 		snprintf(sha, sizeof sha, "-");
 	r |= pr_kv_add(info, "sources", "%s", s->file);

@@ -29,6 +29,9 @@ static const char usage_text[] =
     "                        write a synthetic city with planted cases and its sources.ini\n"
     "  explain OUT.gpkg PARCEL_ID\n"
     "                        the score of one parcel, factor by factor\n"
+    "  evaluate OUT.gpkg TRUTH.csv [--k N]\n"
+    "                        precision at k and average precision of the ranking against a\n"
+    "                        truth file (parcel, is_slum, kind), beside two baselines\n"
     "  --version             versions of parcelrisk and its libraries\n"
     "  --help                this text\n"
     "\n"
@@ -274,6 +277,39 @@ static int cmd_explain(pr_context *ctx, terminal *t, int argc, char **argv)
 	return 0;
 }
 
+static int cmd_evaluate(pr_context *ctx, terminal *t, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"k", required_argument, NULL, 'k'},
+		{NULL, 0, NULL, 0},
+	};
+	unsigned long long k = 0;
+	int c;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c != 'k' || !parse_count(optarg, 1000000, &k) || k == 0)
+			return usage_error("evaluate: --k takes a number from 1 to 1000000");
+	}
+	if (optind + 2 != argc)
+		return usage_error("evaluate takes OUT.gpkg and TRUTH.csv");
+	pr_evaluation ev[3];
+	int r = pr_evaluate(ctx, argv[optind], argv[optind + 1], (uint32_t)k, ev);
+	if (r < 0)
+		return fail(ctx, t, r);
+	printf("%-30s %8s %12s %10s %12s\n", "ranking", "k", "precision@k", "avg prec",
+	       "confounders in top 20");
+	for (int i = 0; i < 3; i++)
+		printf("%-30s %8u %12.3f %10.3f %12u\n", ev[i].name, ev[i].k, ev[i].precision_at_k,
+		       ev[i].average_precision, ev[i].confounders_top20);
+	double best_baseline = ev[1].average_precision > ev[2].average_precision
+				       ? ev[1].average_precision
+				       : ev[2].average_precision;
+	printf("\n%u residential parcels ranked, %u slum parcels among them; average precision "
+	       "%.2fx the better baseline\n",
+	       ev[0].ranked, ev[0].positives,
+	       best_baseline > 0 ? ev[0].average_precision / best_baseline : 0.0);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2)
@@ -308,6 +344,8 @@ int main(int argc, char **argv)
 		code = cmd_synth(ctx, &t, argc - 1, argv + 1);
 	else if (strcmp(cmd, "explain") == 0)
 		code = cmd_explain(ctx, &t, argc - 1, argv + 1);
+	else if (strcmp(cmd, "evaluate") == 0)
+		code = cmd_evaluate(ctx, &t, argc - 1, argv + 1);
 	else
 		code = usage_error("unknown command '%s'", cmd);
 	pr_context_free(ctx);

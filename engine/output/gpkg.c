@@ -23,19 +23,20 @@ int pr_kv_add(pr_kv_list *list, const char *key, const char *fmt, ...)
 {
 	if (pr_grow((void **)&list->items, &list->cap, list->n + 1, sizeof *list->items) < 0)
 		return PR_ENOMEM;
-	char value[4096];
+	pr_kv *kv = &list->items[list->n];
+	char *value = NULL;
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(value, sizeof value, fmt, ap);
+	int n = vasprintf(&value, fmt, ap);
 	va_end(ap);
-	pr_kv *kv = &list->items[list->n];
 	kv->key = strdup(key);
-	kv->value = strdup(value);
-	if (!kv->key || !kv->value) {
+	if (n < 0 || !kv->key) {
 		free(kv->key);
-		free(kv->value);
+		if (n >= 0)
+			free(value);
 		return PR_ENOMEM;
 	}
+	kv->value = value;
 	list->n++;
 	return 0;
 }
@@ -195,6 +196,14 @@ static int write_parcel_risk(writer *w, const pr_output *out, const uint32_t *or
 		r = add_field(w, layer, "data_coverage", OFTReal, NULL);
 	if (!r)
 		r = add_field(w, layer, "last_inspection", OFTDate, NULL);
+	if (!r)
+		r = add_field(w, layer, "floor_area_m2", OFTReal, NULL);
+	if (!r)
+		r = add_field(w, layer, "dwellings", OFTInteger, NULL);
+	if (!r)
+		r = add_field(w, layer, "build_year", OFTInteger, NULL);
+	if (!r)
+		r = add_field(w, layer, "area_m2", OFTReal, NULL);
 	for (int k = 0; k < m->n_factors && !r; k++) {
 		char name[PR_NAME_MAX + 4];
 		snprintf(name, sizeof name, "c_%s", m->factors[k].name);
@@ -208,7 +217,8 @@ static int write_parcel_risk(writer *w, const pr_output *out, const uint32_t *or
 		return r;
 
 	OGRFeatureDefnH defn = OGR_L_GetLayerDefn(layer);
-	int first_factor = OGR_FD_GetFieldIndex(defn, "last_inspection") + 1;
+	int first_parcel_column = OGR_FD_GetFieldIndex(defn, "last_inspection") + 1;
+	int first_factor = first_parcel_column + 4;
 	int first_feature = first_factor + m->n_factors;
 	int first_count = first_feature + m->n_features;
 	r = begin(w);
@@ -230,6 +240,15 @@ static int write_parcel_risk(writer *w, const pr_output *out, const uint32_t *or
 			OGR_F_SetFieldNull(feat, 5);
 		OGR_F_SetFieldDouble(feat, 6, round(s->data_coverage[i] * 1000) / 1000);
 		set_date(feat, 7, s->last_inspection[i]);
+		for (int c = 0; c < 3; c++) {
+			/* floor_area_m2, dwellings, build_year: canonical fields 2, 3, 4 */
+			const pr_column *col = &p->rec.cols[2 + c];
+			if (col->present && !isnan(col->num[i]))
+				OGR_F_SetFieldDouble(feat, first_parcel_column + c, col->num[i]);
+			else
+				OGR_F_SetFieldNull(feat, first_parcel_column + c);
+		}
+		OGR_F_SetFieldDouble(feat, first_parcel_column + 3, round(p->area[i] * 100) / 100);
 		for (int c = 0; c < m->n_factors; c++)
 			OGR_F_SetFieldDouble(
 			    feat, first_factor + c,
