@@ -280,8 +280,8 @@ static int cmd_explain(pr_context *ctx, terminal *t, int argc, char **argv)
 static int cmd_evaluate(pr_context *ctx, terminal *t, int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"k", required_argument, NULL, 'k'},
-		{NULL, 0, NULL, 0},
+	    {"k", required_argument, NULL, 'k'},
+	    {NULL, 0, NULL, 0},
 	};
 	unsigned long long k = 0;
 	int c;
@@ -301,8 +301,8 @@ static int cmd_evaluate(pr_context *ctx, terminal *t, int argc, char **argv)
 		printf("%-30s %8u %12.3f %10.3f %12u\n", ev[i].name, ev[i].k, ev[i].precision_at_k,
 		       ev[i].average_precision, ev[i].confounders_top20);
 	double best_baseline = ev[1].average_precision > ev[2].average_precision
-				       ? ev[1].average_precision
-				       : ev[2].average_precision;
+				   ? ev[1].average_precision
+				   : ev[2].average_precision;
 	printf("\n%u residential parcels ranked, %u slum parcels among them; average precision "
 	       "%.2fx the better baseline\n",
 	       ev[0].ranked, ev[0].positives,

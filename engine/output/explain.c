@@ -1,14 +1,16 @@
 /* SPDX-License-Identifier: MIT */
-/* Explains one parcel's score from an output GeoPackage: its rank, score and class, its reasons,
- * the points of every factor and the features they came from. Reads the file with SQLite
- * directly (a GeoPackage is an SQLite database), read-only. */
+/* Explains one parcel's score from an output GeoPackage: rank, score and class, then every
+ * factor with its value, points and reason, and the features behind them. The model is read
+ * from the file itself (run_info keeps its text), so the explanation is the one the run used,
+ * whatever model files have changed since. Reads with SQLite directly, read-only. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <sqlite3.h>
 
-#include "core/core.h"
+#include "store/store.h"
 
 /* The text of the named column of the current row, "" when NULL or absent. */
 static const char *column_text(sqlite3_stmt *st, const char *name)
@@ -20,11 +22,52 @@ static const char *column_text(sqlite3_stmt *st, const char *name)
 	return "";
 }
 
+static int column_index(sqlite3_stmt *st, const char *name)
+{
+	for (int c = 0; c < sqlite3_column_count(st); c++)
+		if (strcmp(sqlite3_column_name(st, c), name) == 0)
+			return c;
+	return -1;
+}
+
+/* The model text the run recorded. The caller frees it. */
+static char *recorded_model(sqlite3 *db)
+{
+	sqlite3_stmt *st = NULL;
+	char *text = NULL;
+	if (sqlite3_prepare_v2(db, "SELECT value FROM run_info WHERE key = 'model.ini'", -1, &st,
+			       NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+		text = strdup((const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	return text;
+}
+
+/* "not assessed (no floor area on record)" when a needed value is missing, else NULL. */
+static char *missing_needs(const pr_model *m, const pr_factor *fa, sqlite3_stmt *row)
+{
+	if (!fa->needs)
+		return NULL;
+	char *copy = strdup(fa->needs), *save = NULL, *found = NULL;
+	for (char *tok = copy ? strtok_r(copy, ", ", &save) : NULL; tok && !found;
+	     tok = strtok_r(NULL, ", ", &save)) {
+		int c = column_index(row, tok);
+		if (c >= 0 && sqlite3_column_type(row, c) == SQLITE_NULL &&
+		    asprintf(&found, "not assessed (no %s on record)", pr_model_label_of(m, tok)) <
+			0)
+			found = NULL;
+	}
+	free(copy);
+	return found;
+}
+
 int pr_explain(pr_context *ctx, const char *gpkg_path, const char *parcel_id, char **ret_text)
 {
 	sqlite3 *db = NULL;
 	sqlite3_stmt *st = NULL;
-	pr_strbuf out = {0};
+	pr_model *model = NULL;
+	char *model_text = NULL;
+	pr_strbuf out = {0}, sql = {0};
 	int r = 0;
 
 	if (sqlite3_open_v2(gpkg_path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
@@ -32,10 +75,29 @@ int pr_explain(pr_context *ctx, const char *gpkg_path, const char *parcel_id, ch
 			     db ? sqlite3_errmsg(db) : "out of memory");
 		goto done;
 	}
-	if (sqlite3_prepare_v2(db, "SELECT * FROM parcel_risk WHERE parcel_id = ?1", -1, &st,
-			       NULL) != SQLITE_OK) {
-		r = pr_error(ctx, PR_EDATA,
-			     "%s is not a parcelrisk output (no parcel_risk layer): %s", gpkg_path,
+	model_text = recorded_model(db);
+	if (!model_text) {
+		r = pr_error(ctx, PR_EDATA, "%s is not a parcelrisk output (run_info has no model)",
+			     gpkg_path);
+		goto done;
+	}
+	r = pr_model_parse(ctx, "the model recorded in the output", model_text, &model);
+	if (r < 0)
+		goto done;
+
+	/* The parcel's row, with every factor's value evaluated on it. */
+	pr_strbuf_printf(&sql, "SELECT *");
+	for (int k = 0; k < model->n_factors; k++)
+		pr_strbuf_printf(&sql, ", (\n%s\n) AS \"value of %s\"", model->factors[k].value,
+				 model->factors[k].name);
+	pr_strbuf_printf(&sql, ", (SELECT COUNT(*) FROM parcel_risk) AS parcels_ranked "
+			       "FROM parcel_risk WHERE parcel_id = ?1");
+	if (!sql.data) {
+		r = PR_ENOMEM;
+		goto done;
+	}
+	if (sqlite3_prepare_v2(db, sql.data, -1, &st, NULL) != SQLITE_OK) {
+		r = pr_error(ctx, PR_EDATA, "%s: cannot evaluate the recorded model: %s", gpkg_path,
 			     sqlite3_errmsg(db));
 		goto done;
 	}
@@ -48,47 +110,70 @@ int pr_explain(pr_context *ctx, const char *gpkg_path, const char *parcel_id, ch
 			     gpkg_path, key);
 		goto done;
 	}
-	int n = sqlite3_column_count(st);
+	int n_cols = sqlite3_column_count(st);
+	const char *last = column_text(st, "last_inspection");
 	pr_strbuf_printf(&out, "parcel %s\n", key);
-	pr_strbuf_printf(&out, "  rank   %s\n", column_text(st, "rank"));
-	pr_strbuf_printf(&out, "  score  %s / 100\n", column_text(st, "score"));
-	pr_strbuf_printf(&out, "  class  %s\n", column_text(st, "risk_class"));
-	pr_strbuf_printf(&out, "  owner  %s\n", column_text(st, "owner"));
-	pr_strbuf_printf(&out, "  last inspection  %s\n",
-			 *column_text(st, "last_inspection") ? column_text(st, "last_inspection")
-							     : "none on record");
-	pr_strbuf_printf(&out, "  data coverage    %s\n", column_text(st, "data_coverage"));
-	pr_strbuf_printf(&out, "\nreasons\n");
-	char *reasons = strdup(column_text(st, "reasons"));
-	if (!reasons) {
-		r = PR_ENOMEM;
-		goto done;
-	}
-	for (char *save = NULL, *rs = strtok_r(reasons, ";", &save); rs;
-	     rs = strtok_r(NULL, ";", &save))
-		pr_strbuf_printf(&out, "  - %s\n", pr_trim(rs));
-	free(reasons);
-	pr_strbuf_printf(&out, "\nfactors (points)\n");
-	for (int c = 0; c < n; c++) {
-		const char *name = sqlite3_column_name(st, c);
-		if (strncmp(name, "c_", 2) == 0)
-			pr_strbuf_printf(&out, "  %-28s %8.2f\n", name + 2,
-					 sqlite3_column_double(st, c));
-	}
-	pr_strbuf_printf(&out, "\nfeatures and records\n");
-	bool after_factors = false;
-	for (int c = 0; c < n; c++) {
-		const char *name = sqlite3_column_name(st, c);
-		if (strncmp(name, "c_", 2) == 0) {
-			after_factors = true;
-			continue;
+	pr_strbuf_printf(&out, "  rank %s of %s, score %s / 100, class %s\n",
+			 column_text(st, "rank"), column_text(st, "parcels_ranked"),
+			 column_text(st, "score"), column_text(st, "risk_class"));
+	pr_strbuf_printf(&out, "  owner: %s\n",
+			 *column_text(st, "owner") ? column_text(st, "owner") : "unknown");
+	pr_strbuf_printf(&out, "  last inspection: %s\n", *last ? last : "none on record");
+	pr_strbuf_printf(&out, "  data coverage: %.0f%% of the factors could be assessed\n",
+			 100 * sqlite3_column_double(st, column_index(st, "data_coverage")));
+	pr_strbuf_printf(&out, "  reasons: %s\n",
+			 *column_text(st, "reasons") ? column_text(st, "reasons")
+						     : "none: no factor gives points");
+
+	pr_strbuf_printf(&out, "\nfactors%-20s %10s %8s %8s  reason\n", "", "value", "weight",
+			 "points");
+	for (int k = 0; k < model->n_factors; k++) {
+		const pr_factor *fa = &model->factors[k];
+		char name[PR_NAME_MAX + 8], value_col[PR_NAME_MAX + 16];
+		snprintf(name, sizeof name, "c_%s", fa->name);
+		snprintf(value_col, sizeof value_col, "value of %s", fa->name);
+		int vc = column_index(st, value_col), pc = column_index(st, name);
+		bool has_value = vc >= 0 && sqlite3_column_type(st, vc) != SQLITE_NULL;
+		double value = has_value ? sqlite3_column_double(st, vc) : NAN;
+		double points = pc >= 0 ? sqlite3_column_double(st, pc) : 0;
+		char value_text[32];
+		if (has_value)
+			snprintf(value_text, sizeof value_text, "%.2f", value);
+		else
+			snprintf(value_text, sizeof value_text, "-");
+		pr_strbuf_printf(&out, "  %-25s %10s %8g %8.2f  ", fa->name, value_text, fa->weight,
+				 points);
+		char *missing = missing_needs(model, fa, st);
+		if (missing) {
+			pr_strbuf_printf(&out, "%s\n", missing);
+			free(missing);
+		} else if (points != 0 && fa->reason) {
+			r = pr_model_render_reason(fa->reason, st, n_cols, value, points, &out);
+			if (r < 0)
+				goto done;
+			pr_strbuf_printf(&out, "\n");
+		} else {
+			pr_strbuf_printf(&out, "no points\n");
 		}
-		if (!after_factors)
-			continue;
-		const char *v = sqlite3_column_type(st, c) == SQLITE_NULL
-				    ? "missing"
-				    : (const char *)sqlite3_column_text(st, c);
-		pr_strbuf_printf(&out, "  %-28s %s\n", name, v);
+	}
+
+	pr_strbuf_printf(&out, "\nfeatures\n");
+	for (int f = 0; f < model->n_features; f++) {
+		const pr_feature *fe = &model->features[f];
+		int c = column_index(st, fe->name);
+		char v[32] = "missing";
+		if (c >= 0 && sqlite3_column_type(st, c) != SQLITE_NULL)
+			pr_model_format_value(sqlite3_column_double(st, c), v, sizeof v);
+		pr_strbuf_printf(&out, "  %-28s %-10s %s\n", fe->name, v,
+				 fe->label ? fe->label : "");
+	}
+	pr_strbuf_printf(&out, "\nparcel data\n");
+	static const char *const parcel_cols[] = {
+	    "floor_area_m2",	  "dwellings",		"build_year",	      "area_m2",
+	    "population_records", "complaints_records", "inspections_records"};
+	for (size_t i = 0; i < sizeof parcel_cols / sizeof *parcel_cols; i++) {
+		const char *v = column_text(st, parcel_cols[i]);
+		pr_strbuf_printf(&out, "  %-28s %s\n", parcel_cols[i], *v ? v : "missing");
 	}
 	if (!out.data) {
 		r = PR_ENOMEM;
@@ -99,6 +184,9 @@ int pr_explain(pr_context *ctx, const char *gpkg_path, const char *parcel_id, ch
 done:
 	sqlite3_finalize(st);
 	sqlite3_close(db);
+	pr_model_free(model);
+	free(model_text);
 	pr_strbuf_free(&out);
+	pr_strbuf_free(&sql);
 	return r;
 }

@@ -338,6 +338,112 @@ static int write_visit_list(writer *w, const pr_output *out, const uint32_t *ord
 	return r < 0 ? r : commit(w);
 }
 
+typedef struct owner_entry {
+	const char *owner;
+	uint32_t parcel;
+} owner_entry;
+
+static int compare_owner_entry(const void *a, const void *b)
+{
+	const owner_entry *x = a, *y = b;
+	int c = strcmp(x->owner, y->owner);
+	return c ? c : (x->parcel > y->parcel) - (x->parcel < y->parcel);
+}
+
+static int compare_desc(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x < y) - (x > y);
+}
+
+/* One row per owner of two parcels or more: counts, scores and the parcels' footprint. The
+ * owner score is the mean of the owner's three highest parcel scores, so that a landlord with
+ * several risky houses ranks above one with a single bad one. */
+static int write_owners(writer *w, const pr_output *out)
+{
+	const pr_parcels *p = out->parcels;
+	const pr_scores *s = out->scores;
+	const pr_column *owners = &p->rec.cols[1];
+	owner_entry *list = NULL;
+	double *scores = NULL;
+	OGRLayerH layer = NULL;
+	OGRFeatureH feat = NULL;
+	size_t n = 0;
+	int r = create_layer(w, "owners", wkbMultiPolygon,
+			     "Owners of two parcels or more: parcels, high-risk parcels, scores",
+			     &layer);
+	const struct {
+		const char *name;
+		OGRFieldType type;
+	} fields[] = {
+	    {"owner", OFTString},   {"parcels", OFTInteger}, {"high_risk_parcels", OFTInteger},
+	    {"max_score", OFTReal}, {"mean_score", OFTReal}, {"owner_score", OFTReal}};
+	for (size_t f = 0; f < sizeof fields / sizeof *fields && !r; f++)
+		r = add_field(w, layer, fields[f].name, fields[f].type, NULL);
+	if (r < 0 || !owners->present)
+		return r;
+	list = malloc((p->rec.n ? p->rec.n : 1) * sizeof *list);
+	scores = malloc((p->rec.n ? p->rec.n : 1) * sizeof *scores);
+	if (!list || !scores) {
+		r = PR_ENOMEM;
+		goto done;
+	}
+	for (size_t i = 0; i < p->rec.n; i++)
+		if (owners->text[i] && *owners->text[i])
+			list[n++] = (owner_entry){owners->text[i], (uint32_t)i};
+	qsort(list, n, sizeof *list, compare_owner_entry);
+	r = begin(w);
+	if (r < 0)
+		goto done;
+	feat = OGR_F_Create(OGR_L_GetLayerDefn(layer));
+	for (size_t a = 0, b; a < n && r == 0; a = b) {
+		for (b = a + 1; b < n && strcmp(list[b].owner, list[a].owner) == 0; b++)
+			;
+		size_t count = b - a;
+		if (count < 2)
+			continue;
+		uint32_t high = 0;
+		double sum = 0;
+		OGRGeometryH footprint = OGR_G_CreateGeometry(wkbMultiPolygon);
+		for (size_t k = a; k < b; k++) {
+			uint32_t i = list[k].parcel;
+			scores[k - a] = s->score[i];
+			sum += s->score[i];
+			high += s->risk_class[i] >= PR_CLASS_HIGH;
+			OGRGeometryH g = NULL;
+			if (OGR_G_CreateFromWkbEx(p->wkb[i], NULL, &g, p->wkb_size[i]) ==
+			    OGRERR_NONE) {
+				for (int j = 0; j < OGR_G_GetGeometryCount(g); j++)
+					OGR_G_AddGeometry(footprint, OGR_G_GetGeometryRef(g, j));
+				OGR_G_DestroyGeometry(g);
+			}
+		}
+		qsort(scores, count, sizeof *scores, compare_desc);
+		double top = 0;
+		size_t n_top = count < 3 ? count : 3;
+		for (size_t k = 0; k < n_top; k++)
+			top += scores[k];
+		OGR_F_SetFID(feat, OGRNullFID);
+		OGR_F_SetFieldString(feat, 0, list[a].owner);
+		OGR_F_SetFieldInteger(feat, 1, (int)count);
+		OGR_F_SetFieldInteger(feat, 2, (int)high);
+		OGR_F_SetFieldDouble(feat, 3, scores[0]);
+		OGR_F_SetFieldDouble(feat, 4, round(sum / (double)count * 10) / 10);
+		OGR_F_SetFieldDouble(feat, 5, round(top / (double)n_top * 10) / 10);
+		OGR_G_AssignSpatialReference(footprint, w->srs);
+		OGR_F_SetGeometryDirectly(feat, footprint);
+		r = create_feature(w, layer, feat);
+	}
+	if (r == 0)
+		r = commit(w);
+done:
+	if (feat)
+		OGR_F_Destroy(feat);
+	free(list);
+	free(scores);
+	return r;
+}
+
 static int write_rejects(writer *w, const pr_rejects *rj)
 {
 	OGRLayerH layer = NULL;
@@ -499,11 +605,15 @@ int pr_write_gpkg(pr_context *ctx, const pr_output *out, const char *path)
 	if (!r)
 		r = write_visit_list(&w, out, order);
 	if (!r)
+		r = write_owners(&w, out);
+	if (!r)
 		r = write_rejects(&w, out->rejects);
 	double t2 = pr_now();
 	/* The small layer's index through GDAL; it is the template of the large one's. */
 	if (!r)
 		r = build_spatial_index(&w, "visit_list");
+	if (!r)
+		r = build_spatial_index(&w, "owners");
 	if (!r)
 		r = pr_kv_add(out->run_info, "seconds.write_parcel_risk", "%.3f", t1 - t0);
 	if (!r)

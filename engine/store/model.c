@@ -302,12 +302,11 @@ static int validate_model(pr_context *ctx, pr_model *m)
 	return 0;
 }
 
-int pr_model_load(pr_context *ctx, const char *path, pr_model **ret_model)
+int pr_model_parse(pr_context *ctx, const char *label, const char *text, pr_model **ret_model)
 {
 	pr_model *m = NULL;
 	FILE *f = NULL;
-	char *text = NULL;
-	size_t text_len = 0;
+	size_t text_len = strlen(text);
 	int r = 0;
 
 	m = calloc(1, sizeof *m);
@@ -319,37 +318,14 @@ int pr_model_load(pr_context *ctx, const char *path, pr_model **ret_model)
 	m->class_high = 50;
 	m->class_critical = 75;
 	m->hotspot_cell_m = 250;
-	m->path = strdup(path ? path : "(built-in default model)");
-	if (!m->path) {
-		r = PR_ENOMEM;
-		goto done;
-	}
-	if (path) {
-		FILE *in = fopen(path, "rb");
-		if (!in) {
-			r = pr_error(ctx, PR_ENOINPUT, "cannot open model file %s: %s", path,
-				     strerror(errno));
-			goto done;
-		}
-		pr_strbuf sb = {0};
-		char buf[65536];
-		size_t got;
-		while ((got = fread(buf, 1, sizeof buf, in)) > 0)
-			if (pr_strbuf_append(&sb, buf, got) < 0)
-				break;
-		fclose(in);
-		text = sb.data ? sb.data : strdup("");
-		text_len = sb.len;
-	} else {
-		text = strdup((const char *)pr_model_default);
-		text_len = strlen((const char *)pr_model_default);
-	}
-	if (!text) {
+	m->path = strdup(label);
+	m->text = strdup(text);
+	if (!m->path || !m->text) {
 		r = PR_ENOMEM;
 		goto done;
 	}
 	pr_sha256_hex(text, text_len, m->sha256);
-	f = fmemopen(text, text_len ? text_len : 1, "r");
+	f = fmemopen(m->text, text_len ? text_len : 1, "r");
 	if (!f) {
 		r = PR_ENOMEM;
 		goto done;
@@ -361,15 +337,36 @@ int pr_model_load(pr_context *ctx, const char *path, pr_model **ret_model)
 	r = validate_model(ctx, m);
 	if (r < 0)
 		goto done;
-	m->text = text;
-	text = NULL;
 	*ret_model = m;
 	m = NULL;
 done:
 	if (f)
 		fclose(f);
-	free(text);
 	pr_model_free(m);
+	return r;
+}
+
+int pr_model_load(pr_context *ctx, const char *path, pr_model **ret_model)
+{
+	if (!path)
+		return pr_model_parse(ctx, "(built-in default model)",
+				      (const char *)pr_model_default, ret_model);
+	FILE *in = fopen(path, "rb");
+	if (!in)
+		return pr_error(ctx, PR_ENOINPUT, "cannot open model file %s: %s", path,
+				strerror(errno));
+	pr_strbuf sb = {0};
+	char buf[65536];
+	size_t got;
+	int r = 0;
+	while (r == 0 && (got = fread(buf, 1, sizeof buf, in)) > 0)
+		r = pr_strbuf_append(&sb, buf, got);
+	fclose(in);
+	if (r == 0 && memchr(sb.data ? sb.data : "", 0, sb.len))
+		r = pr_error(ctx, PR_ECONFIG, "%s: not a text file", path);
+	if (r == 0)
+		r = pr_model_parse(ctx, path, sb.data ? sb.data : "", ret_model);
+	pr_strbuf_free(&sb);
 	return r;
 }
 
@@ -535,7 +532,7 @@ done:
 }
 
 /* Formats a value for a reason: whole numbers without decimals, others with one. */
-static void format_value(double v, char *buf, size_t size)
+void pr_model_format_value(double v, char *buf, size_t size)
 {
 	if (isnan(v))
 		snprintf(buf, size, "?");
@@ -546,44 +543,55 @@ static void format_value(double v, char *buf, size_t size)
 }
 
 /* Fills a reason template: {name} becomes the value of that column for this parcel. */
-static int render_reason(const char *tmpl, sqlite3_stmt *row, int n_cols, double value,
-			 double points, pr_strbuf *out)
+int pr_model_render_reason(const char *tmpl, sqlite3_stmt *row, int n_cols, double value,
+			   double points, pr_strbuf *out)
 {
 	for (const char *p = tmpl; *p;) {
 		const char *open = strchr(p, '{');
 		const char *close = open ? strchr(open, '}') : NULL;
-		if (!open || !close) {
+		if (!open || !close)
 			return pr_strbuf_append(out, p, strlen(p));
-		}
 		if (pr_strbuf_append(out, p, (size_t)(open - p)) < 0)
 			return PR_ENOMEM;
-		char name[PR_NAME_MAX + 1];
+		/* {name} or {name:singular:plural}, the latter giving "1 dwelling", "3 dwellings".
+		 */
+		char spec[3 * PR_NAME_MAX + 1];
 		size_t len = (size_t)(close - open - 1);
-		if (len > PR_NAME_MAX)
-			len = PR_NAME_MAX;
-		memcpy(name, open + 1, len);
-		name[len] = '\0';
+		if (len >= sizeof spec)
+			len = sizeof spec - 1;
+		memcpy(spec, open + 1, len);
+		spec[len] = '\0';
+		char *singular = strchr(spec, ':');
+		char *plural = singular ? strchr(singular + 1, ':') : NULL;
+		if (singular)
+			*singular++ = '\0';
+		if (plural)
+			*plural++ = '\0';
 		double v = NAN;
 		bool found = false;
-		if (strcmp(name, "value") == 0) {
+		if (strcmp(spec, "value") == 0) {
 			v = value;
 			found = true;
-		} else if (strcmp(name, "points") == 0) {
+		} else if (strcmp(spec, "points") == 0) {
 			v = points;
 			found = true;
 		}
 		for (int c = 0; c < n_cols && !found; c++)
-			if (strcmp(sqlite3_column_name(row, c), name) == 0) {
+			if (strcmp(sqlite3_column_name(row, c), spec) == 0) {
 				found = true;
 				v = sqlite3_column_type(row, c) == SQLITE_NULL
 					? NAN
 					: sqlite3_column_double(row, c);
 			}
-		char buf[PR_NAME_MAX + 8];
-		if (found)
-			format_value(v, buf, sizeof buf);
-		else
-			snprintf(buf, sizeof buf, "{%s}", name);
+		char buf[3 * PR_NAME_MAX + 48];
+		if (!found) {
+			snprintf(buf, sizeof buf, "{%.*s}", (int)len, open + 1);
+		} else {
+			pr_model_format_value(v, buf, 32);
+			if (singular)
+				snprintf(buf + strlen(buf), sizeof buf - strlen(buf), " %s",
+					 fabs(v - 1) < 0.05 || !plural ? singular : plural);
+		}
 		if (pr_strbuf_append(out, buf, strlen(buf)) < 0)
 			return PR_ENOMEM;
 		p = close + 1;
@@ -591,7 +599,7 @@ static int render_reason(const char *tmpl, sqlite3_stmt *row, int n_cols, double
 	return 0;
 }
 
-static const char *label_of(const pr_model *m, const char *name)
+const char *pr_model_label_of(const pr_model *m, const char *name)
 {
 	for (int i = 0; i < N_PARCEL_COLUMNS; i++)
 		if (strcmp(name, parcel_columns[i].name) == 0)
@@ -705,10 +713,10 @@ static int score_parcel(const pr_model *m, const factor_needs *needs, sqlite3_st
 			int c = needs[k].cols[j];
 			if (sqlite3_column_type(row, c) == SQLITE_NULL) {
 				if (have)
-					pr_strbuf_printf(&missing,
-							 "%s%s not assessed (no %s on record)",
-							 missing.len ? "; " : "", fa->name,
-							 label_of(m, sqlite3_column_name(row, c)));
+					pr_strbuf_printf(
+					    &missing, "%s%s not assessed (no %s on record)",
+					    missing.len ? "; " : "", fa->name,
+					    pr_model_label_of(m, sqlite3_column_name(row, c)));
 				have = false;
 			}
 		}
@@ -732,8 +740,8 @@ static int score_parcel(const pr_model *m, const factor_needs *needs, sqlite3_st
 		int c = first_value + fp[j].factor;
 		if (reasons.len)
 			pr_strbuf_append(&reasons, "; ", 2);
-		r = render_reason(fa->reason ? fa->reason : fa->name, row, n_cols,
-				  sqlite3_column_double(row, c), fp[j].points, &reasons);
+		r = pr_model_render_reason(fa->reason ? fa->reason : fa->name, row, n_cols,
+					   sqlite3_column_double(row, c), fp[j].points, &reasons);
 		if (r < 0)
 			goto done;
 	}

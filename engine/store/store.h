@@ -69,6 +69,17 @@ typedef struct pr_model {
 /* Loads a model file, or the built-in default model when path is NULL. */
 int pr_model_load(pr_context *ctx, const char *path, pr_model **ret_model);
 void pr_model_free(pr_model *model);
+/* Parses a model from its text; label names it in errors. */
+int pr_model_parse(pr_context *ctx, const char *label, const char *text, pr_model **ret_model);
+/* Fills a reason template: {name} becomes the value of the row's column name ({value} and
+ * {points} the factor's), numbers written as an inspector reads them. */
+int pr_model_render_reason(const char *tmpl, sqlite3_stmt *row, int n_cols, double value,
+			   double points, pr_strbuf *out);
+/* A number as an inspector reads it: whole numbers without decimals, others with one; "?" for
+ * NAN. */
+void pr_model_format_value(double v, char *buf, size_t size);
+/* The words for a feature or parcel column ("floor area"). */
+const char *pr_model_label_of(const pr_model *m, const char *name);
 
 enum pr_risk_class { PR_CLASS_LOW = 0, PR_CLASS_MEDIUM, PR_CLASS_HIGH, PR_CLASS_CRITICAL };
 extern const char *const pr_risk_class_names[4];
