@@ -1,0 +1,344 @@
+/* SPDX-License-Identifier: MIT */
+/* The risk model on hand-made stores whose values are known: each factor of the default model,
+ * saturation and weights, missing data, reason rendering, class thresholds, the visit list's
+ * exclusion of recently inspected parcels, and one bad model file per kind of error. */
+#include <stdlib.h>
+
+#include "harness.h"
+#include "store/store.h"
+
+static pr_context *ctx;
+
+/* A store with the four tables and n parcels (ids P0..Pn-1, no attributes). */
+static int make_store(pr_store *store, int n)
+{
+	pr_parcels empty = {0};
+	const pr_records *none[PR_SRC_COUNT] = {0};
+	if (pr_store_open(ctx, store) < 0 || pr_store_load(ctx, store->db, &empty, none) < 0)
+		return -1;
+	for (int i = 0; i < n; i++) {
+		char sql[160];
+		snprintf(sql, sizeof sql,
+			 "INSERT INTO parcels (parcel_id, id, area_m2) VALUES (%d, 'P%d', 100)", i,
+			 i);
+		if (pr_store_exec(ctx, store->db, sql) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int exec(pr_store *store, const char *sql)
+{
+	int r = pr_store_exec(ctx, store->db, sql);
+	if (r < 0)
+		fprintf(stderr, "%s\n", pr_context_errmsg(ctx));
+	return r;
+}
+
+static int factor_index(const pr_model *m, const char *name)
+{
+	for (int k = 0; k < m->n_factors; k++)
+		if (strcmp(m->factors[k].name, name) == 0)
+			return k;
+	return -1;
+}
+
+static int feature_index(const pr_model *m, const char *name)
+{
+	for (int k = 0; k < m->n_features; k++)
+		if (strcmp(m->features[k].name, name) == 0)
+			return k;
+	return -1;
+}
+
+static double points(const pr_model *m, const pr_scores *s, int parcel, const char *factor)
+{
+	int k = factor_index(m, factor);
+	return k < 0 ? NAN : s->points[(size_t)parcel * (size_t)m->n_factors + (size_t)k];
+}
+
+static double feature(const pr_model *m, const pr_scores *s, int parcel, const char *name)
+{
+	int k = feature_index(m, name);
+	return k < 0 ? NAN : s->features[(size_t)parcel * (size_t)m->n_features + (size_t)k];
+}
+
+static int32_t as_of(void)
+{
+	return pr_days_from_civil(2026, 11, 1);
+}
+
+/* The default model on seven parcels, one per factor or two. */
+static void test_default_model_factors(void)
+{
+	pr_store store = {0};
+	pr_model *m = NULL;
+	pr_scores s = {0};
+	ASSERT_INT_EQ(make_store(&store, 7), 0);
+	ASSERT_INT_EQ(pr_model_load(ctx, NULL, &m), 0);
+	/* P0: 6 households of 2 in 60 m², one dwelling, built 1900. */
+	ASSERT_INT_EQ(exec(&store, "UPDATE parcels SET floor_area_m2 = 60, dwellings = 1, "
+				   "build_year = 1900, owner = 'A' WHERE parcel_id = 0"),
+		      0);
+	for (int h = 0; h < 6; h++) {
+		char sql[200];
+		snprintf(
+		    sql, sizeof sql,
+		    "INSERT INTO population VALUES (0, %d, 'H%d', 2, '2020-01-01', NULL, 0, 0, "
+		    "0)",
+		    h + 1, h);
+		ASSERT_INT_EQ(exec(&store, sql), 0);
+	}
+	/* One household that left before the reference date does not count. */
+	ASSERT_INT_EQ(exec(&store, "INSERT INTO population VALUES (0, 99, 'HX', 3, '2019-01-01', "
+				   "'2021-01-01', 0, 0, 0)"),
+		      0);
+	/* P1: nothing known about the building. */
+	/* P2: two recent serious complaints, one older, three about noise; one dwelling. */
+	ASSERT_INT_EQ(exec(&store, "UPDATE parcels SET floor_area_m2 = 90, dwellings = 1, "
+				   "build_year = 1990 WHERE parcel_id = 2"),
+		      0);
+	ASSERT_INT_EQ(
+	    exec(&store,
+		 "INSERT INTO complaints VALUES (2, 1, '2026-06-01', 'humidity', 0, 0, 0),"
+		 "(2, 2, '2026-09-01', 'insalubrity', 0, 0, 0),"
+		 "(2, 3, '2025-05-01', 'electricity', 0, 0, 0),"
+		 "(2, 4, '2026-09-01', 'noise', 0, 0, 0), (2, 5, '2026-09-02', 'noise', 0, 0, "
+		 "0), (2, 6, '2026-09-03', 'noise', 0, 0, 0)"),
+	    0);
+	/* P3: a closure order a year ago; P5 has the same owner. */
+	ASSERT_INT_EQ(exec(&store, "UPDATE parcels SET owner = 'B' WHERE parcel_id IN (3, 5)"), 0);
+	ASSERT_INT_EQ(exec(&store, "INSERT INTO inspections (parcel_id, row, date, outcome) VALUES "
+				   "(3, 1, '2025-11-01', 'closure')"),
+		      0);
+	/* P4: a clean inspection a year ago after an old major one. */
+	ASSERT_INT_EQ(exec(&store, "INSERT INTO inspections (parcel_id, row, date, outcome) VALUES "
+				   "(4, 1, '2019-03-01', 'major'), "
+				   "(4, 2, '2025-10-01', 'minor')"),
+		      0);
+	/* P6: kots: six students of one person each in 200 m², one dwelling. */
+	ASSERT_INT_EQ(exec(&store, "UPDATE parcels SET floor_area_m2 = 200, dwellings = 1, "
+				   "build_year = 1960 WHERE parcel_id = 6"),
+		      0);
+	for (int h = 0; h < 6; h++) {
+		char sql[200];
+		snprintf(
+		    sql, sizeof sql,
+		    "INSERT INTO population VALUES (6, %d, 'S%d', 1, '2026-09-0%d', NULL, 0, 0, "
+		    "0)",
+		    h + 1, h, h + 1);
+		ASSERT_INT_EQ(exec(&store, sql), 0);
+	}
+	int r = pr_model_score(ctx, m, store.db, as_of(), 7, &s);
+	if (r < 0)
+		FAIL_AT("%s", pr_context_errmsg(ctx));
+	ASSERT_INT_EQ(r, 0);
+
+	/* P0: features and the two register factors at full weight. */
+	ASSERT_DBL_NEAR(feature(m, &s, 0, "households"), 6, 0);
+	ASSERT_DBL_NEAR(feature(m, &s, 0, "persons"), 12, 0);
+	ASSERT_DBL_NEAR(feature(m, &s, 0, "norm_m2"), 8 + 120, 1e-9);
+	ASSERT_DBL_NEAR(feature(m, &s, 0, "m2_per_person"), 5, 1e-9);
+	ASSERT_DBL_NEAR(points(m, &s, 0, "subdivision"), 25, 1e-9);
+	ASSERT_DBL_NEAR(points(m, &s, 0, "overcrowding"), 25, 1e-9);
+	/* 6 registrations in 24 months? No: all in 2020, so no turnover points. */
+	ASSERT_DBL_NEAR(points(m, &s, 0, "turnover"), 0, 1e-9);
+	/* Built 1900: 45 of the 60 years to saturation, of weight 5. */
+	ASSERT_DBL_NEAR(points(m, &s, 0, "old_stock"), 5.0 * 45 / 60, 1e-9);
+	ASSERT_CONTAINS(s.reasons[0], "6 households registered for 1 dwelling");
+	ASSERT_CONTAINS(s.reasons[0],
+			"5 m² per registered person (the norm for 12 people is 128 m²)");
+	ASSERT_DBL_NEAR(s.data_coverage[0], 1, 1e-9);
+
+	/* P1: missing data is not zero: no points, a note, and coverage below one. */
+	ASSERT_DBL_NEAR(points(m, &s, 1, "overcrowding"), 0, 0);
+	ASSERT_TRUE(isnan(feature(m, &s, 1, "norm_m2")));
+	ASSERT_CONTAINS(s.reasons[1], "overcrowding not assessed (no floor area on record)");
+	ASSERT_CONTAINS(s.missing[1],
+			"subdivision not assessed (no number of dwellings on record)");
+	ASSERT_DBL_NEAR(s.data_coverage[1], 6.0 / m->n_factors, 1e-9);
+	ASSERT_DBL_NEAR(s.score[1], 0, 0);
+
+	/* P2: recency-weighted serious complaints (1 + 1 + 0.5), noise left out. */
+	ASSERT_DBL_NEAR(feature(m, &s, 2, "serious_complaints_3y"), 3, 0);
+	ASSERT_DBL_NEAR(feature(m, &s, 2, "serious_complaint_weight"), 2.5, 1e-9);
+	ASSERT_DBL_NEAR(points(m, &s, 2, "complaints"), 20, 1e-9);
+	ASSERT_CONTAINS(s.reasons[2], "3 complaints about insalubrity");
+
+	/* P3: a closure counts twice: full points. P5: the owner's other parcel. */
+	ASSERT_DBL_NEAR(points(m, &s, 3, "inspections"), 20, 1e-9);
+	ASSERT_CONTAINS(s.reasons[3], "1 inspection with major defects or a closure order");
+	ASSERT_DBL_NEAR(feature(m, &s, 5, "owner_flagged_parcels"), 1, 0);
+	ASSERT_DBL_NEAR(feature(m, &s, 3, "owner_flagged_parcels"), 0, 0);
+	ASSERT_DBL_NEAR(points(m, &s, 5, "portfolio_findings"), 5, 1e-9);
+	ASSERT_CONTAINS(s.reasons[5], "owner has 1 other parcel with major defects");
+
+	/* P4: the last inspection was clean: negative points; the old major one is too old. */
+	ASSERT_DBL_NEAR(feature(m, &s, 4, "clean_inspection_2y"), 1, 0);
+	ASSERT_DBL_NEAR(points(m, &s, 4, "clean_inspection"), -10, 1e-9);
+	ASSERT_DBL_NEAR(points(m, &s, 4, "inspections"), 0, 0);
+	ASSERT_DBL_NEAR(s.score[4], 0, 0); /* never below zero */
+
+	/* P6: the student pattern takes back what subdivision and turnover gave. */
+	ASSERT_DBL_NEAR(feature(m, &s, 6, "student_pattern"), 1, 0);
+	ASSERT_DBL_NEAR(points(m, &s, 6, "subdivision"), 25, 1e-9);
+	ASSERT_DBL_NEAR(points(m, &s, 6, "turnover"), 15, 1e-9); /* 6 per dwelling: full */
+	ASSERT_DBL_NEAR(points(m, &s, 6, "student_housing"), -35, 1e-9);
+	ASSERT_TRUE(s.score[6] < s.score[0] / 4);
+	ASSERT_TRUE(s.rank[0] == 1);
+
+	pr_scores_free(&s);
+	pr_model_free(m);
+	pr_store_close(&store);
+}
+
+static const char small_model[] =
+    "[model]\nvisit_list_size = 3\nexclude_inspected_days = 90\n"
+    "class_medium = 20\nclass_high = 50\nclass_critical = 80\n"
+    "[feature v]\nsql = SELECT parcel_id, parcel_id * 1.0 FROM parcels\n"
+    "[factor ramp]\nvalue = v\nfrom = 1\nsaturate = 3\nweight = 10\n"
+    "reason = v is {v}, {points} points\n"
+    "[factor flat]\nvalue = 1\nfrom = 0\nsaturate = 1\nweight = 30\nreason = always\n"
+    "[factor minus]\nvalue = v >= 5\nfrom = 0\nsaturate = 1\nweight = -20\nreason = minus\n";
+
+static void test_saturation_weights_classes(void)
+{
+	pr_store store = {0};
+	pr_model *m = NULL;
+	pr_scores s = {0};
+	ASSERT_INT_EQ(make_store(&store, 6), 0);
+	ASSERT_INT_EQ(pr_model_parse(ctx, "small", small_model, &m), 0);
+	ASSERT_INT_EQ(pr_model_score(ctx, m, store.db, as_of(), 6, &s), 0);
+	/* ramp: v = 0 → 0; 2 → half of 10; 3 and 4 → saturated at 10. */
+	ASSERT_DBL_NEAR(points(m, &s, 0, "ramp"), 0, 1e-12);
+	ASSERT_DBL_NEAR(points(m, &s, 1, "ramp"), 0, 1e-12);
+	ASSERT_DBL_NEAR(points(m, &s, 2, "ramp"), 5, 1e-12);
+	ASSERT_DBL_NEAR(points(m, &s, 3, "ramp"), 10, 1e-12);
+	ASSERT_DBL_NEAR(points(m, &s, 4, "ramp"), 10, 1e-12);
+	/* Score = 100 × sum / sum of positive weights (40); the negative factor lowers it. */
+	ASSERT_DBL_NEAR(s.score[0], 75, 1e-9);
+	ASSERT_DBL_NEAR(s.score[2], 87.5, 1e-9);
+	ASSERT_DBL_NEAR(s.score[4], 100, 1e-9);
+	ASSERT_DBL_NEAR(s.score[5], 50, 1e-9);
+	/* Classes: 75 high, 87.5 and 100 critical, 50 exactly at the high threshold. */
+	ASSERT_INT_EQ(s.risk_class[0], PR_CLASS_HIGH);
+	ASSERT_INT_EQ(s.risk_class[2], PR_CLASS_CRITICAL);
+	ASSERT_INT_EQ(s.risk_class[5], PR_CLASS_HIGH);
+	/* Ranks: highest first, ties by lowest id (P3 and P4 both 100). */
+	ASSERT_INT_EQ(s.rank[3], 1);
+	ASSERT_INT_EQ(s.rank[4], 2);
+	ASSERT_INT_EQ(s.rank[2], 3);
+	/* Reasons: the top factors by points, the parcel's own values, numbers as read. */
+	ASSERT_STR_EQ(s.reasons[2], "always; v is 2, 5 points");
+	pr_scores_free(&s);
+	pr_model_free(m);
+	pr_store_close(&store);
+}
+
+static void test_visit_list_exclusion(void)
+{
+	pr_store store = {0};
+	pr_model *m = NULL;
+	pr_scores s = {0};
+	ASSERT_INT_EQ(make_store(&store, 6), 0);
+	ASSERT_INT_EQ(pr_model_parse(ctx, "small", small_model, &m), 0);
+	/* P3 (rank 1) inspected 30 days ago: off the list. P4 (rank 2) 120 days ago: on it. */
+	ASSERT_INT_EQ(exec(&store, "INSERT INTO inspections (parcel_id, row, date, outcome) VALUES "
+				   "(3, 1, '2026-10-02', 'none'), "
+				   "(4, 1, '2026-07-04', 'minor')"),
+		      0);
+	ASSERT_INT_EQ(pr_model_score(ctx, m, store.db, as_of(), 6, &s), 0);
+	ASSERT_INT_EQ(s.visit[3], 0);
+	ASSERT_INT_EQ(s.visit_rank[4], 1);
+	ASSERT_INT_EQ(s.visit_rank[2], 2);
+	ASSERT_INT_EQ(s.visit_rank[0], 3);	   /* 75 */
+	ASSERT_INT_EQ(s.visit[1] + s.visit[5], 0); /* the list holds 3 */
+	char date[16];
+	pr_format_date(s.last_inspection[4], date);
+	ASSERT_STR_EQ(date, "2026-07-04");
+	pr_scores_free(&s);
+	pr_model_free(m);
+	pr_store_close(&store);
+}
+
+/* A model text must fail with PR_ECONFIG and a message holding needle. */
+static void expect_bad_model(const char *text, const char *needle)
+{
+	pr_store store = {0};
+	pr_model *m = NULL;
+	pr_scores s = {0};
+	if (make_store(&store, 2) < 0) {
+		FAIL_AT("store");
+		return;
+	}
+	int r = pr_model_parse(ctx, "bad.ini", text, &m);
+	if (r == 0)
+		r = pr_model_score(ctx, m, store.db, as_of(), 2, &s);
+	if (r != PR_ECONFIG)
+		FAIL_AT("status %d for a bad model, expected PR_ECONFIG (%s)", r,
+			pr_context_errmsg(ctx));
+	else if (!strstr(pr_context_errmsg(ctx), needle))
+		FAIL_AT("'%s' lacks '%s'", pr_context_errmsg(ctx), needle);
+	pr_scores_free(&s);
+	pr_model_free(m);
+	pr_store_close(&store);
+}
+
+static void test_bad_models(void)
+{
+	const char *factor = "[factor f]\nvalue = 1\nweight = 1\nsaturate = 1\n";
+	char text[1024];
+	/* SQL that does not run: the section and SQLite's message. */
+	snprintf(text, sizeof text, "[feature x]\nsql = SELEC parcel_id FROM parcels\n%s", factor);
+	expect_bad_model(
+	    text, "bad.ini line 1 [feature x]: the sql does not run: near \"FROM\": syntax error");
+	snprintf(text, sizeof text, "[feature x]\nsql = SELECT parcel_id, 1 FROM nowhere\n%s",
+		 factor);
+	expect_bad_model(text, "no such table: nowhere");
+	/* A factor naming an unknown feature. */
+	expect_bad_model("[factor f]\nvalue = nosuch * 2\nweight = 1\nsaturate = 1\n",
+			 "bad.ini line 1 [factor f]: the value fails: no such column: nosuch");
+	/* Missing keys. */
+	expect_bad_model("[factor f]\nvalue = 1\nsaturate = 1\n",
+			 "bad.ini line 1 [factor f]: missing key 'weight'");
+	expect_bad_model("[factor f]\nvalue = 1\nweight = 1\n", "missing key 'saturate'");
+	expect_bad_model("[factor f]\nweight = 1\nsaturate = 1\n", "missing key 'value'");
+	/* Unknown keys and sections, bad numbers, bad names. */
+	expect_bad_model("[factor f]\nvalue = 1\nweight = 1\nsaturate = 1\ncolour = red\n",
+			 "line 5 [factor f]: unknown key 'colour'");
+	expect_bad_model("[factors f]\nvalue = 1\n", "line 2: unknown section [factors f]");
+	expect_bad_model("[factor f]\nvalue = 1\nweight = heavy\nsaturate = 1\n",
+			 "line 3 [factor f]: weight 'heavy' is not a number");
+	expect_bad_model("[factor F-1]\nvalue = 1\n", "'F-1' is not a valid name");
+	/* Inconsistent settings. */
+	expect_bad_model("[factor f]\nvalue = 1\nweight = 1\nfrom = 2\nsaturate = 2\n",
+			 "saturate must differ from 'from'");
+	expect_bad_model("[factor f]\nvalue = 1\nweight = 1\nsaturate = 1\nneeds = nothing\n",
+			 "needs 'nothing', which is neither a feature nor a parcel column");
+	snprintf(text, sizeof text, "[model]\nclass_medium = 60\nclass_high = 50\n%s", factor);
+	expect_bad_model(text, "class thresholds must rise");
+	snprintf(text, sizeof text,
+		 "[feature x]\nsql = SELECT parcel_id, 1 FROM parcels\nexpr = "
+		 "1\n%s",
+		 factor);
+	expect_bad_model(text, "give either sql");
+	snprintf(text, sizeof text, "[feature x]\nsql = SELECT parcel_id, :when FROM parcels\n%s",
+		 factor);
+	expect_bad_model(text, "unknown parameter :when");
+	snprintf(text, sizeof text,
+		 "[feature x]\nsql = SELECT p.parcel_id, 1 FROM parcels p, parcels q\n%s", factor);
+	expect_bad_model(text, "more than one row for a parcel");
+	expect_bad_model("[model]\nname = empty\n", "has no [factor NAME] section");
+}
+
+int main(void)
+{
+	if (pr_context_new(&ctx) < 0)
+		return 2;
+	RUN(test_default_model_factors);
+	RUN(test_saturation_weights_classes);
+	RUN(test_visit_list_exclusion);
+	RUN(test_bad_models);
+	pr_context_free(ctx);
+	return HARNESS_EXIT();
+}
