@@ -470,20 +470,26 @@ static int build_features(pr_context *ctx, const pr_model *m, sqlite3 *db, const
 		char drop[96];
 		snprintf(drop, sizeof drop, "DROP TABLE IF EXISTS feat_%s", f->name);
 		r = pr_store_exec(ctx, db, drop);
+		double t0 = pr_now();
 		if (r == 0)
 			r = run_sql_feature(ctx, m, f, db, as_of);
+		pr_log(ctx, PR_LOG_INFO, "model: feature %s (%.2f s)", f->name, pr_now() - t0);
 		pr_progress(ctx, "features", (uint64_t)i + 1, (uint64_t)m->n_features);
 	}
 	if (r < 0)
 		goto done;
 
-	pr_strbuf_printf(&sql, "CREATE TABLE features AS SELECT p.parcel_id AS parcel_id");
+	/* One statement: the parcel columns and SQL features joined, then each expression
+	 * feature as a layer around the previous ones, so that it can use them by name. */
+	pr_strbuf_printf(&sql, "SELECT p.parcel_id AS parcel_id");
 	for (int i = 0; i < N_PARCEL_COLUMNS; i++)
 		pr_strbuf_printf(&sql, ", p.%s AS %s", parcel_columns[i].name,
 				 parcel_columns[i].name);
 	for (int i = 0; i < m->n_features; i++) {
 		const pr_feature *f = &m->features[i];
-		if (!f->sql || (f->uses_scores && pass == 1))
+		if (f->expr)
+			continue;
+		if (f->uses_scores && pass == 1)
 			pr_strbuf_printf(&sql, ", NULL AS %s", f->name);
 		else if (f->has_default)
 			pr_strbuf_printf(&sql, ", COALESCE(t%d.value, %.17g) AS %s", i,
@@ -497,35 +503,39 @@ static int build_features(pr_context *ctx, const pr_model *m, sqlite3 *db, const
 			pr_strbuf_printf(&sql,
 					 " LEFT JOIN feat_%s t%d ON t%d.parcel_id = p.parcel_id",
 					 m->features[i].name, i, i);
-	pr_strbuf_printf(&sql, " ORDER BY p.parcel_id");
-	if (!sql.data) {
-		r = PR_ENOMEM;
-		goto done;
-	}
-	r = pr_store_exec(ctx, db, sql.data);
-	if (r < 0)
-		goto done;
-
-	/* Expression features, in file order, so that each can use those before it. */
 	for (int i = 0; i < m->n_features; i++) {
 		const pr_feature *f = &m->features[i];
 		if (!f->expr)
 			continue;
-		sql.len = 0;
-		pr_strbuf_printf(&sql, "UPDATE features SET %s = (\n%s\n)", f->name, f->expr);
-		if (f->has_default) {
-			sql.len = 0;
-			pr_strbuf_printf(&sql, "UPDATE features SET %s = COALESCE((\n%s\n), %.17g)",
-					 f->name, f->expr, f->default_value);
-		}
-		char *err = NULL;
-		if (sqlite3_exec(db, sql.data, NULL, NULL, &err) != SQLITE_OK) {
+		pr_strbuf wrapped = {0};
+		if (f->has_default)
+			pr_strbuf_printf(&wrapped,
+					 "SELECT *, COALESCE((\n%s\n), %.17g) AS %s FROM (%s)",
+					 f->expr, f->default_value, f->name, sql.data);
+		else
+			pr_strbuf_printf(&wrapped, "SELECT *, (\n%s\n) AS %s FROM (%s)", f->expr,
+					 f->name, sql.data);
+		/* Check each layer as it is added, to name the feature at fault. */
+		sqlite3_stmt *probe = NULL;
+		bool bad = !wrapped.data ||
+			   sqlite3_prepare_v2(db, wrapped.data, -1, &probe, NULL) != SQLITE_OK;
+		if (bad)
 			r = pr_error(ctx, PR_ECONFIG, "%s line %d [feature %s]: the expr fails: %s",
-				     m->path, f->line, f->name, err ? err : sqlite3_errmsg(db));
-			sqlite3_free(err);
+				     m->path, f->line, f->name, sqlite3_errmsg(db));
+		sqlite3_finalize(probe);
+		pr_strbuf_free(&sql);
+		sql = wrapped;
+		if (bad)
 			goto done;
-		}
 	}
+	pr_strbuf create = {0};
+	pr_strbuf_printf(&create, "CREATE TABLE features AS %s ORDER BY parcel_id", sql.data);
+	double t0 = pr_now();
+	r = create.data ? pr_store_exec(ctx, db, create.data) : PR_ENOMEM;
+	pr_strbuf_free(&create);
+	if (r < 0)
+		goto done;
+	pr_log(ctx, PR_LOG_INFO, "model: features table (%.2f s)", pr_now() - t0);
 done:
 	pr_strbuf_free(&sql);
 	return r;
@@ -692,7 +702,7 @@ static int compare_points(const void *a, const void *b)
 
 /* Scores one parcel from its row of the scoring query. */
 static int score_parcel(const pr_model *m, const factor_needs *needs, sqlite3_stmt *row, int n_cols,
-			size_t i, double max_points, pr_scores *s)
+			size_t i, double max_points, bool with_reasons, pr_scores *s)
 {
 	factor_points fp[PR_MODEL_MAX_FACTORS];
 	pr_strbuf missing = {0}, reasons = {0};
@@ -735,7 +745,7 @@ static int score_parcel(const pr_model *m, const factor_needs *needs, sqlite3_st
 			fp[n_fp++] = (factor_points){points, k};
 	}
 	qsort(fp, (size_t)n_fp, sizeof *fp, compare_points);
-	for (int j = 0; j < n_fp && j < 3; j++) {
+	for (int j = 0; j < n_fp && j < 3 && with_reasons; j++) {
 		const pr_factor *fa = &m->factors[fp[j].factor];
 		int c = first_value + fp[j].factor;
 		if (reasons.len)
@@ -794,7 +804,7 @@ static int last_inspections(pr_context *ctx, sqlite3 *db, const char *as_of, pr_
 
 /* Evaluates every factor for every parcel from the features table into s. */
 static int score_all(pr_context *ctx, const pr_model *m, sqlite3 *db, size_t n_parcels,
-		     pr_scores *s)
+		     bool with_reasons, pr_scores *s)
 {
 	pr_strbuf sql = {0};
 	sqlite3_stmt *st = NULL;
@@ -809,7 +819,8 @@ static int score_all(pr_context *ctx, const pr_model *m, sqlite3 *db, size_t n_p
 	for (int k = 0; k < m->n_factors; k++)
 		pr_strbuf_printf(&sql, ", (\n%s\n) AS \"value of %s\"", m->factors[k].value,
 				 m->factors[k].name);
-	pr_strbuf_printf(&sql, " FROM features ORDER BY parcel_id");
+	/* features was filled in parcel_id order: its rowid order is that order, without a sort. */
+	pr_strbuf_printf(&sql, " FROM features ORDER BY rowid");
 	if (!sql.data) {
 		r = PR_ENOMEM;
 		goto done;
@@ -855,7 +866,7 @@ static int score_all(pr_context *ctx, const pr_model *m, sqlite3 *db, size_t n_p
 		free(s->reasons[i]);
 		free(s->missing[i]);
 		s->reasons[i] = s->missing[i] = NULL;
-		r = score_parcel(m, needs, st, n_cols, i, max_points, s);
+		r = score_parcel(m, needs, st, n_cols, i, max_points, with_reasons, s);
 		if (r < 0)
 			goto done;
 		i++;
@@ -913,17 +924,18 @@ int pr_model_score(pr_context *ctx, const pr_model *m, sqlite3 *db, int32_t as_o
 	r = allocate_scores(&s, n_parcels, m->n_features, m->n_factors);
 	if (r == 0)
 		r = build_features(ctx, m, db, as_of_text, 1);
-	if (r == 0)
-		r = score_all(ctx, m, db, n_parcels, &s);
 	bool two_passes = false;
 	for (int i = 0; i < m->n_features; i++)
 		two_passes = two_passes || m->features[i].uses_scores;
+	/* The reasons of a first pass would be thrown away: skip them. */
+	if (r == 0)
+		r = score_all(ctx, m, db, n_parcels, !two_passes, &s);
 	if (r == 0 && two_passes) {
 		r = store_scores(ctx, db, &s);
 		if (r == 0)
 			r = build_features(ctx, m, db, as_of_text, 2);
 		if (r == 0)
-			r = score_all(ctx, m, db, n_parcels, &s);
+			r = score_all(ctx, m, db, n_parcels, true, &s);
 	}
 	if (r < 0)
 		goto done;
