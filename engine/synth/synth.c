@@ -80,8 +80,11 @@ static const char *const category_names[] = {
 };
 
 /* Background complaints are mostly about nuisances; tenants' complaints (humidity above all)
- * happen everywhere now and then, which is what makes complaints alone a weak signal. */
+ * happen everywhere now and then, which is what makes complaints alone a weak signal. Homes draw
+ * nuisances here and their tenants' complaints apart (see write_tenant_complaints); shops and
+ * workshops draw both from one mix. */
 static const int background_category_weights[CAT_COUNT] = {3, 1, 12, 2, 35, 25, 22};
+static const int nuisance_category_weights[CAT_COUNT] = {0, 0, 0, 0, 35, 25, 22};
 static const int serious_category_weights[CAT_COUNT] = {35, 20, 30, 15, 0, 0, 0};
 static const int park_category_weights[CAT_COUNT] = {0, 0, 0, 0, 40, 40, 20};
 
@@ -168,14 +171,30 @@ typedef struct lot_shape {
 } lot_shape;
 
 /* A pool of open portfolios: each new parcel goes to one of a few owners at random until that
- * owner's drawn portfolio size is used up, so portfolios stay local without being contiguous. */
+ * owner's drawn portfolio size is used up, so portfolios stay local without being contiguous.
+ * In the pool of ordinary landlords a share of the owners are careless: bad landlords, not slum
+ * landlords. In the pool of slum landlords each portfolio mixes slums with ordinary rentals, its
+ * mix drawn with the landlord and dealt out in random order. */
 #define POOL_SLOTS 4
 typedef struct owner_pool {
 	char name[POOL_SLOTS][40];
 	int left[POOL_SLOTS];
+	int slums[POOL_SLOTS]; /* slums among the parcels left (slum landlords only) */
+	bool careless[POOL_SLOTS];
 	int slots;
 	int min_size, max_size;
+	double careless_share;
+	bool mixed; /* portfolios of slums and ordinary rentals */
 } owner_pool;
+
+/* Who owns slums. About a third of slum parcels belong to an individual owning nothing else, as
+ * most owners do, so no portfolio points at them. The rest belong to slum landlords with 3-15
+ * parcels, of which 35-40% are ordinary rentals (let like any other home, with the same noise)
+ * and the rest slums, so a slum landlord's other parcels are not all alike either. */
+#define SLUM_SINGLE_OWNER_SHARE	    0.35
+#define SLUM_LANDLORD_ORDINARY_MIN  0.35
+#define SLUM_LANDLORD_ORDINARY_MAX  0.40
+#define SLUM_LANDLORD_ORDINARY_MEAN ((SLUM_LANDLORD_ORDINARY_MIN + SLUM_LANDLORD_ORDINARY_MAX) / 2)
 
 typedef struct parcel {
 	lot_shape lot;
@@ -192,8 +211,10 @@ typedef struct parcel {
 	bool floor_null, dwellings_null;
 	int64_t addr_x, addr_y; /* the address point, where its households are registered */
 	int32_t earliest;	/* no registration before this day */
-	int32_t last_serious;	/* date of its latest serious background complaint, or NO_DATE */
+	int32_t last_serious;	/* date of its latest serious complaint, or NO_DATE */
 	bool inspected;
+	bool careless_owner; /* owned by a careless landlord of the pool */
+	bool slum_landlord;  /* owned by a slum landlord, chosen with its kind */
 } parcel;
 
 typedef struct synth {
@@ -235,6 +256,16 @@ typedef struct synth {
 	owner_pool landlords, slum_landlords;
 	uint64_t kind_count[8];
 	uint64_t signal_count[SIGNAL_COUNT];
+	/* The noise planted on ordinary homes, for the log. */
+	struct {
+		uint64_t short_lets, roommates, flats, large_households;
+		uint64_t tenant_complaint_parcels, student_complaints;
+		uint64_t bad_visits, careless_findings;
+	} noise;
+	/* How slums are owned, for the log. */
+	struct {
+		uint64_t single_owner_slums, landlords, landlord_slums, landlord_rentals;
+	} slum_owners;
 } synth;
 
 static const double slum_level_weight[4] = {0.05, 0.4, 3.0, 6.0};
@@ -631,6 +662,31 @@ static void write_inspection(synth *s, const parcel *p, int32_t date, int outcom
 
 /* ---- households ---------------------------------------------------------------------------- */
 
+/* Noise on ordinary homes. Real registers are not clean: without it, every parcel showing a slum
+ * signal would be a slum and any model would look perfect. Each rate is a plausible share for a
+ * Brussels-like city, not a value picked to make the default model look good or bad. */
+#define NOISE_SHORT_LETS      0.05 /* parcels whose dwellings see 2-4 registrations in 24 months */
+#define NOISE_ROOMMATES	      0.03 /* one-dwelling houses with 2-3 households, mostly singles */
+#define NOISE_FLATS	      0.01 /* one-dwelling houses now 4 flats, cadastre not updated */
+#define NOISE_LARGE_HOUSEHOLD 0.03 /* dwellings (not parcels) with 5-7 persons in a small flat */
+#define NOISE_EXTRA_HOUSEHOLD 0.04 /* dwellings with an adult child registered on their own */
+
+/* How one dwelling's registrations are drawn. */
+enum tenancy_flag {
+	TENANCY_SOCIAL = 1 << 0,     /* social housing: longer stays, larger households */
+	TENANCY_OCCUPIED = 1 << 1,   /* never vacant */
+	TENANCY_SHORT_LETS = 1 << 2, /* 2-4 households in turn over the last 24 months */
+};
+
+/* A draw in [0, 1) skewed towards 0 (the lower of two uniform draws): for intensities where the
+ * mild cases are the most common and the extreme ones rare. */
+static double rand_skewed(synth *s)
+{
+	double a = pr_rng_uniform(&s->rng);
+	double b = pr_rng_uniform(&s->rng);
+	return a < b ? a : b;
+}
+
 /* How long a household stays: a few years mostly, some decades. */
 static int32_t draw_stay_days(synth *s)
 {
@@ -643,32 +699,71 @@ static int32_t draw_stay_days(synth *s)
 }
 
 /* Persons of a household fitting in area_m2 by the Housing Code. */
+static const int normal_person_weights[] = {35, 30, 15, 13, 7};
 static int draw_persons(synth *s, int area_m2, bool social)
 {
-	static const int normal_weights[] = {35, 30, 15, 13, 7};
 	static const int social_weights[] = {25, 22, 18, 15, 12, 8};
 	int persons = social ? 1 + rand_weighted(s, social_weights, 6)
-			     : 1 + rand_weighted(s, normal_weights, 5);
+			     : 1 + rand_weighted(s, normal_person_weights, 5);
 	while (persons > 1 && norm_area_m2(persons) * 100 > area_m2 * 95)
 		persons--;
 	return persons;
 }
 
-/* One dwelling's registrations: its current household (unless vacant) and maybe the one
- * before. Stays are long; social housing tenants stay longer still. */
-static void write_dwelling_history(synth *s, const parcel *p, int area_m2, bool social)
+/* A household of five to seven: a family that grew or took relatives in. */
+static int draw_large_household(synth *s)
 {
+	return 5 + rand_weighted(s, (const int[]){60, 28, 12}, 3);
+}
+
+/* Short lets and young renters: two to four households in turn over the last 24 months (within
+ * 700 days, clear of the edge of the model's window), the last one still there. */
+static void write_short_lets(synth *s, const parcel *p, int persons)
+{
+	int n = (int)rand_range(s, 2, 4);
+	int32_t starts[4];
+	for (int i = 0; i < n; i++) {
+		int32_t d = s->as_of - (int32_t)rand_range(s, 20, 700);
+		int k = i;
+		for (; k > 0 && starts[k - 1] > d; k--)
+			starts[k] = starts[k - 1];
+		starts[k] = d;
+	}
+	for (int i = 0; i < n; i++) {
+		bool current = i == n - 1;
+		int32_t left = NO_DATE;
+		if (!current) {
+			left = starts[i + 1] - (int32_t)rand_range(s, 0, 20);
+			if (left <= starts[i])
+				left = starts[i] + 1;
+		}
+		int size = current ? persons : rand_chance(s, 0.3) ? 2 : 1;
+		if (starts[i] >= p->earliest)
+			write_household(s, p, size, starts[i], left);
+	}
+}
+
+/* One dwelling's registrations: its current household (unless vacant) and maybe the one before,
+ * or a run of short lets. persons is the current household's size, 0 to draw one that fits the
+ * area. Stays are long; social housing tenants stay longer still. */
+static void write_dwelling_history(synth *s, const parcel *p, int area_m2, int persons, int flags)
+{
+	bool social = flags & TENANCY_SOCIAL;
 	int32_t last = s->as_of - 1;
 	int32_t since;
-	int persons = draw_persons(s, area_m2, social);
-	if (rand_chance(s, social ? 0.96 : 0.93)) {
+	if (persons <= 0)
+		persons = draw_persons(s, area_m2, social);
+	if (flags & TENANCY_SHORT_LETS) {
+		write_short_lets(s, p, persons);
+		return;
+	}
+	if ((flags & TENANCY_OCCUPIED) || rand_chance(s, social ? 0.96 : 0.93)) {
 		int32_t stay = draw_stay_days(s);
 		if (social)
 			stay += (int32_t)rand_range(s, 0, 2000);
 		since = clamp_date(s->as_of - stay, p->earliest, last);
 		write_household(s, p, persons, since, NO_DATE);
-		/* An adult child or a partner registered as a household of their own. */
-		if (rand_chance(s, 0.04))
+		if (rand_chance(s, NOISE_EXTRA_HOUSEHOLD))
 			write_household(s, p, 1, (int32_t)rand_range(s, since, last), NO_DATE);
 	} else {
 		since = s->as_of - (int32_t)rand_range(s, 0, 400);
@@ -681,20 +776,66 @@ static void write_dwelling_history(synth *s, const parcel *p, int area_m2, bool 
 	}
 }
 
+/* An ordinary home, with the noise of a real register: short lets, roommates or flats the
+ * cadastre never heard of (one dwelling on record, floor area still adequate), and large
+ * households in flats a little below the Housing Code's norm for them. */
 static void plan_normal(synth *s, parcel *p)
 {
 	static const int dwelling_weights[] = {40, 26, 15, 10, 5, 4};
 	p->dwellings = 1 + rand_weighted(s, dwelling_weights, 6);
 	p->floor_m2 = 0;
+	bool affluent = p->level == 0;
+	int flags = 0;
+	if (rand_chance(s, NOISE_SHORT_LETS)) {
+		flags |= TENANCY_SHORT_LETS;
+		s->noise.short_lets++;
+	}
+	if (p->dwellings == 1) {
+		double u = pr_rng_uniform(&s->rng);
+		if (u < NOISE_FLATS) {
+			s->noise.flats++;
+			for (int i = 0; i < 4; i++) {
+				int area = (int)rand_range(s, 45, 100);
+				p->floor_m2 += area;
+				write_dwelling_history(s, p, area, 0, flags);
+			}
+			return;
+		}
+		if (u < NOISE_FLATS + NOISE_ROOMMATES) {
+			s->noise.roommates++;
+			int n = (int)rand_range(s, 2, 3);
+			int area =
+			    (int)(affluent ? rand_range(s, 90, 300) : rand_range(s, 65, 200));
+			int total = 0;
+			for (int i = 0; i < n; i++) {
+				int persons = rand_chance(s, 0.8) ? 1 : 2;
+				total += persons;
+				write_dwelling_history(s, p, area, persons,
+						       flags | TENANCY_OCCUPIED);
+			}
+			/* House-shares are roomy: 10-60% above the norm for everyone. */
+			int least = norm_area_m2(total) * (int)rand_range(s, 110, 160) / 100;
+			p->floor_m2 = area > least ? area : least;
+			return;
+		}
+	}
 	for (int i = 0; i < p->dwellings; i++) {
-		bool affluent = p->level == 0;
-		int64_t area;
+		int area;
 		if (p->dwellings == 1)
-			area = affluent ? rand_range(s, 90, 300) : rand_range(s, 65, 200);
+			area = (int)(affluent ? rand_range(s, 90, 300) : rand_range(s, 65, 200));
 		else
-			area = affluent ? rand_range(s, 60, 140) : rand_range(s, 45, 115);
-		p->floor_m2 += (int)area;
-		write_dwelling_history(s, p, (int)area, false);
+			area = (int)(affluent ? rand_range(s, 60, 140) : rand_range(s, 45, 115));
+		int persons = 0;
+		if (rand_chance(s, NOISE_LARGE_HOUSEHOLD)) {
+			/* A small flat for them: 75-110% of the norm, mildly overcrowded at worst.
+			 */
+			s->noise.large_households++;
+			persons = draw_large_household(s);
+			area = norm_area_m2(persons) * (int)rand_range(s, 75, 110) / 100;
+		}
+		p->floor_m2 += area;
+		write_dwelling_history(s, p, area, persons,
+				       flags | (persons ? TENANCY_OCCUPIED : 0));
 	}
 }
 
@@ -705,18 +846,26 @@ static void plan_bar(synth *s, parcel *p)
 	for (int i = 0; i < p->dwellings; i++) {
 		int area = (int)rand_range(s, 45, 100);
 		p->floor_m2 += area;
-		write_dwelling_history(s, p, area, false);
+		write_dwelling_history(s, p, area, 0, 0);
 	}
 }
 
+/* Social housing: long stays, and the same share of large households as elsewhere, in flats of
+ * the block's standard size. */
 static void plan_social(synth *s, parcel *p)
 {
 	p->dwellings = (int)rand_range(s, 12, 48);
 	p->floor_m2 = 0;
 	for (int i = 0; i < p->dwellings; i++) {
 		int area = (int)rand_range(s, 50, 95);
+		int persons = 0;
+		if (rand_chance(s, NOISE_LARGE_HOUSEHOLD)) {
+			s->noise.large_households++;
+			persons = draw_large_household(s);
+		}
 		p->floor_m2 += area;
-		write_dwelling_history(s, p, area, true);
+		write_dwelling_history(s, p, area, persons,
+				       TENANCY_SOCIAL | (persons ? TENANCY_OCCUPIED : 0));
 	}
 }
 
@@ -739,7 +888,7 @@ static void plan_large_family(synth *s, parcel *p)
  * every academic year (mid-September to early July). The cadastre records the house as one or
  * two dwellings, so the register shows many one-person households per dwelling and high
  * turnover — exactly what illegal subdivision looks like — but each student has the room the
- * student norm asks for (12 m²), and nobody complains. */
+ * student norm asks for (12 m²), and hardly anybody complains. */
 static void plan_student(synth *s, parcel *p)
 {
 	int y, m, d;
@@ -768,8 +917,11 @@ static void plan_student(synth *s, parcel *p)
 	}
 }
 
-/* A slum parcel: one to three dwellings on record, and a random two to four of the five signals;
- * the signals it does not show look ordinary. */
+#define SLUM_MAX_HOUSEHOLDS 16
+
+/* A slum parcel: one to three dwellings on record, and a random two to four of the five signals
+ * (never all), each at an intensity from mild, where it overlaps the noise on ordinary homes, to
+ * extreme. The signals it does not show are drawn as on an ordinary home, noise included. */
 static void plan_slum(synth *s, parcel *p)
 {
 	int order[SIGNAL_COUNT] = {0, 1, 2, 3, 4};
@@ -786,63 +938,163 @@ static void plan_slum(synth *s, parcel *p)
 	for (int i = 0; i < SIGNAL_COUNT; i++)
 		if (p->signals & (1 << i))
 			s->signal_count[i]++;
+	bool crowded = p->signals & SIGNAL_CROWDED;
+	bool space = p->signals & SIGNAL_SPACE;
+	bool turnover = p->signals & SIGNAL_TURNOVER;
 
-	p->dwellings = 1 + rand_weighted(s, (const int[]){55, 35, 10}, 3);
+	int dwellings = 1 + rand_weighted(s, (const int[]){55, 35, 10}, 3);
+	p->dwellings = dwellings;
+
+	/* Subdivision: from 3 households per dwelling on record (a house let as three rooms) to 9,
+	 * the mild end the most common. Without it, households as on an ordinary home. */
 	int households;
-	if (p->signals & SIGNAL_CROWDED)
-		households = (int)rand_range(s, 5, 10) + (p->dwellings == 3 ? 2 : 0);
-	else
-		households = p->dwellings + (rand_chance(s, 0.3) ? 1 : 0);
-	int persons[16];
+	if (crowded) {
+		int per_dwelling_x10 = 30 + (int)(60.0 * rand_skewed(s));
+		households = (dwellings * per_dwelling_x10 + 5) / 10;
+		if (households > SLUM_MAX_HOUSEHOLDS)
+			households = SLUM_MAX_HOUSEHOLDS;
+	} else {
+		households = dwellings;
+		if (dwellings == 1) {
+			double u = pr_rng_uniform(&s->rng);
+			if (u < NOISE_FLATS)
+				households = 4;
+			else if (u < NOISE_FLATS + NOISE_ROOMMATES)
+				households = (int)rand_range(s, 2, 3);
+		}
+	}
+
+	/* Persons and floor area. Overcrowding: from slightly (0.8 times the Housing Code's norm
+	 * area) to severely (0.35 times) below the norm, the mild end the most common. The norm of
+	 * P persons in D dwellings is D * 18 + (P - D) * 10 m². */
+	int persons[SLUM_MAX_HOUSEHOLDS];
 	int total = 0;
-	int floor_m2 = (int)rand_range(s, 60, 140);
-	if (p->signals & SIGNAL_SPACE) {
-		int m2_per_person_x100 = (int)rand_range(s, 800, 1200);
-		total = (floor_m2 * 100 + m2_per_person_x100 / 2) / m2_per_person_x100;
-		if (total < households + 2)
-			total = households + 2;
-		floor_m2 = total * m2_per_person_x100 / 100;
+	int floor_m2;
+	int share_x100 = 80 - (int)(45.0 * rand_skewed(s));
+	if (space && crowded) {
+		/* Rooms let to single adults and families in a house of ordinary size: as many
+		 * people as it takes to reach that density, at most four per household. */
+		floor_m2 = (int)rand_range(s, 50, 130);
+		total = (floor_m2 * 100 / share_x100 - 8 * dwellings + 9) / 10;
+		if (total < households + 1)
+			total = households + 1;
+		if (total > 4 * households)
+			total = 4 * households;
 		for (int i = 0; i < households; i++)
 			persons[i] = 1;
-		for (int extra = total - households; extra > 0; extra--)
-			persons[rand_range(s, 0, households - 1)]++;
-	} else {
-		int most = p->signals & SIGNAL_CROWDED ? 2 : 4;
+		for (int extra = total - households; extra > 0; extra--) {
+			int i;
+			do
+				i = (int)rand_range(s, 0, households - 1);
+			while (persons[i] >= 4);
+			persons[i]++;
+		}
+		floor_m2 = (8 * dwellings + 10 * total) * share_x100 / 100;
+	} else if (space) {
+		/* Families of three to eight in a flat far too small for them. */
 		for (int i = 0; i < households; i++) {
-			persons[i] = (int)rand_range(s, 1, most);
+			persons[i] = (int)rand_range(s, 3, 8);
 			total += persons[i];
 		}
-		int least = norm_area_m2(total) * (int)rand_range(s, 105, 140) / 100;
-		if (floor_m2 < least)
-			floor_m2 = least;
+		floor_m2 = (8 * dwellings + 10 * total) * share_x100 / 100;
+	} else {
+		for (int i = 0; i < households; i++) {
+			persons[i] = crowded ? 1 + rand_weighted(s, (const int[]){60, 28, 12}, 3)
+					     : 1 + rand_weighted(s, normal_person_weights, 5);
+			total += persons[i];
+		}
+		int norm = 8 * dwellings + 10 * total;
+		floor_m2 = (int)rand_range(s, 60, 140);
+		if (!crowded && rand_chance(s, NOISE_LARGE_HOUSEHOLD * dwellings)) {
+			/* The large household in a small flat of ordinary homes. */
+			total -= persons[0];
+			persons[0] = draw_large_household(s);
+			total += persons[0];
+			floor_m2 = (8 * dwellings + 10 * total) * (int)rand_range(s, 75, 110) / 100;
+		} else {
+			int least = norm * (int)rand_range(s, 105, 140) / 100;
+			if (floor_m2 < least)
+				floor_m2 = least;
+		}
 	}
 	p->floor_m2 = floor_m2;
 
+	/* Turnover: 1.5 to 7.5 short stays per dwelling in the last 24 months on top of the current
+	 * households, most of whom arrived recently. Without it, the dwellings' main households
+	 * come and go as on an ordinary home (short lets included) and the extra ones have been
+	 * there for years. */
 	int32_t last = s->as_of - 1;
+	int flags = TENANCY_OCCUPIED;
+	if (!turnover && rand_chance(s, NOISE_SHORT_LETS))
+		flags |= TENANCY_SHORT_LETS;
 	for (int i = 0; i < households; i++) {
-		int32_t since = p->signals & SIGNAL_TURNOVER
+		if (!turnover && i < dwellings) {
+			write_dwelling_history(s, p, 100, persons[i], flags);
+			continue;
+		}
+		int32_t since = turnover && rand_chance(s, 0.75)
 				    ? s->as_of - (int32_t)rand_range(s, 15, 420)
 				    : s->as_of - (int32_t)rand_range(s, 800, 3650);
 		write_household(s, p, persons[i], clamp_date(since, p->earliest, last), NO_DATE);
 	}
-	if (p->signals & SIGNAL_TURNOVER) {
-		int past = (int)rand_range(s, 6, 14);
+	if (turnover) {
+		int per_dwelling_x10 = 15 + (int)(60.0 * rand_skewed(s));
+		int past = (dwellings * per_dwelling_x10 + 5) / 10;
 		for (int i = 0; i < past; i++) {
-			int32_t registered = s->as_of - (int32_t)rand_range(s, 60, 720);
+			int32_t registered = s->as_of - (int32_t)rand_range(s, 60, 700);
 			int32_t left = registered + (int32_t)rand_range(s, 20, 200);
 			if (left > last)
 				left = last;
 			write_household(s, p, (int)rand_range(s, 1, 3), registered, left);
 		}
-	} else if (rand_chance(s, 0.5)) {
-		int32_t left = s->as_of - (int32_t)rand_range(s, 800, 3650);
-		int32_t registered = left - (int32_t)rand_range(s, 365, 1800);
-		if (registered >= p->earliest)
-			write_household(s, p, (int)rand_range(s, 1, 4), registered, left);
 	}
 }
 
 /* ---- complaints and inspections of one parcel ---------------------------------------------- */
+
+/* Tenants of ordinary homes complain about their dwelling now and then, humidity above all: in
+ * the last three years about 3.5% of houses get one such complaint and 0.5% two (social
+ * housing: 2% of its dwellings one each), and 2.5% of houses have an older one (3-5 years). */
+#define TENANT_ONE_COMPLAINT	   0.035
+#define TENANT_TWO_COMPLAINTS	   0.005
+#define TENANT_SOCIAL_PER_DWELLING 0.02
+#define TENANT_OLDER_COMPLAINT	   0.025
+#define STUDENT_NOISE_COMPLAINT	   0.10 /* neighbours of kots: one noise complaint */
+#define STUDENT_HUMIDITY_COMPLAINT 0.03 /* kots: one humidity complaint */
+static const int tenant_category_weights[CAT_COUNT] = {25, 3, 57, 15, 0, 0, 0};
+
+static int write_serious_complaint(synth *s, parcel *p, int32_t received, const int *weights)
+{
+	int r = write_complaint(s, p, received, rand_weighted(s, weights, CAT_COUNT));
+	if (!r && (p->last_serious == NO_DATE || received > p->last_serious))
+		p->last_serious = received;
+	return r;
+}
+
+static int write_tenant_complaints(synth *s, parcel *p)
+{
+	int r = 0;
+	int recent = 0;
+	if (p->kind == KIND_SOCIAL) {
+		for (int i = 0; i < p->dwellings; i++)
+			recent += rand_chance(s, TENANT_SOCIAL_PER_DWELLING);
+	} else {
+		double u = pr_rng_uniform(&s->rng);
+		if (u < TENANT_TWO_COMPLAINTS)
+			recent = 2;
+		else if (u < TENANT_TWO_COMPLAINTS + TENANT_ONE_COMPLAINT)
+			recent = 1;
+	}
+	if (recent)
+		s->noise.tenant_complaint_parcels++;
+	for (int i = 0; i < recent && !r; i++)
+		r = write_serious_complaint(s, p, s->as_of - (int32_t)rand_range(s, 1, 1095),
+					    tenant_category_weights);
+	if (!r && rand_chance(s, TENANT_OLDER_COMPLAINT))
+		r = write_serious_complaint(s, p, s->as_of - (int32_t)rand_range(s, 1100, 1826),
+					    tenant_category_weights);
+	return r;
+}
 
 static int write_parcel_complaints(synth *s, parcel *p)
 {
@@ -850,11 +1102,32 @@ static int write_parcel_complaints(synth *s, parcel *p)
 	p->last_serious = NO_DATE;
 	if (!p->lot.front)
 		return 0;
-	/* Background: geometric with a mean of about 0.45 complaints per parcel. */
-	double mean = p->kind == KIND_COMMERCIAL ? 0.3 : 0.45;
+	if (p->kind == KIND_STUDENT) {
+		if (rand_chance(s, STUDENT_NOISE_COMPLAINT)) {
+			s->noise.student_complaints++;
+			if ((r = write_complaint(s, p, s->as_of - (int32_t)rand_range(s, 1, 1095),
+						 CAT_NOISE)))
+				return r;
+		}
+		if (rand_chance(s, STUDENT_HUMIDITY_COMPLAINT)) {
+			s->noise.student_complaints++;
+			if ((r = write_serious_complaint(
+				 s, p, s->as_of - (int32_t)rand_range(s, 1, 1095),
+				 (const int[CAT_COUNT]){[CAT_HUMIDITY] = 1})))
+				return r;
+		}
+		return 0;
+	}
+	/* Neighbours' nuisances: geometric with a mean of about 0.37 complaints per home. Shops and
+	 * workshops draw from all categories, as complaints about the flats above them land there.
+	 */
+	bool commercial = p->kind == KIND_COMMERCIAL;
+	double mean = commercial ? 0.3 : 0.37;
 	double q = mean / (1.0 + mean);
 	while (rand_chance(s, q)) {
-		int category = rand_weighted(s, background_category_weights, CAT_COUNT);
+		int category = rand_weighted(
+		    s, commercial ? background_category_weights : nuisance_category_weights,
+		    CAT_COUNT);
 		int32_t received = s->as_of - (int32_t)rand_range(s, 1, 1826);
 		if ((r = write_complaint(s, p, received, category)))
 			return r;
@@ -862,6 +1135,8 @@ static int write_parcel_complaints(synth *s, parcel *p)
 		    (p->last_serious == NO_DATE || received > p->last_serious))
 			p->last_serious = received;
 	}
+	if (commercial)
+		return 0;
 	if (p->kind == KIND_BAR) {
 		int n = (int)rand_range(s, 3, 8);
 		for (int i = 0; i < n; i++) {
@@ -872,34 +1147,43 @@ static int write_parcel_complaints(synth *s, parcel *p)
 		}
 	}
 	if (p->kind == KIND_SLUM && (p->signals & SIGNAL_COMPLAINTS)) {
-		int n = (int)rand_range(s, 1, 4);
-		for (int i = 0; i < n; i++) {
-			int32_t age = rand_chance(s, 0.75) ? (int32_t)rand_range(s, 1, 365)
+		/* One complaint (perhaps two years old) to four recent ones. */
+		int n = 1 + rand_weighted(s, (const int[]){40, 30, 20, 10}, 4);
+		for (int i = 0; i < n && !r; i++) {
+			int32_t age = rand_chance(s, 0.65) ? (int32_t)rand_range(s, 1, 365)
 							   : (int32_t)rand_range(s, 366, 1460);
-			int category = rand_weighted(s, serious_category_weights, CAT_COUNT);
-			if ((r = write_complaint(s, p, s->as_of - age, category)))
-				return r;
+			r = write_serious_complaint(s, p, s->as_of - age, serious_category_weights);
 		}
+		return r;
 	}
-	return 0;
+	return write_tenant_complaints(s, p);
 }
+
+/* Past visits found in the inspectorate's files on ordinary homes: 2% of them had one in the last
+ * six years, a quarter of which found major defects (0.5% of homes; complaint-driven and routine
+ * visits add about 0.2%). A quarter of the landlords who let several houses are careless (bad
+ * but not slum landlords): 40% of their houses had a visit with major defects, which makes
+ * about 10% of all houses in such portfolios. */
+#define PAST_VISIT		  0.02
+#define CARELESS_LANDLORD_SHARE	  0.25
+#define CARELESS_LANDLORD_FINDING 0.4
+static const int past_visit_outcome_weights[] = {40, 35, 25, 0};
 
 static void write_parcel_inspections(synth *s, parcel *p)
 {
 	if (!p->has_key || !p->lot.front)
 		return;
-	if (p->kind == KIND_SLUM) {
-		if (p->signals & SIGNAL_INSPECTION) {
-			int32_t date = s->as_of - (int32_t)rand_range(s, 270, 1750);
-			if (rand_chance(s, 0.3))
-				write_inspection(s, p, date - (int32_t)rand_range(s, 365, 1100),
-						 OUTCOME_MINOR);
-			write_inspection(s, p, date,
-					 rand_chance(s, 0.65) ? OUTCOME_MAJOR : OUTCOME_CLOSURE);
-		} else if (rand_chance(s, 0.05)) {
-			write_inspection(s, p, s->as_of - (int32_t)rand_range(s, 2200, 3300),
-					 OUTCOME_NONE);
-		}
+	if (p->kind == KIND_SLUM && (p->signals & SIGNAL_INSPECTION)) {
+		/* One finding of major defects, a closure order, or a second bad visit before. */
+		int32_t date = s->as_of - (int32_t)rand_range(s, 270, 1750);
+		if (rand_chance(s, 0.3))
+			write_inspection(s, p, date - (int32_t)rand_range(s, 365, 1100),
+					 OUTCOME_MINOR);
+		if (rand_chance(s, 0.15))
+			write_inspection(s, p, date - (int32_t)rand_range(s, 120, 700),
+					 OUTCOME_MAJOR);
+		write_inspection(s, p, date,
+				 rand_chance(s, 0.65) ? OUTCOME_MAJOR : OUTCOME_CLOSURE);
 		return;
 	}
 	/* Complaint-driven visits follow a serious complaint by weeks to months. */
@@ -912,6 +1196,18 @@ static void write_parcel_inspections(synth *s, parcel *p)
 	if (rand_chance(s, 0.015 * s->boost))
 		write_inspection(s, p, s->as_of - (int32_t)rand_range(s, 30, 3650),
 				 rand_weighted(s, routine_outcome_weights, 4));
+	if (p->kind == KIND_COMMERCIAL || p->kind == KIND_STUDENT || p->kind == KIND_BAR)
+		return;
+	if (rand_chance(s, PAST_VISIT)) {
+		int outcome = rand_weighted(s, past_visit_outcome_weights, 4);
+		write_inspection(s, p, s->as_of - (int32_t)rand_range(s, 30, 2190), outcome);
+		if (outcome >= OUTCOME_MAJOR)
+			s->noise.bad_visits++;
+	}
+	if (p->careless_owner && rand_chance(s, CARELESS_LANDLORD_FINDING)) {
+		write_inspection(s, p, s->as_of - (int32_t)rand_range(s, 30, 2190), OUTCOME_MAJOR);
+		s->noise.careless_findings++;
+	}
 }
 
 /* ---- parcels ------------------------------------------------------------------------------- */
@@ -959,22 +1255,58 @@ static void make_landlord(synth *s, char *ret_owner)
 		make_company("SRL Immo ", ++s->companies, 4, ret_owner);
 }
 
-static void pool_owner(synth *s, owner_pool *pool, char *ret_owner)
+/* One of the pool's open portfolios, at random; a used-up one is replaced by a new owner first. */
+static int pool_slot(synth *s, owner_pool *pool)
 {
 	int i = (int)rand_range(s, 0, pool->slots - 1);
-	if (pool->left[i] <= 0) {
-		make_landlord(s, pool->name[i]);
-		pool->left[i] = (int)rand_range(s, pool->min_size, pool->max_size);
+	if (pool->left[i] > 0)
+		return i;
+	make_landlord(s, pool->name[i]);
+	int size = (int)rand_range(s, pool->min_size, pool->max_size);
+	pool->left[i] = size;
+	pool->careless[i] = pool->careless_share > 0.0 && rand_chance(s, pool->careless_share);
+	if (pool->mixed) {
+		/* Rounded at random, so that the share holds on average for small portfolios too;
+		 * with at least three parcels and at most 40% rentals, one is always a slum. */
+		double share = SLUM_LANDLORD_ORDINARY_MIN +
+			       (SLUM_LANDLORD_ORDINARY_MAX - SLUM_LANDLORD_ORDINARY_MIN) *
+				   pr_rng_uniform(&s->rng);
+		int rentals = (int)(size * share + pr_rng_uniform(&s->rng));
+		pool->slums[i] = size - rentals;
+		s->slum_owners.landlords++;
 	}
+	return i;
+}
+
+/* Gives the parcel an owner from the pool; returns whether that owner is careless. */
+static bool pool_owner(synth *s, owner_pool *pool, char *ret_owner)
+{
+	int i = pool_slot(s, pool);
 	pool->left[i]--;
 	strcpy(ret_owner, pool->name[i]);
+	return pool->careless[i];
+}
+
+/* Gives the parcel a slum landlord from the pool; returns whether it is one of the landlord's
+ * slums rather than one of the ordinary rentals. */
+static bool slum_landlord_owner(synth *s, owner_pool *pool, char *ret_owner)
+{
+	int i = pool_slot(s, pool);
+	bool slum = rand_range(s, 1, pool->left[i]) <= pool->slums[i];
+	if (slum)
+		pool->slums[i]--;
+	pool->left[i]--;
+	strcpy(ret_owner, pool->name[i]);
+	return slum;
 }
 
 static void choose_owner(synth *s, parcel *p)
 {
+	if (p->slum_landlord)
+		return;
 	switch (p->kind) {
 	case KIND_SLUM:
-		pool_owner(s, &s->slum_landlords, p->owner);
+		make_individual(s, p->owner);
 		break;
 	case KIND_SOCIAL:
 		make_company("SISP Habitat ", (uint32_t)rand_range(s, 1, 8), 2, p->owner);
@@ -1000,27 +1332,45 @@ static void choose_owner(synth *s, parcel *p)
 		break;
 	default:
 		if (rand_chance(s, p->kind == KIND_LARGE_FAMILY ? 0.3 : 0.15))
-			pool_owner(s, &s->landlords, p->owner);
+			p->careless_owner = pool_owner(s, &s->landlords, p->owner);
 		else
 			make_individual(s, p->owner);
 		break;
 	}
 }
 
-static int choose_kind(synth *s, const lot_shape *lot, int level, bool corner)
+/* The parcel's kind, and its owner when that is a slum landlord. */
+static int choose_kind(synth *s, parcel *p, bool corner)
 {
-	if (lot->interior)
+	if (p->lot.interior)
 		return KIND_COMMERCIAL;
+	int level = p->level;
 	double b = s->boost;
+	/* Slums owned by single-property owners, then slum landlords' parcels: as many as make
+	 * their slums the rest of p_slum, their ordinary rentals taken from ordinary homes. */
 	double p_slum = s->slum_per_weight * slum_level_weight[level];
+	double p_single = p_slum * SLUM_SINGLE_OWNER_SHARE;
+	double p_landlord =
+	    p_slum * (1.0 - SLUM_SINGLE_OWNER_SHARE) / (1.0 - SLUM_LANDLORD_ORDINARY_MEAN);
 	double p_social = corner ? 0.035 * b * (const double[]){0.3, 1.0, 1.5, 1.5}[level] : 0.0;
 	double p_bar = (corner ? 0.04 : 0.004) * b;
 	double p_student = 0.008 * b * (const double[]){1.0, 1.6, 0.8, 0.4}[level];
 	double p_family = 0.008 * b * (const double[]){0.5, 1.0, 1.6, 2.0}[level];
 	double p_commercial = corner ? 0.15 : 0.05;
 	double u = pr_rng_uniform(&s->rng);
-	if ((u -= p_slum) < 0)
+	if ((u -= p_single) < 0) {
+		s->slum_owners.single_owner_slums++;
 		return KIND_SLUM;
+	}
+	if ((u -= p_landlord) < 0) {
+		p->slum_landlord = true;
+		if (slum_landlord_owner(s, &s->slum_landlords, p->owner)) {
+			s->slum_owners.landlord_slums++;
+			return KIND_SLUM;
+		}
+		s->slum_owners.landlord_rentals++;
+		return KIND_NORMAL;
+	}
 	if ((u -= p_social) < 0)
 		return KIND_SOCIAL;
 	if ((u -= p_bar) < 0)
@@ -1166,7 +1516,7 @@ static int emit_parcel(synth *s, const lot_shape *lot, bool corner, int level, i
 		return 0;
 	}
 	parcel p = {.lot = *lot, .level = level};
-	p.kind = choose_kind(s, lot, level, corner);
+	p.kind = choose_kind(s, &p, corner);
 	/* Real cadastres have parcels without a key. The first two interior parcels lack one:
 	 * nobody is registered on them and no complaint points at them, so whatever the engine
 	 * does with such parcels cannot move records between other parcels. */
@@ -1625,8 +1975,9 @@ int pr_synth(pr_context *ctx, const char *dir, uint32_t parcels, uint64_t seed)
 	s->as_of = pr_days_from_civil(2026, 11, 1);
 	s->boost = 300.0 / parcels < 1.0 ? 1.0 : 300.0 / parcels > 4.0 ? 4.0 : 300.0 / parcels;
 	s->null_keys_left = 2;
-	s->landlords = (owner_pool){.slots = 4, .min_size = 2, .max_size = 20};
-	s->slum_landlords = (owner_pool){.slots = 2, .min_size = 3, .max_size = 15};
+	s->landlords = (owner_pool){
+	    .slots = 4, .min_size = 2, .max_size = 20, .careless_share = CARELESS_LANDLORD_SHARE};
+	s->slum_landlords = (owner_pool){.slots = 2, .min_size = 3, .max_size = 15, .mixed = true};
 	memcpy(s->planted, planted_rows_template, sizeof s->planted);
 	s->tpl_x = CITY_CENTRE_X;
 	s->tpl_y = CITY_CENTRE_Y;
@@ -1701,6 +2052,19 @@ int pr_synth(pr_context *ctx, const char *dir, uint32_t parcels, uint64_t seed)
 	       s->signal_count[3], s->signal_count[4], s->kind_count[KIND_STUDENT],
 	       s->kind_count[KIND_LARGE_FAMILY], s->kind_count[KIND_SOCIAL],
 	       s->kind_count[KIND_BAR]);
+	pr_log(ctx, PR_LOG_INFO,
+	       "synth: slum owners: %" PRIu64 " slums of single-property owners, %" PRIu64
+	       " slums and %" PRIu64 " ordinary rentals of %" PRIu64 " slum landlords",
+	       s->slum_owners.single_owner_slums, s->slum_owners.landlord_slums,
+	       s->slum_owners.landlord_rentals, s->slum_owners.landlords);
+	pr_log(ctx, PR_LOG_INFO,
+	       "synth: noise on ordinary homes: %" PRIu64 " short lets, %" PRIu64
+	       " roommates, %" PRIu64 " unrecorded flats, %" PRIu64 " large households, %" PRIu64
+	       " with recent tenant complaints, %" PRIu64 " bad past visits (%" PRIu64
+	       " more at careless landlords), %" PRIu64 " complaints on student houses",
+	       s->noise.short_lets, s->noise.roommates, s->noise.flats, s->noise.large_households,
+	       s->noise.tenant_complaint_parcels, s->noise.bad_visits, s->noise.careless_findings,
+	       s->noise.student_complaints);
 
 done:
 	if (s->feature)
