@@ -17,7 +17,7 @@
 #include <ogr_srs_api.h>
 #include <sqlite3.h>
 
-#include "output/output.h"
+#include "output/layers.h"
 
 int pr_kv_add(pr_kv_list *list, const char *key, const char *fmt, ...)
 {
@@ -444,6 +444,53 @@ done:
 	return r;
 }
 
+static int write_hotspots(writer *w, const pr_output *out)
+{
+	OGRLayerH layer = NULL;
+	char description[160];
+	snprintf(description, sizeof description,
+		 "Hexagons %g m across: parcels, mean score and high-risk parcels per cell",
+		 out->model->hotspot_cell_m);
+	int r = create_layer(w, "hotspots", wkbPolygon, description, &layer);
+	if (!r)
+		r = add_field(w, layer, "parcels", OFTInteger, NULL);
+	if (!r)
+		r = add_field(w, layer, "mean_score", OFTReal, NULL);
+	if (!r)
+		r = add_field(w, layer, "high_risk_parcels", OFTInteger, NULL);
+	if (!r)
+		r = add_field(w, layer, "max_score", OFTReal, NULL);
+	if (!r)
+		r = begin(w);
+	if (!r)
+		r = pr_layer_hotspots(w->ctx, layer, out);
+	return r < 0 ? r : commit(w);
+}
+
+static int write_changes(writer *w, const pr_output *out)
+{
+	OGRLayerH layer = NULL;
+	int r = create_layer(w, "changes", wkbNone,
+			     "Changes since the previous output: score deltas, parcels entering or "
+			     "leaving the high classes, new and gone parcels",
+			     &layer);
+	const struct {
+		const char *name;
+		OGRFieldType type;
+	} fields[] = {{"parcel_id", OFTString},	    {"change", OFTString},
+		      {"previous_score", OFTReal},  {"score", OFTReal},
+		      {"previous_class", OFTString}, {"risk_class", OFTString},
+		      {"previous_rank", OFTInteger}, {"rank", OFTInteger},
+		      {"score_delta", OFTReal}};
+	for (size_t f = 0; f < sizeof fields / sizeof *fields && !r; f++)
+		r = add_field(w, layer, fields[f].name, fields[f].type, NULL);
+	if (!r)
+		r = begin(w);
+	if (!r)
+		r = pr_layer_changes(w->ctx, layer, out);
+	return r < 0 ? r : commit(w);
+}
+
 static int write_rejects(writer *w, const pr_rejects *rj)
 {
 	OGRLayerH layer = NULL;
@@ -607,6 +654,10 @@ int pr_write_gpkg(pr_context *ctx, const pr_output *out, const char *path)
 	if (!r)
 		r = write_owners(&w, out);
 	if (!r)
+		r = write_hotspots(&w, out);
+	if (!r && out->previous)
+		r = write_changes(&w, out);
+	if (!r)
 		r = write_rejects(&w, out->rejects);
 	double t2 = pr_now();
 	/* The small layer's index through GDAL; it is the template of the large one's. */
@@ -614,6 +665,8 @@ int pr_write_gpkg(pr_context *ctx, const pr_output *out, const char *path)
 		r = build_spatial_index(&w, "visit_list");
 	if (!r)
 		r = build_spatial_index(&w, "owners");
+	if (!r)
+		r = build_spatial_index(&w, "hotspots");
 	if (!r)
 		r = pr_kv_add(out->run_info, "seconds.write_parcel_risk", "%.3f", t1 - t0);
 	if (!r)

@@ -23,6 +23,18 @@ int pr_kv_add(pr_kv_list *list, const char *key, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void pr_kv_free(pr_kv_list *list);
 
+/* A previous month's output, for the changes table: its parcels sorted by id. */
+typedef struct pr_previous {
+	struct previous_parcel *items;
+	size_t n;
+	char *path;
+	char as_of[16];
+} pr_previous;
+
+/* Reads parcel_risk of an earlier output. Free with pr_previous_free(). */
+int pr_previous_load(pr_context *ctx, const char *path, pr_previous *ret_previous);
+void pr_previous_free(pr_previous *previous);
+
 /* Everything the GeoPackage shows, indexed like the parcels. */
 typedef struct pr_output {
 	const pr_parcels *parcels;
@@ -31,6 +43,7 @@ typedef struct pr_output {
 	const uint32_t *records[PR_SRC_COUNT]; /* per parcel, records joined; NULL: absent */
 	const pr_rejects *rejects;
 	pr_kv_list *run_info; /* the write timings are added to it before it is written */
+	const pr_previous *previous; /* NULL: no changes table */
 	int32_t as_of;
 } pr_output;
 
@@ -40,6 +53,13 @@ typedef struct pr_output {
  * transaction. */
 int pr_gpkg_bulk_rtree(pr_context *ctx, sqlite3 *db, const char *table, const char *template_table,
 		       const int64_t *fids, const double *bbox, size_t n);
+
+/* Writes the visit list as a spreadsheet-friendly CSV at path (atomically). */
+int pr_write_visits_csv(pr_context *ctx, const pr_output *out, const char *path);
+
+/* Locks out_path for this run (see lock.c); *ret_fd is released with pr_output_unlock(). */
+int pr_output_lock(pr_context *ctx, const char *out_path, int *ret_fd);
+void pr_output_unlock(int fd);
 
 int pr_write_gpkg(pr_context *ctx, const pr_output *out, const char *path);
 

@@ -75,10 +75,13 @@ typedef struct pr_run_options {
 	const char *model_path;	   /* NULL: the default model built into the engine */
 	const char *as_of;	   /* YYYY-MM-DD; NULL: the sources file's, else today */
 	const char *previous_path; /* NULL or an earlier output, for the changes table */
+	const char *visits_csv_path; /* NULL or where to write the visit list as CSV */
 } pr_run_options;
 
 /* Reads the sources, joins them to parcels, scores every parcel and writes the GeoPackage at
- * out_path, atomically: a temporary file in the same folder renamed into place when complete. */
+ * out_path, atomically: a temporary file in the same folder renamed into place when complete.
+ * While it runs it holds a lock on out_path (a hidden .NAME.lock file beside it): a second run
+ * writing the same output fails with PR_EBUSY. */
 int pr_run(pr_context *ctx, const pr_sources *sources, const pr_run_options *options,
 	   const char *out_path);
 

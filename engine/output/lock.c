@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: MIT */
+/* One run at a time per output: a lock on a hidden file beside the output (.NAME.lock), held for
+ * the whole run, so that a monthly job started twice fails clearly instead of racing. The lock
+ * file stays (removing it would let two runs lock different files); temporaries that a killed
+ * run left behind are removed once the lock is held, since no other run can be writing them. */
+#include <errno.h>
+#include <fcntl.h>
+#include <glob.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include "output/output.h"
+
+static char *beside(const char *path, const char *fmt_suffix)
+{
+	char *dir = pr_dirname(path);
+	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+	char *out = NULL;
+	if (dir && asprintf(&out, "%s/.%s%s", dir, base, fmt_suffix) < 0)
+		out = NULL;
+	free(dir);
+	return out;
+}
+
+int pr_output_lock(pr_context *ctx, const char *out_path, int *ret_fd)
+{
+	char *lock_path = beside(out_path, ".lock");
+	char *stale = beside(out_path, ".*.tmp.gpkg");
+	int r = 0, fd = -1;
+	if (!lock_path || !stale) {
+		r = PR_ENOMEM;
+		goto done;
+	}
+	fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		r = pr_error(ctx, PR_ECANTCREAT, "cannot create %s: %s", lock_path, strerror(errno));
+		goto done;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		r = errno == EWOULDBLOCK
+			    ? pr_error(ctx, PR_EBUSY,
+				       "another parcelrisk run is writing %s (it holds %s); wait for "
+				       "it to finish or write elsewhere with -o",
+				       out_path, lock_path)
+			    : pr_error(ctx, PR_ECANTCREAT, "cannot lock %s: %s", lock_path,
+				       strerror(errno));
+		goto done;
+	}
+	glob_t g;
+	if (glob(stale, GLOB_NOSORT, NULL, &g) == 0) {
+		for (size_t i = 0; i < g.gl_pathc; i++)
+			unlink(g.gl_pathv[i]);
+		globfree(&g);
+	}
+	*ret_fd = fd;
+	fd = -1;
+done:
+	if (fd >= 0)
+		close(fd);
+	free(lock_path);
+	free(stale);
+	return r;
+}
+
+void pr_output_unlock(int fd)
+{
+	if (fd >= 0)
+		close(fd); /* releases the lock */
+}

@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: MIT */
+/* The visit list as a CSV file for inspectors, written through GDAL's CSV driver: UTF-8 with a
+ * byte-order mark and CRLF line ends, so that a spreadsheet opens it with the accents and
+ * columns right; written under a temporary name and renamed into place. */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cpl_string.h>
+#include <gdal.h>
+#include <ogr_api.h>
+
+#include "output/output.h"
+
+int pr_write_visits_csv(pr_context *ctx, const pr_output *out, const char *path)
+{
+	const pr_parcels *p = out->parcels;
+	const pr_scores *s = out->scores;
+	GDALDatasetH ds = NULL;
+	OGRFeatureH feat = NULL;
+	char *tmp = NULL;
+	char **opts = NULL;
+	int r = 0;
+	bool with_address = p->rec.cols[5].present;
+
+	if (asprintf(&tmp, "%s.%ld.tmp.csv", path, (long)getpid()) < 0)
+		return PR_ENOMEM;
+	GDALDriverH drv = GDALGetDriverByName("CSV");
+	ds = drv ? GDALCreate(drv, tmp, 0, 0, 0, GDT_Unknown, NULL) : NULL;
+	if (!ds) {
+		r = pr_error_gdal(ctx, PR_ECANTCREAT, "cannot create %s", path);
+		goto done;
+	}
+	opts = CSLSetNameValue(opts, "WRITE_BOM", "YES");
+	opts = CSLSetNameValue(opts, "LINEFORMAT", "CRLF");
+	OGRLayerH layer = GDALDatasetCreateLayer(ds, "visits", NULL, wkbNone, opts);
+	if (!layer) {
+		r = pr_error_gdal(ctx, PR_ECANTCREAT, "cannot create %s", path);
+		goto done;
+	}
+	const struct {
+		const char *name;
+		OGRFieldType type;
+		bool wanted;
+	} fields[] = {{"rank", OFTInteger, true},	  {"parcel_id", OFTString, true},
+		      {"address", OFTString, with_address}, {"score", OFTReal, true},
+		      {"risk_class", OFTString, true},	  {"reasons", OFTString, true},
+		      {"last_inspection", OFTString, true}, {"owner", OFTString, true}};
+	for (size_t f = 0; f < sizeof fields / sizeof *fields; f++) {
+		if (!fields[f].wanted)
+			continue;
+		OGRFieldDefnH fd = OGR_Fld_Create(fields[f].name, fields[f].type);
+		OGRErr err = OGR_L_CreateField(layer, fd, TRUE);
+		OGR_Fld_Destroy(fd);
+		if (err != OGRERR_NONE) {
+			r = pr_error_gdal(ctx, PR_ECANTCREAT, "cannot write %s", path);
+			goto done;
+		}
+	}
+	/* The list in visit order. */
+	uint32_t *order = calloc(p->rec.n + 1, sizeof *order);
+	if (!order) {
+		r = PR_ENOMEM;
+		goto done;
+	}
+	uint32_t n = 0;
+	for (size_t i = 0; i < p->rec.n; i++)
+		if (s->visit[i]) {
+			order[s->visit_rank[i] - 1] = (uint32_t)i;
+			n++;
+		}
+	feat = OGR_F_Create(OGR_L_GetLayerDefn(layer));
+	for (uint32_t k = 0; k < n && r == 0; k++) {
+		size_t i = order[k];
+		int c = 0;
+		char date[16] = "";
+		if (s->last_inspection[i] != PR_DATE_NULL)
+			pr_format_date(s->last_inspection[i], date);
+		OGR_F_SetFieldInteger(feat, c++, (int)s->visit_rank[i]);
+		OGR_F_SetFieldString(feat, c++, p->rec.cols[0].text[i]);
+		if (with_address)
+			OGR_F_SetFieldString(feat, c++,
+					     p->rec.cols[5].text[i] ? p->rec.cols[5].text[i] : "");
+		OGR_F_SetFieldDouble(feat, c++, s->score[i]);
+		OGR_F_SetFieldString(feat, c++, pr_risk_class_names[s->risk_class[i]]);
+		OGR_F_SetFieldString(feat, c++, s->reasons[i]);
+		OGR_F_SetFieldString(feat, c++, date);
+		const char *owner = p->rec.cols[1].present ? p->rec.cols[1].text[i] : NULL;
+		OGR_F_SetFieldString(feat, c++, owner ? owner : "");
+		if (OGR_L_CreateFeature(layer, feat) != OGRERR_NONE)
+			r = pr_error_gdal(ctx, PR_ECANTCREAT, "cannot write %s", path);
+	}
+	free(order);
+	if (r < 0)
+		goto done;
+	GDALClose(ds);
+	ds = NULL;
+	if (rename(tmp, path) != 0)
+		r = pr_error(ctx, PR_ECANTCREAT, "cannot move %s into place as %s: %s", tmp, path,
+			     strerror(errno));
+done:
+	if (feat)
+		OGR_F_Destroy(feat);
+	if (ds)
+		GDALClose(ds);
+	if (r < 0)
+		unlink(tmp);
+	CSLDestroy(opts);
+	free(tmp);
+	return r;
+}
