@@ -388,13 +388,23 @@ int pr_run(pr_context *ctx, const pr_sources *sources, const pr_run_options *opt
 	pr_kv_list info = {0};
 	uint32_t *counts[PR_SRC_COUNT] = {0};
 	double stage_seconds[3] = {0};
+	pr_previous previous = {0};
 	double started = pr_now(), t;
 	int32_t as_of;
+	int lock_fd = -1;
 	int r;
 
+	r = pr_output_lock(ctx, out_path, &lock_fd);
+	if (r < 0)
+		goto done;
 	r = resolve_as_of(ctx, sources, options, &as_of);
 	if (r < 0)
 		goto done;
+	if (options && options->previous_path) {
+		r = pr_previous_load(ctx, options->previous_path, &previous);
+		if (r < 0)
+			goto done;
+	}
 	r = pr_model_load(ctx, options ? options->model_path : NULL, &model);
 	if (r < 0)
 		goto done;
@@ -452,7 +462,17 @@ int pr_run(pr_context *ctx, const pr_sources *sources, const pr_run_options *opt
 			 .as_of = as_of};
 	for (int k = 0; k < PR_SRC_COUNT; k++)
 		out.records[k] = counts[k];
+	if (previous.path) {
+		out.previous = &previous;
+		r = pr_kv_add(&info, "previous", "%s", previous.path);
+		if (r == 0)
+			r = pr_kv_add(&info, "previous.as_of", "%s", previous.as_of);
+		if (r < 0)
+			goto done;
+	}
 	r = pr_write_gpkg(ctx, &out, out_path);
+	if (r == 0 && options && options->visits_csv_path)
+		r = pr_write_visits_csv(ctx, &out, options->visits_csv_path);
 	if (r < 0)
 		goto done;
 	pr_log(ctx, PR_LOG_INFO, "write: %s (%.2f s); total %.2f s", out_path, pr_now() - t,
@@ -460,6 +480,8 @@ int pr_run(pr_context *ctx, const pr_sources *sources, const pr_run_options *opt
 done:
 	for (int k = 0; k < PR_SRC_COUNT; k++)
 		free(counts[k]);
+	pr_previous_free(&previous);
+	pr_output_unlock(lock_fd);
 	pr_kv_free(&info);
 	pr_scores_free(&scores);
 	pr_store_close(&store);

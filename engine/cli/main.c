@@ -22,7 +22,7 @@ static const char usage_text[] =
     "\n"
     "commands:\n"
     "  run SOURCES.ini [-o OUT.gpkg] [--model MODEL.ini] [--as-of YYYY-MM-DD]\n"
-    "                  [--previous PREV.gpkg] [--threads N] [--quiet]\n"
+    "                  [--previous PREV.gpkg] [--visits-csv FILE] [--threads N] [--quiet]\n"
     "                        the monthly job (default output: parcelrisk.gpkg)\n"
     "  check SOURCES.ini     validate the configuration and inputs; writes nothing\n"
     "  synth DIR [--parcels N] [--seed S]\n"
@@ -151,6 +151,7 @@ static int cmd_run(pr_context *ctx, terminal *t, int argc, char **argv)
 	    {"previous", required_argument, NULL, 'p'},
 	    {"threads", required_argument, NULL, 't'},
 	    {"quiet", no_argument, NULL, 'q'},
+	    {"visits-csv", required_argument, NULL, 'v'},
 	    {NULL, 0, NULL, 0},
 	};
 	pr_run_options o = {0};
@@ -179,6 +180,9 @@ static int cmd_run(pr_context *ctx, terminal *t, int argc, char **argv)
 			break;
 		case 'q':
 			t->quiet = true;
+			break;
+		case 'v':
+			o.visits_csv_path = optarg;
 			break;
 		default:
 			return usage_error("%s", "run: unknown option");
