@@ -523,6 +523,74 @@ static int write_rejects(writer *w, const pr_rejects *rj)
 	return r < 0 ? r : commit(w);
 }
 
+/* The QGIS styles built into the engine (data/styles/NAME.qml, embedded at build time). */
+extern const unsigned char pr_style_parcel_risk[], pr_style_visit_list[], pr_style_owners[],
+	pr_style_hotspots[];
+
+/* Each spatial layer's default QGIS style, in the table QGIS reads styles from. The table is
+ * created through GDAL, so it is registered in gpkg_contents like any attribute table. */
+static int write_layer_styles(writer *w, int32_t as_of)
+{
+	static const struct {
+		const char *table;
+		const unsigned char *qml;
+		const char *description;
+	} styles[] = {
+	    {"parcel_risk", pr_style_parcel_risk, "Parcels coloured by risk class"},
+	    {"visit_list", pr_style_visit_list, "Visit list, labelled by rank"},
+	    {"owners", pr_style_owners, "Owners' footprints by owner score"},
+	    {"hotspots", pr_style_hotspots, "Hexagons shaded by mean score"},
+	};
+	const struct {
+		const char *name;
+		OGRFieldType type;
+		int width;
+	} fields[] = {{"f_table_catalog", OFTString, 256}, {"f_table_schema", OFTString, 256},
+		      {"f_table_name", OFTString, 256},    {"f_geometry_column", OFTString, 256},
+		      {"styleName", OFTString, 30},	   {"styleQML", OFTString, 0},
+		      {"styleSLD", OFTString, 0},	   {"useAsDefault", OFTInteger, 0},
+		      {"description", OFTString, 0},	   {"owner", OFTString, 30},
+		      {"ui", OFTString, 30},		   {"update_time", OFTDateTime, 0}};
+	OGRLayerH layer = NULL;
+	int r = create_layer(w, "layer_styles", wkbNone, "Default QGIS styles of the layers",
+			     &layer);
+	for (size_t f = 0; f < sizeof fields / sizeof *fields && !r; f++) {
+		OGRFieldDefnH fd = OGR_Fld_Create(fields[f].name, fields[f].type);
+		OGR_Fld_SetWidth(fd, fields[f].width);
+		if (strcmp(fields[f].name, "useAsDefault") == 0)
+			OGR_Fld_SetSubType(fd, OFSTBoolean);
+		if (OGR_L_CreateField(layer, fd, TRUE) != OGRERR_NONE)
+			r = pr_error_gdal(w->ctx, PR_ECANTCREAT, "%s: cannot create layer_styles",
+					  w->path);
+		OGR_Fld_Destroy(fd);
+	}
+	if (!r)
+		r = begin(w);
+	if (r < 0)
+		return r;
+	int y, m, d;
+	pr_civil_from_days(as_of, &y, &m, &d);
+	OGRFeatureH feat = OGR_F_Create(OGR_L_GetLayerDefn(layer));
+	for (size_t i = 0; i < sizeof styles / sizeof *styles && !r; i++) {
+		OGR_F_SetFID(feat, OGRNullFID);
+		OGR_F_SetFieldString(feat, 0, "");
+		OGR_F_SetFieldString(feat, 1, "");
+		OGR_F_SetFieldString(feat, 2, styles[i].table);
+		OGR_F_SetFieldString(feat, 3, "geom");
+		OGR_F_SetFieldString(feat, 4, styles[i].table);
+		OGR_F_SetFieldString(feat, 5, (const char *)styles[i].qml);
+		OGR_F_SetFieldString(feat, 6, "");
+		OGR_F_SetFieldInteger(feat, 7, 1);
+		OGR_F_SetFieldString(feat, 8, styles[i].description);
+		OGR_F_SetFieldString(feat, 9, "");
+		OGR_F_SetFieldNull(feat, 10);
+		OGR_F_SetFieldDateTime(feat, 11, y, m, d, 0, 0, 0, 100);
+		r = create_feature(w, layer, feat);
+	}
+	OGR_F_Destroy(feat);
+	return r < 0 ? r : commit(w);
+}
+
 static int write_run_info(writer *w, const pr_kv_list *info)
 {
 	OGRLayerH layer = NULL;
@@ -659,6 +727,8 @@ int pr_write_gpkg(pr_context *ctx, const pr_output *out, const char *path)
 		r = write_changes(&w, out);
 	if (!r)
 		r = write_rejects(&w, out->rejects);
+	if (!r)
+		r = write_layer_styles(&w, out->as_of);
 	double t2 = pr_now();
 	/* The small layer's index through GDAL; it is the template of the large one's. */
 	if (!r)
