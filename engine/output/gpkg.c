@@ -477,8 +477,8 @@ static int write_changes(writer *w, const pr_output *out)
 	const struct {
 		const char *name;
 		OGRFieldType type;
-	} fields[] = {{"parcel_id", OFTString},	    {"change", OFTString},
-		      {"previous_score", OFTReal},  {"score", OFTReal},
+	} fields[] = {{"parcel_id", OFTString},	     {"change", OFTString},
+		      {"previous_score", OFTReal},   {"score", OFTReal},
 		      {"previous_class", OFTString}, {"risk_class", OFTString},
 		      {"previous_rank", OFTInteger}, {"rank", OFTInteger},
 		      {"score_delta", OFTReal}};
@@ -525,7 +525,7 @@ static int write_rejects(writer *w, const pr_rejects *rj)
 
 /* The QGIS styles built into the engine (data/styles/NAME.qml, embedded at build time). */
 extern const unsigned char pr_style_parcel_risk[], pr_style_visit_list[], pr_style_owners[],
-	pr_style_hotspots[];
+    pr_style_hotspots[];
 
 /* Each spatial layer's default QGIS style, in the table QGIS reads styles from. The table is
  * created through GDAL, so it is registered in gpkg_contents like any attribute table. */
@@ -545,15 +545,21 @@ static int write_layer_styles(writer *w, int32_t as_of)
 		const char *name;
 		OGRFieldType type;
 		int width;
-	} fields[] = {{"f_table_catalog", OFTString, 256}, {"f_table_schema", OFTString, 256},
-		      {"f_table_name", OFTString, 256},    {"f_geometry_column", OFTString, 256},
-		      {"styleName", OFTString, 30},	   {"styleQML", OFTString, 0},
-		      {"styleSLD", OFTString, 0},	   {"useAsDefault", OFTInteger, 0},
-		      {"description", OFTString, 0},	   {"owner", OFTString, 30},
-		      {"ui", OFTString, 30},		   {"update_time", OFTDateTime, 0}};
+	} fields[] = {{"f_table_catalog", OFTString, 256},
+		      {"f_table_schema", OFTString, 256},
+		      {"f_table_name", OFTString, 256},
+		      {"f_geometry_column", OFTString, 256},
+		      {"styleName", OFTString, 30},
+		      {"styleQML", OFTString, 0},
+		      {"styleSLD", OFTString, 0},
+		      {"useAsDefault", OFTInteger, 0},
+		      {"description", OFTString, 0},
+		      {"owner", OFTString, 30},
+		      {"ui", OFTString, 30},
+		      {"update_time", OFTDateTime, 0}};
 	OGRLayerH layer = NULL;
-	int r = create_layer(w, "layer_styles", wkbNone, "Default QGIS styles of the layers",
-			     &layer);
+	int r =
+	    create_layer(w, "layer_styles", wkbNone, "Default QGIS styles of the layers", &layer);
 	for (size_t f = 0; f < sizeof fields / sizeof *fields && !r; f++) {
 		OGRFieldDefnH fd = OGR_Fld_Create(fields[f].name, fields[f].type);
 		OGR_Fld_SetWidth(fd, fields[f].width);

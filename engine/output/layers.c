@@ -81,7 +81,8 @@ int pr_layer_hotspots(pr_context *ctx, OGRLayerH layer, const pr_output *out)
 	for (size_t a = 0, b; a < p->rec.n && r == 0; a = b) {
 		uint32_t high = 0;
 		double sum = 0, max = 0;
-		for (b = a; b < p->rec.n && cells[b].q == cells[a].q && cells[b].r == cells[a].r; b++) {
+		for (b = a; b < p->rec.n && cells[b].q == cells[a].q && cells[b].r == cells[a].r;
+		     b++) {
 			double score = s->score[cells[b].parcel];
 			sum += score;
 			max = score > max ? score : max;
@@ -165,8 +166,8 @@ int pr_previous_load(pr_context *ctx, const char *path, pr_previous *ret)
 	}
 	sqlite3_finalize(st);
 	st = NULL;
-	if (sqlite3_prepare_v2(db, "SELECT value FROM run_info WHERE key = 'as_of'", -1, &st, NULL) ==
-		    SQLITE_OK &&
+	if (sqlite3_prepare_v2(db, "SELECT value FROM run_info WHERE key = 'as_of'", -1, &st,
+			       NULL) == SQLITE_OK &&
 	    sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
 		snprintf(prev.as_of, sizeof prev.as_of, "%s", sqlite3_column_text(st, 0));
 	qsort(prev.items, prev.n, sizeof *prev.items, compare_previous);
@@ -248,7 +249,7 @@ int pr_layer_changes(pr_context *ctx, OGRLayerH layer, const pr_output *out)
 	/* Both lists are sorted by parcel id: one merge walk. */
 	size_t a = 0, b = 0;
 	while (r == 0 && (a < prev->n || b < p->rec.n)) {
-		int c = a == prev->n    ? 1
+		int c = a == prev->n	? 1
 			: b == p->rec.n ? -1
 					: strcmp(prev->items[a].id, p->rec.cols[0].text[b]);
 		if (c < 0)

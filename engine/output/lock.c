@@ -36,17 +36,18 @@ int pr_output_lock(pr_context *ctx, const char *out_path, int *ret_fd)
 	}
 	fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 	if (fd < 0) {
-		r = pr_error(ctx, PR_ECANTCREAT, "cannot create %s: %s", lock_path, strerror(errno));
+		r = pr_error(ctx, PR_ECANTCREAT, "cannot create %s: %s", lock_path,
+			     strerror(errno));
 		goto done;
 	}
 	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
 		r = errno == EWOULDBLOCK
-			    ? pr_error(ctx, PR_EBUSY,
-				       "another parcelrisk run is writing %s (it holds %s); wait for "
-				       "it to finish or write elsewhere with -o",
-				       out_path, lock_path)
-			    : pr_error(ctx, PR_ECANTCREAT, "cannot lock %s: %s", lock_path,
-				       strerror(errno));
+			? pr_error(ctx, PR_EBUSY,
+				   "another parcelrisk run is writing %s (it holds %s); wait for "
+				   "it to finish or write elsewhere with -o",
+				   out_path, lock_path)
+			: pr_error(ctx, PR_ECANTCREAT, "cannot lock %s: %s", lock_path,
+				   strerror(errno));
 		goto done;
 	}
 	glob_t g;

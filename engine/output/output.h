@@ -42,7 +42,7 @@ typedef struct pr_output {
 	const pr_model *model;
 	const uint32_t *records[PR_SRC_COUNT]; /* per parcel, records joined; NULL: absent */
 	const pr_rejects *rejects;
-	pr_kv_list *run_info; /* the write timings are added to it before it is written */
+	pr_kv_list *run_info;	     /* the write timings are added to it before it is written */
 	const pr_previous *previous; /* NULL: no changes table */
 	int32_t as_of;
 } pr_output;

@@ -45,9 +45,9 @@ int pr_write_visits_csv(pr_context *ctx, const pr_output *out, const char *path)
 		const char *name;
 		OGRFieldType type;
 		bool wanted;
-	} fields[] = {{"rank", OFTInteger, true},	  {"parcel_id", OFTString, true},
+	} fields[] = {{"rank", OFTInteger, true},	    {"parcel_id", OFTString, true},
 		      {"address", OFTString, with_address}, {"score", OFTReal, true},
-		      {"risk_class", OFTString, true},	  {"reasons", OFTString, true},
+		      {"risk_class", OFTString, true},	    {"reasons", OFTString, true},
 		      {"last_inspection", OFTString, true}, {"owner", OFTString, true}};
 	for (size_t f = 0; f < sizeof fields / sizeof *fields; f++) {
 		if (!fields[f].wanted)

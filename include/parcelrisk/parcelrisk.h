@@ -72,9 +72,9 @@ void pr_sources_free(pr_sources *sources);
 /* ---- the monthly job ----------------------------------------------------------------------- */
 
 typedef struct pr_run_options {
-	const char *model_path;	   /* NULL: the default model built into the engine */
-	const char *as_of;	   /* YYYY-MM-DD; NULL: the sources file's, else today */
-	const char *previous_path; /* NULL or an earlier output, for the changes table */
+	const char *model_path;	     /* NULL: the default model built into the engine */
+	const char *as_of;	     /* YYYY-MM-DD; NULL: the sources file's, else today */
+	const char *previous_path;   /* NULL or an earlier output, for the changes table */
 	const char *visits_csv_path; /* NULL or where to write the visit list as CSV */
 } pr_run_options;
 

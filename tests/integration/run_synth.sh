@@ -11,7 +11,7 @@ out="$SCRATCH/out.gpkg"
 pr run "$SCRATCH/city/sources.ini" -o "$out" --threads 2
 assert_eq "$RC" 0 "run: $OUT"
 [ -s "$out" ] || fail "run wrote no $out"
-ls "$SCRATCH"/.out.gpkg.* 2>/dev/null && fail "a temporary file was left behind"
+ls "$SCRATCH"/.out.gpkg.*.tmp.gpkg 2>/dev/null && fail "a temporary file was left behind"
 
 for src in parcels population complaints inspections; do
 	read_=$(sql "$out" "SELECT value FROM run_info WHERE key = '$src.rows_read'")
