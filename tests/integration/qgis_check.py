@@ -192,6 +192,9 @@ def check_project(gpkg, q):
     valid = [l for l in maplayers if l.isValid()]
     info(f"stored project opened: {len(valid)}/{len(maplayers)} layers valid "
          f"({', '.join(l.name() for l in maplayers)})")
+    for l in maplayers:
+        if not l.isValid():
+            info(f"stored project layer {l.name()!r} is not valid: its source is {l.source()!r}")
     project.clear()
 
 
