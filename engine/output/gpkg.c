@@ -204,6 +204,8 @@ static int write_parcel_risk(writer *w, const pr_output *out, const uint32_t *or
 		r = add_field(w, layer, "build_year", OFTInteger, NULL);
 	if (!r)
 		r = add_field(w, layer, "area_m2", OFTReal, NULL);
+	if (!r)
+		r = add_field(w, layer, "address", OFTString, NULL);
 	for (int k = 0; k < m->n_factors && !r; k++) {
 		char name[PR_NAME_MAX + 4];
 		snprintf(name, sizeof name, "c_%s", m->factors[k].name);
@@ -218,7 +220,7 @@ static int write_parcel_risk(writer *w, const pr_output *out, const uint32_t *or
 
 	OGRFeatureDefnH defn = OGR_L_GetLayerDefn(layer);
 	int first_parcel_column = OGR_FD_GetFieldIndex(defn, "last_inspection") + 1;
-	int first_factor = first_parcel_column + 4;
+	int first_factor = first_parcel_column + 5;
 	int first_feature = first_factor + m->n_factors;
 	int first_count = first_feature + m->n_features;
 	r = begin(w);
@@ -249,6 +251,11 @@ static int write_parcel_risk(writer *w, const pr_output *out, const uint32_t *or
 				OGR_F_SetFieldNull(feat, first_parcel_column + c);
 		}
 		OGR_F_SetFieldDouble(feat, first_parcel_column + 3, round(p->area[i] * 100) / 100);
+		const char *address = p->rec.cols[5].present ? p->rec.cols[5].text[i] : NULL;
+		if (address)
+			OGR_F_SetFieldString(feat, first_parcel_column + 4, address);
+		else
+			OGR_F_SetFieldNull(feat, first_parcel_column + 4);
 		for (int c = 0; c < m->n_factors; c++)
 			OGR_F_SetFieldDouble(
 			    feat, first_factor + c,
@@ -301,7 +308,7 @@ static int write_visit_list(writer *w, const pr_output *out, const uint32_t *ord
 	} fields[] = {{"rank", OFTInteger},   {"parcel_id", OFTString},
 		      {"score", OFTReal},     {"risk_class", OFTString},
 		      {"reasons", OFTString}, {"last_inspection", OFTDate},
-		      {"owner", OFTString}};
+		      {"owner", OFTString},   {"address", OFTString}};
 	for (size_t f = 0; f < sizeof fields / sizeof *fields && !r; f++)
 		r = add_field(w, layer, fields[f].name, fields[f].type,
 			      strcmp(fields[f].name, "risk_class") == 0 ? "risk_class" : NULL);
@@ -327,6 +334,11 @@ static int write_visit_list(writer *w, const pr_output *out, const uint32_t *ord
 			OGR_F_SetFieldString(feat, 6, owner);
 		else
 			OGR_F_SetFieldNull(feat, 6);
+		const char *address = p->rec.cols[5].present ? p->rec.cols[5].text[i] : NULL;
+		if (address)
+			OGR_F_SetFieldString(feat, 7, address);
+		else
+			OGR_F_SetFieldNull(feat, 7);
 		OGRGeometryH pt = OGR_G_CreateGeometry(wkbPoint);
 		OGR_G_SetPoint_2D(pt, 0, p->label_xy[2 * i], p->label_xy[2 * i + 1]);
 		OGR_F_SetGeometryDirectly(feat, pt);

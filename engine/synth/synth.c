@@ -1446,6 +1446,25 @@ static OGRGeometryH lot_geometry(const lot_shape *lot)
 	return g;
 }
 
+/* A street address derived from the address point alone (no random draw, so the rest of the
+ * city does not change): the street from the 100 m band it stands in, the number from its
+ * position along it. */
+static void street_address(const parcel *p, char *buf, size_t size)
+{
+	static const char *const streets[] = {
+	    "Rue Haute",	 "Rue de Brabant",	 "Chaussée de Gand", "Rue de la Senne",
+	    "Rue Gray",		 "Chaussée de Haecht",	 "Rue de Mérode",    "Rue Brogniez",
+	    "Rue Fransman",	 "Chaussée de Waterloo", "Rue des Palais",   "Rue Vanderstraeten",
+	    "Rue de Ribaucourt", "Boulevard Léopold II", "Rue du Progrès",   "Rue Dethy",
+	    "Rue de Liverpool",	 "Avenue de Stalingrad",
+	};
+	int64_t band = p->addr_y / 10000;
+	int64_t street = ((band % 18) + 18) % 18;
+	int64_t number = ((p->addr_x / 100) / 7) % 240 + 1;
+	snprintf(buf, size, "%s %lld", streets[street],
+		 (long long)(number < 1 ? -number + 1 : number));
+}
+
 static int write_feature(synth *s, const parcel *p)
 {
 	OGRFeatureH f = s->feature;
@@ -1476,6 +1495,13 @@ static int write_feature(synth *s, const parcel *p)
 		OGR_F_SetFieldInteger(f, 4, p->build_year);
 	}
 	OGR_F_SetFieldString(f, 5, p->use);
+	if (p->kind == KIND_ROAD) {
+		OGR_F_SetFieldNull(f, 6);
+	} else {
+		char address[80];
+		street_address(p, address, sizeof address);
+		OGR_F_SetFieldString(f, 6, address);
+	}
 	if (OGR_L_CreateFeature(s->layer, f) != OGRERR_NONE)
 		return pr_error_gdal(s->ctx, PR_ECANTCREAT, "cannot write parcel %s to %s",
 				     p->has_key ? p->key : "(no key)", s->gpkg_tmp_path);
@@ -1814,6 +1840,7 @@ static int write_sources_ini(synth *s)
 	      "floor_area_m2 = floor_m2\n"
 	      "dwellings = dwellings\n"
 	      "build_year = build_year\n"
+	      "address = address\n"
 	      "\n"
 	      "[population]\n"
 	      "path = population.csv\n"
@@ -1886,6 +1913,7 @@ static int open_geopackage(synth *s)
 	} fields[] = {
 	    {"capakey", OFTString},    {"owner", OFTString},	   {"floor_m2", OFTReal},
 	    {"dwellings", OFTInteger}, {"build_year", OFTInteger}, {"use", OFTString},
+	    {"address", OFTString},
 	};
 	for (size_t i = 0; i < sizeof fields / sizeof *fields; i++) {
 		OGRFieldDefnH defn = OGR_Fld_Create(fields[i].name, fields[i].type);

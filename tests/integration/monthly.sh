@@ -59,6 +59,9 @@ assert_eq "$RC" 66 "missing previous"
 
 # The CSV: UTF-8 with a BOM, and through GDAL's CSV driver the same rows as visit_list.
 [ "$(head -c 3 "$SCRATCH/visits.csv" | od -An -tx1 | tr -d ' ')" = efbbbf ] || fail "visits.csv has no UTF-8 BOM"
+assert_contains "$(head -1 "$SCRATCH/visits.csv")" "rank,parcel_id,address,score,risk_class,reasons,last_inspection,owner" "visits.csv columns"
+assert_eq "$(ogr2ogr -q -f CSV /vsistdout/ "$SCRATCH/visits.csv" -sql "SELECT address FROM visits WHERE CAST(rank AS integer) = 1" | tail -1)" \
+	"$(sql "$nov" "SELECT address FROM visit_list WHERE rank = 1")" "address of the first visit"
 fields="CAST(rank AS integer) AS rank, parcel_id, CAST(score AS float) AS score, risk_class, reasons, owner"
 csv_rows=$(ogr2ogr -q -f CSV /vsistdout/ "$SCRATCH/visits.csv" -sql "SELECT $fields FROM visits" | tail -n +2 | md5sum)
 gpkg_rows=$(ogr2ogr -q -f CSV /vsistdout/ "$nov" -sql "SELECT $fields FROM visit_list ORDER BY rank" | tail -n +2 | md5sum)
