@@ -58,22 +58,34 @@ typedef struct writer {
 	const char *path;
 } writer;
 
-static int add_field(writer *w, OGRLayerH layer, const char *name, OGRFieldType type,
-		     const char *domain)
+/* A field of a layer: name and type, and where needed a domain, a width or a subtype. */
+typedef struct field_spec {
+	const char *name;
+	OGRFieldType type;
+	const char *domain;
+	int width;
+	OGRFieldSubType subtype;
+} field_spec;
+
+static int add_field(writer *w, OGRLayerH layer, const field_spec *spec)
 {
-	OGRFieldDefnH fd = OGR_Fld_Create(name, type);
-	if (domain)
-		OGR_Fld_SetDomainName(fd, domain);
+	OGRFieldDefnH fd = OGR_Fld_Create(spec->name, spec->type);
+	if (spec->domain)
+		OGR_Fld_SetDomainName(fd, spec->domain);
+	OGR_Fld_SetWidth(fd, spec->width);
+	OGR_Fld_SetSubType(fd, spec->subtype);
 	OGRErr err = OGR_L_CreateField(layer, fd, TRUE);
 	OGR_Fld_Destroy(fd);
 	if (err != OGRERR_NONE)
 		return pr_error_gdal(w->ctx, PR_ECANTCREAT, "%s: cannot create field %s", w->path,
-				     name);
+				     spec->name);
 	return 0;
 }
 
+/* Creates a layer (without spatial index: it is built once the layer is full) and its fields. */
 static int create_layer(writer *w, const char *name, OGRwkbGeometryType type,
-			const char *description, OGRLayerH *ret_layer)
+			const char *description, const field_spec *fields, size_t n_fields,
+			OGRLayerH *ret_layer)
 {
 	char **opts = NULL;
 	opts = CSLSetNameValue(opts, "SPATIAL_INDEX", "NO");
@@ -86,6 +98,11 @@ static int create_layer(writer *w, const char *name, OGRwkbGeometryType type,
 	if (!layer)
 		return pr_error_gdal(w->ctx, PR_ECANTCREAT, "%s: cannot create layer %s", w->path,
 				     name);
+	for (size_t f = 0; f < n_fields; f++) {
+		int r = add_field(w, layer, &fields[f]);
+		if (r < 0)
+			return r;
+	}
 	*ret_layer = layer;
 	return 0;
 }
@@ -176,45 +193,33 @@ static int write_parcel_risk(writer *w, const pr_output *out, const uint32_t *or
 	OGRFeatureH feat = NULL;
 	int r;
 
+	static const field_spec fixed[] = {
+	    {"parcel_id", OFTString},
+	    {"score", OFTReal},
+	    {"risk_class", OFTString, "risk_class"},
+	    {"rank", OFTInteger},
+	    {"reasons", OFTString},
+	    {"owner", OFTString},
+	    {"data_coverage", OFTReal},
+	    {"last_inspection", OFTDate},
+	    {"floor_area_m2", OFTReal},
+	    {"dwellings", OFTInteger},
+	    {"build_year", OFTInteger},
+	    {"area_m2", OFTReal},
+	    {"address", OFTString},
+	};
 	r = create_layer(w, "parcel_risk", wkbMultiPolygon,
 			 "Risk score of every parcel with its reasons, factor points and features",
-			 &layer);
-	if (r < 0)
-		return r;
-	r = add_field(w, layer, "parcel_id", OFTString, NULL);
-	if (!r)
-		r = add_field(w, layer, "score", OFTReal, NULL);
-	if (!r)
-		r = add_field(w, layer, "risk_class", OFTString, "risk_class");
-	if (!r)
-		r = add_field(w, layer, "rank", OFTInteger, NULL);
-	if (!r)
-		r = add_field(w, layer, "reasons", OFTString, NULL);
-	if (!r)
-		r = add_field(w, layer, "owner", OFTString, NULL);
-	if (!r)
-		r = add_field(w, layer, "data_coverage", OFTReal, NULL);
-	if (!r)
-		r = add_field(w, layer, "last_inspection", OFTDate, NULL);
-	if (!r)
-		r = add_field(w, layer, "floor_area_m2", OFTReal, NULL);
-	if (!r)
-		r = add_field(w, layer, "dwellings", OFTInteger, NULL);
-	if (!r)
-		r = add_field(w, layer, "build_year", OFTInteger, NULL);
-	if (!r)
-		r = add_field(w, layer, "area_m2", OFTReal, NULL);
-	if (!r)
-		r = add_field(w, layer, "address", OFTString, NULL);
+			 fixed, sizeof fixed / sizeof *fixed, &layer);
 	for (int k = 0; k < m->n_factors && !r; k++) {
 		char name[PR_NAME_MAX + 4];
 		snprintf(name, sizeof name, "c_%s", m->factors[k].name);
-		r = add_field(w, layer, name, OFTReal, NULL);
+		r = add_field(w, layer, &(field_spec){name, OFTReal});
 	}
 	for (int f = 0; f < m->n_features && !r; f++)
-		r = add_field(w, layer, m->features[f].name, OFTReal, NULL);
+		r = add_field(w, layer, &(field_spec){m->features[f].name, OFTReal});
 	for (int k = 1; k < PR_SRC_COUNT && !r; k++)
-		r = add_field(w, layer, record_fields[k], OFTInteger, NULL);
+		r = add_field(w, layer, &(field_spec){record_fields[k], OFTInteger});
 	if (r < 0)
 		return r;
 
@@ -297,21 +302,15 @@ static int write_visit_list(writer *w, const pr_output *out, const uint32_t *ord
 	const pr_scores *s = out->scores;
 	OGRLayerH layer = NULL;
 	OGRFeatureH feat = NULL;
+	static const field_spec fields[] = {
+	    {"rank", OFTInteger},   {"parcel_id", OFTString},
+	    {"score", OFTReal},	    {"risk_class", OFTString, "risk_class"},
+	    {"reasons", OFTString}, {"last_inspection", OFTDate},
+	    {"owner", OFTString},   {"address", OFTString},
+	};
 	int r = create_layer(w, "visit_list", wkbPoint,
 			     "Parcels proposed for next month's visits, best first, with reasons",
-			     &layer);
-	if (r < 0)
-		return r;
-	const struct {
-		const char *name;
-		OGRFieldType type;
-	} fields[] = {{"rank", OFTInteger},   {"parcel_id", OFTString},
-		      {"score", OFTReal},     {"risk_class", OFTString},
-		      {"reasons", OFTString}, {"last_inspection", OFTDate},
-		      {"owner", OFTString},   {"address", OFTString}};
-	for (size_t f = 0; f < sizeof fields / sizeof *fields && !r; f++)
-		r = add_field(w, layer, fields[f].name, fields[f].type,
-			      strcmp(fields[f].name, "risk_class") == 0 ? "risk_class" : NULL);
+			     fields, sizeof fields / sizeof *fields, &layer);
 	if (r < 0)
 		return r;
 	r = begin(w);
@@ -381,17 +380,13 @@ static int write_owners(writer *w, const pr_output *out)
 	OGRLayerH layer = NULL;
 	OGRFeatureH feat = NULL;
 	size_t n = 0;
+	static const field_spec fields[] = {
+	    {"owner", OFTString},   {"parcels", OFTInteger}, {"high_risk_parcels", OFTInteger},
+	    {"max_score", OFTReal}, {"mean_score", OFTReal}, {"owner_score", OFTReal},
+	};
 	int r = create_layer(w, "owners", wkbMultiPolygon,
 			     "Owners of two parcels or more: parcels, high-risk parcels, scores",
-			     &layer);
-	const struct {
-		const char *name;
-		OGRFieldType type;
-	} fields[] = {
-	    {"owner", OFTString},   {"parcels", OFTInteger}, {"high_risk_parcels", OFTInteger},
-	    {"max_score", OFTReal}, {"mean_score", OFTReal}, {"owner_score", OFTReal}};
-	for (size_t f = 0; f < sizeof fields / sizeof *fields && !r; f++)
-		r = add_field(w, layer, fields[f].name, fields[f].type, NULL);
+			     fields, sizeof fields / sizeof *fields, &layer);
 	if (r < 0 || !owners->present)
 		return r;
 	list = malloc((p->rec.n ? p->rec.n : 1) * sizeof *list);
@@ -463,15 +458,14 @@ static int write_hotspots(writer *w, const pr_output *out)
 	snprintf(description, sizeof description,
 		 "Hexagons %g m across: parcels, mean score and high-risk parcels per cell",
 		 out->model->hotspot_cell_m);
-	int r = create_layer(w, "hotspots", wkbPolygon, description, &layer);
-	if (!r)
-		r = add_field(w, layer, "parcels", OFTInteger, NULL);
-	if (!r)
-		r = add_field(w, layer, "mean_score", OFTReal, NULL);
-	if (!r)
-		r = add_field(w, layer, "high_risk_parcels", OFTInteger, NULL);
-	if (!r)
-		r = add_field(w, layer, "max_score", OFTReal, NULL);
+	static const field_spec fields[] = {
+	    {"parcels", OFTInteger},
+	    {"mean_score", OFTReal},
+	    {"high_risk_parcels", OFTInteger},
+	    {"max_score", OFTReal},
+	};
+	int r = create_layer(w, "hotspots", wkbPolygon, description, fields,
+			     sizeof fields / sizeof *fields, &layer);
 	if (!r)
 		r = begin(w);
 	if (!r)
@@ -482,20 +476,17 @@ static int write_hotspots(writer *w, const pr_output *out)
 static int write_changes(writer *w, const pr_output *out)
 {
 	OGRLayerH layer = NULL;
+	static const field_spec fields[] = {
+	    {"parcel_id", OFTString},	   {"change", OFTString},
+	    {"previous_score", OFTReal},   {"score", OFTReal},
+	    {"previous_class", OFTString}, {"risk_class", OFTString},
+	    {"previous_rank", OFTInteger}, {"rank", OFTInteger},
+	    {"score_delta", OFTReal},
+	};
 	int r = create_layer(w, "changes", wkbNone,
 			     "Changes since the previous output: score deltas, parcels entering or "
 			     "leaving the high classes, new and gone parcels",
-			     &layer);
-	const struct {
-		const char *name;
-		OGRFieldType type;
-	} fields[] = {{"parcel_id", OFTString},	     {"change", OFTString},
-		      {"previous_score", OFTReal},   {"score", OFTReal},
-		      {"previous_class", OFTString}, {"risk_class", OFTString},
-		      {"previous_rank", OFTInteger}, {"rank", OFTInteger},
-		      {"score_delta", OFTReal}};
-	for (size_t f = 0; f < sizeof fields / sizeof *fields && !r; f++)
-		r = add_field(w, layer, fields[f].name, fields[f].type, NULL);
+			     fields, sizeof fields / sizeof *fields, &layer);
 	if (!r)
 		r = begin(w);
 	if (!r)
@@ -506,17 +497,15 @@ static int write_changes(writer *w, const pr_output *out)
 static int write_rejects(writer *w, const pr_rejects *rj)
 {
 	OGRLayerH layer = NULL;
+	static const field_spec fields[] = {
+	    {"source", OFTString},
+	    {"row", OFTInteger64},
+	    {"reason", OFTString},
+	    {"value", OFTString},
+	};
 	int r = create_layer(w, "rejects", wkbNone,
 			     "Input rows that could not be used: source, row, reason and value",
-			     &layer);
-	if (!r)
-		r = add_field(w, layer, "source", OFTString, NULL);
-	if (!r)
-		r = add_field(w, layer, "row", OFTInteger64, NULL);
-	if (!r)
-		r = add_field(w, layer, "reason", OFTString, NULL);
-	if (!r)
-		r = add_field(w, layer, "value", OFTString, NULL);
+			     fields, sizeof fields / sizeof *fields, &layer);
 	if (!r)
 		r = begin(w);
 	if (r < 0)
@@ -553,35 +542,24 @@ static int write_layer_styles(writer *w, int32_t as_of)
 	    {"owners", pr_style_owners, "Owners' footprints by owner score"},
 	    {"hotspots", pr_style_hotspots, "Hexagons shaded by mean score"},
 	};
-	const struct {
-		const char *name;
-		OGRFieldType type;
-		int width;
-	} fields[] = {{"f_table_catalog", OFTString, 256},
-		      {"f_table_schema", OFTString, 256},
-		      {"f_table_name", OFTString, 256},
-		      {"f_geometry_column", OFTString, 256},
-		      {"styleName", OFTString, 30},
-		      {"styleQML", OFTString, 0},
-		      {"styleSLD", OFTString, 0},
-		      {"useAsDefault", OFTInteger, 0},
-		      {"description", OFTString, 0},
-		      {"owner", OFTString, 30},
-		      {"ui", OFTString, 30},
-		      {"update_time", OFTDateTime, 0}};
+	/* The columns QGIS itself writes (its saveStyleToDatabase). */
+	static const field_spec fields[] = {
+	    {"f_table_catalog", OFTString, NULL, 256},
+	    {"f_table_schema", OFTString, NULL, 256},
+	    {"f_table_name", OFTString, NULL, 256},
+	    {"f_geometry_column", OFTString, NULL, 256},
+	    {"styleName", OFTString, NULL, 30},
+	    {"styleQML", OFTString},
+	    {"styleSLD", OFTString},
+	    {"useAsDefault", OFTInteger, NULL, 0, OFSTBoolean},
+	    {"description", OFTString},
+	    {"owner", OFTString, NULL, 30},
+	    {"ui", OFTString, NULL, 30},
+	    {"update_time", OFTDateTime},
+	};
 	OGRLayerH layer = NULL;
-	int r =
-	    create_layer(w, "layer_styles", wkbNone, "Default QGIS styles of the layers", &layer);
-	for (size_t f = 0; f < sizeof fields / sizeof *fields && !r; f++) {
-		OGRFieldDefnH fd = OGR_Fld_Create(fields[f].name, fields[f].type);
-		OGR_Fld_SetWidth(fd, fields[f].width);
-		if (strcmp(fields[f].name, "useAsDefault") == 0)
-			OGR_Fld_SetSubType(fd, OFSTBoolean);
-		if (OGR_L_CreateField(layer, fd, TRUE) != OGRERR_NONE)
-			r = pr_error_gdal(w->ctx, PR_ECANTCREAT, "%s: cannot create layer_styles",
-					  w->path);
-		OGR_Fld_Destroy(fd);
-	}
+	int r = create_layer(w, "layer_styles", wkbNone, "Default QGIS styles of the layers",
+			     fields, sizeof fields / sizeof *fields, &layer);
 	if (!r)
 		r = begin(w);
 	if (r < 0)
@@ -612,13 +590,11 @@ static int write_layer_styles(writer *w, int32_t as_of)
 static int write_run_info(writer *w, const pr_kv_list *info)
 {
 	OGRLayerH layer = NULL;
-	int r = create_layer(
-	    w, "run_info", wkbNone,
-	    "How this file was made: as-of date, inputs, counts, versions, timings", &layer);
-	if (!r)
-		r = add_field(w, layer, "key", OFTString, NULL);
-	if (!r)
-		r = add_field(w, layer, "value", OFTString, NULL);
+	static const field_spec fields[] = {{"key", OFTString}, {"value", OFTString}};
+	int r =
+	    create_layer(w, "run_info", wkbNone,
+			 "How this file was made: as-of date, inputs, counts, versions, timings",
+			 fields, 2, &layer);
 	if (!r)
 		r = begin(w);
 	if (r < 0)

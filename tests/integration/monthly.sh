@@ -17,15 +17,6 @@ assert_eq "$RC" 0 "october run: $OUT"
 pr run "$ini" -o "$nov" --as-of 2026-11-01 --previous "$oct" --visits-csv "$SCRATCH/visits.csv" --quiet
 assert_eq "$RC" 0 "november run: $OUT"
 assert_eq "$(sql "$nov" "SELECT value FROM run_info WHERE key = 'previous.as_of'")" 2026-10-01 "previous as_of in run_info"
-sql "$nov" "ATTACH '$oct' AS o;
-	CREATE TEMP TABLE expected AS
-	SELECT n.parcel_id, CASE
-	  WHEN n.risk_class IN ('high', 'critical') AND p.risk_class NOT IN ('high', 'critical') THEN 'entered high'
-	  WHEN n.risk_class NOT IN ('high', 'critical') AND p.risk_class IN ('high', 'critical') THEN 'left high'
-	  WHEN n.score > p.score THEN 'score up' ELSE 'score down' END AS change,
-	  round(n.score - p.score, 1) AS delta
-	FROM main.parcel_risk n JOIN o.parcel_risk p USING (parcel_id)
-	WHERE abs(n.score - p.score) >= 0.05 OR n.risk_class != p.risk_class;" >/dev/null
 diff_rows=$(sql "$nov" "ATTACH '$oct' AS o;
 	CREATE TEMP TABLE expected AS
 	SELECT n.parcel_id, CASE
