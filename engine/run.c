@@ -175,6 +175,8 @@ static int read_and_join(pr_context *ctx, const pr_sources *s, ingest *in)
 	/* One rejects list, in source order. */
 	for (int k = 0; k < PR_SRC_COUNT; k++) {
 		pr_rejects *from = &in->source_rejects[k];
+		if (from->n == 0)
+			continue;
 		r = pr_grow((void **)&in->rejects.items, &in->rejects.cap, in->rejects.n + from->n,
 			    sizeof *in->rejects.items);
 		if (r < 0)

@@ -16,6 +16,7 @@
 #include <cpl_string.h>
 #include <gdal.h>
 #include <ogr_api.h>
+#include <ogr_recordbatch.h>
 
 #include "sources/records.h"
 
@@ -220,24 +221,49 @@ done:
 	return r;
 }
 
-/* Reads one canonical field of a feature into record i. Returns 1 when it parsed (or is
- * empty, which is missing data, not an error), 0 when the row must be rejected (reject added). */
-static int read_field(pr_records *rec, size_t i, int f, OGRFeatureH feat, int idx,
-		      OGRFieldType ftype, const pr_field_def *fd, uint64_t row, pr_rejects *rejects,
-		      int *status)
+/* A field's value as a source gives it: missing, text, a number or a date. Both reading paths
+ * (OGR features, Arrow batches) turn values into this, and one function parses it. */
+typedef struct raw_value {
+	enum { RAW_MISSING, RAW_TEXT, RAW_NUMBER, RAW_DATE } kind;
+	const char *text; /* NUL-terminated */
+	double number;
+	int y, m, d;
+} raw_value;
+
+/* The value as text, for a text field or a reject message. */
+static const char *raw_text(const raw_value *v, char *buf, size_t size)
+{
+	switch (v->kind) {
+	case RAW_TEXT:
+		return v->text;
+	case RAW_NUMBER:
+		snprintf(buf, size, "%.15g", v->number);
+		return buf;
+	case RAW_DATE:
+		snprintf(buf, size, "%04d-%02d-%02d", v->y, v->m, v->d);
+		return buf;
+	default:
+		return "";
+	}
+}
+
+/* Parses a raw value into record i's canonical field f. Returns 1 when it parsed (or is
+ * missing, which is missing data, not an error), 0 when the row must be rejected (reject
+ * added). */
+static int store_value(pr_records *rec, size_t i, int f, const pr_field_def *fd, const raw_value *v,
+		       uint64_t row, pr_rejects *rejects, int *status)
 {
 	pr_column *col = &rec->cols[f];
-	bool missing = !OGR_F_IsFieldSetAndNotNull(feat, idx);
-	const char *text = missing ? NULL : OGR_F_GetFieldAsString(feat, idx);
-	if (!missing && ftype == OFTString && pr_blank(text))
-		missing = true;
+	char buf[64];
+	bool missing = v->kind == RAW_MISSING || (v->kind == RAW_TEXT && pr_blank(v->text));
+	const char *text = missing ? "" : raw_text(v, buf, sizeof buf);
+	bool ok = true;
 
 	switch (fd->type) {
 	case PR_FT_TEXT:
-		if (missing) {
-			col->text[i] = NULL;
+		col->text[i] = NULL;
+		if (missing)
 			return 1;
-		}
 		col->text[i] = strndup(text, MAX_TEXT_LEN);
 		if (!col->text[i]) {
 			*status = PR_ENOMEM;
@@ -247,46 +273,33 @@ static int read_field(pr_records *rec, size_t i, int f, OGRFeatureH feat, int id
 		return 1;
 	case PR_FT_REAL:
 	case PR_FT_INT: {
-		double v = NAN;
-		if (missing) {
-			col->num[i] = NAN;
-			return 1;
-		}
-		bool ok;
-		if (ftype == OFTInteger || ftype == OFTInteger64 || ftype == OFTReal) {
-			v = OGR_F_GetFieldAsDouble(feat, idx);
-			ok = isfinite(v);
-		} else if (fd->type == PR_FT_INT) {
+		double n = NAN;
+		if (!missing && v->kind == RAW_NUMBER) {
+			n = v->number;
+			ok = isfinite(n);
+		} else if (!missing && fd->type == PR_FT_INT) {
 			int64_t iv;
-			ok = pr_parse_int64(text, -1000000000, 1000000000, &iv);
-			v = (double)iv;
-		} else {
-			ok = pr_parse_double(text, &v);
+			ok = v->kind == RAW_TEXT &&
+			     pr_parse_int64(text, -1000000000, 1000000000, &iv);
+			n = (double)iv;
+		} else if (!missing) {
+			ok = v->kind == RAW_TEXT && pr_parse_double(text, &n);
 		}
 		if (!ok) {
 			*status = pr_rejects_add(rejects, rec->source, row, PR_REJECT_BAD_NUMBER,
 						 "%s '%.200s'", fd->name, text);
 			return 0;
 		}
-		col->num[i] = v;
+		col->num[i] = n;
 		return 1;
 	}
 	case PR_FT_DATE: {
-		if (missing) {
-			col->date[i] = PR_DATE_NULL;
-			return 1;
-		}
-		int32_t d;
-		bool ok;
-		if (ftype == OFTDate || ftype == OFTDateTime) {
-			int y, m, dd, hh, mm, tz;
-			float ss;
-			ok = OGR_F_GetFieldAsDateTimeEx(feat, idx, &y, &m, &dd, &hh, &mm, &ss,
-							&tz) &&
-			     m >= 1 && m <= 12 && dd >= 1 && dd <= 31;
-			d = ok ? pr_days_from_civil(y, m, dd) : 0;
-		} else {
-			ok = pr_parse_date(text, &d);
+		int32_t d = PR_DATE_NULL;
+		if (!missing && v->kind == RAW_DATE) {
+			ok = v->m >= 1 && v->m <= 12 && v->d >= 1 && v->d <= 31;
+			d = ok ? pr_days_from_civil(v->y, v->m, v->d) : PR_DATE_NULL;
+		} else if (!missing) {
+			ok = v->kind == RAW_TEXT && pr_parse_date(text, &d);
 		}
 		if (!ok) {
 			*status = pr_rejects_add(rejects, rec->source, row, PR_REJECT_BAD_DATE,
@@ -300,17 +313,37 @@ static int read_field(pr_records *rec, size_t i, int f, OGRFeatureH feat, int id
 	return 1;
 }
 
-/* Reads all canonical fields of a feature into record i. 1: kept; 0: rejected. */
-static int read_fields(pr_records *rec, size_t i, const opened_source *o, OGRFeatureH feat,
-		       uint64_t row, pr_rejects *rejects, int *status)
+/* The raw value of field idx of an OGR feature. */
+static void raw_from_feature(OGRFeatureH feat, int idx, OGRFieldType ftype, raw_value *v)
+{
+	memset(v, 0, sizeof *v);
+	if (!OGR_F_IsFieldSetAndNotNull(feat, idx)) {
+		v->kind = RAW_MISSING;
+	} else if (ftype == OFTInteger || ftype == OFTInteger64 || ftype == OFTReal) {
+		v->kind = RAW_NUMBER;
+		v->number = OGR_F_GetFieldAsDouble(feat, idx);
+	} else if (ftype == OFTDate || ftype == OFTDateTime) {
+		int hh, mm, tz;
+		float ss;
+		v->kind = RAW_DATE;
+		if (!OGR_F_GetFieldAsDateTimeEx(feat, idx, &v->y, &v->m, &v->d, &hh, &mm, &ss, &tz))
+			v->m = 0; /* rejected as a bad date */
+	} else {
+		v->kind = RAW_TEXT;
+		v->text = OGR_F_GetFieldAsString(feat, idx);
+	}
+}
+
+/* Stores record i's canonical fields from their raw values (values[f] for each field f the
+ * sources file maps). 1: kept; 0: rejected, with what the row had taken freed. */
+static int store_fields(pr_records *rec, size_t i, const opened_source *o, const raw_value *values,
+			uint64_t row, pr_rejects *rejects, int *status)
 {
 	const pr_source_def *def = &pr_source_defs[rec->source];
 	for (int f = 0; f < def->n_fields; f++) {
 		if (o->field_index[f] < 0)
 			continue;
-		if (!read_field(rec, i, f, feat, o->field_index[f], o->field_type[f],
-				&def->fields[f], row, rejects, status)) {
-			/* Free what this row already took. */
+		if (!store_value(rec, i, f, &def->fields[f], &values[f], row, rejects, status)) {
 			for (int g = 0; g < f; g++)
 				if (rec->cols[g].present && rec->cols[g].type == PR_FT_TEXT) {
 					free(rec->cols[g].text[i]);
@@ -320,6 +353,17 @@ static int read_fields(pr_records *rec, size_t i, const opened_source *o, OGRFea
 		}
 	}
 	return 1;
+}
+
+/* Reads all canonical fields of a feature into record i. 1: kept; 0: rejected. */
+static int read_fields(pr_records *rec, size_t i, const opened_source *o, OGRFeatureH feat,
+		       uint64_t row, pr_rejects *rejects, int *status)
+{
+	raw_value values[PR_MAX_FIELDS];
+	for (int f = 0; f < PR_MAX_FIELDS; f++)
+		if (o->field_index[f] >= 0)
+			raw_from_feature(feat, o->field_index[f], o->field_type[f], &values[f]);
+	return store_fields(rec, i, o, values, row, rejects, status);
 }
 
 static void extent_add(double *extent, bool *empty, double x, double y)
@@ -941,14 +985,301 @@ static unsigned char *parcel_wkb(OGRGeometryH g, OGRCoordinateTransformationH ct
 	return wkb;
 }
 
+/* The parcels being read: records, and each kept row's geometry on its way to the workers. */
+typedef struct parcel_reader {
+	pr_context *ctx;
+	const opened_source *o;
+	pr_parcels *out;
+	pr_rejects *rejects;
+	parcel_geom *geoms;
+	size_t geoms_cap, geoms_used;
+	uint64_t row;
+} parcel_reader;
+
+/* Polygon or MultiPolygon (2-D, Z, M or ZM; ISO or extended WKB): GEOS reads it as it is. */
+static bool plain_polygon_wkb(const unsigned char *wkb, size_t size)
+{
+	if (size < 5 || wkb[0] > 1)
+		return false;
+	uint32_t t = wkb[0] == 1 ? (uint32_t)wkb[1] | (uint32_t)wkb[2] << 8 |
+				       (uint32_t)wkb[3] << 16 | (uint32_t)wkb[4] << 24
+				 : (uint32_t)wkb[4] | (uint32_t)wkb[3] << 8 |
+				       (uint32_t)wkb[2] << 16 | (uint32_t)wkb[1] << 24;
+	t &= 0x0fffffff; /* extended WKB flags */
+	t %= 1000;	 /* ISO Z, M, ZM */
+	return t == 3 || t == 6;
+}
+
+/* One row of the parcels source: its fields as raw values, its geometry as an OGR geometry
+ * (g) or as WKB (wkb, wkb_size), either NULL when it has none. */
+static int add_parcel(parcel_reader *pr, const raw_value *values, OGRGeometryH g,
+		      const unsigned char *wkb, size_t wkb_size)
+{
+	pr_parcels *out = pr->out;
+	int r = 0;
+	uint64_t row = ++pr->row;
+	out->rec.rows_read++;
+	r = pr_records_reserve(&out->rec, out->rec.n + 1);
+	if (r == 0)
+		r = pr_grow((void **)&pr->geoms, &pr->geoms_cap, out->rec.n + 1, sizeof *pr->geoms);
+	if (r < 0)
+		return r;
+	size_t i = out->rec.n;
+	out->rec.row[i] = row;
+	if (!store_fields(&out->rec, i, pr->o, values, row, pr->rejects, &r))
+		return r;
+	const char *id = out->rec.cols[0].text[i];
+	const char *why = NULL, *reason = PR_REJECT_INVALID_GEOMETRY;
+	parcel_geom *pg = &pr->geoms[i];
+	memset(pg, 0, sizeof *pg);
+	pr->geoms_used = i + 1 > pr->geoms_used ? i + 1 : pr->geoms_used;
+	OGRGeometryH parsed = NULL;
+	if (!id || !*id) {
+		reason = PR_REJECT_NO_ID;
+		why = "id empty";
+	} else if (wkb && plain_polygon_wkb(wkb, wkb_size) && !pr->o->ct) {
+		/* The fast path: the source's WKB goes to GEOS as it is. */
+		pg->wkb_in = malloc(wkb_size);
+		pg->wkb_in_size = wkb_size;
+		if (pg->wkb_in)
+			memcpy(pg->wkb_in, wkb, wkb_size);
+		else
+			why = "out of memory";
+	} else {
+		if (wkb && OGR_G_CreateFromWkbEx(wkb, NULL, &parsed, wkb_size) == OGRERR_NONE)
+			g = parsed;
+		if (!g || OGR_G_IsEmpty(g))
+			why = "no geometry";
+		else
+			pg->wkb_in = parcel_wkb(g, pr->o->ct, &pg->wkb_in_size, &why);
+	}
+	if (parsed)
+		OGR_G_DestroyGeometry(parsed);
+	if (!why) {
+		out->rec.n++;
+		return 0;
+	}
+	r = pr_rejects_add(pr->rejects, PR_SRC_PARCELS, row, reason, "id '%.100s': %s",
+			   id ? id : "", why);
+	for (int f = 0; f < PR_MAX_FIELDS; f++)
+		if (out->rec.cols[f].present && out->rec.cols[f].type == PR_FT_TEXT) {
+			free(out->rec.cols[f].text[i]);
+			out->rec.cols[f].text[i] = NULL;
+		}
+	return r;
+}
+
+static int read_parcel_features(parcel_reader *pr, uint64_t total)
+{
+	OGRFeatureH feat;
+	int r = 0;
+	while (r == 0 && (feat = OGR_L_GetNextFeature(pr->o->layer))) {
+		raw_value values[PR_MAX_FIELDS];
+		for (int f = 0; f < PR_MAX_FIELDS; f++)
+			if (pr->o->field_index[f] >= 0)
+				raw_from_feature(feat, pr->o->field_index[f], pr->o->field_type[f],
+						 &values[f]);
+		r = add_parcel(pr, values, OGR_F_GetGeometryRef(feat), NULL, 0);
+		OGR_F_Destroy(feat);
+		if ((pr->row & 0x3fff) == 0)
+			pr_progress(pr->ctx, "parcels", pr->row, total);
+	}
+	return r;
+}
+
+/* ---- the Arrow stream ---------------------------------------------------------------------- */
+
+static bool arrow_valid(const struct ArrowArray *a, int64_t row)
+{
+	if (a->null_count == 0 || !a->buffers[0])
+		return true;
+	int64_t k = row + a->offset;
+	return (((const uint8_t *)a->buffers[0])[k >> 3] >> (k & 7)) & 1;
+}
+
+/* The bytes of a (large) binary or string value. */
+static const unsigned char *arrow_bytes(const struct ArrowSchema *sc, const struct ArrowArray *a,
+					int64_t row, size_t *ret_size)
+{
+	int64_t k = row + a->offset, start, end;
+	if (sc->format[0] == 'z' || sc->format[0] == 'u') {
+		const int32_t *off = a->buffers[1];
+		start = off[k];
+		end = off[k + 1];
+	} else {
+		const int64_t *off = a->buffers[1];
+		start = off[k];
+		end = off[k + 1];
+	}
+	*ret_size = (size_t)(end - start);
+	return (const unsigned char *)a->buffers[2] + start;
+}
+
+/* Whether the engine reads this Arrow type (strings, numbers, booleans, dates, timestamps). */
+static bool arrow_type_known(const char *fmt)
+{
+	return strchr("uUcsilCSILfgb", fmt[0]) && fmt[1] == '\0'    ? true
+	       : strcmp(fmt, "tdD") == 0 || strcmp(fmt, "tdm") == 0 ? true
+								    : strncmp(fmt, "ts", 2) == 0;
+}
+
+/* The raw value of a row of an Arrow column; text is copied into buf. */
+static void raw_from_arrow(const struct ArrowSchema *sc, const struct ArrowArray *a, int64_t row,
+			   raw_value *v, char *buf, size_t size)
+{
+	memset(v, 0, sizeof *v);
+	if (!arrow_valid(a, row)) {
+		v->kind = RAW_MISSING;
+		return;
+	}
+	const char *fmt = sc->format;
+	int64_t k = row + a->offset;
+	const void *data = a->buffers[1];
+	int64_t days = 0;
+	v->kind = RAW_NUMBER;
+	switch (fmt[0]) {
+	case 'u':
+	case 'U': {
+		size_t len;
+		const unsigned char *text = arrow_bytes(sc, a, row, &len);
+		len = len < size - 1 ? len : size - 1;
+		memcpy(buf, text, len);
+		buf[len] = '\0';
+		v->kind = RAW_TEXT;
+		v->text = buf;
+		return;
+	}
+	case 'c':
+		v->number = ((const int8_t *)data)[k];
+		return;
+	case 'C':
+		v->number = ((const uint8_t *)data)[k];
+		return;
+	case 's':
+		v->number = ((const int16_t *)data)[k];
+		return;
+	case 'S':
+		v->number = ((const uint16_t *)data)[k];
+		return;
+	case 'i':
+		v->number = ((const int32_t *)data)[k];
+		return;
+	case 'I':
+		v->number = ((const uint32_t *)data)[k];
+		return;
+	case 'l':
+		v->number = (double)((const int64_t *)data)[k];
+		return;
+	case 'L':
+		v->number = (double)((const uint64_t *)data)[k];
+		return;
+	case 'f':
+		v->number = ((const float *)data)[k];
+		return;
+	case 'g':
+		v->number = ((const double *)data)[k];
+		return;
+	case 'b':
+		v->number = (((const uint8_t *)data)[k >> 3] >> (k & 7)) & 1;
+		return;
+	case 't':
+		if (strcmp(fmt, "tdD") == 0) {
+			days = ((const int32_t *)data)[k];
+		} else {
+			int64_t t = ((const int64_t *)data)[k];
+			int64_t per_day = fmt[1] == 'd'	  ? 86400000LL /* tdm: ms */
+					  : fmt[2] == 's' ? 86400LL
+					  : fmt[2] == 'm' ? 86400000LL
+					  : fmt[2] == 'u' ? 86400000000LL
+							  : 86400000000000LL;
+			days = t >= 0 ? t / per_day : -((-t + per_day - 1) / per_day);
+		}
+		v->kind = RAW_DATE;
+		pr_civil_from_days((int32_t)days, &v->y, &v->m, &v->d);
+		return;
+	}
+	v->kind = RAW_MISSING;
+}
+
+static int64_t arrow_child(const struct ArrowSchema *schema, const char *name)
+{
+	for (int64_t c = 0; c < schema->n_children; c++)
+		if (schema->children[c]->name && strcmp(schema->children[c]->name, name) == 0)
+			return c;
+	return -1;
+}
+
+/* Reads the parcels through the layer's Arrow stream. Returns 1 when the stream cannot serve
+ * (a column type the engine does not read): nothing has been read then, and the caller reads
+ * feature by feature. */
+static int read_parcel_arrow(parcel_reader *pr, uint64_t total)
+{
+	struct ArrowArrayStream stream = {0};
+	struct ArrowSchema schema = {0};
+	struct ArrowArray batch = {0};
+	char **opts = CSLSetNameValue(NULL, "INCLUDE_FID", "NO");
+	int64_t cols[PR_MAX_FIELDS], geom_col;
+	char bufs[PR_MAX_FIELDS][MAX_TEXT_LEN + 1];
+	int r = 1;
+	bool ok = OGR_L_GetArrowStream(pr->o->layer, &stream, opts);
+	CSLDestroy(opts);
+	if (!ok)
+		return 1;
+	if (stream.get_schema(&stream, &schema) != 0)
+		goto done;
+	OGRFeatureDefnH defn = OGR_L_GetLayerDefn(pr->o->layer);
+	const char *geom_name = OGR_L_GetGeometryColumn(pr->o->layer);
+	geom_col = arrow_child(&schema, geom_name && *geom_name ? geom_name : "wkb_geometry");
+	if (geom_col < 0 || !strchr("zZ", schema.children[geom_col]->format[0]))
+		goto done;
+	for (int f = 0; f < PR_MAX_FIELDS; f++) {
+		cols[f] = -1;
+		if (pr->o->field_index[f] < 0)
+			continue;
+		cols[f] = arrow_child(
+		    &schema, OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(defn, pr->o->field_index[f])));
+		if (cols[f] < 0 || !arrow_type_known(schema.children[cols[f]]->format))
+			goto done;
+	}
+	r = 0;
+	while (r == 0 && stream.get_next(&stream, &batch) == 0 && batch.release) {
+		const struct ArrowArray *geoms = batch.children[geom_col];
+		const struct ArrowSchema *geom_schema = schema.children[geom_col];
+		for (int64_t row = 0; row < batch.length && r == 0; row++) {
+			raw_value values[PR_MAX_FIELDS];
+			for (int f = 0; f < PR_MAX_FIELDS; f++)
+				if (cols[f] >= 0)
+					raw_from_arrow(schema.children[cols[f]],
+						       batch.children[cols[f]], row, &values[f],
+						       bufs[f], sizeof bufs[f]);
+			size_t size = 0;
+			const unsigned char *wkb = arrow_valid(geoms, row)
+						       ? arrow_bytes(geom_schema, geoms, row, &size)
+						       : NULL;
+			r = add_parcel(pr, values, NULL, wkb, size);
+		}
+		batch.release(&batch);
+		pr_progress(pr->ctx, "parcels", pr->row, total);
+	}
+	if (r == 0 && stream.get_last_error && stream.get_last_error(&stream))
+		r = pr_error(pr->ctx, PR_EDATA, "parcels: reading failed after row %llu: %s",
+			     (unsigned long long)pr->row, stream.get_last_error(&stream));
+done:
+	if (batch.release)
+		batch.release(&batch);
+	if (schema.release)
+		schema.release(&schema);
+	if (stream.release)
+		stream.release(&stream);
+	return r;
+}
+
 int pr_read_parcels(pr_context *ctx, const pr_sources *sources, OGRSpatialReferenceH work_srs,
 		    pr_parcels *out, pr_rejects *rejects)
 {
 	const pr_source_conf *c = &sources->src[PR_SRC_PARCELS];
 	opened_source o;
-	OGRFeatureH feat = NULL;
-	parcel_geom *geoms = NULL;
-	size_t geoms_cap = 0, geoms_used = 0;
+	parcel_reader pr = {0};
 	int r;
 
 	memset(out, 0, sizeof *out);
@@ -967,78 +1298,34 @@ int pr_read_parcels(pr_context *ctx, const pr_sources *sources, OGRSpatialRefere
 		out->srs_wkt = wkt ? strdup(wkt) : NULL;
 		CPLFree(wkt);
 	}
+	pr = (parcel_reader){.ctx = ctx, .o = &o, .out = out, .rejects = rejects};
 
-	/* Reading is sequential (GDAL); the geometry work that follows is spread over threads. */
-	GIntBig total = OGR_L_GetFeatureCount(o.layer, FALSE);
-	uint64_t row = 0;
+	/* Reading is sequential (GDAL); the geometry work that follows is spread over threads.
+	 * GeoPackage layers are read through GDAL's Arrow stream: about three times faster than
+	 * feature by feature (GDAL 3.6), and the geometry comes as WKB, ready for GEOS. */
+	GIntBig count = OGR_L_GetFeatureCount(o.layer, FALSE);
+	uint64_t total = count > 0 ? (uint64_t)count : 0;
 	CPLErrorReset();
 	OGR_L_ResetReading(o.layer);
-	while ((feat = OGR_L_GetNextFeature(o.layer))) {
-		row++;
-		out->rec.rows_read++;
-		if ((row & 0x3fff) == 0)
-			pr_progress(ctx, "parcels", row, total > 0 ? (uint64_t)total : 0);
-		r = pr_records_reserve(&out->rec, out->rec.n + 1);
-		if (r == 0)
-			r = pr_grow((void **)&geoms, &geoms_cap, out->rec.n + 1, sizeof *geoms);
-		if (r < 0)
-			goto done;
-		size_t i = out->rec.n;
-		out->rec.row[i] = row;
-		if (!read_fields(&out->rec, i, &o, feat, row, rejects, &r)) {
-			if (r < 0)
-				goto done;
-			OGR_F_Destroy(feat);
-			feat = NULL;
-			continue;
-		}
-		const char *id = out->rec.cols[0].text[i];
-		const char *why = NULL;
-		const char *reason = PR_REJECT_INVALID_GEOMETRY;
-		OGRGeometryH g = OGR_F_GetGeometryRef(feat);
-		memset(&geoms[i], 0, sizeof geoms[i]);
-		geoms_used = i + 1 > geoms_used ? i + 1 : geoms_used;
-		if (!id || !*id) {
-			reason = PR_REJECT_NO_ID;
-			why = "id empty";
-		} else if (!g || OGR_G_IsEmpty(g)) {
-			why = "no geometry";
-		} else {
-			geoms[i].wkb_in = parcel_wkb(g, o.ct, &geoms[i].wkb_in_size, &why);
-		}
-		if (why) {
-			r = pr_rejects_add(rejects, PR_SRC_PARCELS, row, reason,
-					   "id '%.100s': %s (feature %lld)", id ? id : "", why,
-					   (long long)OGR_F_GetFID(feat));
-			for (int f = 0; f < PR_MAX_FIELDS; f++)
-				if (out->rec.cols[f].present &&
-				    out->rec.cols[f].type == PR_FT_TEXT) {
-					free(out->rec.cols[f].text[i]);
-					out->rec.cols[f].text[i] = NULL;
-				}
-			if (r < 0)
-				goto done;
-		} else {
-			out->rec.n++;
-		}
-		OGR_F_Destroy(feat);
-		feat = NULL;
+	const char *driver = GDALGetDriverShortName(GDALGetDatasetDriver(o.ds));
+	r = driver && strcmp(driver, "GPKG") == 0 ? read_parcel_arrow(&pr, total) : 1;
+	if (r == 1) {
+		OGR_L_ResetReading(o.layer);
+		r = read_parcel_features(&pr, total);
 	}
-	if (CPLGetLastErrorType() >= CE_Failure) {
+	if (r == 0 && CPLGetLastErrorType() >= CE_Failure)
 		r = pr_error_gdal(ctx, PR_EDATA, "parcels: reading %s failed after row %llu",
-				  c->path, (unsigned long long)row);
+				  c->path, (unsigned long long)pr.row);
+	if (r < 0)
 		goto done;
-	}
-	pr_progress(ctx, "parcels", row, row);
-	r = process_parcels(ctx, geoms, out->rec.n);
+	pr_progress(ctx, "parcels", pr.row, pr.row);
+	r = process_parcels(ctx, pr.geoms, out->rec.n);
 	if (r == 0)
-		r = finish_parcels(ctx, out, geoms, rejects);
+		r = finish_parcels(ctx, out, pr.geoms, rejects);
 done:
-	for (size_t i = 0; i < geoms_used; i++)
-		parcel_geom_clear(&geoms[i]);
-	free(geoms);
-	if (feat)
-		OGR_F_Destroy(feat);
+	for (size_t i = 0; i < pr.geoms_used; i++)
+		parcel_geom_clear(&pr.geoms[i]);
+	free(pr.geoms);
 	close_source(&o);
 	return r;
 }

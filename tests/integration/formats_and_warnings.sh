@@ -54,6 +54,21 @@ assert_eq "$(sql "$SCRATCH/l2008.gpkg" "SELECT group_concat(complaints_records) 
 	"$(sql "$SCRATCH/base.gpkg" "SELECT group_concat(complaints_records) FROM (SELECT complaints_records FROM parcel_risk ORDER BY parcel_id)" | md5sum)" \
 	"complaints from EPSG:3812 join like lon/lat"
 
+# The messy fixture read feature by feature (GeoJSON) and through the Arrow stream (GeoPackage):
+# the same parcels kept, the same rejects.
+fixture="$(cd "$(dirname "$0")/.." && pwd)/fixtures/messy_parcels.geojson"
+ogr2ogr -q -f GPKG "$SCRATCH/messy.gpkg" "$fixture" -nln parcels
+for f in "$fixture" "$SCRATCH/messy.gpkg"; do
+	printf '[run]\ncrs = EPSG:31370\n[parcels]\npath = %s\nwhere = use <> '"'"'road'"'"'\nid = capakey\n' "$f" >"$SCRATCH/messy.ini"
+	pr check "$SCRATCH/messy.ini"
+	assert_eq "$RC" 0 "check $f: $OUT"
+	echo "$OUT" | sed -n '/^\[parcels\]/,$p' | grep -v 'crs:' >"$SCRATCH/report-$(basename "$f").txt"
+done
+cmp -s "$SCRATCH/report-messy_parcels.geojson.txt" "$SCRATCH/report-messy.gpkg.txt" ||
+	fail "GeoJSON and GeoPackage reports differ: $(diff "$SCRATCH/report-messy_parcels.geojson.txt" "$SCRATCH/report-messy.gpkg.txt")"
+assert_contains "$(cat "$SCRATCH/report-messy.gpkg.txt")" "invalid geometry" "Arrow path rejects unusable geometries"
+assert_contains "$(cat "$SCRATCH/report-messy.gpkg.txt")" "repaired:  1" "Arrow path repairs the bow-tie"
+
 # check: the per-source report, and loud warnings with the likely cause.
 pr check "$city/sources.ini"
 assert_eq "$RC" 0 "check"
