@@ -26,6 +26,7 @@ typedef struct ingest {
 	bool present[PR_SRC_COUNT];
 	pr_rejects rejects;
 	pr_rejects source_rejects[PR_SRC_COUNT]; /* per source while reading in parallel */
+	pr_column_use use; /* what the model reads: nothing else is copied from the sources */
 	uint64_t snapped[PR_SRC_COUNT];
 	double seconds[PR_SRC_COUNT];
 	double index_seconds;
@@ -89,6 +90,7 @@ static void *read_source(void *arg)
 	ingest *in = rd->in;
 	double t0 = pr_now();
 	rd->status = pr_read_records(rd->ctx, rd->sources, rd->source, in->work_srs,
+				     in->use.field[rd->source],
 				     &in->records[rd->source], &in->source_rejects[rd->source]);
 	in->seconds[rd->source] += pr_now() - t0;
 	return NULL;
@@ -108,6 +110,9 @@ static int read_and_join(pr_context *ctx, const pr_sources *s, ingest *in)
 		source_reader *rd = &readers[k];
 		if (!s->src[k].present)
 			continue;
+		/* Keys join records to parcels whether or not the model reads them. */
+		for (int f = 0; f < pr_source_defs[k].n_fields; f++)
+			in->use.field[k][f] = in->use.field[k][f] || pr_source_defs[k].fields[f].required;
 		in->present[k] = true;
 		*rd = (source_reader){.sources = s, .source = k, .in = in};
 		r = pr_context_child(ctx, &rd->ctx);
@@ -272,7 +277,7 @@ static int resolve_as_of(pr_context *ctx, const pr_sources *s, const pr_run_opti
 
 /* Checks the model's SQL against an empty store before the long reading starts, so that a typo
  * in a feature fails in a second rather than after a national join. */
-static int check_model(pr_context *ctx, const pr_model *model, int32_t as_of)
+static int check_model(pr_context *ctx, const pr_model *model, int32_t as_of, pr_column_use *use)
 {
 	pr_store store = {0};
 	pr_parcels empty = {0};
@@ -283,9 +288,13 @@ static int check_model(pr_context *ctx, const pr_model *model, int32_t as_of)
 		return r;
 	for (int f = 0; f < pr_source_defs[PR_SRC_PARCELS].n_fields; f++)
 		empty.rec.cols[f].present = false;
-	r = pr_store_load(ctx, store.db, &empty, none);
+	r = pr_store_load(ctx, store.db, &empty, none, NULL);
+	/* Preparing every statement on the empty store also tells which columns the model reads:
+	 * only those are copied from the sources (personal data included). */
+	pr_store_watch_columns(store.db, use);
 	if (r == 0)
 		r = pr_model_score(ctx, model, store.db, as_of, 0, &scores);
+	pr_store_watch_columns(store.db, NULL);
 	pr_scores_free(&scores);
 	pr_store_close(&store);
 	return r;
@@ -301,7 +310,7 @@ int pr_check(pr_context *ctx, const pr_sources *sources, pr_source_report *repor
 	if (r == 0)
 		r = pr_model_load(ctx, NULL, &model);
 	if (r == 0)
-		r = check_model(ctx, model, as_of);
+		r = check_model(ctx, model, as_of, &in.use);
 	if (r == 0)
 		r = read_and_join(ctx, sources, &in);
 	if (r == 0)
@@ -363,6 +372,19 @@ static int fill_run_info(const pr_sources *s, const pr_model *model, const inges
 		r |= pr_kv_add(info, key, "%.3f", in->seconds[k]);
 	}
 	r |= pr_kv_add(info, "parcels.repaired", "%llu", (unsigned long long)in->parcels.repaired);
+	for (int k = PR_SRC_POPULATION; k < PR_SRC_COUNT; k++) {
+		if (!in->present[k])
+			continue;
+		pr_strbuf used = {0};
+		for (int f = 0; f < pr_source_defs[k].n_fields; f++)
+			if (in->records[k].cols[f].present)
+				pr_strbuf_printf(&used, "%s%s", used.len ? ", " : "",
+						 pr_source_defs[k].fields[f].name);
+		char key[64];
+		snprintf(key, sizeof key, "%s.fields_read", pr_source_defs[k].name);
+		r |= pr_kv_add(info, key, "%s", used.data ? used.data : "");
+		pr_strbuf_free(&used);
+	}
 	pr_versions(versions, sizeof versions);
 	for (char *line = strtok(versions, "\n"); line; line = strtok(NULL, "\n")) {
 		char *space = strchr(line, ' ');
@@ -410,7 +432,7 @@ int pr_run(pr_context *ctx, const pr_sources *sources, const pr_run_options *opt
 	r = pr_model_load(ctx, options ? options->model_path : NULL, &model);
 	if (r < 0)
 		goto done;
-	r = check_model(ctx, model, as_of);
+	r = check_model(ctx, model, as_of, &in.use);
 	if (r < 0)
 		goto done;
 	r = read_and_join(ctx, sources, &in);
@@ -427,7 +449,7 @@ int pr_run(pr_context *ctx, const pr_sources *sources, const pr_run_options *opt
 	const pr_records *recs[PR_SRC_COUNT] = {0};
 	for (int k = PR_SRC_POPULATION; k < PR_SRC_COUNT; k++)
 		recs[k] = in.present[k] ? &in.records[k] : NULL;
-	r = pr_store_load(ctx, store.db, &in.parcels, recs);
+	r = pr_store_load(ctx, store.db, &in.parcels, recs, &in.use);
 	if (r < 0)
 		goto done;
 	stage_seconds[0] = pr_now() - t;

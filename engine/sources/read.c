@@ -89,7 +89,7 @@ static int column_index(pr_context *ctx, const pr_sources *s, const pr_source_co
 /* Opens the dataset and layer of a source, applies its filter, finds its columns and sets up the
  * transformation into the working CRS. */
 static int open_source(pr_context *ctx, const pr_sources *s, int source,
-		       OGRSpatialReferenceH work_srs, opened_source *o)
+		       OGRSpatialReferenceH work_srs, const bool *wanted, opened_source *o)
 {
 	const pr_source_conf *c = &s->src[source];
 	const pr_source_def *def = &pr_source_defs[source];
@@ -150,6 +150,9 @@ static int open_source(pr_context *ctx, const pr_sources *s, int source,
 				goto done;
 			o->field_type[f] =
 			    OGR_Fld_GetType(OGR_FD_GetFieldDefn(defn, o->field_index[f]));
+			/* Checked to exist, but not read when the model does not use it. */
+			if (wanted && !wanted[f])
+				o->field_index[f] = -1;
 		}
 	if (c->x) {
 		r = column_index(ctx, s, c, def->name, "x", defn, c->x, &o->x_index);
@@ -512,7 +515,8 @@ static const char *point_coordinates(const opened_source *o, OGRFeatureH feat, d
 }
 
 int pr_read_records(pr_context *ctx, const pr_sources *sources, int source,
-		    OGRSpatialReferenceH work_srs, pr_records *out, pr_rejects *rejects)
+		    OGRSpatialReferenceH work_srs, const bool *wanted, pr_records *out,
+		    pr_rejects *rejects)
 {
 	const pr_source_conf *c = &sources->src[source];
 	const pr_source_def *def = &pr_source_defs[source];
@@ -521,7 +525,9 @@ int pr_read_records(pr_context *ctx, const pr_sources *sources, int source,
 	int r;
 
 	pr_records_init(out, source, c);
-	r = open_source(ctx, sources, source, def->points ? work_srs : NULL, &o);
+	for (int f = 0; f < PR_MAX_FIELDS && wanted; f++)
+		out->cols[f].present = out->cols[f].present && wanted[f];
+	r = open_source(ctx, sources, source, def->points ? work_srs : NULL, wanted, &o);
 	if (r < 0)
 		return r;
 	if (o.srs)
@@ -1284,7 +1290,7 @@ int pr_read_parcels(pr_context *ctx, const pr_sources *sources, OGRSpatialRefere
 
 	memset(out, 0, sizeof *out);
 	pr_records_init(&out->rec, PR_SRC_PARCELS, c);
-	r = open_source(ctx, sources, PR_SRC_PARCELS, work_srs, &o);
+	r = open_source(ctx, sources, PR_SRC_PARCELS, work_srs, NULL, &o);
 	if (r < 0)
 		return r;
 	pr_srs_label(o.srs, out->rec.crs_label, sizeof out->rec.crs_label);
@@ -1334,7 +1340,7 @@ int pr_source_srs(pr_context *ctx, const pr_sources *sources, int source,
 		  OGRSpatialReferenceH *ret_srs)
 {
 	opened_source o;
-	int r = open_source(ctx, sources, source, NULL, &o);
+	int r = open_source(ctx, sources, source, NULL, NULL, &o);
 	if (r < 0)
 		return r;
 	*ret_srs = o.srs;

@@ -164,8 +164,11 @@ int pr_read_parcels(pr_context *ctx, const pr_sources *sources, OGRSpatialRefere
 int pr_source_srs(pr_context *ctx, const pr_sources *sources, int source,
 		  OGRSpatialReferenceH *ret_srs);
 
-/* Reads a point or key source into out (freed with pr_records_free). */
+/* Reads a point or key source into out (freed with pr_records_free). wanted (NULL: all) says
+ * which canonical fields to read: a field the model does not use is checked to exist but not
+ * copied. */
 int pr_read_records(pr_context *ctx, const pr_sources *sources, int source,
-		    OGRSpatialReferenceH work_srs, pr_records *out, pr_rejects *rejects);
+		    OGRSpatialReferenceH work_srs, const bool *wanted, pr_records *out,
+		    pr_rejects *rejects);
 
 #endif

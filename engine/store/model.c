@@ -459,10 +459,10 @@ done:
 /* Pass 1 runs the SQL features that do not read scores (those are NULL then); pass 2 runs
  * the ones that do, over the scores of pass 1, and rebuilds the table. */
 static int build_features(pr_context *ctx, const pr_model *m, sqlite3 *db, const char *as_of,
-			  int pass)
+			  int pass, bool queries_only)
 {
 	pr_strbuf sql = {0};
-	int r = pr_store_exec(ctx, db, "DROP TABLE IF EXISTS features");
+	int r = 0;
 	for (int i = 0; i < m->n_features && r == 0; i++) {
 		const pr_feature *f = &m->features[i];
 		if (!f->sql || f->uses_scores != (pass == 2))
@@ -476,6 +476,9 @@ static int build_features(pr_context *ctx, const pr_model *m, sqlite3 *db, const
 		pr_log(ctx, PR_LOG_INFO, "model: feature %s (%.2f s)", f->name, pr_now() - t0);
 		pr_progress(ctx, "features", (uint64_t)i + 1, (uint64_t)m->n_features);
 	}
+	if (r < 0 || queries_only)
+		goto done;
+	r = pr_store_exec(ctx, db, "DROP TABLE IF EXISTS features");
 	if (r < 0)
 		goto done;
 
@@ -803,8 +806,8 @@ static int last_inspections(pr_context *ctx, sqlite3 *db, const char *as_of, pr_
 }
 
 /* Evaluates every factor for every parcel from the features table into s. */
-static int score_all(pr_context *ctx, const pr_model *m, sqlite3 *db, size_t n_parcels,
-		     bool with_reasons, pr_scores *s)
+static int score_all(pr_context *ctx, const pr_model *m, sqlite3 *db, const char *source,
+		     size_t n_parcels, bool with_reasons, pr_scores *s)
 {
 	pr_strbuf sql = {0};
 	sqlite3_stmt *st = NULL;
@@ -819,8 +822,9 @@ static int score_all(pr_context *ctx, const pr_model *m, sqlite3 *db, size_t n_p
 	for (int k = 0; k < m->n_factors; k++)
 		pr_strbuf_printf(&sql, ", (\n%s\n) AS \"value of %s\"", m->factors[k].value,
 				 m->factors[k].name);
-	/* features was filled in parcel_id order: its rowid order is that order, without a sort. */
-	pr_strbuf_printf(&sql, " FROM features ORDER BY rowid");
+	/* features was filled in parcel_id order: its rowid order is that order, without a sort;
+	 * every row is checked below. */
+	pr_strbuf_printf(&sql, " FROM %s", source);
 	if (!sql.data) {
 		r = PR_ENOMEM;
 		goto done;
@@ -859,8 +863,8 @@ static int score_all(pr_context *ctx, const pr_model *m, sqlite3 *db, size_t n_p
 	size_t i = 0;
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (i >= n_parcels) {
-			r = pr_error(ctx, PR_EINTERNAL, "more scored rows than parcels");
+		if (i >= n_parcels || sqlite3_column_int64(st, 0) != (sqlite3_int64)i) {
+			r = pr_error(ctx, PR_EINTERNAL, "scored rows out of parcel order at %zu", i);
 			goto done;
 		}
 		free(s->reasons[i]);
@@ -884,6 +888,56 @@ done:
 	sqlite3_finalize(st);
 	pr_strbuf_free(&sql);
 	return r;
+}
+
+/* True when an expression feature names a feature that uses scores (as a whole word). */
+static bool expressions_use_late_features(const pr_model *m)
+{
+	for (int i = 0; i < m->n_features; i++) {
+		if (!m->features[i].expr)
+			continue;
+		for (int j = 0; j < m->n_features; j++) {
+			if (!m->features[j].uses_scores)
+				continue;
+			size_t n = strlen(m->features[j].name);
+			for (const char *p = strstr(m->features[i].expr, m->features[j].name); p;
+			     p = strstr(p + 1, m->features[j].name)) {
+				bool start = p == m->features[i].expr ||
+					     !(isalnum((unsigned char)p[-1]) || p[-1] == '_');
+				bool end = !(isalnum((unsigned char)p[n]) || p[n] == '_');
+				if (start && end)
+					return true;
+			}
+		}
+	}
+	return false;
+}
+
+/* The second pass's rows: the features table with each score-based feature's new values
+ * joined in, in parcel order. */
+static int late_source(const pr_model *m, pr_strbuf *out)
+{
+	pr_strbuf_printf(out, "(SELECT f.parcel_id AS parcel_id");
+	for (int i = 0; i < N_PARCEL_COLUMNS; i++)
+		pr_strbuf_printf(out, ", f.%s AS %s", parcel_columns[i].name,
+				 parcel_columns[i].name);
+	for (int i = 0; i < m->n_features; i++) {
+		const pr_feature *f = &m->features[i];
+		if (!f->uses_scores)
+			pr_strbuf_printf(out, ", f.%s AS %s", f->name, f->name);
+		else if (f->has_default)
+			pr_strbuf_printf(out, ", COALESCE(t%d.value, %.17g) AS %s", i,
+					 f->default_value, f->name);
+		else
+			pr_strbuf_printf(out, ", t%d.value AS %s", i, f->name);
+	}
+	pr_strbuf_printf(out, " FROM features f");
+	for (int i = 0; i < m->n_features; i++)
+		if (m->features[i].uses_scores)
+			pr_strbuf_printf(out, " LEFT JOIN feat_%s t%d ON t%d.parcel_id = f.parcel_id",
+					 m->features[i].name, i, i);
+	pr_strbuf_printf(out, " ORDER BY f.rowid)");
+	return out->data ? 0 : PR_ENOMEM;
 }
 
 /* Table scores (parcel_id, score, risk_class) of a first pass, for features that use it. */
@@ -923,19 +977,27 @@ int pr_model_score(pr_context *ctx, const pr_model *m, sqlite3 *db, int32_t as_o
 	pr_format_date(as_of, as_of_text);
 	r = allocate_scores(&s, n_parcels, m->n_features, m->n_factors);
 	if (r == 0)
-		r = build_features(ctx, m, db, as_of_text, 1);
+		r = build_features(ctx, m, db, as_of_text, 1, false);
 	bool two_passes = false;
 	for (int i = 0; i < m->n_features; i++)
 		two_passes = two_passes || m->features[i].uses_scores;
 	/* The reasons of a first pass would be thrown away: skip them. */
 	if (r == 0)
-		r = score_all(ctx, m, db, n_parcels, !two_passes, &s);
+		r = score_all(ctx, m, db, "features ORDER BY rowid", n_parcels, !two_passes, &s);
 	if (r == 0 && two_passes) {
+		/* Unless an expression feature uses a score-based one, the features table stays:
+		 * the second pass reads it with the new columns joined in. */
+		bool rebuild = expressions_use_late_features(m);
+		pr_strbuf source = {0};
 		r = store_scores(ctx, db, &s);
 		if (r == 0)
-			r = build_features(ctx, m, db, as_of_text, 2);
+			r = build_features(ctx, m, db, as_of_text, 2, !rebuild);
+		if (r == 0 && !rebuild)
+			r = late_source(m, &source);
 		if (r == 0)
-			r = score_all(ctx, m, db, n_parcels, true, &s);
+			r = score_all(ctx, m, db, rebuild ? "features ORDER BY rowid" : source.data,
+				      n_parcels, true, &s);
+		pr_strbuf_free(&source);
 	}
 	if (r < 0)
 		goto done;

@@ -127,7 +127,7 @@ static size_t *parcel_order(const pr_records *rec, size_t n_parcels)
 /* Creates the table of one source with parcel_id and every canonical field (NULL where the
  * sources file maps no column), then inserts its records in one transaction. */
 static int load_source(pr_context *ctx, sqlite3 *db, int source, const pr_records *rec,
-		       const pr_parcels *parcels)
+		       const pr_parcels *parcels, bool with_xy)
 {
 	const pr_source_def *def = &pr_source_defs[source];
 	pr_strbuf create = {0}, insert = {0};
@@ -194,10 +194,13 @@ static int load_source(pr_context *ctx, sqlite3 *db, int source, const pr_record
 			sqlite3_bind_double(st, pos++, parcels->area[i]);
 			sqlite3_bind_double(st, pos++, parcels->label_xy[2 * i]);
 			sqlite3_bind_double(st, pos++, parcels->label_xy[2 * i + 1]);
-		} else if (def->points) {
+		} else if (def->points && with_xy) {
 			sqlite3_bind_double(st, pos++, rec->x[i]);
 			sqlite3_bind_double(st, pos++, rec->y[i]);
 			sqlite3_bind_int(st, pos++, rec->snapped[i]);
+		} else if (def->points) {
+			for (int c = 0; c < 3; c++)
+				sqlite3_bind_null(st, pos++);
 		}
 		if (sqlite3_step(st) != SQLITE_DONE) {
 			r = pr_error(ctx, PR_EINTERNAL, "working store: loading %s: %s", def->name,
@@ -220,13 +223,39 @@ done:
 }
 
 int pr_store_load(pr_context *ctx, sqlite3 *db, const pr_parcels *parcels,
-		  const pr_records *const records[PR_SRC_COUNT])
+		  const pr_records *const records[PR_SRC_COUNT], const pr_column_use *use)
 {
 	for (int k = 0; k < PR_SRC_COUNT; k++) {
 		const pr_records *rec = k == PR_SRC_PARCELS ? &parcels->rec : records[k];
-		int r = load_source(ctx, db, k, rec, parcels);
+		int r = load_source(ctx, db, k, rec, parcels, !use || use->xy[k]);
 		if (r < 0)
 			return r;
 	}
 	return 0;
+}
+
+/* The authorizer behind pr_store_watch_columns: every column a statement reads. */
+static int record_read(void *user, int action, const char *table, const char *column,
+		       const char *database, const char *trigger)
+{
+	pr_column_use *use = user;
+	if (action != SQLITE_READ || !table || !column)
+		return SQLITE_OK;
+	for (int k = 0; k < PR_SRC_COUNT; k++) {
+		const pr_source_def *def = &pr_source_defs[k];
+		if (strcmp(table, def->name) != 0)
+			continue;
+		for (int f = 0; f < def->n_fields; f++)
+			if (strcmp(column, def->fields[f].name) == 0)
+				use->field[k][f] = true;
+		if (strcmp(column, "x") == 0 || strcmp(column, "y") == 0 ||
+		    strcmp(column, "snapped") == 0)
+			use->xy[k] = true;
+	}
+	return SQLITE_OK;
+}
+
+void pr_store_watch_columns(sqlite3 *db, pr_column_use *use)
+{
+	sqlite3_set_authorizer(db, use ? record_read : NULL, use);
 }

@@ -190,7 +190,7 @@ static const char *assigned_via_csv(double x, double y, const char *crs, double 
 		sources->src[PR_SRC_PARCELS].path, crs, snap_m);
 	fclose(f);
 	if (pr_context_new(&c) < 0 || pr_sources_load(c, ini, &s) < 0 ||
-	    pr_read_records(c, s, PR_SRC_COMPLAINTS, work, &rec, &rj) < 0 ||
+	    pr_read_records(c, s, PR_SRC_COMPLAINTS, work, NULL, &rec, &rj) < 0 ||
 	    pr_join_points(c, index_, &rec, snap_m, &rj) < 0) {
 		fprintf(stderr, "%s\n", pr_context_errmsg(c));
 		goto done;

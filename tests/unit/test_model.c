@@ -14,7 +14,7 @@ static int make_store(pr_store *store, int n)
 {
 	pr_parcels empty = {0};
 	const pr_records *none[PR_SRC_COUNT] = {0};
-	if (pr_store_open(ctx, store) < 0 || pr_store_load(ctx, store->db, &empty, none) < 0)
+	if (pr_store_open(ctx, store) < 0 || pr_store_load(ctx, store->db, &empty, none, NULL) < 0)
 		return -1;
 	for (int i = 0; i < n; i++) {
 		char sql[160];
