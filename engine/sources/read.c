@@ -4,6 +4,7 @@
  * parses its canonical fields. A row whose coordinate, number or date does not parse becomes a
  * reject naming the field and value; nothing is dropped without a reject. */
 #include <errno.h>
+#include <inttypes.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -227,9 +228,10 @@ done:
 /* A field's value as a source gives it: missing, text, a number or a date. Both reading paths
  * (OGR features, Arrow batches) turn values into this, and one function parses it. */
 typedef struct raw_value {
-	enum { RAW_MISSING, RAW_TEXT, RAW_NUMBER, RAW_DATE } kind;
+	enum { RAW_MISSING, RAW_TEXT, RAW_NUMBER, RAW_INTEGER, RAW_DATE } kind;
 	const char *text; /* NUL-terminated */
 	double number;
+	int64_t integer; /* 64-bit ids and keys stay exact */
 	int y, m, d;
 } raw_value;
 
@@ -241,6 +243,9 @@ static const char *raw_text(const raw_value *v, char *buf, size_t size)
 		return v->text;
 	case RAW_NUMBER:
 		snprintf(buf, size, "%.15g", v->number);
+		return buf;
+	case RAW_INTEGER:
+		snprintf(buf, size, "%" PRId64, v->integer);
 		return buf;
 	case RAW_DATE:
 		snprintf(buf, size, "%04d-%02d-%02d", v->y, v->m, v->d);
@@ -277,9 +282,12 @@ static int store_value(pr_records *rec, size_t i, int f, const pr_field_def *fd,
 	case PR_FT_REAL:
 	case PR_FT_INT: {
 		double n = NAN;
-		if (!missing && v->kind == RAW_NUMBER) {
-			n = v->number;
-			ok = isfinite(n);
+		if (!missing && (v->kind == RAW_NUMBER || v->kind == RAW_INTEGER)) {
+			n = v->kind == RAW_NUMBER ? v->number : (double)v->integer;
+			/* Whole numbers where the field counts things, and in the text path's
+			 * range. */
+			ok = isfinite(n) &&
+			     (fd->type == PR_FT_REAL || (n == floor(n) && fabs(n) <= 1000000000));
 		} else if (!missing && fd->type == PR_FT_INT) {
 			int64_t iv;
 			ok = v->kind == RAW_TEXT &&
@@ -322,7 +330,10 @@ static void raw_from_feature(OGRFeatureH feat, int idx, OGRFieldType ftype, raw_
 	memset(v, 0, sizeof *v);
 	if (!OGR_F_IsFieldSetAndNotNull(feat, idx)) {
 		v->kind = RAW_MISSING;
-	} else if (ftype == OFTInteger || ftype == OFTInteger64 || ftype == OFTReal) {
+	} else if (ftype == OFTInteger || ftype == OFTInteger64) {
+		v->kind = RAW_INTEGER;
+		v->integer = OGR_F_GetFieldAsInteger64(feat, idx);
+	} else if (ftype == OFTReal) {
 		v->kind = RAW_NUMBER;
 		v->number = OGR_F_GetFieldAsDouble(feat, idx);
 	} else if (ftype == OFTDate || ftype == OFTDateTime) {
@@ -356,6 +367,15 @@ static int store_fields(pr_records *rec, size_t i, const opened_source *o, const
 		}
 	}
 	return 1;
+}
+
+/* The number a row goes by in rejects: its feature id when the source has one (a CSV's data
+ * row from 1, a GeoPackage's fid), so that it stays the same with a `where` filter; else its
+ * position in reading order. */
+static uint64_t row_number(OGRFeatureH feat, uint64_t position)
+{
+	GIntBig fid = OGR_F_GetFID(feat);
+	return fid >= 0 ? (uint64_t)fid : position;
 }
 
 /* Reads all canonical fields of a feature into record i. 1: kept; 0: rejected. */
@@ -546,7 +566,13 @@ int pr_read_records(pr_context *ctx, const pr_sources *sources, int source,
 	uint64_t row = 0;
 	CPLErrorReset();
 	OGR_L_ResetReading(o.layer);
-	while ((feat = OGR_L_GetNextFeature(o.layer))) {
+	for (;;) {
+		/* GDAL's error state then tells whether the read itself failed, not an earlier
+		 * row's transformation. */
+		CPLErrorReset();
+		feat = OGR_L_GetNextFeature(o.layer);
+		if (!feat)
+			break;
 		row++;
 		out->rows_read++;
 		if ((row & 0xffff) == 0)
@@ -555,7 +581,7 @@ int pr_read_records(pr_context *ctx, const pr_sources *sources, int source,
 		if (r < 0)
 			goto done;
 		size_t i = out->n;
-		out->row[i] = row;
+		out->row[i] = row_number(feat, row);
 		out->parcel[i] = -1;
 		out->snapped[i] = 0;
 		out->x[i] = out->y[i] = NAN;
@@ -564,7 +590,7 @@ int pr_read_records(pr_context *ctx, const pr_sources *sources, int source,
 			const char *why = point_coordinates(&o, feat, &out->x[i], &out->y[i], value,
 							    sizeof value);
 			if (why) {
-				r = pr_rejects_add(rejects, source, row, why, "%s", value);
+				r = pr_rejects_add(rejects, source, out->row[i], why, "%s", value);
 				if (r < 0)
 					goto done;
 				OGR_F_Destroy(feat);
@@ -572,7 +598,7 @@ int pr_read_records(pr_context *ctx, const pr_sources *sources, int source,
 				continue;
 			}
 		}
-		if (read_fields(out, i, &o, feat, row, rejects, &r))
+		if (read_fields(out, i, &o, feat, out->row[i], rejects, &r))
 			out->n++;
 		if (r < 0)
 			goto done;
@@ -1018,12 +1044,13 @@ static bool plain_polygon_wkb(const unsigned char *wkb, size_t size)
 
 /* One row of the parcels source: its fields as raw values, its geometry as an OGR geometry
  * (g) or as WKB (wkb, wkb_size), either NULL when it has none. */
-static int add_parcel(parcel_reader *pr, const raw_value *values, OGRGeometryH g,
+static int add_parcel(parcel_reader *pr, int64_t fid, const raw_value *values, OGRGeometryH g,
 		      const unsigned char *wkb, size_t wkb_size)
 {
 	pr_parcels *out = pr->out;
 	int r = 0;
-	uint64_t row = ++pr->row;
+	uint64_t row = fid >= 0 ? (uint64_t)fid : pr->row + 1;
+	pr->row++;
 	out->rec.rows_read++;
 	r = pr_records_reserve(&out->rec, out->rec.n + 1);
 	if (r == 0)
@@ -1079,13 +1106,17 @@ static int read_parcel_features(parcel_reader *pr, uint64_t total)
 {
 	OGRFeatureH feat;
 	int r = 0;
-	while (r == 0 && (feat = OGR_L_GetNextFeature(pr->o->layer))) {
+	while (r == 0) {
+		CPLErrorReset();
+		feat = OGR_L_GetNextFeature(pr->o->layer);
+		if (!feat)
+			break;
 		raw_value values[PR_MAX_FIELDS];
 		for (int f = 0; f < PR_MAX_FIELDS; f++)
 			if (pr->o->field_index[f] >= 0)
 				raw_from_feature(feat, pr->o->field_index[f], pr->o->field_type[f],
 						 &values[f]);
-		r = add_parcel(pr, values, OGR_F_GetGeometryRef(feat), NULL, 0);
+		r = add_parcel(pr, OGR_F_GetFID(feat), values, OGR_F_GetGeometryRef(feat), NULL, 0);
 		OGR_F_Destroy(feat);
 		if ((pr->row & 0x3fff) == 0)
 			pr_progress(pr->ctx, "parcels", pr->row, total);
@@ -1223,8 +1254,8 @@ static int read_parcel_arrow(parcel_reader *pr, uint64_t total)
 	struct ArrowArrayStream stream = {0};
 	struct ArrowSchema schema = {0};
 	struct ArrowArray batch = {0};
-	char **opts = CSLSetNameValue(NULL, "INCLUDE_FID", "NO");
-	int64_t cols[PR_MAX_FIELDS], geom_col;
+	char **opts = CSLSetNameValue(NULL, "INCLUDE_FID", "YES");
+	int64_t cols[PR_MAX_FIELDS], geom_col, fid_col;
 	char bufs[PR_MAX_FIELDS][MAX_TEXT_LEN + 1];
 	int r = 1;
 	bool ok = OGR_L_GetArrowStream(pr->o->layer, &stream, opts);
@@ -1238,6 +1269,10 @@ static int read_parcel_arrow(parcel_reader *pr, uint64_t total)
 	geom_col = arrow_child(&schema, geom_name && *geom_name ? geom_name : "wkb_geometry");
 	if (geom_col < 0 || !strchr("zZ", schema.children[geom_col]->format[0]))
 		goto done;
+	const char *fid_name = OGR_L_GetFIDColumn(pr->o->layer);
+	fid_col = arrow_child(&schema, fid_name && *fid_name ? fid_name : "OGC_FID");
+	if (fid_col >= 0 && strcmp(schema.children[fid_col]->format, "l") != 0)
+		fid_col = -1;
 	for (int f = 0; f < PR_MAX_FIELDS; f++) {
 		cols[f] = -1;
 		if (pr->o->field_index[f] < 0)
@@ -1262,7 +1297,12 @@ static int read_parcel_arrow(parcel_reader *pr, uint64_t total)
 			const unsigned char *wkb = arrow_valid(geoms, row)
 						       ? arrow_bytes(geom_schema, geoms, row, &size)
 						       : NULL;
-			r = add_parcel(pr, values, NULL, wkb, size);
+			const struct ArrowArray *fids =
+			    fid_col >= 0 ? batch.children[fid_col] : NULL;
+			int64_t fid = fids && arrow_valid(fids, row)
+					  ? ((const int64_t *)fids->buffers[1])[row + fids->offset]
+					  : -1;
+			r = add_parcel(pr, fid, values, NULL, wkb, size);
 		}
 		batch.release(&batch);
 		pr_progress(pr->ctx, "parcels", pr->row, total);

@@ -69,6 +69,20 @@ cmp -s "$SCRATCH/report-messy_parcels.geojson.txt" "$SCRATCH/report-messy.gpkg.t
 assert_contains "$(cat "$SCRATCH/report-messy.gpkg.txt")" "invalid geometry" "Arrow path rejects unusable geometries"
 assert_contains "$(cat "$SCRATCH/report-messy.gpkg.txt")" "repaired:  1" "Arrow path repairs the bow-tie"
 
+# One parcel that cannot be reprojected is one reject, not a failed run.
+cat >"$SCRATCH/lonlat.geojson" <<'JSON'
+{"type": "FeatureCollection", "features": [
+ {"type": "Feature", "properties": {"capakey": "OK1"}, "geometry": {"type": "Polygon", "coordinates": [[[4.35, 50.85], [4.3501, 50.85], [4.3501, 50.8501], [4.35, 50.8501], [4.35, 50.85]]]}},
+ {"type": "Feature", "properties": {"capakey": "BAD"}, "geometry": {"type": "Polygon", "coordinates": [[[4.35, 95], [4.36, 95], [4.36, 95.1], [4.35, 95]]]}},
+ {"type": "Feature", "properties": {"capakey": "OK2"}, "geometry": {"type": "Polygon", "coordinates": [[[4.36, 50.85], [4.3601, 50.85], [4.3601, 50.8501], [4.36, 50.8501], [4.36, 50.85]]]}}
+]}
+JSON
+printf '[run]\ncrs = EPSG:31370\n[parcels]\npath = lonlat.geojson\nid = capakey\n' >"$SCRATCH/lonlat.ini"
+pr check "$SCRATCH/lonlat.ini"
+assert_eq "$RC" 0 "a parcel that cannot be reprojected: $OUT"
+assert_contains "$OUT" "joined:    2" "the other parcels are kept"
+assert_contains "$OUT" "invalid geometry       1" "the bad one is rejected"
+
 # check: the per-source report, and loud warnings with the likely cause.
 pr check "$city/sources.ini"
 assert_eq "$RC" 0 "check"
