@@ -49,6 +49,35 @@ void pr_model_free(pr_model *m)
 	free(m);
 }
 
+/* Columns of parcel_risk that a feature's name must not take. */
+static const char *const output_columns[] = {
+    "fid",
+    "geom",
+    "parcel_id",
+    "score",
+    "risk_class",
+    "rank",
+    "reasons",
+    "owner",
+    "data_coverage",
+    "last_inspection",
+    "address",
+    "population_records",
+    "complaints_records",
+    "inspections_records",
+};
+
+/* A name that can stand unquoted in SQL and as a column of parcel_risk. */
+static bool usable_name(const char *name)
+{
+	if (sqlite3_keyword_check(name, (int)strlen(name)))
+		return false;
+	for (size_t i = 0; i < sizeof output_columns / sizeof *output_columns; i++)
+		if (strcmp(name, output_columns[i]) == 0)
+			return false;
+	return strncmp(name, "c_", 2) != 0 && strncmp(name, "value of", 8) != 0;
+}
+
 static bool is_identifier(const char *s)
 {
 	if (!*s || strlen(s) >= PR_NAME_MAX || !(islower((unsigned char)*s) || *s == '_'))
@@ -155,6 +184,11 @@ static int handle_model_key(void *user, const pr_ini_pos *pos, const char *secti
 		    "and _, starting with a letter, at most %d characters)",
 		    mp->label, pos->section_line, section, item, PR_NAME_MAX - 1);
 
+	if (is_feature && !usable_name(item))
+		return pr_error(ctx, PR_ECONFIG,
+				"%s line %d [%s]: '%s' cannot name a feature (an SQL keyword, a "
+				"column of parcel_risk, or starting with c_)",
+				mp->label, pos->section_line, section, item);
 	if (is_feature) {
 		pr_feature *f = find_feature(m, item);
 		if (!f) {
@@ -403,6 +437,32 @@ static int sql_error(pr_context *ctx, sqlite3 *db, const pr_model *m, int line, 
 			sqlite3_errmsg(db));
 }
 
+/* Prepares exactly one statement: model SQL is wrapped into the engine's own statements, and
+ * text after the first one (a ";" and more) would run beside them. SQLITE_MISUSE for that. */
+static int prepare_one(sqlite3 *db, const char *sql, sqlite3_stmt **ret)
+{
+	const char *tail = NULL;
+	int rc = sqlite3_prepare_v2(db, sql, -1, ret, &tail);
+	if (rc != SQLITE_OK)
+		return rc;
+	while (tail &&
+	       (*tail == ' ' || *tail == '\n' || *tail == '\t' || *tail == '\r' || *tail == ';'))
+		tail++;
+	if (tail && *tail) {
+		sqlite3_finalize(*ret);
+		*ret = NULL;
+		return SQLITE_MISUSE;
+	}
+	return SQLITE_OK;
+}
+
+/* The message for a statement that prepare_one refused. */
+static const char *prepare_message(sqlite3 *db, int rc)
+{
+	return rc == SQLITE_MISUSE ? "more than one SQL statement (a ';' inside the value?)"
+				   : sqlite3_errmsg(db);
+}
+
 /* Runs one SQL feature into table feat_NAME(parcel_id, value). */
 static int run_sql_feature(pr_context *ctx, const pr_model *m, const pr_feature *f, sqlite3 *db,
 			   const char *as_of)
@@ -421,8 +481,10 @@ static int run_sql_feature(pr_context *ctx, const pr_model *m, const pr_feature 
 	sql.len = 0;
 	pr_strbuf_printf(&sql, "INSERT INTO feat_%s (parcel_id, value) SELECT * FROM (\n%s\n)",
 			 f->name, f->sql);
-	if (sqlite3_prepare_v2(db, sql.data, -1, &st, NULL) != SQLITE_OK) {
-		r = sql_error(ctx, db, m, f->line, section, "the sql does not run");
+	int rc = prepare_one(db, sql.data, &st);
+	if (rc != SQLITE_OK) {
+		r = pr_error(ctx, PR_ECONFIG, "%s line %d [%s]: the sql does not run: %s", m->path,
+			     f->line, section, prepare_message(db, rc));
 		goto done;
 	}
 	for (int i = 1; i <= sqlite3_bind_parameter_count(st); i++) {
@@ -436,7 +498,7 @@ static int run_sql_feature(pr_context *ctx, const pr_model *m, const pr_feature 
 		}
 		sqlite3_bind_text(st, i, as_of, -1, SQLITE_STATIC);
 	}
-	int rc = sqlite3_step(st);
+	rc = sqlite3_step(st);
 	if (rc == SQLITE_CONSTRAINT) {
 		r = pr_error(
 		    ctx, PR_ECONFIG,
@@ -520,11 +582,11 @@ static int build_features(pr_context *ctx, const pr_model *m, sqlite3 *db, const
 					 f->name, sql.data);
 		/* Check each layer as it is added, to name the feature at fault. */
 		sqlite3_stmt *probe = NULL;
-		bool bad = !wrapped.data ||
-			   sqlite3_prepare_v2(db, wrapped.data, -1, &probe, NULL) != SQLITE_OK;
+		int rc = wrapped.data ? prepare_one(db, wrapped.data, &probe) : SQLITE_NOMEM;
+		bool bad = rc != SQLITE_OK;
 		if (bad)
 			r = pr_error(ctx, PR_ECONFIG, "%s line %d [feature %s]: the expr fails: %s",
-				     m->path, f->line, f->name, sqlite3_errmsg(db));
+				     m->path, f->line, f->name, prepare_message(db, rc));
 		sqlite3_finalize(probe);
 		pr_strbuf_free(&sql);
 		sql = wrapped;
@@ -534,7 +596,13 @@ static int build_features(pr_context *ctx, const pr_model *m, sqlite3 *db, const
 	pr_strbuf create = {0};
 	pr_strbuf_printf(&create, "CREATE TABLE features AS %s ORDER BY parcel_id", sql.data);
 	double t0 = pr_now();
-	r = create.data ? pr_store_exec(ctx, db, create.data) : PR_ENOMEM;
+	sqlite3_stmt *st = NULL;
+	if (!create.data)
+		r = PR_ENOMEM;
+	else if (prepare_one(db, create.data, &st) != SQLITE_OK || sqlite3_step(st) != SQLITE_DONE)
+		r = pr_error(ctx, PR_ECONFIG, "%s: the features table cannot be built: %s", m->path,
+			     sqlite3_errmsg(db));
+	sqlite3_finalize(st);
 	pr_strbuf_free(&create);
 	if (r < 0)
 		goto done;
@@ -829,7 +897,7 @@ static int score_all(pr_context *ctx, const pr_model *m, sqlite3 *db, const char
 		r = PR_ENOMEM;
 		goto done;
 	}
-	if (sqlite3_prepare_v2(db, sql.data, -1, &st, NULL) != SQLITE_OK) {
+	if (prepare_one(db, sql.data, &st) != SQLITE_OK) {
 		/* Find the factor at fault, to name its section. */
 		const char *msg = sqlite3_errmsg(db);
 		for (int k = 0; k < m->n_factors; k++) {
@@ -837,12 +905,13 @@ static int score_all(pr_context *ctx, const pr_model *m, sqlite3 *db, const char
 			sqlite3_stmt *probe = NULL;
 			pr_strbuf_printf(&one, "SELECT (\n%s\n) FROM features",
 					 m->factors[k].value);
-			bool bad = sqlite3_prepare_v2(db, one.data, -1, &probe, NULL) != SQLITE_OK;
+			int rc = prepare_one(db, one.data, &probe);
+			bool bad = rc != SQLITE_OK;
 			if (bad)
 				r = pr_error(ctx, PR_ECONFIG,
 					     "%s line %d [factor %s]: the value fails: %s", m->path,
 					     m->factors[k].line, m->factors[k].name,
-					     sqlite3_errmsg(db));
+					     prepare_message(db, rc));
 			sqlite3_finalize(probe);
 			pr_strbuf_free(&one);
 			if (bad)
@@ -864,7 +933,8 @@ static int score_all(pr_context *ctx, const pr_model *m, sqlite3 *db, const char
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (i >= n_parcels || sqlite3_column_int64(st, 0) != (sqlite3_int64)i) {
-			r = pr_error(ctx, PR_EINTERNAL, "scored rows out of parcel order at %zu", i);
+			r = pr_error(ctx, PR_EINTERNAL, "scored rows out of parcel order at %zu",
+				     i);
 			goto done;
 		}
 		free(s->reasons[i]);
@@ -934,7 +1004,8 @@ static int late_source(const pr_model *m, pr_strbuf *out)
 	pr_strbuf_printf(out, " FROM features f");
 	for (int i = 0; i < m->n_features; i++)
 		if (m->features[i].uses_scores)
-			pr_strbuf_printf(out, " LEFT JOIN feat_%s t%d ON t%d.parcel_id = f.parcel_id",
+			pr_strbuf_printf(out,
+					 " LEFT JOIN feat_%s t%d ON t%d.parcel_id = f.parcel_id",
 					 m->features[i].name, i, i);
 	pr_strbuf_printf(out, " ORDER BY f.rowid)");
 	return out->data ? 0 : PR_ENOMEM;

@@ -32,6 +32,8 @@ int pr_store_open(pr_context *ctx, pr_store *store)
 		pr_store_close(store);
 		return pr_error(ctx, PR_ENOMEM, "cannot open the working store");
 	}
+	/* Model SQL runs here: it may read the store, not reach other files. */
+	sqlite3_limit(store->db, SQLITE_LIMIT_ATTACHED, 0);
 	store->spatialite = spatialite_alloc_connection();
 	spatialite_init_ex(store->db, store->spatialite, 0);
 	int r = pr_store_exec(ctx, store->db,

@@ -329,6 +329,24 @@ static void test_bad_models(void)
 		 "[feature x]\nsql = SELECT p.parcel_id, 1 FROM parcels p, parcels q\n%s", factor);
 	expect_bad_model(text, "more than one row for a parcel");
 	expect_bad_model("[model]\nname = empty\n", "has no [factor NAME] section");
+	/* Names that SQL or the output would take otherwise. */
+	snprintf(text, sizeof text, "[feature order]\nexpr = 1\n%s", factor);
+	expect_bad_model(text, "bad.ini line 1 [feature order]: 'order' cannot name a feature");
+	snprintf(text, sizeof text, "[feature rank]\nexpr = 1\n%s", factor);
+	expect_bad_model(text, "'rank' cannot name a feature");
+	/* One statement per value: nothing can run beside the engine's own SQL. */
+	snprintf(text, sizeof text,
+		 "[feature e]\nexpr = 1) AS z FROM parcels; CREATE TABLE t(x); SELECT (1\n%s",
+		 factor);
+	expect_bad_model(text, "[feature e]: the expr fails: more than one SQL statement");
+	snprintf(text, sizeof text,
+		 "[feature s]\nsql = SELECT parcel_id, 1 FROM parcels); DROP TABLE parcels; "
+		 "SELECT (1\n%s",
+		 factor);
+	expect_bad_model(text, "[feature s]: the sql does not run: more than one SQL statement");
+	expect_bad_model("[factor f]\nvalue = 1) FROM features; DELETE FROM parcels; SELECT (1\n"
+			 "weight = 1\nsaturate = 1\n",
+			 "[factor f]: the value fails: more than one SQL statement");
 }
 
 int main(void)
