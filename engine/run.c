@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cpl_vsi.h>
 #include <gdal.h>
@@ -79,6 +80,7 @@ typedef struct source_reader {
 	const pr_sources *sources;
 	int source;
 	ingest *in;
+	OGRSpatialReferenceH srs; /* its own copy: a CRS object is not thread-safe */
 	pthread_t thread;
 	bool started;
 	int status;
@@ -89,9 +91,9 @@ static void *read_source(void *arg)
 	source_reader *rd = arg;
 	ingest *in = rd->in;
 	double t0 = pr_now();
-	rd->status = pr_read_records(rd->ctx, rd->sources, rd->source, in->work_srs,
-				     in->use.field[rd->source],
-				     &in->records[rd->source], &in->source_rejects[rd->source]);
+	rd->status =
+	    pr_read_records(rd->ctx, rd->sources, rd->source, rd->srs, in->use.field[rd->source],
+			    &in->records[rd->source], &in->source_rejects[rd->source]);
 	in->seconds[rd->source] += pr_now() - t0;
 	return NULL;
 }
@@ -112,12 +114,19 @@ static int read_and_join(pr_context *ctx, const pr_sources *s, ingest *in)
 			continue;
 		/* Keys join records to parcels whether or not the model reads them. */
 		for (int f = 0; f < pr_source_defs[k].n_fields; f++)
-			in->use.field[k][f] = in->use.field[k][f] || pr_source_defs[k].fields[f].required;
+			in->use.field[k][f] =
+			    in->use.field[k][f] || pr_source_defs[k].fields[f].required;
 		in->present[k] = true;
 		*rd = (source_reader){.sources = s, .source = k, .in = in};
 		r = pr_context_child(ctx, &rd->ctx);
 		if (r < 0)
 			goto done;
+		rd->srs = OSRClone(in->work_srs);
+		if (!rd->srs) {
+			r = PR_ENOMEM;
+			goto done;
+		}
+		OSRSetAxisMappingStrategy(rd->srs, OAMS_TRADITIONAL_GIS_ORDER);
 		rd->started = pthread_create(&rd->thread, NULL, read_source, rd) == 0;
 		if (!rd->started)
 			read_source(rd);
@@ -197,6 +206,8 @@ done:
 		if (readers[k].started)
 			pthread_join(readers[k].thread, NULL);
 		pr_context_free(readers[k].ctx);
+		if (readers[k].srs)
+			OSRRelease(readers[k].srs);
 	}
 	pr_parcel_index_free(index);
 	return r;
@@ -413,6 +424,7 @@ int pr_run(pr_context *ctx, const pr_sources *sources, const pr_run_options *opt
 	uint32_t *counts[PR_SRC_COUNT] = {0};
 	double stage_seconds[3] = {0};
 	pr_previous previous = {0};
+	char *visits_tmp = NULL;
 	double started = pr_now(), t;
 	int32_t as_of;
 	int lock_fd = -1;
@@ -494,9 +506,20 @@ int pr_run(pr_context *ctx, const pr_sources *sources, const pr_run_options *opt
 		if (r < 0)
 			goto done;
 	}
+	/* The CSV first, under a temporary name, so that both files change or neither. */
+	if (options && options->visits_csv_path) {
+		r = pr_write_visits_csv(ctx, &out, options->visits_csv_path, &visits_tmp);
+		if (r < 0)
+			goto done;
+	}
 	r = pr_write_gpkg(ctx, &out, out_path);
-	if (r == 0 && options && options->visits_csv_path)
-		r = pr_write_visits_csv(ctx, &out, options->visits_csv_path);
+	if (r == 0 && visits_tmp) {
+		r = pr_output_commit(ctx, visits_tmp, options->visits_csv_path);
+		if (r == 0) {
+			free(visits_tmp);
+			visits_tmp = NULL;
+		}
+	}
 	if (r < 0)
 		goto done;
 	pr_log(ctx, PR_LOG_INFO, "write: %s (%.2f s); total %.2f s", out_path, pr_now() - t,
@@ -505,6 +528,9 @@ done:
 	for (int k = 0; k < PR_SRC_COUNT; k++)
 		free(counts[k]);
 	pr_previous_free(&previous);
+	if (visits_tmp)
+		unlink(visits_tmp);
+	free(visits_tmp);
 	pr_output_unlock(lock_fd);
 	pr_kv_free(&info);
 	pr_scores_free(&scores);

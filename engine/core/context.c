@@ -110,7 +110,7 @@ void pr_context_set_log(pr_context *ctx, pr_log_fn fn, void *user)
 
 void pr_context_set_threads(pr_context *ctx, int threads)
 {
-	ctx->threads = threads < 0 ? 0 : threads;
+	ctx->threads = threads < 0 ? 0 : threads > PR_MAX_THREADS ? PR_MAX_THREADS : threads;
 }
 
 int pr_thread_count(const pr_context *ctx)
@@ -118,7 +118,7 @@ int pr_thread_count(const pr_context *ctx)
 	if (ctx->threads > 0)
 		return ctx->threads;
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
-	return n < 1 ? 1 : n > 64 ? 64 : (int)n;
+	return n < 1 ? 1 : n > PR_MAX_THREADS ? PR_MAX_THREADS : (int)n;
 }
 
 int pr_error(pr_context *ctx, int status, const char *fmt, ...)

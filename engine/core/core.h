@@ -13,7 +13,8 @@
 
 #include "parcelrisk/parcelrisk.h"
 
-#define PR_ERRMSG_MAX 1024
+#define PR_ERRMSG_MAX  1024
+#define PR_MAX_THREADS 64
 
 struct pr_context {
 	GEOSContextHandle_t geos;

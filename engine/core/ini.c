@@ -18,7 +18,30 @@ typedef struct ini_state {
 	pr_ini_pos pos;
 	bool last_was_key;
 	int status;
+	char **seen; /* "section\037key" of every key so far: none may come twice */
+	size_t n_seen, cap_seen;
 } ini_state;
+
+/* Fails when section and name were given before (a second weight would silently win). */
+static int check_once(ini_state *st, const char *section, const char *name)
+{
+	char *key = NULL;
+	if (asprintf(&key, "%s\037%s", section, name) < 0)
+		return PR_ENOMEM;
+	for (size_t i = 0; i < st->n_seen; i++)
+		if (strcmp(st->seen[i], key) == 0) {
+			free(key);
+			return pr_error(st->ctx, PR_ECONFIG,
+					"%s line %d [%s]: key '%s' is given twice", st->label,
+					st->pos.line, section, name);
+		}
+	if (pr_grow((void **)&st->seen, &st->cap_seen, st->n_seen + 1, sizeof *st->seen) < 0) {
+		free(key);
+		return PR_ENOMEM;
+	}
+	st->seen[st->n_seen++] = key;
+	return 0;
+}
 
 static char *read_line(char *str, int num, void *stream)
 {
@@ -57,7 +80,9 @@ static int handle(void *user, const char *section, const char *name, const char 
 			     st->label, st->pos.line, name);
 		return 0;
 	}
-	int r = st->handler(st->user, &st->pos, section, name, value);
+	int r = st->pos.continuation ? 0 : check_once(st, section, name);
+	if (r == 0)
+		r = st->handler(st->user, &st->pos, section, name, value);
 	if (r < 0) {
 		st->status = r;
 		return 0;
@@ -71,6 +96,9 @@ int pr_ini_parse(pr_context *ctx, const char *label, FILE *file, pr_ini_handler 
 	ini_stop_on_first_error = true;
 	ini_state st = {.file = file, .label = label, .ctx = ctx, .handler = handler, .user = user};
 	int line = ini_parse_stream(read_line, &st, handle, &st);
+	for (size_t i = 0; i < st.n_seen; i++)
+		free(st.seen[i]);
+	free(st.seen);
 	if (st.status < 0)
 		return st.status;
 	if (line != 0)

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <locale.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,12 +41,18 @@ bool pr_blank(const char *s)
 
 /* strtod() obeys LC_NUMERIC; a "C" locale object makes the parse the same whatever the
  * process's locale is. Created once; never freed (it lives as long as the process). */
+static locale_t c_locale_object;
+static pthread_once_t c_locale_once = PTHREAD_ONCE_INIT;
+
+static void make_c_locale(void)
+{
+	c_locale_object = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
+}
+
 static locale_t c_locale(void)
 {
-	static locale_t loc = (locale_t)0;
-	if (!loc)
-		loc = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
-	return loc;
+	pthread_once(&c_locale_once, make_c_locale);
+	return c_locale_object;
 }
 
 bool pr_parse_double(const char *s, double *ret)

@@ -14,9 +14,9 @@ typedef struct pr_parcel_index pr_parcel_index;
 int pr_parcel_index_build(pr_context *ctx, const pr_parcels *parcels, pr_parcel_index **ret_index);
 void pr_parcel_index_free(pr_parcel_index *index);
 
-/* The parcel a point belongs to, or -1 when it is outside every parcel and farther than snap_m
- * from all of them. h is the calling thread's GEOS handle. *ret_snapped tells whether the point
- * was assigned through snapping. */
+/* The parcel a point belongs to, -1 when it is outside every parcel and farther than snap_m
+ * from all of them, -2 when memory or GEOS failed. h is the calling thread's GEOS handle.
+ * *ret_snapped tells whether the point was assigned through snapping. */
 int32_t pr_parcel_index_assign(const pr_parcel_index *index, GEOSContextHandle_t h, double x,
 			       double y, double snap_m, bool *ret_snapped);
 

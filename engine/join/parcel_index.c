@@ -95,10 +95,11 @@ static int orientation(GEOSContextHandle_t h, double ax, double ay, double bx, d
 		return 1;
 	if (det < -bound)
 		return -1;
+	/* -1, 0, 1, or 2 when GEOS failed: the caller treats 2 as an error. */
 	return GEOSOrientationIndex_r(h, ax, ay, bx, by, px, py);
 }
 
-/* 1: p is covered by parcel i (inside or on its boundary); 0: not. */
+/* 1: p is covered by parcel i (inside or on its boundary); 0: not; -1: GEOS failed. */
 static int parcel_covers(const pr_parcels *p, size_t i, GEOSContextHandle_t h, double px, double py)
 {
 	const double *bb = p->bbox + 4 * i;
@@ -118,6 +119,8 @@ static int parcel_covers(const pr_parcels *p, size_t i, GEOSContextHandle_t h, d
 			if (!up && !down && !in_box)
 				continue;
 			int o = orientation(h, ax, ay, bx, by, px, py);
+			if (o == 2)
+				return -1;
 			if (o == 0 && in_box)
 				return 1; /* on the boundary */
 			if ((up && o > 0) || (down && o < 0))
@@ -186,7 +189,10 @@ static int32_t assign_with(const pr_parcel_index *index, GEOSContextHandle_t h, 
 	int32_t best = -1;
 	for (size_t k = 0; k < c->n; k++) {
 		int32_t i = c->items[k];
-		if (!parcel_covers(p, (size_t)i, h, x, y))
+		int covers = parcel_covers(p, (size_t)i, h, x, y);
+		if (covers < 0)
+			c->failed = true;
+		if (covers <= 0)
 			continue;
 		if (best < 0 || p->area[i] < p->area[best] ||
 		    (p->area[i] == p->area[best] && i < best))
@@ -222,7 +228,7 @@ int32_t pr_parcel_index_assign(const pr_parcel_index *index, GEOSContextHandle_t
 	candidates c = {0};
 	int32_t best = assign_with(index, h, &c, x, y, snap_m, ret_snapped);
 	free(c.items);
-	return best;
+	return c.failed ? -2 : best;
 }
 
 /* ---- many points, sorted and threaded ------------------------------------------------------ */
@@ -276,7 +282,7 @@ static void *join_worker(void *arg)
 						  job->snap_m, &snapped);
 		job->rec->snapped[i] = snapped;
 		if (c.failed) {
-			job->status = PR_ENOMEM;
+			job->status = PR_EINTERNAL; /* out of memory, or GEOS failed */
 			break;
 		}
 	}
@@ -347,7 +353,9 @@ int pr_join_points(pr_context *ctx, const pr_parcel_index *index, pr_records *re
 				pthread_join(threads[t], NULL);
 			threads[t] = 0;
 			if (jobs[t].status < 0 && r == 0)
-				r = jobs[t].status;
+				r = pr_error(ctx, jobs[t].status,
+					     "%s: the join failed (out of memory, or GEOS failed)",
+					     pr_source_defs[rec->source].name);
 		}
 		if (r < 0)
 			goto done;

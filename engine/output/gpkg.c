@@ -748,11 +748,9 @@ int pr_write_gpkg(pr_context *ctx, const pr_output *out, const char *path)
 	r = index_parcel_risk(ctx, tmp, out, fids);
 	if (r < 0)
 		goto done;
-	if (rename(tmp, path) != 0) {
-		r = pr_error(ctx, PR_ECANTCREAT, "cannot move %s into place as %s: %s", tmp, path,
-			     strerror(errno));
+	r = pr_output_commit(ctx, tmp, path);
+	if (r < 0)
 		goto done;
-	}
 done:
 	if (w.ds)
 		GDALClose(w.ds);

@@ -146,7 +146,8 @@ int pr_previous_load(pr_context *ctx, const char *path, pr_previous *ret)
 			     sqlite3_errmsg(db));
 		goto done;
 	}
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (pr_grow((void **)&prev.items, &cap, prev.n + 1, sizeof *prev.items) < 0) {
 			r = PR_ENOMEM;
 			goto done;
@@ -163,6 +164,11 @@ int pr_previous_load(pr_context *ctx, const char *path, pr_previous *ret)
 		e->rank = sqlite3_column_int(st, 2);
 		snprintf(e->risk_class, sizeof e->risk_class, "%s", cls ? cls : "");
 		prev.n++;
+	}
+	if (rc != SQLITE_DONE) {
+		r = pr_error(ctx, PR_EDATA, "--previous %s: reading parcel_risk failed: %s", path,
+			     sqlite3_errmsg(db));
+		goto done;
 	}
 	sqlite3_finalize(st);
 	st = NULL;

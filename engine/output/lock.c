@@ -71,3 +71,28 @@ void pr_output_unlock(int fd)
 	if (fd >= 0)
 		close(fd); /* releases the lock */
 }
+
+int pr_output_commit(pr_context *ctx, const char *tmp, const char *path)
+{
+	/* The data on disk before the name: after a power cut the old file or the whole new one,
+	 * never a new name on missing data. */
+	int fd = open(tmp, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fsync(fd) != 0) {
+		int r = pr_error(ctx, PR_ECANTCREAT, "cannot flush %s: %s", tmp, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return r;
+	}
+	close(fd);
+	if (rename(tmp, path) != 0)
+		return pr_error(ctx, PR_ECANTCREAT, "cannot move %s into place as %s: %s", tmp,
+				path, strerror(errno));
+	char *dir = pr_dirname(path);
+	int dfd = dir ? open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+	if (dfd >= 0) {
+		fsync(dfd); /* best effort: some file systems refuse it on folders */
+		close(dfd);
+	}
+	free(dir);
+	return 0;
+}

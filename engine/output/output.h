@@ -54,8 +54,13 @@ typedef struct pr_output {
 int pr_gpkg_bulk_rtree(pr_context *ctx, sqlite3 *db, const char *table, const char *template_table,
 		       const int64_t *fids, const double *bbox, size_t n);
 
-/* Writes the visit list as a spreadsheet-friendly CSV at path (atomically). */
-int pr_write_visits_csv(pr_context *ctx, const pr_output *out, const char *path);
+/* Writes the visit list as a spreadsheet-friendly CSV beside path, under a temporary name
+ * returned in *ret_tmp (the caller frees it and moves the file into place with
+ * pr_output_commit once the GeoPackage is in place too). */
+int pr_write_visits_csv(pr_context *ctx, const pr_output *out, const char *path, char **ret_tmp);
+
+/* Flushes tmp to disk, renames it to path and flushes the folder. */
+int pr_output_commit(pr_context *ctx, const char *tmp, const char *path);
 
 /* Locks out_path for this run (see lock.c); *ret_fd is released with pr_output_unlock(). */
 int pr_output_lock(pr_context *ctx, const char *out_path, int *ret_fd);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* The visit list as a CSV file for inspectors, written through GDAL's CSV driver: UTF-8 with a
  * byte-order mark and CRLF line ends, so that a spreadsheet opens it with the accents and
- * columns right; written under a temporary name and renamed into place. */
+ * columns right; written under a temporary name that the run moves into place with the
+ * GeoPackage. */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -15,7 +16,7 @@
 
 #include "output/output.h"
 
-int pr_write_visits_csv(pr_context *ctx, const pr_output *out, const char *path)
+int pr_write_visits_csv(pr_context *ctx, const pr_output *out, const char *path, char **ret_tmp)
 {
 	const pr_parcels *p = out->parcels;
 	const pr_scores *s = out->scores;
@@ -96,17 +97,21 @@ int pr_write_visits_csv(pr_context *ctx, const pr_output *out, const char *path)
 	free(order);
 	if (r < 0)
 		goto done;
+	CPLErrorReset();
 	GDALClose(ds);
 	ds = NULL;
-	if (rename(tmp, path) != 0)
-		r = pr_error(ctx, PR_ECANTCREAT, "cannot move %s into place as %s: %s", tmp, path,
-			     strerror(errno));
+	if (CPLGetLastErrorType() >= CE_Failure) {
+		r = pr_error_gdal(ctx, PR_ECANTCREAT, "cannot complete %s", tmp);
+		goto done;
+	}
+	*ret_tmp = tmp;
+	tmp = NULL;
 done:
 	if (feat)
 		OGR_F_Destroy(feat);
 	if (ds)
 		GDALClose(ds);
-	if (r < 0)
+	if (r < 0 && tmp)
 		unlink(tmp);
 	CSLDestroy(opts);
 	free(tmp);

@@ -635,7 +635,8 @@ typedef struct parcel_geom {
 	size_t *ring_sizes;
 	size_t n_rings;
 	bool repaired;
-	char *failure; /* why the geometry is unusable, or NULL */
+	bool out_of_memory; /* fails the run: not the parcel's fault */
+	char *failure;	    /* why the geometry is unusable, or NULL */
 } parcel_geom;
 
 static void parcel_geom_clear(parcel_geom *g)
@@ -673,8 +674,9 @@ static GEOSGeometry *polygonal_part(GEOSContextHandle_t h, const GEOSGeometry *s
 		for (int j = 0; j < nj; j++) {
 			const GEOSGeometry *pj =
 			    ti == GEOS_POLYGON ? gi : GEOSGetGeometryN_r(h, gi, j);
-			if (!GEOSisEmpty_r(h, pj))
-				parts[np++] = GEOSGeom_clone_r(h, pj);
+			GEOSGeometry *copy = GEOSisEmpty_r(h, pj) ? NULL : GEOSGeom_clone_r(h, pj);
+			if (copy)
+				parts[np++] = copy;
 		}
 	}
 	GEOSGeometry *multi = NULL;
@@ -776,6 +778,7 @@ static void process_parcel(GEOSContextHandle_t h, GEOSWKBWriter *writer, parcel_
 	wkb = GEOSWKBWriter_write_r(h, writer, multi, &size);
 	g->wkb = wkb ? malloc(size) : NULL;
 	if (!g->wkb || !flatten_rings(h, multi, g)) {
+		g->out_of_memory = true;
 		why = "out of memory";
 		goto done;
 	}
@@ -830,9 +833,9 @@ static int process_parcels(pr_context *ctx, parcel_geom *geoms, size_t n)
 	int nthreads = pr_thread_count(ctx);
 	if (n < 5000)
 		nthreads = 1;
-	geom_job jobs[64];
-	pthread_t threads[64];
-	bool started[64] = {false};
+	geom_job jobs[PR_MAX_THREADS];
+	pthread_t threads[PR_MAX_THREADS];
+	bool started[PR_MAX_THREADS] = {false};
 	int r = 0;
 	for (int t = 0; t < nthreads; t++) {
 		jobs[t] = (geom_job){geoms, n * (size_t)t / (size_t)nthreads,
@@ -880,6 +883,10 @@ static int finish_parcels(pr_context *ctx, pr_parcels *p, parcel_geom *geoms, pr
 	if (!order)
 		return PR_ENOMEM;
 	for (size_t i = 0; i < n; i++) {
+		if (geoms[i].out_of_memory) {
+			r = PR_ENOMEM;
+			goto done;
+		}
 		if (geoms[i].failure) {
 			r = pr_rejects_add(rejects, PR_SRC_PARCELS, p->rec.row[i],
 					   PR_REJECT_INVALID_GEOMETRY, "id '%.100s': %s",

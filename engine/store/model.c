@@ -862,7 +862,8 @@ static int last_inspections(pr_context *ctx, sqlite3 *db, const char *as_of, pr_
 	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
 		return pr_error(ctx, PR_EINTERNAL, "working store: %s", sqlite3_errmsg(db));
 	sqlite3_bind_text(st, 1, as_of, -1, SQLITE_STATIC);
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		sqlite3_int64 pid = sqlite3_column_int64(st, 0);
 		const char *d = (const char *)sqlite3_column_text(st, 1);
 		int32_t days;
@@ -870,6 +871,8 @@ static int last_inspections(pr_context *ctx, sqlite3 *db, const char *as_of, pr_
 			s->last_inspection[pid] = days;
 	}
 	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return pr_error(ctx, PR_EINTERNAL, "working store: %s", sqlite3_errmsg(db));
 	return 0;
 }
 

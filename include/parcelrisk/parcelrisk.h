@@ -56,7 +56,8 @@ void pr_context_free(pr_context *ctx);
 const char *pr_context_errmsg(const pr_context *ctx);
 void pr_context_set_progress(pr_context *ctx, pr_progress_fn fn, void *user);
 void pr_context_set_log(pr_context *ctx, pr_log_fn fn, void *user);
-/* Worker threads for the spatial join; 0 (the default) means one per core. */
+/* Worker threads for the spatial join and geometry work; 0 (the default) means one per core;
+ * at most 64. */
 void pr_context_set_threads(pr_context *ctx, int threads);
 
 /* ---- sources file -------------------------------------------------------------------------- */

@@ -162,6 +162,9 @@ static void test_bad_values(void)
 		     PR_ECONFIG, "line 8 [population]: snap_m 'ten'");
 	expect_error("[parcels]\npath = p.gpkg\nid = c\nid = d\n", PR_ECONFIG,
 		     "line 4 [parcels]: key 'id' is given twice");
+	expect_error("[parcels]\npath = p.gpkg\nid = c\n[population]\npath = p.csv\nsnap_m = "
+		     "10\nsnap_m = 20\n",
+		     PR_ECONFIG, "line 7 [population]: key 'snap_m' is given twice");
 	expect_error("[parcels]\npath = p.gpkg\nid = c\n[population]\npath = p.csv\nx = x\n",
 		     PR_ECONFIG, "give both x and y");
 	expect_error("[parcels\npath = p.gpkg\n", PR_ECONFIG, "line 1: not an INI line");

@@ -329,6 +329,8 @@ static void test_bad_models(void)
 		 "[feature x]\nsql = SELECT p.parcel_id, 1 FROM parcels p, parcels q\n%s", factor);
 	expect_bad_model(text, "more than one row for a parcel");
 	expect_bad_model("[model]\nname = empty\n", "has no [factor NAME] section");
+	expect_bad_model("[factor f]\nvalue = 1\nweight = 1\nsaturate = 1\nweight = 2\n",
+			 "line 5 [factor f]: key 'weight' is given twice");
 	/* Names that SQL or the output would take otherwise. */
 	snprintf(text, sizeof text, "[feature order]\nexpr = 1\n%s", factor);
 	expect_bad_model(text, "bad.ini line 1 [feature order]: 'order' cannot name a feature");
