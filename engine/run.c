@@ -299,7 +299,7 @@ static int check_model(pr_context *ctx, const pr_model *model, int32_t as_of, pr
 		return r;
 	for (int f = 0; f < pr_source_defs[PR_SRC_PARCELS].n_fields; f++)
 		empty.rec.cols[f].present = false;
-	r = pr_store_load(ctx, store.db, &empty, none, NULL);
+	r = pr_store_load(ctx, store.db, &empty, none);
 	/* Preparing every statement on the empty store also tells which columns the model reads:
 	 * only those are copied from the sources (personal data included). */
 	pr_store_watch_columns(store.db, use);
@@ -461,7 +461,7 @@ int pr_run(pr_context *ctx, const pr_sources *sources, const pr_run_options *opt
 	const pr_records *recs[PR_SRC_COUNT] = {0};
 	for (int k = PR_SRC_POPULATION; k < PR_SRC_COUNT; k++)
 		recs[k] = in.present[k] ? &in.records[k] : NULL;
-	r = pr_store_load(ctx, store.db, &in.parcels, recs, &in.use);
+	r = pr_store_load(ctx, store.db, &in.parcels, recs);
 	if (r < 0)
 		goto done;
 	stage_seconds[0] = pr_now() - t;

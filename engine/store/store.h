@@ -18,22 +18,20 @@ typedef struct pr_store {
 int pr_store_open(pr_context *ctx, pr_store *store);
 /* Accepts a store that was never opened. */
 void pr_store_close(pr_store *store);
-/* Which columns of the four tables the model reads: canonical fields, and the x, y and snapped
- * columns of point sources. */
+/* Which canonical fields of the four tables the model reads. */
 typedef struct pr_column_use {
 	bool field[PR_SRC_COUNT][PR_MAX_FIELDS];
-	bool xy[PR_SRC_COUNT];
 } pr_column_use;
 
 /* Records into use every table column that statements prepared on db from now on read (an
  * SQLite authorizer); NULL stops recording. use must outlive the recording. */
 void pr_store_watch_columns(sqlite3 *db, pr_column_use *use);
 
-/* Creates the four tables (empty for a source the sources file does not name) and loads them;
- * records[k] may be NULL for an absent source. With use, the x, y and snapped columns of point
- * sources are filled only where the model reads them. */
+/* Creates the four tables over the records (read-only virtual tables, see vtab.c; empty for a
+ * source the sources file does not name: records[k] NULL). parcels and records must outlive
+ * the store. */
 int pr_store_load(pr_context *ctx, sqlite3 *db, const pr_parcels *parcels,
-		  const pr_records *const records[PR_SRC_COUNT], const pr_column_use *use);
+		  const pr_records *const records[PR_SRC_COUNT]);
 /* Runs one statement without results; SQLite's message goes into the context's error. */
 int pr_store_exec(pr_context *ctx, sqlite3 *db, const char *sql);
 

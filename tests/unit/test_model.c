@@ -5,34 +5,139 @@
 #include <stdlib.h>
 
 #include "harness.h"
+#include "sources/records.h"
 #include "store/store.h"
 
 static pr_context *ctx;
 
-/* A store with the four tables and n parcels (ids P0..Pn-1, no attributes). */
-static int make_store(pr_store *store, int n)
+/* A fixture: ordinary SQLite tables that the tests fill with SQL, then turned into the
+ * engine's records and served by a working store, as a run would. */
+typedef struct fixture {
+	sqlite3 *db;
+	pr_parcels parcels;
+	pr_records rec[PR_SRC_COUNT];
+	pr_store store;
+} fixture;
+
+static int exec(fixture *fx, const char *sql)
 {
-	pr_parcels empty = {0};
-	const pr_records *none[PR_SRC_COUNT] = {0};
-	if (pr_store_open(ctx, store) < 0 || pr_store_load(ctx, store->db, &empty, none, NULL) < 0)
+	char *err = NULL;
+	if (sqlite3_exec(fx->db, sql, NULL, NULL, &err) != SQLITE_OK) {
+		fprintf(stderr, "fixture: %s (in %s)\n", err, sql);
+		sqlite3_free(err);
+		return -1;
+	}
+	return 0;
+}
+
+/* n parcels P0..Pn-1 without attributes, and empty sources. */
+static int fixture_open(fixture *fx, int n)
+{
+	memset(fx, 0, sizeof *fx);
+	if (sqlite3_open(":memory:", &fx->db) != SQLITE_OK ||
+	    exec(fx, "CREATE TABLE parcels (parcel_id INTEGER PRIMARY KEY, id TEXT, owner TEXT, "
+		     "floor_area_m2 REAL, dwellings INTEGER, build_year INTEGER);"
+		     "CREATE TABLE population (parcel_id, row, household, persons, registered, "
+		     "\"left\", x, y, snapped);"
+		     "CREATE TABLE complaints (parcel_id, row, date, category, x, y, snapped);"
+		     "CREATE TABLE inspections (parcel_id, row, date, outcome);") < 0)
 		return -1;
 	for (int i = 0; i < n; i++) {
-		char sql[160];
-		snprintf(sql, sizeof sql,
-			 "INSERT INTO parcels (parcel_id, id, area_m2) VALUES (%d, 'P%d', 100)", i,
-			 i);
-		if (pr_store_exec(ctx, store->db, sql) < 0)
+		char sql[120];
+		snprintf(sql, sizeof sql, "INSERT INTO parcels (parcel_id, id) VALUES (%d, 'P%d')",
+			 i, i);
+		if (exec(fx, sql) < 0)
 			return -1;
 	}
 	return 0;
 }
 
-static int exec(pr_store *store, const char *sql)
+/* Copies one fixture table into records: column k of the query is canonical field k - 2
+ * (after parcel_id and row), parsed like the reading stage parses a source. */
+static int fixture_records(fixture *fx, int source, const char *query, pr_records *rec)
 {
-	int r = pr_store_exec(ctx, store->db, sql);
-	if (r < 0)
+	pr_source_conf conf = {0};
+	for (int f = 0; f < pr_source_defs[source].n_fields; f++)
+		conf.columns[f] = (char *)"fixture";
+	pr_records_init(rec, source, &conf);
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(fx->db, query, -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	int first = source == PR_SRC_PARCELS ? 1 : 2;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		size_t i = rec->n;
+		if (pr_records_reserve(rec, i + 1) < 0)
+			break;
+		rec->parcel[i] = sqlite3_column_int(st, 0);
+		rec->row[i] =
+		    source == PR_SRC_PARCELS ? i + 1 : (uint64_t)sqlite3_column_int64(st, 1);
+		rec->x[i] = rec->y[i] = 0;
+		rec->snapped[i] = 0;
+		for (int f = 0; f < pr_source_defs[source].n_fields; f++) {
+			pr_column *col = &rec->cols[f];
+			int c = first + f;
+			bool null = c >= sqlite3_column_count(st) ||
+				    sqlite3_column_type(st, c) == SQLITE_NULL;
+			const char *text = null ? NULL : (const char *)sqlite3_column_text(st, c);
+			if (col->type == PR_FT_TEXT)
+				col->text[i] = text ? strdup(text) : NULL;
+			else if (col->type == PR_FT_DATE)
+				col->date[i] = text && pr_parse_date(text, &col->date[i])
+						   ? col->date[i]
+						   : PR_DATE_NULL;
+			else
+				col->num[i] = null ? NAN : sqlite3_column_double(st, c);
+		}
+		rec->n++;
+		rec->rows_read++;
+	}
+	sqlite3_finalize(st);
+	return 0;
+}
+
+/* The fixture as the engine's records, in a working store. */
+static int fixture_store(fixture *fx)
+{
+	pr_parcels *p = &fx->parcels;
+	if (fixture_records(fx, PR_SRC_PARCELS,
+			    "SELECT parcel_id, id, owner, floor_area_m2, dwellings, build_year, "
+			    "NULL FROM parcels ORDER BY parcel_id",
+			    &p->rec) < 0)
+		return -1;
+	size_t n = p->rec.n ? p->rec.n : 1;
+	p->area = calloc(n, sizeof *p->area);
+	p->label_xy = calloc(2 * n, sizeof *p->label_xy);
+	if (!p->area || !p->label_xy)
+		return -1;
+	for (size_t i = 0; i < p->rec.n; i++)
+		p->area[i] = 100;
+	static const char *const queries[PR_SRC_COUNT] = {
+	    NULL,
+	    "SELECT parcel_id, row, household, persons, registered, \"left\" FROM population",
+	    "SELECT parcel_id, row, date, category FROM complaints",
+	    "SELECT parcel_id, row, NULL, date, outcome FROM inspections",
+	};
+	const pr_records *recs[PR_SRC_COUNT] = {0};
+	for (int k = 1; k < PR_SRC_COUNT; k++) {
+		if (fixture_records(fx, k, queries[k], &fx->rec[k]) < 0)
+			return -1;
+		recs[k] = &fx->rec[k];
+	}
+	if (pr_store_open(ctx, &fx->store) < 0 ||
+	    pr_store_load(ctx, fx->store.db, &fx->parcels, recs) < 0) {
 		fprintf(stderr, "%s\n", pr_context_errmsg(ctx));
-	return r;
+		return -1;
+	}
+	return 0;
+}
+
+static void fixture_close(fixture *fx)
+{
+	pr_store_close(&fx->store);
+	pr_parcels_free(&fx->parcels);
+	for (int k = 0; k < PR_SRC_COUNT; k++)
+		pr_records_free(&fx->rec[k]);
+	sqlite3_close(fx->db);
 }
 
 static int factor_index(const pr_model *m, const char *name)
@@ -71,14 +176,14 @@ static int32_t as_of(void)
 /* The default model on seven parcels, one per factor or two. */
 static void test_default_model_factors(void)
 {
-	pr_store store = {0};
+	fixture fx = {0};
 	pr_model *m = NULL;
 	pr_scores s = {0};
-	ASSERT_INT_EQ(make_store(&store, 7), 0);
+	ASSERT_INT_EQ(fixture_open(&fx, 7), 0);
 	ASSERT_INT_EQ(pr_model_load(ctx, NULL, &m), 0);
 	/* P0: 6 households of 2 in 60 m², one dwelling, built 1900. */
-	ASSERT_INT_EQ(exec(&store, "UPDATE parcels SET floor_area_m2 = 60, dwellings = 1, "
-				   "build_year = 1900, owner = 'A' WHERE parcel_id = 0"),
+	ASSERT_INT_EQ(exec(&fx, "UPDATE parcels SET floor_area_m2 = 60, dwellings = 1, "
+				"build_year = 1900, owner = 'A' WHERE parcel_id = 0"),
 		      0);
 	for (int h = 0; h < 6; h++) {
 		char sql[200];
@@ -87,38 +192,37 @@ static void test_default_model_factors(void)
 		    "INSERT INTO population VALUES (0, %d, 'H%d', 2, '2020-01-01', NULL, 0, 0, "
 		    "0)",
 		    h + 1, h);
-		ASSERT_INT_EQ(exec(&store, sql), 0);
+		ASSERT_INT_EQ(exec(&fx, sql), 0);
 	}
 	/* One household that left before the reference date does not count. */
-	ASSERT_INT_EQ(exec(&store, "INSERT INTO population VALUES (0, 99, 'HX', 3, '2019-01-01', "
-				   "'2021-01-01', 0, 0, 0)"),
+	ASSERT_INT_EQ(exec(&fx, "INSERT INTO population VALUES (0, 99, 'HX', 3, '2019-01-01', "
+				"'2021-01-01', 0, 0, 0)"),
 		      0);
 	/* P1: nothing known about the building. */
 	/* P2: two recent serious complaints, one older, three about noise; one dwelling. */
-	ASSERT_INT_EQ(exec(&store, "UPDATE parcels SET floor_area_m2 = 90, dwellings = 1, "
-				   "build_year = 1990 WHERE parcel_id = 2"),
+	ASSERT_INT_EQ(exec(&fx, "UPDATE parcels SET floor_area_m2 = 90, dwellings = 1, "
+				"build_year = 1990 WHERE parcel_id = 2"),
 		      0);
 	ASSERT_INT_EQ(
-	    exec(&store,
-		 "INSERT INTO complaints VALUES (2, 1, '2026-06-01', 'humidity', 0, 0, 0),"
-		 "(2, 2, '2026-09-01', 'insalubrity', 0, 0, 0),"
-		 "(2, 3, '2025-05-01', 'electricity', 0, 0, 0),"
-		 "(2, 4, '2026-09-01', 'noise', 0, 0, 0), (2, 5, '2026-09-02', 'noise', 0, 0, "
-		 "0), (2, 6, '2026-09-03', 'noise', 0, 0, 0)"),
+	    exec(&fx, "INSERT INTO complaints VALUES (2, 1, '2026-06-01', 'humidity', 0, 0, 0),"
+		      "(2, 2, '2026-09-01', 'insalubrity', 0, 0, 0),"
+		      "(2, 3, '2025-05-01', 'electricity', 0, 0, 0),"
+		      "(2, 4, '2026-09-01', 'noise', 0, 0, 0), (2, 5, '2026-09-02', 'noise', 0, 0, "
+		      "0), (2, 6, '2026-09-03', 'noise', 0, 0, 0)"),
 	    0);
 	/* P3: a closure order a year ago; P5 has the same owner. */
-	ASSERT_INT_EQ(exec(&store, "UPDATE parcels SET owner = 'B' WHERE parcel_id IN (3, 5)"), 0);
-	ASSERT_INT_EQ(exec(&store, "INSERT INTO inspections (parcel_id, row, date, outcome) VALUES "
-				   "(3, 1, '2025-11-01', 'closure')"),
+	ASSERT_INT_EQ(exec(&fx, "UPDATE parcels SET owner = 'B' WHERE parcel_id IN (3, 5)"), 0);
+	ASSERT_INT_EQ(exec(&fx, "INSERT INTO inspections (parcel_id, row, date, outcome) VALUES "
+				"(3, 1, '2025-11-01', 'closure')"),
 		      0);
 	/* P4: a clean inspection a year ago after an old major one. */
-	ASSERT_INT_EQ(exec(&store, "INSERT INTO inspections (parcel_id, row, date, outcome) VALUES "
-				   "(4, 1, '2019-03-01', 'major'), "
-				   "(4, 2, '2025-10-01', 'minor')"),
+	ASSERT_INT_EQ(exec(&fx, "INSERT INTO inspections (parcel_id, row, date, outcome) VALUES "
+				"(4, 1, '2019-03-01', 'major'), "
+				"(4, 2, '2025-10-01', 'minor')"),
 		      0);
 	/* P6: kots: six students of one person each in 200 m², one dwelling. */
-	ASSERT_INT_EQ(exec(&store, "UPDATE parcels SET floor_area_m2 = 200, dwellings = 1, "
-				   "build_year = 1960 WHERE parcel_id = 6"),
+	ASSERT_INT_EQ(exec(&fx, "UPDATE parcels SET floor_area_m2 = 200, dwellings = 1, "
+				"build_year = 1960 WHERE parcel_id = 6"),
 		      0);
 	for (int h = 0; h < 6; h++) {
 		char sql[200];
@@ -127,9 +231,10 @@ static void test_default_model_factors(void)
 		    "INSERT INTO population VALUES (6, %d, 'S%d', 1, '2026-09-0%d', NULL, 0, 0, "
 		    "0)",
 		    h + 1, h, h + 1);
-		ASSERT_INT_EQ(exec(&store, sql), 0);
+		ASSERT_INT_EQ(exec(&fx, sql), 0);
 	}
-	int r = pr_model_score(ctx, m, store.db, as_of(), 7, &s);
+	ASSERT_INT_EQ(fixture_store(&fx), 0);
+	int r = pr_model_score(ctx, m, fx.store.db, as_of(), 7, &s);
 	if (r < 0)
 		FAIL_AT("%s", pr_context_errmsg(ctx));
 	ASSERT_INT_EQ(r, 0);
@@ -189,7 +294,7 @@ static void test_default_model_factors(void)
 
 	pr_scores_free(&s);
 	pr_model_free(m);
-	pr_store_close(&store);
+	fixture_close(&fx);
 }
 
 static const char small_model[] =
@@ -203,12 +308,13 @@ static const char small_model[] =
 
 static void test_saturation_weights_classes(void)
 {
-	pr_store store = {0};
+	fixture fx = {0};
 	pr_model *m = NULL;
 	pr_scores s = {0};
-	ASSERT_INT_EQ(make_store(&store, 6), 0);
+	ASSERT_INT_EQ(fixture_open(&fx, 6), 0);
 	ASSERT_INT_EQ(pr_model_parse(ctx, "small", small_model, &m), 0);
-	ASSERT_INT_EQ(pr_model_score(ctx, m, store.db, as_of(), 6, &s), 0);
+	ASSERT_INT_EQ(fixture_store(&fx), 0);
+	ASSERT_INT_EQ(pr_model_score(ctx, m, fx.store.db, as_of(), 6, &s), 0);
 	/* ramp: v = 0 → 0; 2 → half of 10; 3 and 4 → saturated at 10. */
 	ASSERT_DBL_NEAR(points(m, &s, 0, "ramp"), 0, 1e-12);
 	ASSERT_DBL_NEAR(points(m, &s, 1, "ramp"), 0, 1e-12);
@@ -232,22 +338,23 @@ static void test_saturation_weights_classes(void)
 	ASSERT_STR_EQ(s.reasons[2], "always; v is 2, 5 points");
 	pr_scores_free(&s);
 	pr_model_free(m);
-	pr_store_close(&store);
+	fixture_close(&fx);
 }
 
 static void test_visit_list_exclusion(void)
 {
-	pr_store store = {0};
+	fixture fx = {0};
 	pr_model *m = NULL;
 	pr_scores s = {0};
-	ASSERT_INT_EQ(make_store(&store, 6), 0);
+	ASSERT_INT_EQ(fixture_open(&fx, 6), 0);
 	ASSERT_INT_EQ(pr_model_parse(ctx, "small", small_model, &m), 0);
 	/* P3 (rank 1) inspected 30 days ago: off the list. P4 (rank 2) 120 days ago: on it. */
-	ASSERT_INT_EQ(exec(&store, "INSERT INTO inspections (parcel_id, row, date, outcome) VALUES "
-				   "(3, 1, '2026-10-02', 'none'), "
-				   "(4, 1, '2026-07-04', 'minor')"),
+	ASSERT_INT_EQ(exec(&fx, "INSERT INTO inspections (parcel_id, row, date, outcome) VALUES "
+				"(3, 1, '2026-10-02', 'none'), "
+				"(4, 1, '2026-07-04', 'minor')"),
 		      0);
-	ASSERT_INT_EQ(pr_model_score(ctx, m, store.db, as_of(), 6, &s), 0);
+	ASSERT_INT_EQ(fixture_store(&fx), 0);
+	ASSERT_INT_EQ(pr_model_score(ctx, m, fx.store.db, as_of(), 6, &s), 0);
 	ASSERT_INT_EQ(s.visit[3], 0);
 	ASSERT_INT_EQ(s.visit_rank[4], 1);
 	ASSERT_INT_EQ(s.visit_rank[2], 2);
@@ -258,22 +365,23 @@ static void test_visit_list_exclusion(void)
 	ASSERT_STR_EQ(date, "2026-07-04");
 	pr_scores_free(&s);
 	pr_model_free(m);
-	pr_store_close(&store);
+	fixture_close(&fx);
 }
 
 /* A model text must fail with PR_ECONFIG and a message holding needle. */
 static void expect_bad_model(const char *text, const char *needle)
 {
-	pr_store store = {0};
+	fixture fx = {0};
 	pr_model *m = NULL;
 	pr_scores s = {0};
-	if (make_store(&store, 2) < 0) {
+	if (fixture_open(&fx, 2) < 0 || fixture_store(&fx) < 0) {
 		FAIL_AT("store");
+		fixture_close(&fx);
 		return;
 	}
 	int r = pr_model_parse(ctx, "bad.ini", text, &m);
 	if (r == 0)
-		r = pr_model_score(ctx, m, store.db, as_of(), 2, &s);
+		r = pr_model_score(ctx, m, fx.store.db, as_of(), 2, &s);
 	if (r != PR_ECONFIG)
 		FAIL_AT("status %d for a bad model, expected PR_ECONFIG (%s)", r,
 			pr_context_errmsg(ctx));
@@ -281,7 +389,7 @@ static void expect_bad_model(const char *text, const char *needle)
 		FAIL_AT("'%s' lacks '%s'", pr_context_errmsg(ctx), needle);
 	pr_scores_free(&s);
 	pr_model_free(m);
-	pr_store_close(&store);
+	fixture_close(&fx);
 }
 
 static void test_bad_models(void)

@@ -1,0 +1,414 @@
+/* SPDX-License-Identifier: MIT */
+/* The working store's four tables as SQLite virtual tables over the records in memory: the
+ * model's SQL reads the joined records where they already are, instead of a copy inserted row
+ * by row (that copy was a seventh of a regional run and as much memory again). Rows come in
+ * parcel order, which the tables declare, so GROUP BY parcel_id needs no sort; a parcel_id
+ * equality is answered from an offset table. The tables are read-only. */
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "store/store.h"
+
+/* What a virtual table serves: one source's records, in parcel order. */
+typedef struct source_table {
+	sqlite3_vtab base;
+	int source;
+	const pr_parcels *parcels;
+	const pr_records *rec; /* NULL: the source is absent, the table is empty */
+	size_t n;
+	size_t *order; /* record index of each row, by parcel (points and keys) */
+	size_t *start; /* first row of each parcel, n_parcels + 1 entries */
+	size_t n_parcels;
+	size_t
+	    *by_owner; /* parcels: the parcels with an owner, by owner (built when first asked) */
+	size_t n_by_owner;
+} source_table;
+
+typedef struct source_cursor {
+	sqlite3_vtab_cursor base;
+	size_t at, end;
+	const size_t *map; /* rows through this list of parcels (owner lookups), else NULL */
+	char date[16];
+} source_cursor;
+
+/* Plans of xBestIndex: a scan, a parcel_id lookup, an id lookup, an owner lookup (parcels). */
+enum { PLAN_SCAN = 0, PLAN_PARCEL_ID = 1, PLAN_ID = 2, PLAN_OWNER = 3 };
+
+/* What the module is given when the store is loaded. */
+typedef struct store_data {
+	const pr_parcels *parcels;
+	const pr_records *records[PR_SRC_COUNT];
+} store_data;
+
+/* Column numbers: parcel_id first; then row for records; then the canonical fields; then the
+ * extra columns (area_m2, x, y for parcels; x, y, snapped for points). */
+static int first_field(int source)
+{
+	return source == PR_SRC_PARCELS ? 1 : 2;
+}
+
+static const char *sql_type(enum pr_field_type t)
+{
+	return t == PR_FT_REAL ? "REAL" : t == PR_FT_INT ? "INTEGER" : "TEXT";
+}
+
+static int declare(sqlite3 *db, int source)
+{
+	const pr_source_def *def = &pr_source_defs[source];
+	pr_strbuf sql = {0};
+	pr_strbuf_printf(&sql, "CREATE TABLE x(parcel_id INTEGER%s",
+			 source == PR_SRC_PARCELS ? "" : ", row INTEGER");
+	for (int f = 0; f < def->n_fields; f++)
+		pr_strbuf_printf(&sql, ", \"%s\" %s", def->fields[f].name,
+				 sql_type(def->fields[f].type));
+	if (source == PR_SRC_PARCELS)
+		pr_strbuf_printf(&sql, ", area_m2 REAL, x REAL, y REAL)");
+	else if (def->points)
+		pr_strbuf_printf(&sql, ", x REAL, y REAL, snapped INTEGER)");
+	else
+		pr_strbuf_printf(&sql, ")");
+	int rc = sql.data ? sqlite3_declare_vtab(db, sql.data) : SQLITE_NOMEM;
+	pr_strbuf_free(&sql);
+	return rc;
+}
+
+/* Orders the records by parcel (a counting sort, stable) and notes where each parcel starts. */
+static int index_by_parcel(source_table *t)
+{
+	t->start = calloc(t->n_parcels + 2, sizeof *t->start);
+	t->order = malloc((t->n ? t->n : 1) * sizeof *t->order);
+	if (!t->start || !t->order)
+		return SQLITE_NOMEM;
+	for (size_t i = 0; i < t->n; i++)
+		t->start[t->rec->parcel[i] + 1]++;
+	for (size_t p = 0; p < t->n_parcels; p++)
+		t->start[p + 1] += t->start[p];
+	size_t *next = malloc((t->n_parcels + 1) * sizeof *next);
+	if (!next)
+		return SQLITE_NOMEM;
+	memcpy(next, t->start, (t->n_parcels + 1) * sizeof *next);
+	for (size_t i = 0; i < t->n; i++)
+		t->order[next[t->rec->parcel[i]]++] = i;
+	free(next);
+	return SQLITE_OK;
+}
+
+static int table_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
+			 sqlite3_vtab **ret, char **err)
+{
+	const store_data *data = aux;
+	int source = -1;
+	for (int k = 0; k < PR_SRC_COUNT && argc > 3; k++)
+		if (strcmp(argv[3], pr_source_defs[k].name) == 0)
+			source = k;
+	if (source < 0) {
+		*err = sqlite3_mprintf("pr_source: unknown source");
+		return SQLITE_ERROR;
+	}
+	source_table *t = sqlite3_malloc(sizeof *t);
+	if (!t)
+		return SQLITE_NOMEM;
+	memset(t, 0, sizeof *t);
+	t->source = source;
+	t->parcels = data->parcels;
+	t->n_parcels = data->parcels->rec.n;
+	t->rec = source == PR_SRC_PARCELS ? &data->parcels->rec : data->records[source];
+	t->n = t->rec ? t->rec->n : 0;
+	int rc = declare(db, source);
+	if (rc == SQLITE_OK && source != PR_SRC_PARCELS && t->rec)
+		rc = index_by_parcel(t);
+	if (rc != SQLITE_OK) {
+		free(t->order);
+		free(t->start);
+		sqlite3_free(t);
+		return rc;
+	}
+	*ret = &t->base;
+	return SQLITE_OK;
+}
+
+static int table_disconnect(sqlite3_vtab *vt)
+{
+	source_table *t = (source_table *)vt;
+	free(t->order);
+	free(t->start);
+	free(t->by_owner);
+	sqlite3_free(t);
+	return SQLITE_OK;
+}
+
+/* A parcel_id equality is a lookup in any table; on parcels, so are id (the table is sorted by
+ * id) and owner (an owner's parcels, found through a list sorted by owner: models join on it
+ * for portfolios, and without it SQLite would scan the parcels once per owner). Rows come by
+ * parcel_id except through the owner list. */
+static int table_best_index(sqlite3_vtab *vt, sqlite3_index_info *info)
+{
+	source_table *t = (source_table *)vt;
+	int eq[4] = {-1, -1, -1, -1};
+	bool parcels = t->source == PR_SRC_PARCELS;
+	for (int c = 0; c < info->nConstraint; c++) {
+		const struct sqlite3_index_constraint *k = &info->aConstraint[c];
+		if (!k->usable || k->op != SQLITE_INDEX_CONSTRAINT_EQ)
+			continue;
+		if (k->iColumn == 0)
+			eq[PLAN_PARCEL_ID] = c;
+		else if (parcels && k->iColumn == 1)
+			eq[PLAN_ID] = c;
+		else if (parcels && k->iColumn == 2)
+			eq[PLAN_OWNER] = c;
+	}
+	int plan = eq[PLAN_PARCEL_ID] >= 0 ? PLAN_PARCEL_ID
+		   : eq[PLAN_ID] >= 0	   ? PLAN_ID
+		   : eq[PLAN_OWNER] >= 0   ? PLAN_OWNER
+					   : PLAN_SCAN;
+	double per_parcel = parcels ? 1 : (double)t->n / (t->n_parcels ? (double)t->n_parcels : 1);
+	info->idxNum = plan;
+	if (plan == PLAN_SCAN) {
+		info->estimatedCost = (double)t->n + 10;
+		info->estimatedRows = (sqlite3_int64)t->n;
+	} else {
+		info->aConstraintUsage[eq[plan]].argvIndex = 1;
+		info->aConstraintUsage[eq[plan]].omit = 1;
+		double rows = plan == PLAN_OWNER ? 4 : per_parcel;
+		info->estimatedCost = 2 + log2((double)t->n_parcels + 2) + rows;
+		info->estimatedRows = (sqlite3_int64)ceil(rows);
+		if (parcels && plan != PLAN_OWNER)
+			info->idxFlags = SQLITE_INDEX_SCAN_UNIQUE;
+	}
+	if (plan != PLAN_OWNER && info->nOrderBy == 1 && info->aOrderBy[0].iColumn == 0 &&
+	    !info->aOrderBy[0].desc)
+		info->orderByConsumed = 1;
+	return SQLITE_OK;
+}
+
+static const char *owner_of(const source_table *t, size_t i)
+{
+	return t->rec->cols[1].present ? t->rec->cols[1].text[i] : NULL;
+}
+
+static const source_table *sorting_table; /* qsort has no user pointer; under owner_lock */
+static pthread_mutex_t owner_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static int compare_owner(const void *a, const void *b)
+{
+	return strcmp(owner_of(sorting_table, *(const size_t *)a),
+		      owner_of(sorting_table, *(const size_t *)b));
+}
+
+static int build_owner_list(source_table *t)
+{
+	t->by_owner = malloc((t->n ? t->n : 1) * sizeof *t->by_owner);
+	if (!t->by_owner)
+		return SQLITE_NOMEM;
+	for (size_t i = 0; i < t->n; i++)
+		if (owner_of(t, i))
+			t->by_owner[t->n_by_owner++] = i;
+	pthread_mutex_lock(&owner_lock);
+	sorting_table = t;
+	qsort(t->by_owner, t->n_by_owner, sizeof *t->by_owner, compare_owner);
+	pthread_mutex_unlock(&owner_lock);
+	return SQLITE_OK;
+}
+
+/* The first position in sorted list (n entries) whose key is >= value (or > when after). */
+static size_t lower_bound(const source_table *t, const size_t *list, size_t n, bool by_owner,
+			  const char *value, bool after)
+{
+	size_t lo = 0, hi = n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		size_t i = list ? list[mid] : mid;
+		const char *key = by_owner ? owner_of(t, i) : t->rec->cols[0].text[i];
+		int c = strcmp(key, value);
+		if (c < 0 || (after && c == 0))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static int cursor_open(sqlite3_vtab *vt, sqlite3_vtab_cursor **ret)
+{
+	source_cursor *c = sqlite3_malloc(sizeof *c);
+	if (!c)
+		return SQLITE_NOMEM;
+	memset(c, 0, sizeof *c);
+	*ret = &c->base;
+	return SQLITE_OK;
+}
+
+static int cursor_close(sqlite3_vtab_cursor *cur)
+{
+	sqlite3_free(cur);
+	return SQLITE_OK;
+}
+
+static int cursor_filter(sqlite3_vtab_cursor *cur, int idx, const char *idx_str, int argc,
+			 sqlite3_value **argv)
+{
+	source_cursor *c = (source_cursor *)cur;
+	source_table *t = (source_table *)cur->pVtab;
+	c->at = 0;
+	c->end = t->n;
+	c->map = NULL;
+	if (idx == PLAN_PARCEL_ID) {
+		/* An id from another table may arrive as 3 or 3.0; text or 3.5 matches nothing. */
+		int type = sqlite3_value_numeric_type(argv[0]);
+		double d = sqlite3_value_double(argv[0]);
+		sqlite3_int64 p = sqlite3_value_int64(argv[0]);
+		bool known = (type == SQLITE_INTEGER || (type == SQLITE_FLOAT && d == floor(d))) &&
+			     p >= 0 && (size_t)p < t->n_parcels;
+		if (!known) {
+			c->end = 0;
+		} else if (t->source == PR_SRC_PARCELS) {
+			c->at = (size_t)p;
+			c->end = (size_t)p + 1;
+		} else if (t->rec) {
+			c->at = t->start[p];
+			c->end = t->start[p + 1];
+		}
+	} else if (idx == PLAN_ID || idx == PLAN_OWNER) {
+		const char *value = (const char *)sqlite3_value_text(argv[0]);
+		bool by_owner = idx == PLAN_OWNER;
+		if (by_owner && !t->by_owner && build_owner_list(t) != SQLITE_OK)
+			return SQLITE_NOMEM;
+		const size_t *list = by_owner ? t->by_owner : NULL;
+		size_t n = by_owner ? t->n_by_owner : t->n;
+		if (!value || (!by_owner && !t->rec->cols[0].present)) {
+			c->end = 0;
+		} else {
+			c->at = lower_bound(t, list, n, by_owner, value, false);
+			c->end = lower_bound(t, list, n, by_owner, value, true);
+		}
+		c->map = list;
+	}
+	return SQLITE_OK;
+}
+
+static int cursor_next(sqlite3_vtab_cursor *cur)
+{
+	((source_cursor *)cur)->at++;
+	return SQLITE_OK;
+}
+
+static int cursor_eof(sqlite3_vtab_cursor *cur)
+{
+	source_cursor *c = (source_cursor *)cur;
+	return c->at >= c->end;
+}
+
+static int cursor_rowid(sqlite3_vtab_cursor *cur, sqlite3_int64 *ret)
+{
+	*ret = (sqlite3_int64)((source_cursor *)cur)->at;
+	return SQLITE_OK;
+}
+
+static void result_field(sqlite3_context *ctx, const pr_column *col, size_t i, char *date)
+{
+	if (!col->present) {
+		sqlite3_result_null(ctx);
+		return;
+	}
+	switch (col->type) {
+	case PR_FT_TEXT:
+		if (col->text[i])
+			sqlite3_result_text(ctx, col->text[i], -1, SQLITE_STATIC);
+		else
+			sqlite3_result_null(ctx);
+		break;
+	case PR_FT_REAL:
+		if (isnan(col->num[i]))
+			sqlite3_result_null(ctx);
+		else
+			sqlite3_result_double(ctx, col->num[i]);
+		break;
+	case PR_FT_INT:
+		if (isnan(col->num[i]))
+			sqlite3_result_null(ctx);
+		else
+			sqlite3_result_int64(ctx, (sqlite3_int64)llround(col->num[i]));
+		break;
+	case PR_FT_DATE:
+		if (col->date[i] == PR_DATE_NULL) {
+			sqlite3_result_null(ctx);
+		} else {
+			pr_format_date(col->date[i], date);
+			sqlite3_result_text(ctx, date, 10, SQLITE_TRANSIENT);
+		}
+		break;
+	}
+}
+
+static int cursor_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int col)
+{
+	source_cursor *c = (source_cursor *)cur;
+	source_table *t = (source_table *)cur->pVtab;
+	const pr_source_def *def = &pr_source_defs[t->source];
+	bool parcels = t->source == PR_SRC_PARCELS;
+	size_t i = c->map ? c->map[c->at] : parcels ? c->at : t->order[c->at];
+	int first = first_field(t->source);
+	if (col == 0) {
+		sqlite3_result_int64(ctx, parcels ? (sqlite3_int64)i : t->rec->parcel[i]);
+	} else if (!parcels && col == 1) {
+		sqlite3_result_int64(ctx, (sqlite3_int64)t->rec->row[i]);
+	} else if (col < first + def->n_fields) {
+		result_field(ctx, &t->rec->cols[col - first], i, c->date);
+	} else {
+		int extra = col - first - def->n_fields;
+		if (parcels) {
+			double v[3] = {t->parcels->area[i], t->parcels->label_xy[2 * i],
+				       t->parcels->label_xy[2 * i + 1]};
+			sqlite3_result_double(ctx, v[extra]);
+		} else if (extra < 2) {
+			sqlite3_result_double(ctx, extra == 0 ? t->rec->x[i] : t->rec->y[i]);
+		} else {
+			sqlite3_result_int(ctx, t->rec->snapped[i]);
+		}
+	}
+	return SQLITE_OK;
+}
+
+static const sqlite3_module source_module = {
+    .iVersion = 0,
+    .xCreate = table_connect,
+    .xConnect = table_connect,
+    .xBestIndex = table_best_index,
+    .xDisconnect = table_disconnect,
+    .xDestroy = table_disconnect,
+    .xOpen = cursor_open,
+    .xClose = cursor_close,
+    .xFilter = cursor_filter,
+    .xNext = cursor_next,
+    .xEof = cursor_eof,
+    .xColumn = cursor_column,
+    .xRowid = cursor_rowid,
+};
+
+int pr_store_load(pr_context *ctx, sqlite3 *db, const pr_parcels *parcels,
+		  const pr_records *const records[PR_SRC_COUNT])
+{
+	store_data *data = malloc(sizeof *data);
+	if (!data)
+		return PR_ENOMEM;
+	data->parcels = parcels;
+	for (int k = 0; k < PR_SRC_COUNT; k++)
+		data->records[k] = k == PR_SRC_PARCELS ? NULL : records[k];
+	/* The module owns data from here on, freed with the connection. */
+	if (sqlite3_create_module_v2(db, "pr_source", &source_module, data, free) != SQLITE_OK)
+		return pr_error(ctx, PR_EINTERNAL, "working store: %s", sqlite3_errmsg(db));
+	for (int k = 0; k < PR_SRC_COUNT; k++) {
+		char sql[128];
+		snprintf(sql, sizeof sql, "CREATE VIRTUAL TABLE %s USING pr_source(%s)",
+			 pr_source_defs[k].name, pr_source_defs[k].name);
+		int r = pr_store_exec(ctx, db, sql);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
