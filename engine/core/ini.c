@@ -64,8 +64,24 @@ static char *read_line(char *str, int num, void *stream)
 	bool indented = p != s;
 	bool empty = *p == '\0' || *p == '\n' || *p == '\r' || *p == ';' || *p == '#';
 	st->pos.continuation = indented && !empty && st->last_was_key;
-	if (*p == '[')
+	if (*p == '[') {
 		st->pos.section_line = st->pos.line;
+		/* Tell the handler a section opens, so that one without keys is still seen. */
+		const char *end = strchr(p + 1, ']');
+		if (end && st->status == 0) {
+			char section[256];
+			size_t n = (size_t)(end - p - 1) < sizeof section - 1
+				       ? (size_t)(end - p - 1)
+				       : sizeof section - 1;
+			memcpy(section, p + 1, n);
+			section[n] = '\0';
+			int r = st->handler(st->user, &st->pos, section, NULL, NULL);
+			if (r < 0) {
+				st->status = r;
+				return NULL;
+			}
+		}
+	}
 	if (!empty && !st->pos.continuation)
 		st->last_was_key = *p != '[';
 	return s;

@@ -14,7 +14,8 @@ typedef struct pr_ini_pos {
 	bool continuation; /* this value continues the previous key on an indented line */
 } pr_ini_pos;
 
-/* Returns 0 to go on, or a negative status (with the context's error set) to stop. */
+/* Called with name and value NULL when a [section] header is read, then once per key. Returns 0
+ * to go on, or a negative status (with the context's error set) to stop. */
 typedef int (*pr_ini_handler)(void *user, const pr_ini_pos *pos, const char *section,
 			      const char *name, const char *value);
 

@@ -64,6 +64,8 @@ static int handle_key(void *user, const pr_ini_pos *pos, const char *section, co
 {
 	parse_state *st = user;
 	pr_sources *s = st->sources;
+	if (!name && strcmp(section, "run") == 0)
+		return 0;
 	if (strcmp(section, "run") == 0) {
 		if (strcmp(name, "as_of") == 0) {
 			s->as_of_line = pos->line;
@@ -91,6 +93,8 @@ static int handle_key(void *user, const pr_ini_pos *pos, const char *section, co
 		c->present = true;
 		c->line = pos->section_line;
 	}
+	if (!name)
+		return 0;
 	if (strcmp(name, "path") == 0)
 		return set_string(st, pos, &c->path, section, name, value);
 	if (strcmp(name, "layer") == 0)

@@ -132,6 +132,8 @@ static int handle_model_key(void *user, const pr_ini_pos *pos, const char *secti
 	int r;
 
 	if (strcmp(section, "model") == 0) {
+		if (!name)
+			return 0;
 		if (strcmp(name, "name") == 0)
 			return pr_ini_set_string(ctx, mp->label, pos, section, name, value,
 						 &m->name);
@@ -207,6 +209,8 @@ static int handle_model_key(void *user, const pr_ini_pos *pos, const char *secti
 			snprintf(f->name, sizeof f->name, "%s", item);
 			f->line = pos->section_line;
 		}
+		if (!name)
+			return 0;
 		if (strcmp(name, "sql") == 0)
 			return pr_ini_set_string(ctx, mp->label, pos, section, name, value,
 						 &f->sql);
@@ -245,6 +249,8 @@ static int handle_model_key(void *user, const pr_ini_pos *pos, const char *secti
 		snprintf(fa->name, sizeof fa->name, "%s", item);
 		fa->line = pos->section_line;
 	}
+	if (!name)
+		return 0;
 	if (strcmp(name, "value") == 0)
 		return pr_ini_set_string(ctx, mp->label, pos, section, name, value, &fa->value);
 	if (strcmp(name, "needs") == 0)

@@ -114,7 +114,7 @@ static void test_unknown_key(void)
 static void test_unknown_section(void)
 {
 	expect_error("[parcels]\npath = p.gpkg\nid = c\n[owners]\npath = o.csv\n", PR_ECONFIG,
-		     "line 5: unknown section [owners]");
+		     "line 4: unknown section [owners]");
 }
 
 static void test_missing_section(void)
@@ -124,6 +124,8 @@ static void test_missing_section(void)
 
 static void test_missing_key(void)
 {
+	expect_error("[parcels]\npath = p.gpkg\nid = c\n[population]\n", PR_ECONFIG,
+		     "line 4 [population]: missing key 'path'");
 	expect_error("[run]\ncrs = EPSG:31370\n\n[parcels]\npath = p.gpkg\n", PR_ECONFIG,
 		     "line 4 [parcels]: missing key 'id'");
 	expect_error("[parcels]\nid = capakey\n", PR_ECONFIG,

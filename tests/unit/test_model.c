@@ -411,10 +411,12 @@ static void test_bad_models(void)
 			 "bad.ini line 1 [factor f]: missing key 'weight'");
 	expect_bad_model("[factor f]\nvalue = 1\nweight = 1\n", "missing key 'saturate'");
 	expect_bad_model("[factor f]\nweight = 1\nsaturate = 1\n", "missing key 'value'");
+	expect_bad_model("[factor f]\nvalue = 1\nweight = 1\nsaturate = 1\n[factor g]\n",
+			 "bad.ini line 5 [factor g]: missing key 'value'");
 	/* Unknown keys and sections, bad numbers, bad names. */
 	expect_bad_model("[factor f]\nvalue = 1\nweight = 1\nsaturate = 1\ncolour = red\n",
 			 "line 5 [factor f]: unknown key 'colour'");
-	expect_bad_model("[factors f]\nvalue = 1\n", "line 2: unknown section [factors f]");
+	expect_bad_model("[factors f]\nvalue = 1\n", "line 1: unknown section [factors f]");
 	expect_bad_model("[factor f]\nvalue = 1\nweight = heavy\nsaturate = 1\n",
 			 "line 3 [factor f]: weight 'heavy' is not a number");
 	expect_bad_model("[factor F-1]\nvalue = 1\n", "'F-1' is not a valid name");
