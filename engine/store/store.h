@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* The working store and the model: a SpatiaLite database in memory holding the joined records
- * under their canonical names (tables parcels, population, complaints, inspections, each with
- * parcel_id), over which the model's SQL features run and its factors turn into scores. */
+/* The working store and the model: an in-memory SpatiaLite database serving the joined records
+ * under their canonical names (read-only tables parcels, population, complaints, inspections,
+ * each with parcel_id), over which the model's SQL features run and its factors turn into
+ * scores. */
 #ifndef PR_STORE_H
 #define PR_STORE_H
 
