@@ -4,6 +4,8 @@
  * columns right; written under a temporary name that the run moves into place with the
  * GeoPackage. */
 #include <errno.h>
+#include <glob.h>
+#include <signal.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +18,25 @@
 
 #include "output/output.h"
 
+/* Removes temporaries of this CSV that a killed run left (their process is gone). */
+static void remove_stale(const char *dir, const char *base)
+{
+	char *pattern = NULL;
+	glob_t g;
+	if (asprintf(&pattern, "%s/.%s.*.tmp.csv", dir, base) < 0)
+		return;
+	if (glob(pattern, GLOB_NOSORT, NULL, &g) == 0) {
+		for (size_t i = 0; i < g.gl_pathc; i++) {
+			const char *pid_text = g.gl_pathv[i] + strlen(dir) + 2 + strlen(base) + 1;
+			long pid = strtol(pid_text, NULL, 10);
+			if (pid > 0 && kill((pid_t)pid, 0) != 0 && errno == ESRCH)
+				unlink(g.gl_pathv[i]);
+		}
+		globfree(&g);
+	}
+	free(pattern);
+}
+
 int pr_write_visits_csv(pr_context *ctx, const pr_output *out, const char *path, char **ret_tmp)
 {
 	const pr_parcels *p = out->parcels;
@@ -27,8 +48,14 @@ int pr_write_visits_csv(pr_context *ctx, const pr_output *out, const char *path,
 	int r = 0;
 	bool with_address = p->rec.cols[5].present;
 
-	if (asprintf(&tmp, "%s.%ld.tmp.csv", path, (long)getpid()) < 0)
+	char *dir = pr_dirname(path);
+	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+	if (!dir || asprintf(&tmp, "%s/.%s.%ld.tmp.csv", dir, base, (long)getpid()) < 0) {
+		free(dir);
 		return PR_ENOMEM;
+	}
+	remove_stale(dir, base);
+	free(dir);
 	GDALDriverH drv = GDALGetDriverByName("CSV");
 	ds = drv ? GDALCreate(drv, tmp, 0, 0, 0, GDT_Unknown, NULL) : NULL;
 	if (!ds) {

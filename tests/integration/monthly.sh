@@ -90,6 +90,11 @@ assert_contains "$OUT" "another parcelrisk run is writing" "busy message"
 kill -9 "$pid" 2>/dev/null
 wait "$pid" 2>/dev/null
 assert_eq "$(md5sum <"$target")" "$before" "a killed run leaves the previous output untouched"
+# A killed run's CSV temporary (its process gone) is cleaned by the next run writing that CSV.
+touch "$SCRATCH/.visits.csv.999999999.tmp.csv"
+pr run "$ini" -o "$target" --visits-csv "$SCRATCH/visits.csv" --quiet
+assert_eq "$RC" 0 "run with a stale CSV temporary"
+[ -e "$SCRATCH/.visits.csv.999999999.tmp.csv" ] && fail "a stale CSV temporary stayed"
 # The next run cleans what the killed one left and succeeds.
 pr run "$ini" -o "$target" --quiet
 assert_eq "$RC" 0 "run after a killed one"
