@@ -1194,29 +1194,43 @@ static void raw_from_arrow(const struct ArrowSchema *sc, const struct ArrowArray
 		return;
 	}
 	case 'c':
-		v->number = ((const int8_t *)data)[k];
+		v->kind = RAW_INTEGER;
+		v->integer = ((const int8_t *)data)[k];
 		return;
 	case 'C':
-		v->number = ((const uint8_t *)data)[k];
+		v->kind = RAW_INTEGER;
+		v->integer = ((const uint8_t *)data)[k];
 		return;
 	case 's':
-		v->number = ((const int16_t *)data)[k];
+		v->kind = RAW_INTEGER;
+		v->integer = ((const int16_t *)data)[k];
 		return;
 	case 'S':
-		v->number = ((const uint16_t *)data)[k];
+		v->kind = RAW_INTEGER;
+		v->integer = ((const uint16_t *)data)[k];
 		return;
 	case 'i':
-		v->number = ((const int32_t *)data)[k];
+		v->kind = RAW_INTEGER;
+		v->integer = ((const int32_t *)data)[k];
 		return;
 	case 'I':
-		v->number = ((const uint32_t *)data)[k];
+		v->kind = RAW_INTEGER;
+		v->integer = ((const uint32_t *)data)[k];
 		return;
 	case 'l':
-		v->number = (double)((const int64_t *)data)[k];
+		v->kind = RAW_INTEGER;
+		v->integer = ((const int64_t *)data)[k];
 		return;
-	case 'L':
-		v->number = (double)((const uint64_t *)data)[k];
+	case 'L': {
+		uint64_t u = ((const uint64_t *)data)[k];
+		if (u <= INT64_MAX) {
+			v->kind = RAW_INTEGER;
+			v->integer = (int64_t)u;
+		} else {
+			v->number = (double)u;
+		}
 		return;
+	}
 	case 'f':
 		v->number = ((const float *)data)[k];
 		return;
@@ -1290,7 +1304,8 @@ static int read_parcel_arrow(parcel_reader *pr, uint64_t total)
 			goto done;
 	}
 	r = 0;
-	while (r == 0 && stream.get_next(&stream, &batch) == 0 && batch.release) {
+	int rc = 0;
+	while (r == 0 && (rc = stream.get_next(&stream, &batch)) == 0 && batch.release) {
 		const struct ArrowArray *geoms = batch.children[geom_col];
 		const struct ArrowSchema *geom_schema = schema.children[geom_col];
 		for (int64_t row = 0; row < batch.length && r == 0; row++) {
@@ -1310,13 +1325,18 @@ static int read_parcel_arrow(parcel_reader *pr, uint64_t total)
 					  ? ((const int64_t *)fids->buffers[1])[row + fids->offset]
 					  : -1;
 			r = add_parcel(pr, fid, values, NULL, wkb, size);
+			/* A row's own failure (say, its reprojection) is its reject, not the
+			 * read's. */
+			CPLErrorReset();
 		}
 		batch.release(&batch);
 		pr_progress(pr->ctx, "parcels", pr->row, total);
 	}
-	if (r == 0 && stream.get_last_error && stream.get_last_error(&stream))
+	if (r == 0 && rc != 0) {
+		const char *why = stream.get_last_error ? stream.get_last_error(&stream) : NULL;
 		r = pr_error(pr->ctx, PR_EDATA, "parcels: reading failed after row %llu: %s",
-			     (unsigned long long)pr->row, stream.get_last_error(&stream));
+			     (unsigned long long)pr->row, why ? why : strerror(rc));
+	}
 done:
 	if (batch.release)
 		batch.release(&batch);

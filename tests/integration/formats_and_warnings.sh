@@ -82,6 +82,15 @@ pr check "$SCRATCH/lonlat.ini"
 assert_eq "$RC" 0 "a parcel that cannot be reprojected: $OUT"
 assert_contains "$OUT" "joined:    2" "the other parcels are kept"
 assert_contains "$OUT" "invalid geometry       1" "the bad one is rejected"
+# The same through the Arrow stream of a GeoPackage, with 16-digit integer ids that a double
+# would merge into one.
+ogr2ogr -q -f GPKG "$SCRATCH/lonlat.gpkg" "$SCRATCH/lonlat.geojson" -nln parcels -dialect SQLite \
+	-sql "SELECT CASE capakey WHEN 'OK1' THEN 1234567890123456 WHEN 'OK2' THEN 1234567890123457 ELSE 1234567890123458 END AS capakey, geometry FROM lonlat"
+printf '[run]\ncrs = EPSG:31370\n[parcels]\npath = lonlat.gpkg\nid = capakey\n' >"$SCRATCH/lonlat2.ini"
+pr check "$SCRATCH/lonlat2.ini"
+assert_eq "$RC" 0 "Arrow read with a parcel that cannot be reprojected: $OUT"
+assert_contains "$OUT" "joined:    2" "both 16-digit ids are kept apart"
+assert_contains "$OUT" "invalid geometry       1" "the bad one is rejected (Arrow)"
 
 # check: the per-source report, and loud warnings with the likely cause.
 pr check "$city/sources.ini"
