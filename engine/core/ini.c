@@ -64,10 +64,18 @@ static char *read_line(char *str, int num, void *stream)
 	bool indented = p != s;
 	bool empty = *p == '\0' || *p == '\n' || *p == '\r' || *p == ';' || *p == '#';
 	st->pos.continuation = indented && !empty && st->last_was_key;
-	if (*p == '[') {
+	/* An indented "[...]" inside a multi-line value is value, not a section. */
+	if (*p == '[' && !st->pos.continuation) {
 		st->pos.section_line = st->pos.line;
 		/* Tell the handler a section opens, so that one without keys is still seen. */
 		const char *end = strchr(p + 1, ']');
+		if (end && end - p - 1 >= 50) {
+			/* libinih keeps 49 characters of a section name and would cut it. */
+			st->status = pr_error(st->ctx, PR_ECONFIG,
+					      "%s line %d: section name longer than 49 characters",
+					      st->label, st->pos.line);
+			return NULL;
+		}
 		if (end && st->status == 0) {
 			char section[256];
 			size_t n = (size_t)(end - p - 1) < sizeof section - 1

@@ -5,7 +5,8 @@
  * run left behind are removed once the lock is held, since no other run can be writing them. */
 #include <errno.h>
 #include <fcntl.h>
-#include <glob.h>
+#include <ctype.h>
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,12 +26,43 @@ static char *beside(const char *path, const char *fmt_suffix)
 	return out;
 }
 
+/* Removes ".NAME.<pid>.tmp.gpkg" (and its SQLite journal) beside out_path: exactly this
+ * output's temporaries, never another output's whose name merely starts the same. */
+static void remove_stale_temporaries(const char *out_path)
+{
+	char *dir = pr_dirname(out_path);
+	const char *base = strrchr(out_path, '/') ? strrchr(out_path, '/') + 1 : out_path;
+	DIR *d = dir ? opendir(dir) : NULL;
+	size_t n = strlen(base);
+	struct dirent *e;
+	while (d && (e = readdir(d))) {
+		const char *name = e->d_name;
+		if (name[0] != '.' || strncmp(name + 1, base, n) != 0 || name[1 + n] != '.')
+			continue;
+		const char *p = name + n + 2;
+		if (!isdigit((unsigned char)*p))
+			continue;
+		while (isdigit((unsigned char)*p))
+			p++;
+		if (strcmp(p, ".tmp.gpkg") != 0 && strcmp(p, ".tmp.gpkg-journal") != 0 &&
+		    strcmp(p, ".tmp.gpkg-wal") != 0 && strcmp(p, ".tmp.gpkg-shm") != 0)
+			continue;
+		char *path = NULL;
+		if (asprintf(&path, "%s/%s", dir, name) >= 0) {
+			unlink(path);
+			free(path);
+		}
+	}
+	if (d)
+		closedir(d);
+	free(dir);
+}
+
 int pr_output_lock(pr_context *ctx, const char *out_path, int *ret_fd)
 {
 	char *lock_path = beside(out_path, ".lock");
-	char *stale = beside(out_path, ".*.tmp.gpkg");
 	int r = 0, fd = -1;
-	if (!lock_path || !stale) {
+	if (!lock_path) {
 		r = PR_ENOMEM;
 		goto done;
 	}
@@ -50,19 +82,13 @@ int pr_output_lock(pr_context *ctx, const char *out_path, int *ret_fd)
 				   strerror(errno));
 		goto done;
 	}
-	glob_t g;
-	if (glob(stale, GLOB_NOSORT, NULL, &g) == 0) {
-		for (size_t i = 0; i < g.gl_pathc; i++)
-			unlink(g.gl_pathv[i]);
-		globfree(&g);
-	}
+	remove_stale_temporaries(out_path);
 	*ret_fd = fd;
 	fd = -1;
 done:
 	if (fd >= 0)
 		close(fd);
 	free(lock_path);
-	free(stale);
 	return r;
 }
 

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/ini.h"
 #include "store/store.h"
@@ -978,9 +979,10 @@ static bool expressions_use_late_features(const pr_model *m)
 		for (int j = 0; j < m->n_features; j++) {
 			if (!m->features[j].uses_scores)
 				continue;
+			/* SQL names are case-insensitive: LATE names late. */
 			size_t n = strlen(m->features[j].name);
-			for (const char *p = strstr(m->features[i].expr, m->features[j].name); p;
-			     p = strstr(p + 1, m->features[j].name)) {
+			for (const char *p = strcasestr(m->features[i].expr, m->features[j].name);
+			     p; p = strcasestr(p + 1, m->features[j].name)) {
 				bool start = p == m->features[i].expr ||
 					     !(isalnum((unsigned char)p[-1]) || p[-1] == '_');
 				bool end = !(isalnum((unsigned char)p[n]) || p[n] == '_');
@@ -1016,7 +1018,8 @@ static int late_source(const pr_model *m, pr_strbuf *out)
 			pr_strbuf_printf(out,
 					 " LEFT JOIN feat_%s t%d ON t%d.parcel_id = f.parcel_id",
 					 m->features[i].name, i, i);
-	pr_strbuf_printf(out, " ORDER BY f.rowid)");
+	/* Named features, so that a factor may write features.name as in the first pass. */
+	pr_strbuf_printf(out, " ORDER BY f.rowid) AS features");
 	return out->data ? 0 : PR_ENOMEM;
 }
 

@@ -5,7 +5,6 @@
  * parcel order, which the tables declare, so GROUP BY parcel_id needs no sort; a parcel_id
  * equality is answered from an offset table. The tables are read-only. */
 #include <math.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,20 +23,23 @@ typedef struct source_table {
 	size_t *order; /* record index of each row, by parcel (points and keys) */
 	size_t *start; /* first row of each parcel, n_parcels + 1 entries */
 	size_t n_parcels;
-	size_t
-	    *by_owner; /* parcels: the parcels with an owner, by owner (built when first asked) */
-	size_t n_by_owner;
+	/* For each text column asked for by equality: its rows with a value, sorted by it (built
+	 * when first asked). Indexed by column number. */
+	size_t *sorted[PR_MAX_FIELDS + 2];
+	size_t n_sorted[PR_MAX_FIELDS + 2];
 } source_table;
 
 typedef struct source_cursor {
 	sqlite3_vtab_cursor base;
 	size_t at, end;
-	const size_t *map; /* rows through this list of parcels (owner lookups), else NULL */
+	const size_t *map; /* rows through a sorted list (text lookups), else NULL */
 	char date[16];
 } source_cursor;
 
 /* Plans of xBestIndex: a scan, a parcel_id lookup, an id lookup, an owner lookup (parcels). */
-enum { PLAN_SCAN = 0, PLAN_PARCEL_ID = 1, PLAN_ID = 2, PLAN_OWNER = 3 };
+/* Plans of xBestIndex: a scan, a parcel_id lookup, or PLAN_TEXT + column: a text column's
+ * equality through its sorted list. */
+enum { PLAN_SCAN = 0, PLAN_PARCEL_ID = 1, PLAN_TEXT = 2 };
 
 /* What the module is given when the store is loaded. */
 typedef struct store_data {
@@ -137,95 +139,105 @@ static int table_disconnect(sqlite3_vtab *vt)
 	source_table *t = (source_table *)vt;
 	free(t->order);
 	free(t->start);
-	free(t->by_owner);
+	for (int c = 0; c < PR_MAX_FIELDS + 2; c++)
+		free(t->sorted[c]);
 	sqlite3_free(t);
 	return SQLITE_OK;
 }
 
-/* A parcel_id equality is a lookup in any table; on parcels, so are id (the table is sorted by
- * id) and owner (an owner's parcels, found through a list sorted by owner: models join on it
- * for portfolios, and without it SQLite would scan the parcels once per owner). Rows come by
- * parcel_id except through the owner list. */
+/* The text column behind column number col, or NULL when it is not one. */
+static const pr_column *text_column(const source_table *t, int col)
+{
+	int f = col - first_field(t->source);
+	if (!t->rec || f < 0 || f >= pr_source_defs[t->source].n_fields)
+		return NULL;
+	const pr_column *c = &t->rec->cols[f];
+	return c->present && c->type == PR_FT_TEXT ? c : NULL;
+}
+
+/* A parcel_id equality is a lookup in any table. So is an equality on a text column (id,
+ * owner, household, category...) compared bytewise: SQLite builds no automatic index on a
+ * virtual table, and without one a join on such a column scans the table once per outer row.
+ * Text lookups return candidates and let SQLite check them (omit = 0): its affinity rules then
+ * decide, never ours. Rows come by parcel_id except through a text lookup. */
 static int table_best_index(sqlite3_vtab *vt, sqlite3_index_info *info)
 {
 	source_table *t = (source_table *)vt;
-	int eq[4] = {-1, -1, -1, -1};
 	bool parcels = t->source == PR_SRC_PARCELS;
+	int eq_id = -1, eq_text = -1, text_col = -1;
 	for (int c = 0; c < info->nConstraint; c++) {
 		const struct sqlite3_index_constraint *k = &info->aConstraint[c];
 		if (!k->usable || k->op != SQLITE_INDEX_CONSTRAINT_EQ)
 			continue;
-		if (k->iColumn == 0)
-			eq[PLAN_PARCEL_ID] = c;
-		else if (parcels && k->iColumn == 1)
-			eq[PLAN_ID] = c;
-		else if (parcels && k->iColumn == 2)
-			eq[PLAN_OWNER] = c;
+		if (k->iColumn == 0) {
+			eq_id = c;
+		} else if (eq_text < 0 && text_column(t, k->iColumn)) {
+			const char *coll = sqlite3_vtab_collation(info, c);
+			if (!coll || sqlite3_stricmp(coll, "BINARY") == 0) {
+				eq_text = c;
+				text_col = k->iColumn;
+			}
+		}
 	}
-	int plan = eq[PLAN_PARCEL_ID] >= 0 ? PLAN_PARCEL_ID
-		   : eq[PLAN_ID] >= 0	   ? PLAN_ID
-		   : eq[PLAN_OWNER] >= 0   ? PLAN_OWNER
-					   : PLAN_SCAN;
 	double per_parcel = parcels ? 1 : (double)t->n / (t->n_parcels ? (double)t->n_parcels : 1);
-	info->idxNum = plan;
-	if (plan == PLAN_SCAN) {
+	double search = log2((double)t->n + 2);
+	if (eq_id >= 0) {
+		info->idxNum = PLAN_PARCEL_ID;
+		info->aConstraintUsage[eq_id].argvIndex = 1;
+		info->aConstraintUsage[eq_id].omit = 1;
+		info->estimatedCost = 2 + search + per_parcel;
+		info->estimatedRows = (sqlite3_int64)ceil(per_parcel);
+		if (parcels)
+			info->idxFlags = SQLITE_INDEX_SCAN_UNIQUE;
+	} else if (eq_text >= 0) {
+		info->idxNum = PLAN_TEXT + text_col;
+		info->aConstraintUsage[eq_text].argvIndex = 1;
+		info->aConstraintUsage[eq_text].omit = 0;
+		info->estimatedCost = 2 + search + 10;
+		info->estimatedRows = 10;
+	} else {
+		info->idxNum = PLAN_SCAN;
 		info->estimatedCost = (double)t->n + 10;
 		info->estimatedRows = (sqlite3_int64)t->n;
-	} else {
-		info->aConstraintUsage[eq[plan]].argvIndex = 1;
-		info->aConstraintUsage[eq[plan]].omit = 1;
-		double rows = plan == PLAN_OWNER ? 4 : per_parcel;
-		info->estimatedCost = 2 + log2((double)t->n_parcels + 2) + rows;
-		info->estimatedRows = (sqlite3_int64)ceil(rows);
-		if (parcels && plan != PLAN_OWNER)
-			info->idxFlags = SQLITE_INDEX_SCAN_UNIQUE;
 	}
-	if (plan != PLAN_OWNER && info->nOrderBy == 1 && info->aOrderBy[0].iColumn == 0 &&
+	if (info->idxNum < PLAN_TEXT && info->nOrderBy == 1 && info->aOrderBy[0].iColumn == 0 &&
 	    !info->aOrderBy[0].desc)
 		info->orderByConsumed = 1;
 	return SQLITE_OK;
 }
 
-static const char *owner_of(const source_table *t, size_t i)
+static int compare_text_rows(const void *a, const void *b, void *column)
 {
-	return t->rec->cols[1].present ? t->rec->cols[1].text[i] : NULL;
+	const pr_column *c = column;
+	return strcmp(c->text[*(const size_t *)a], c->text[*(const size_t *)b]);
 }
 
-static const source_table *sorting_table; /* qsort has no user pointer; under owner_lock */
-static pthread_mutex_t owner_lock = PTHREAD_MUTEX_INITIALIZER;
-
-static int compare_owner(const void *a, const void *b)
+/* The rows of text column col that hold a value, sorted by it. */
+static int build_sorted(source_table *t, int col)
 {
-	return strcmp(owner_of(sorting_table, *(const size_t *)a),
-		      owner_of(sorting_table, *(const size_t *)b));
-}
-
-static int build_owner_list(source_table *t)
-{
-	t->by_owner = malloc((t->n ? t->n : 1) * sizeof *t->by_owner);
-	if (!t->by_owner)
+	const pr_column *c = text_column(t, col);
+	size_t *list = malloc((t->n ? t->n : 1) * sizeof *list), n = 0;
+	if (!list)
 		return SQLITE_NOMEM;
 	for (size_t i = 0; i < t->n; i++)
-		if (owner_of(t, i))
-			t->by_owner[t->n_by_owner++] = i;
-	pthread_mutex_lock(&owner_lock);
-	sorting_table = t;
-	qsort(t->by_owner, t->n_by_owner, sizeof *t->by_owner, compare_owner);
-	pthread_mutex_unlock(&owner_lock);
+		if (c->text[i])
+			list[n++] = i;
+	qsort_r(list, n, sizeof *list, compare_text_rows, (void *)c);
+	t->sorted[col] = list;
+	t->n_sorted[col] = n;
 	return SQLITE_OK;
 }
 
-/* The first position in sorted list (n entries) whose key is >= value (or > when after). */
-static size_t lower_bound(const source_table *t, const size_t *list, size_t n, bool by_owner,
-			  const char *value, bool after)
+/* The first position in col's sorted list whose text is >= value (> when after). */
+static size_t lower_bound(const source_table *t, int col, const char *value, bool after)
 {
-	size_t lo = 0, hi = n;
+	const pr_column *c = text_column(t, col);
+	const size_t *list = t->sorted[col];
+	size_t lo = 0, hi = t->n_sorted[col];
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		size_t i = list ? list[mid] : mid;
-		const char *key = by_owner ? owner_of(t, i) : t->rec->cols[0].text[i];
-		int c = strcmp(key, value);
-		if (c < 0 || (after && c == 0))
+		int cmp = strcmp(c->text[list[mid]], value);
+		if (cmp < 0 || (after && cmp == 0))
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -273,20 +285,18 @@ static int cursor_filter(sqlite3_vtab_cursor *cur, int idx, const char *idx_str,
 			c->at = t->start[p];
 			c->end = t->start[p + 1];
 		}
-	} else if (idx == PLAN_ID || idx == PLAN_OWNER) {
-		const char *value = (const char *)sqlite3_value_text(argv[0]);
-		bool by_owner = idx == PLAN_OWNER;
-		if (by_owner && !t->by_owner && build_owner_list(t) != SQLITE_OK)
-			return SQLITE_NOMEM;
-		const size_t *list = by_owner ? t->by_owner : NULL;
-		size_t n = by_owner ? t->n_by_owner : t->n;
-		if (!value || (!by_owner && !t->rec->cols[0].present)) {
-			c->end = 0;
-		} else {
-			c->at = lower_bound(t, list, n, by_owner, value, false);
-			c->end = lower_bound(t, list, n, by_owner, value, true);
+	} else if (idx >= PLAN_TEXT) {
+		int col = idx - PLAN_TEXT;
+		/* Only text can equal text bytewise; for anything else every row is a candidate
+		 * and SQLite's own comparison decides. */
+		if (sqlite3_value_type(argv[0]) == SQLITE_TEXT) {
+			if (!t->sorted[col] && build_sorted(t, col) != SQLITE_OK)
+				return SQLITE_NOMEM;
+			const char *value = (const char *)sqlite3_value_text(argv[0]);
+			c->map = t->sorted[col];
+			c->at = value ? lower_bound(t, col, value, false) : 0;
+			c->end = value ? lower_bound(t, col, value, true) : 0;
 		}
-		c->map = list;
 	}
 	return SQLITE_OK;
 }
@@ -303,9 +313,15 @@ static int cursor_eof(sqlite3_vtab_cursor *cur)
 	return c->at >= c->end;
 }
 
+/* The row's record index: the same whatever the plan, as SQLite's OR optimisation needs. */
+static size_t row_index(const source_cursor *c, const source_table *t)
+{
+	return c->map ? c->map[c->at] : t->source == PR_SRC_PARCELS ? c->at : t->order[c->at];
+}
+
 static int cursor_rowid(sqlite3_vtab_cursor *cur, sqlite3_int64 *ret)
 {
-	*ret = (sqlite3_int64)((source_cursor *)cur)->at;
+	*ret = (sqlite3_int64)row_index((source_cursor *)cur, (source_table *)cur->pVtab);
 	return SQLITE_OK;
 }
 
@@ -351,7 +367,7 @@ static int cursor_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int col
 	source_table *t = (source_table *)cur->pVtab;
 	const pr_source_def *def = &pr_source_defs[t->source];
 	bool parcels = t->source == PR_SRC_PARCELS;
-	size_t i = c->map ? c->map[c->at] : parcels ? c->at : t->order[c->at];
+	size_t i = row_index(c, t);
 	int first = first_field(t->source);
 	if (col == 0) {
 		sqlite3_result_int64(ctx, parcels ? (sqlite3_int64)i : t->rec->parcel[i]);

@@ -90,6 +90,14 @@ assert_contains "$OUT" "another parcelrisk run is writing" "busy message"
 kill -9 "$pid" 2>/dev/null
 wait "$pid" 2>/dev/null
 assert_eq "$(md5sum <"$target")" "$before" "a killed run leaves the previous output untouched"
+# Only this output's temporaries are cleaned: not another output's whose name starts the same.
+touch "$SCRATCH/.busy.gpkg.4242.tmp.gpkg" "$SCRATCH/.busy.gpkg.4242.tmp.gpkg-journal" \
+	"$SCRATCH/.busy.gpkg.v2.gpkg.4242.tmp.gpkg"
+pr run "$ini" -o "$target" --quiet
+assert_eq "$RC" 0 "run with stale temporaries beside it"
+[ -e "$SCRATCH/.busy.gpkg.4242.tmp.gpkg" ] && fail "a stale temporary stayed"
+[ -e "$SCRATCH/.busy.gpkg.4242.tmp.gpkg-journal" ] && fail "a stale journal stayed"
+[ -e "$SCRATCH/.busy.gpkg.v2.gpkg.4242.tmp.gpkg" ] || fail "another output's temporary was removed"
 # A killed run's CSV temporary (its process gone) is cleaned by the next run writing that CSV.
 touch "$SCRATCH/.visits.csv.999999999.tmp.csv"
 pr run "$ini" -o "$target" --visits-csv "$SCRATCH/visits.csv" --quiet
@@ -98,5 +106,5 @@ assert_eq "$RC" 0 "run with a stale CSV temporary"
 # The next run cleans what the killed one left and succeeds.
 pr run "$ini" -o "$target" --quiet
 assert_eq "$RC" 0 "run after a killed one"
-ls -a "$SCRATCH" | grep -q '\.busy\.gpkg\..*\.tmp\.gpkg' && fail "a killed run's temporary file stayed"
+ls -a "$SCRATCH" | grep -q '^\.busy\.gpkg\.[0-9]*\.tmp\.gpkg' && fail "a killed run's temporary file stayed"
 finish

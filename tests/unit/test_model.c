@@ -368,6 +368,99 @@ static void test_visit_list_exclusion(void)
 	fixture_close(&fx);
 }
 
+/* A feature over the first pass's scores, used by an expression written in capitals, and a
+ * factor naming features.base: the second pass must see the new values. */
+static void test_two_passes(void)
+{
+	static const char text[] =
+	    "[feature base]\nsql = SELECT parcel_id, parcel_id FROM parcels\n"
+	    "[feature late]\nuses_scores = yes\nsql = SELECT parcel_id, score FROM scores\n"
+	    "[feature e]\nexpr = LATE * 2\n"
+	    "[factor f1]\nvalue = features.base\nfrom = 0\nsaturate = 5\nweight = 10\n"
+	    "[factor f2]\nvalue = e\nfrom = 0\nsaturate = 200\nweight = 10\n";
+	fixture fx = {0};
+	pr_model *m = NULL;
+	pr_scores s = {0};
+	ASSERT_INT_EQ(fixture_open(&fx, 6), 0);
+	ASSERT_INT_EQ(fixture_store(&fx), 0);
+	ASSERT_INT_EQ(pr_model_parse(ctx, "two.ini", text, &m), 0);
+	int r = pr_model_score(ctx, m, fx.store.db, as_of(), 6, &s);
+	if (r < 0)
+		FAIL_AT("%s", pr_context_errmsg(ctx));
+	/* P4: pass 1 gives f1 = 8 of 20 points: 40; then e = 80, f2 = 4 more: 60. */
+	ASSERT_DBL_NEAR(feature(m, &s, 4, "late"), 40, 1e-9);
+	ASSERT_DBL_NEAR(feature(m, &s, 4, "e"), 80, 1e-9);
+	ASSERT_DBL_NEAR(s.score[4], 60, 1e-9);
+	pr_scores_free(&s);
+	pr_model_free(m);
+	fixture_close(&fx);
+}
+
+static long long count(fixture *fx, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+	long long n = -1;
+	if (sqlite3_prepare_v2(fx->store.db, sql, -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	else
+		fprintf(stderr, "%s: %s\n", sql, sqlite3_errmsg(fx->store.db));
+	sqlite3_finalize(st);
+	return n;
+}
+
+/* The store's virtual tables answer like ordinary tables: lookups by parcel_id and by text
+ * columns, with SQLite's own comparison rules (collations, numbers against text), rowids that
+ * stay the same across plans, and no table scan per outer row on a text join. */
+static void test_store_tables(void)
+{
+	fixture fx = {0};
+	ASSERT_INT_EQ(fixture_open(&fx, 10), 0);
+	ASSERT_INT_EQ(exec(&fx, "UPDATE parcels SET owner = 'ACME' WHERE parcel_id IN (1, 8);"
+				"UPDATE parcels SET owner = 'acme' WHERE parcel_id = 3;"
+				"UPDATE parcels SET id = '5' WHERE parcel_id = 5"),
+		      0);
+	for (int i = 0; i < 40; i++) {
+		char sql[160];
+		snprintf(sql, sizeof sql,
+			 "INSERT INTO population VALUES (%d, %d, 'H%d', 1, '2020-01-01', NULL, 0, "
+			 "0, 0)",
+			 i % 10, i + 1, i % 7);
+		ASSERT_INT_EQ(exec(&fx, sql), 0);
+	}
+	ASSERT_INT_EQ(fixture_store(&fx), 0);
+	ASSERT_INT_EQ(count(&fx, "SELECT COUNT(*) FROM parcels WHERE owner = 'ACME'"), 2);
+	ASSERT_INT_EQ(
+	    count(&fx, "SELECT COUNT(*) FROM parcels WHERE owner = 'acme' COLLATE NOCASE"), 3);
+	ASSERT_INT_EQ(count(&fx, "SELECT COUNT(*) FROM parcels WHERE owner = 'ACME' OR id = 'P1' "
+				 "OR id = 'P0'"),
+		      3);
+	ASSERT_INT_EQ(count(&fx, "SELECT COUNT(*) FROM parcels WHERE id = 5"), 1);
+	ASSERT_INT_EQ(count(&fx, "SELECT COUNT(*) FROM parcels WHERE id = X'35'"), 0);
+	ASSERT_INT_EQ(count(&fx, "SELECT COUNT(*) FROM parcels WHERE parcel_id = '3'"), 1);
+	ASSERT_INT_EQ(count(&fx, "SELECT COUNT(*) FROM population WHERE parcel_id = 3.0"), 4);
+	ASSERT_INT_EQ(count(&fx, "SELECT COUNT(*) FROM population WHERE household = 'H3'"), 6);
+	/* A self-join on household: 40 rows, households of 5 or 6. */
+	ASSERT_INT_EQ(count(&fx, "SELECT COUNT(*) FROM population a JOIN population b "
+				 "ON b.household = a.household"),
+		      5 * 6 * 6 + 2 * 5 * 5);
+	sqlite3_stmt *st = NULL;
+	bool indexed = false;
+	ASSERT_INT_EQ(sqlite3_prepare_v2(fx.store.db,
+					 "EXPLAIN QUERY PLAN SELECT COUNT(*) FROM population a "
+					 "JOIN population b ON b.household = a.household",
+					 -1, &st, NULL),
+		      SQLITE_OK);
+	while (sqlite3_step(st) == SQLITE_ROW)
+		indexed = indexed || strstr((const char *)sqlite3_column_text(st, 3), "INDEX 4");
+	sqlite3_finalize(st);
+	ASSERT_TRUE(indexed); /* PLAN_TEXT + the household column: a lookup, not a scan */
+	/* Read-only. */
+	ASSERT_TRUE(sqlite3_exec(fx.store.db, "DELETE FROM parcels", NULL, NULL, NULL) !=
+		    SQLITE_OK);
+	fixture_close(&fx);
+}
+
 /* A model text must fail with PR_ECONFIG and a message holding needle. */
 static void expect_bad_model(const char *text, const char *needle)
 {
@@ -439,6 +532,14 @@ static void test_bad_models(void)
 		 "[feature x]\nsql = SELECT p.parcel_id, 1 FROM parcels p, parcels q\n%s", factor);
 	expect_bad_model(text, "more than one row for a parcel");
 	expect_bad_model("[model]\nname = empty\n", "has no [factor NAME] section");
+	expect_bad_model("[feature abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvw]\nexpr = 1\n",
+			 "section name longer than 49 characters");
+	/* An indented [...] continues a value: here it is SQL that does not run, not a section. */
+	snprintf(text, sizeof text,
+		 "[feature x]\nsql = SELECT parcel_id,\n  [floor_area_m2] FROM "
+		 "nowhere\n%s",
+		 factor);
+	expect_bad_model(text, "[feature x]: the sql does not run: no such table: nowhere");
 	expect_bad_model("[factor f]\nvalue = 1\nweight = 1\nsaturate = 1\nweight = 2\n",
 			 "line 5 [factor f]: key 'weight' is given twice");
 	/* Names that SQL or the output would take otherwise. */
@@ -468,6 +569,8 @@ int main(void)
 	RUN(test_default_model_factors);
 	RUN(test_saturation_weights_classes);
 	RUN(test_visit_list_exclusion);
+	RUN(test_store_tables);
+	RUN(test_two_passes);
 	RUN(test_bad_models);
 	pr_context_free(ctx);
 	return HARNESS_EXIT();
