@@ -303,8 +303,15 @@ static int check_model(pr_context *ctx, const pr_model *model, int32_t as_of, pr
 	/* Preparing every statement on the empty store also tells which columns the model reads:
 	 * only those are copied from the sources (personal data included). */
 	pr_store_watch_columns(store.db, use);
+	/* A silent rehearsal: its progress and timings would only be noise. */
+	pr_progress_fn progress = ctx->progress;
+	pr_log_fn log = ctx->log;
+	ctx->progress = NULL;
+	ctx->log = NULL;
 	if (r == 0)
 		r = pr_model_score(ctx, model, store.db, as_of, 0, &scores);
+	ctx->progress = progress;
+	ctx->log = log;
 	pr_store_watch_columns(store.db, NULL);
 	pr_scores_free(&scores);
 	pr_store_close(&store);

@@ -71,11 +71,21 @@ typedef struct terminal {
 		int percent; /* last shown */
 	} stages[16];
 	int n_stages;
+	char line_stage[24]; /* the stage whose dots the terminal line is showing, or "" */
 } terminal;
 
-/* Progress as one line per stage and step: every 10% on a terminal, every 25% in a log (batch
- * runs), nothing with --quiet. Stages can advance side by side (sources are read in parallel),
- * so each keeps its own position. */
+/* Ends a terminal progress line left open, before other output. */
+static void close_line(terminal *t)
+{
+	if (t->line_stage[0]) {
+		fputc('\n', stderr);
+		t->line_stage[0] = '\0';
+	}
+}
+
+/* Progress. On a terminal, GDAL's way: "parcels (250000) 0...10...20 ... 100 - done." per
+ * stage; stages read side by side take turns, each resuming on a new line. In a log (batch
+ * runs), a plain line every quarter. Nothing with --quiet. */
 static void on_progress(void *user, const char *stage, uint64_t done, uint64_t total)
 {
 	terminal *t = user;
@@ -93,14 +103,30 @@ static void on_progress(void *user, const char *stage, uint64_t done, uint64_t t
 	}
 	int percent = (int)(done * 100 / total);
 	int step = t->tty ? 10 : 25;
-	if (percent < t->stages[i].percent + step &&
-	    !(percent == 100 && t->stages[i].percent < 100))
+	int last = t->stages[i].percent;
+	if (percent < last + step && !(percent == 100 && last < 100))
 		return;
-	t->stages[i].percent = percent - percent % step;
-	if (percent == 100)
-		t->stages[i].percent = 100;
-	fprintf(stderr, "%s%-12s %3d%%  %" PRIu64 "/%" PRIu64 "\n",
-		t->tty ? "" : "progress: ", stage, percent, done, total);
+	int shown = percent == 100 ? 100 : percent - percent % step;
+	t->stages[i].percent = shown;
+	if (!t->tty) {
+		fprintf(stderr, "progress: %-12s %3d%%  %" PRIu64 "/%" PRIu64 "\n", stage, percent,
+			done, total);
+		return;
+	}
+	if (strcmp(t->line_stage, stage) != 0) {
+		close_line(t);
+		fprintf(stderr, "%-16s (%" PRIu64 ") ", stage, total);
+		snprintf(t->line_stage, sizeof t->line_stage, "%s", stage);
+		last = last < 0 ? -step : last;
+		fprintf(stderr, last < 0 ? "" : "%d", last < 0 ? 0 : last);
+	}
+	for (int p = (last < 0 ? 0 : last + step); p <= shown; p += step)
+		fprintf(stderr, p == 0 && last < 0 ? "%d" : "...%d", p);
+	if (shown == 100) {
+		fputs(" - done.\n", stderr);
+		t->line_stage[0] = '\0';
+	}
+	fflush(stderr);
 }
 
 static void on_log(void *user, int level, const char *message)
@@ -108,11 +134,13 @@ static void on_log(void *user, int level, const char *message)
 	terminal *t = user;
 	if (t->quiet)
 		return;
+	close_line(t);
 	fprintf(stderr, "%s%s\n", level >= PR_LOG_WARNING ? "warning: " : "", message);
 }
 
 static int fail(pr_context *ctx, terminal *t, int status)
 {
+	close_line(t);
 	const char *msg = pr_context_errmsg(ctx);
 	fprintf(stderr, "parcelrisk: %s\n", *msg ? msg : pr_status_message(status));
 	return exit_code(status);

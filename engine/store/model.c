@@ -530,8 +530,11 @@ done:
 static int build_features(pr_context *ctx, const pr_model *m, sqlite3 *db, const char *as_of,
 			  int pass, bool queries_only)
 {
-	pr_strbuf sql = {0};
+	pr_strbuf sql = {0}, timings = {0};
 	int r = 0;
+	uint64_t queries = 0, done_queries = 0;
+	for (int i = 0; i < m->n_features; i++)
+		queries += m->features[i].sql && m->features[i].uses_scores == (pass == 2);
 	for (int i = 0; i < m->n_features && r == 0; i++) {
 		const pr_feature *f = &m->features[i];
 		if (!f->sql || f->uses_scores != (pass == 2))
@@ -542,9 +545,14 @@ static int build_features(pr_context *ctx, const pr_model *m, sqlite3 *db, const
 		double t0 = pr_now();
 		if (r == 0)
 			r = run_sql_feature(ctx, m, f, db, as_of);
-		pr_log(ctx, PR_LOG_INFO, "model: feature %s (%.2f s)", f->name, pr_now() - t0);
-		pr_progress(ctx, "features", (uint64_t)i + 1, (uint64_t)m->n_features);
+		pr_strbuf_printf(&timings, "%s%s %.2f s", timings.len ? ", " : "", f->name,
+				 pr_now() - t0);
+		pr_progress(ctx, pass == 1 ? "features" : "late features", ++done_queries, queries);
 	}
+	/* What each query cost, in one line: the first place to look when a model is slow. */
+	if (timings.len)
+		pr_log(ctx, PR_LOG_INFO, "model: features (pass %d): %s", pass, timings.data);
+	pr_strbuf_free(&timings);
 	if (r < 0 || queries_only)
 		goto done;
 	r = pr_store_exec(ctx, db, "DROP TABLE IF EXISTS features");
@@ -613,7 +621,7 @@ static int build_features(pr_context *ctx, const pr_model *m, sqlite3 *db, const
 	pr_strbuf_free(&create);
 	if (r < 0)
 		goto done;
-	pr_log(ctx, PR_LOG_INFO, "model: features table (%.2f s)", pr_now() - t0);
+	pr_log(ctx, PR_LOG_INFO, "model: features table built (%.2f s)", pr_now() - t0);
 done:
 	pr_strbuf_free(&sql);
 	return r;
