@@ -348,6 +348,14 @@ static void raw_from_feature(OGRFeatureH feat, int idx, OGRFieldType ftype, raw_
 	}
 }
 
+/* The raw value of every canonical field the source maps (values[f] for field f). */
+static void raw_values_from_feature(const opened_source *o, OGRFeatureH feat, raw_value *values)
+{
+	for (int f = 0; f < PR_MAX_FIELDS; f++)
+		if (o->field_index[f] >= 0)
+			raw_from_feature(feat, o->field_index[f], o->field_type[f], &values[f]);
+}
+
 /* Stores record i's canonical fields from their raw values (values[f] for each field f the
  * sources file maps). 1: kept; 0: rejected, with what the row had taken freed. */
 static int store_fields(pr_records *rec, size_t i, const opened_source *o, const raw_value *values,
@@ -383,9 +391,7 @@ static int read_fields(pr_records *rec, size_t i, const opened_source *o, OGRFea
 		       uint64_t row, pr_rejects *rejects, int *status)
 {
 	raw_value values[PR_MAX_FIELDS];
-	for (int f = 0; f < PR_MAX_FIELDS; f++)
-		if (o->field_index[f] >= 0)
-			raw_from_feature(feat, o->field_index[f], o->field_type[f], &values[f]);
+	raw_values_from_feature(o, feat, values);
 	return store_fields(rec, i, o, values, row, rejects, status);
 }
 
@@ -1119,10 +1125,7 @@ static int read_parcel_features(parcel_reader *pr, uint64_t total)
 		if (!feat)
 			break;
 		raw_value values[PR_MAX_FIELDS];
-		for (int f = 0; f < PR_MAX_FIELDS; f++)
-			if (pr->o->field_index[f] >= 0)
-				raw_from_feature(feat, pr->o->field_index[f], pr->o->field_type[f],
-						 &values[f]);
+		raw_values_from_feature(pr->o, feat, values);
 		r = add_parcel(pr, OGR_F_GetFID(feat), values, OGR_F_GetGeometryRef(feat), NULL, 0);
 		OGR_F_Destroy(feat);
 		if ((pr->row & 0x3fff) == 0)
