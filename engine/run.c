@@ -223,7 +223,7 @@ static uint64_t read_of(const ingest *in, int k)
 	return k == PR_SRC_PARCELS ? in->parcels.rec.rows_read : in->records[k].rows_read;
 }
 
-static void fill_report(const pr_sources *s, const ingest *in, int k, pr_source_report *rep)
+static void fill_report(const ingest *in, int k, pr_source_report *rep)
 {
 	memset(rep, 0, sizeof *rep);
 	const pr_records *rec = k == PR_SRC_PARCELS ? &in->parcels.rec : &in->records[k];
@@ -251,7 +251,6 @@ static void fill_report(const pr_sources *s, const ingest *in, int k, pr_source_
 		}
 		rep->reasons[j].count++;
 	}
-	(void)s;
 }
 
 /* Every source must account for all its rows; a mismatch is a bug, never a silent loss. */
@@ -337,7 +336,7 @@ int pr_check(pr_context *ctx, const pr_sources *sources, pr_source_report *repor
 		int n = 0;
 		for (int k = 0; k < PR_SRC_COUNT && n < max_reports; k++)
 			if (in.present[k])
-				fill_report(sources, &in, k, &reports[n++]);
+				fill_report(&in, k, &reports[n++]);
 		*ret_count = n;
 	}
 	pr_model_free(model);

@@ -986,7 +986,6 @@ static int finish_parcels(pr_context *ctx, pr_parcels *p, parcel_geom *geoms, pr
 	sorted.rec.rows_read = p->rec.rows_read;
 	memcpy(sorted.rec.crs_label, p->rec.crs_label, sizeof sorted.rec.crs_label);
 	sorted.repaired = p->repaired;
-	sorted.srs_epsg = p->srs_epsg;
 	sorted.srs_wkt = p->srs_wkt;
 	p->srs_wkt = NULL;
 	pr_parcels_free(p);
@@ -1366,9 +1365,6 @@ int pr_read_parcels(pr_context *ctx, const pr_sources *sources, OGRSpatialRefere
 	pr_srs_label(o.srs, out->rec.crs_label, sizeof out->rec.crs_label);
 	{
 		OGRSpatialReferenceH target = work_srs ? work_srs : o.srs;
-		const char *code = OSRGetAuthorityCode(target, NULL);
-		const char *auth = OSRGetAuthorityName(target, NULL);
-		out->srs_epsg = auth && code && strcmp(auth, "EPSG") == 0 ? atoi(code) : 0;
 		char *wkt = NULL;
 		OSRExportToWkt(target, &wkt);
 		out->srs_wkt = wkt ? strdup(wkt) : NULL;

@@ -148,7 +148,6 @@ typedef struct pr_parcels {
 	double *xy;
 	size_t n_rings, n_xy;
 	uint64_t repaired;
-	int srs_epsg;  /* of the working CRS, 0 when none */
 	char *srs_wkt; /* the working CRS as WKT */
 } pr_parcels;
 
