@@ -89,6 +89,8 @@ int pr_grow(void **array, size_t *cap, size_t need, size_t elem_size);
 char *pr_path_relative_to(const char *dir, const char *path);
 /* The folder part of path ("." when none). The caller frees the result. */
 char *pr_dirname(const char *path);
+/* The file name part of path: a pointer into path. */
+const char *pr_basename(const char *path);
 
 /* SHA-256 of a buffer or of a file's content, as 64 hex digits and a NUL. */
 void pr_sha256_hex(const void *data, size_t size, char out[65]);

@@ -318,6 +318,12 @@ char *pr_path_relative_to(const char *dir, const char *path)
 	return out;
 }
 
+const char *pr_basename(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	return slash ? slash + 1 : path;
+}
+
 char *pr_dirname(const char *path)
 {
 	const char *slash = strrchr(path, '/');

@@ -656,19 +656,6 @@ done:
 	return r;
 }
 
-/* The temporary file beside the target: same folder, so the final rename is atomic. */
-static char *temporary_path(const char *path)
-{
-	char *dir = pr_dirname(path);
-	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
-	size_t n = strlen(path) + 64;
-	char *tmp = dir ? malloc(n) : NULL;
-	if (tmp)
-		snprintf(tmp, n, "%s/.%s.%ld.tmp.gpkg", dir, base, (long)getpid());
-	free(dir);
-	return tmp;
-}
-
 int pr_write_gpkg(pr_context *ctx, const pr_output *out, const char *path)
 {
 	writer w = {.ctx = ctx, .path = path};
@@ -679,7 +666,8 @@ int pr_write_gpkg(pr_context *ctx, const pr_output *out, const char *path)
 	char stamp[32];
 	int y, m, d;
 
-	tmp = temporary_path(path);
+	/* Same folder as the target, so that the final rename is atomic. */
+	tmp = pr_output_temporary(path, "gpkg");
 	order = rank_order(out->scores);
 	fids = malloc((out->parcels->rec.n ? out->parcels->rec.n : 1) * sizeof *fids);
 	if (!tmp || !order || !fids) {

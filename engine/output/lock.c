@@ -15,15 +15,21 @@
 
 #include "output/output.h"
 
-static char *beside(const char *path, const char *fmt_suffix)
+char *pr_output_beside(const char *path, const char *suffix)
 {
 	char *dir = pr_dirname(path);
-	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
 	char *out = NULL;
-	if (dir && asprintf(&out, "%s/.%s%s", dir, base, fmt_suffix) < 0)
+	if (dir && asprintf(&out, "%s/.%s%s", dir, pr_basename(path), suffix) < 0)
 		out = NULL;
 	free(dir);
 	return out;
+}
+
+char *pr_output_temporary(const char *path, const char *extension)
+{
+	char suffix[64];
+	snprintf(suffix, sizeof suffix, ".%ld.tmp.%s", (long)getpid(), extension);
+	return pr_output_beside(path, suffix);
 }
 
 /* Removes ".NAME.<pid>.tmp.gpkg" (and its SQLite journal) beside out_path: exactly this
@@ -31,7 +37,7 @@ static char *beside(const char *path, const char *fmt_suffix)
 static void remove_stale_temporaries(const char *out_path)
 {
 	char *dir = pr_dirname(out_path);
-	const char *base = strrchr(out_path, '/') ? strrchr(out_path, '/') + 1 : out_path;
+	const char *base = pr_basename(out_path);
 	DIR *d = dir ? opendir(dir) : NULL;
 	size_t n = strlen(base);
 	struct dirent *e;
@@ -60,7 +66,7 @@ static void remove_stale_temporaries(const char *out_path)
 
 int pr_output_lock(pr_context *ctx, const char *out_path, int *ret_fd)
 {
-	char *lock_path = beside(out_path, ".lock");
+	char *lock_path = pr_output_beside(out_path, ".lock");
 	int r = 0, fd = -1;
 	if (!lock_path) {
 		r = PR_ENOMEM;

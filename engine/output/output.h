@@ -62,6 +62,12 @@ int pr_write_visits_csv(pr_context *ctx, const pr_output *out, const char *path,
 /* Flushes tmp to disk, renames it to path and flushes the folder. */
 int pr_output_commit(pr_context *ctx, const char *tmp, const char *path);
 
+/* The hidden file ".NAME<suffix>" beside path (the caller frees it), and this process's
+ * temporary for path: ".NAME.<pid>.tmp.<extension>", which a later run may remove once the
+ * process is gone. */
+char *pr_output_beside(const char *path, const char *suffix);
+char *pr_output_temporary(const char *path, const char *extension);
+
 /* Locks out_path for this run (see lock.c); *ret_fd is released with pr_output_unlock(). */
 int pr_output_lock(pr_context *ctx, const char *out_path, int *ret_fd);
 void pr_output_unlock(int fd);

@@ -49,12 +49,13 @@ int pr_write_visits_csv(pr_context *ctx, const pr_output *out, const char *path,
 	bool with_address = p->rec.cols[5].present;
 
 	char *dir = pr_dirname(path);
-	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
-	if (!dir || asprintf(&tmp, "%s/.%s.%ld.tmp.csv", dir, base, (long)getpid()) < 0) {
+	tmp = pr_output_temporary(path, "csv");
+	if (!dir || !tmp) {
 		free(dir);
+		free(tmp);
 		return PR_ENOMEM;
 	}
-	remove_stale(dir, base);
+	remove_stale(dir, pr_basename(path));
 	free(dir);
 	GDALDriverH drv = GDALGetDriverByName("CSV");
 	ds = drv ? GDALCreate(drv, tmp, 0, 0, 0, GDT_Unknown, NULL) : NULL;

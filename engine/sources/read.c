@@ -37,12 +37,6 @@ static bool is_connection(const char *path)
 	return strncmp(path, "/vsi", 4) == 0 || (strchr(path, ':') && path[0] != '/');
 }
 
-static const char *base_name(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-	return slash ? slash + 1 : path;
-}
-
 typedef struct opened_source {
 	GDALDatasetH ds;
 	OGRLayerH layer;
@@ -81,7 +75,7 @@ static int column_index(pr_context *ctx, const pr_sources *s, const pr_source_co
 				 OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(defn, i)));
 	int r = pr_error(ctx, PR_ECONFIG,
 			 "%s line %d [%s]: %s = %s, but %s has no column '%s' (its columns: %s)",
-			 s->file, c->line, section, key, column, base_name(c->path), column,
+			 s->file, c->line, section, key, column, pr_basename(c->path), column,
 			 names.data ? names.data : "none");
 	pr_strbuf_free(&names);
 	return r;
@@ -99,7 +93,7 @@ static int open_source(pr_context *ctx, const pr_sources *s, int source,
 
 	memset(o, 0, sizeof *o);
 	o->x_index = o->y_index = -1;
-	o->label = base_name(c->path);
+	o->label = pr_basename(c->path);
 	for (int f = 0; f < PR_MAX_FIELDS; f++)
 		o->field_index[f] = -1;
 
