@@ -636,21 +636,19 @@ static int index_parcel_risk(pr_context *ctx, const char *path, const pr_output 
 			     db ? sqlite3_errmsg(db) : "out of memory");
 		goto done;
 	}
-	if (sqlite3_exec(db, "PRAGMA synchronous=OFF; BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
-		r = pr_error(ctx, PR_ECANTCREAT, "%s: %s", path, sqlite3_errmsg(db));
+	r = pr_sql_exec(ctx, db, PR_ECANTCREAT, path, "PRAGMA synchronous=OFF; BEGIN");
+	if (r < 0)
 		goto done;
-	}
 	r = pr_gpkg_bulk_rtree(ctx, db, "parcel_risk", "visit_list", fids, out->parcels->bbox,
 			       out->parcels->rec.n);
 	if (r < 0)
 		goto done;
 	char sql[160];
 	snprintf(sql, sizeof sql,
-		 "INSERT INTO run_info (key, value) VALUES ('seconds.spatial_index', '%.3f')",
+		 "INSERT INTO run_info (key, value) VALUES ('seconds.spatial_index', '%.3f'); "
+		 "COMMIT",
 		 pr_now() - t0);
-	if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK ||
-	    sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
-		r = pr_error(ctx, PR_ECANTCREAT, "%s: %s", path, sqlite3_errmsg(db));
+	r = pr_sql_exec(ctx, db, PR_ECANTCREAT, path, sql);
 done:
 	sqlite3_close(db);
 	return r;

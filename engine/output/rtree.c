@@ -103,14 +103,7 @@ static char *replace_all(const char *text, const char *from, const char *to)
 
 static int exec(pr_context *ctx, sqlite3 *db, const char *sql)
 {
-	char *err = NULL;
-	if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK) {
-		int r = pr_error(ctx, PR_ECANTCREAT, "spatial index: %s (in: %.160s)",
-				 err ? err : sqlite3_errmsg(db), sql);
-		sqlite3_free(err);
-		return r;
-	}
-	return 0;
+	return pr_sql_exec(ctx, db, PR_ECANTCREAT, "spatial index", sql);
 }
 
 /* Runs the template's statements of one kind ("table" or "trigger") renamed for table. */

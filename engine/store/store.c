@@ -13,16 +13,21 @@
 
 #include "store/store.h"
 
-int pr_store_exec(pr_context *ctx, sqlite3 *db, const char *sql)
+int pr_sql_exec(pr_context *ctx, sqlite3 *db, int status, const char *what, const char *sql)
 {
 	char *err = NULL;
 	if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK) {
-		int r = pr_error(ctx, PR_EINTERNAL, "working store: %s (in: %.200s)",
+		int r = pr_error(ctx, status, "%s: %s (in: %.200s)", what,
 				 err ? err : sqlite3_errmsg(db), sql);
 		sqlite3_free(err);
 		return r;
 	}
 	return 0;
+}
+
+int pr_store_exec(pr_context *ctx, sqlite3 *db, const char *sql)
+{
+	return pr_sql_exec(ctx, db, PR_EINTERNAL, "working store", sql);
 }
 
 int pr_store_open(pr_context *ctx, pr_store *store)

@@ -33,7 +33,11 @@ void pr_store_watch_columns(sqlite3 *db, pr_column_use *use);
  * the store. */
 int pr_store_load(pr_context *ctx, sqlite3 *db, const pr_parcels *parcels,
 		  const pr_records *const records[PR_SRC_COUNT]);
-/* Runs one statement without results; SQLite's message goes into the context's error. */
+/* Runs statements without results on any SQLite database; on failure the context's error
+ * says what (a file, "working store"), SQLite's message and the statement, and status is
+ * returned. */
+int pr_sql_exec(pr_context *ctx, sqlite3 *db, int status, const char *what, const char *sql);
+/* pr_sql_exec on the working store. */
 int pr_store_exec(pr_context *ctx, sqlite3 *db, const char *sql);
 
 /* ---- the model ----------------------------------------------------------------------------- */
