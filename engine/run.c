@@ -317,6 +317,19 @@ static int check_model(pr_context *ctx, const pr_model *model, int32_t as_of, pr
 	return r;
 }
 
+/* The first half of a run: the model checked on an empty store (which also tells the fields to
+ * read), every source read and joined, and every row accounted for. */
+static int ingest_sources(pr_context *ctx, const pr_sources *sources, const pr_model *model,
+			  int32_t as_of, ingest *in)
+{
+	int r = check_model(ctx, model, as_of, &in->use);
+	if (r == 0)
+		r = read_and_join(ctx, sources, in);
+	if (r == 0)
+		r = check_balance(ctx, in);
+	return r;
+}
+
 int pr_check(pr_context *ctx, const pr_sources *sources, pr_source_report *reports, int max_reports,
 	     int *ret_count)
 {
@@ -327,11 +340,7 @@ int pr_check(pr_context *ctx, const pr_sources *sources, pr_source_report *repor
 	if (r == 0)
 		r = pr_model_load(ctx, NULL, &model);
 	if (r == 0)
-		r = check_model(ctx, model, as_of, &in.use);
-	if (r == 0)
-		r = read_and_join(ctx, sources, &in);
-	if (r == 0)
-		r = check_balance(ctx, &in);
+		r = ingest_sources(ctx, sources, model, as_of, &in);
 	if (r == 0) {
 		int n = 0;
 		for (int k = 0; k < PR_SRC_COUNT && n < max_reports; k++)
@@ -450,13 +459,7 @@ int pr_run(pr_context *ctx, const pr_sources *sources, const pr_run_options *opt
 	r = pr_model_load(ctx, options ? options->model_path : NULL, &model);
 	if (r < 0)
 		goto done;
-	r = check_model(ctx, model, as_of, &in.use);
-	if (r < 0)
-		goto done;
-	r = read_and_join(ctx, sources, &in);
-	if (r < 0)
-		goto done;
-	r = check_balance(ctx, &in);
+	r = ingest_sources(ctx, sources, model, as_of, &in);
 	if (r < 0)
 		goto done;
 
