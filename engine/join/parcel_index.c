@@ -291,6 +291,10 @@ static void *join_worker(void *arg)
 	return NULL;
 }
 
+/* Progress stage names (static strings, as pr_progress wants), by source. */
+static const char *const join_stage[PR_SRC_COUNT] = {"join parcels", "join population",
+						     "join complaints", "join inspections"};
+
 int pr_join_points(pr_context *ctx, const pr_parcel_index *index, pr_records *rec, double snap_m,
 		   pr_rejects *rejects)
 {
@@ -359,9 +363,7 @@ int pr_join_points(pr_context *ctx, const pr_parcel_index *index, pr_records *re
 		}
 		if (r < 0)
 			goto done;
-		pr_progress(
-		    ctx, rec->source == PR_SRC_POPULATION ? "join population" : "join complaints",
-		    end, n);
+		pr_progress(ctx, join_stage[rec->source], end, n);
 	}
 
 	/* Reject what is outside, in row order, and compact. */
