@@ -165,7 +165,7 @@ static int read_and_join(pr_context *ctx, const pr_sources *s, ingest *in)
 		const pr_source_conf *c = &s->src[k];
 		pr_rejects *rejects = &in->source_rejects[k];
 		t0 = pr_now();
-		if (pr_source_defs[k].points) {
+		if (pr_source_defs[k].locate == PR_LOCATE_POINT) {
 			size_t before = rejects->n;
 			r = pr_join_points(ctx, index, &in->records[k], c->snap_m, rejects);
 			if (r < 0)
@@ -177,7 +177,8 @@ static int read_and_join(pr_context *ctx, const pr_sources *s, ingest *in)
 					     why, sizeof why))
 				pr_log(ctx, PR_LOG_WARNING, "%s", why);
 		} else {
-			r = pr_join_keys(ctx, &in->parcels, &in->records[k], 0, rejects);
+			r = pr_join_keys(ctx, &in->parcels, &in->records[k],
+					 pr_source_defs[k].key_field, rejects);
 			if (r < 0)
 				goto done;
 		}
@@ -390,7 +391,7 @@ static int fill_run_info(const pr_sources *s, const pr_model *model, const inges
 		r |= pr_kv_add(info, key, "%llu", (unsigned long long)joined_of(in, k));
 		snprintf(key, sizeof key, "%s.rejected", name);
 		r |= pr_kv_add(info, key, "%zu", pr_rejects_count(&in->rejects, k));
-		if (pr_source_defs[k].points) {
+		if (pr_source_defs[k].locate == PR_LOCATE_POINT) {
 			snprintf(key, sizeof key, "%s.snapped", name);
 			r |= pr_kv_add(info, key, "%llu", (unsigned long long)in->snapped[k]);
 		}

@@ -291,10 +291,6 @@ static void *join_worker(void *arg)
 	return NULL;
 }
 
-/* Progress stage names (static strings, as pr_progress wants), by source. */
-static const char *const join_stage[PR_SRC_COUNT] = {"join parcels", "join population",
-						     "join complaints", "join inspections"};
-
 int pr_join_points(pr_context *ctx, const pr_parcel_index *index, pr_records *rec, double snap_m,
 		   pr_rejects *rejects)
 {
@@ -363,7 +359,7 @@ int pr_join_points(pr_context *ctx, const pr_parcel_index *index, pr_records *re
 		}
 		if (r < 0)
 			goto done;
-		pr_progress(ctx, join_stage[rec->source], end, n);
+		pr_progress(ctx, pr_source_defs[rec->source].join_stage, end, n);
 	}
 
 	/* Reject what is outside, in row order, and compact. */
@@ -397,7 +393,7 @@ static int compare_key_to_parcel(const void *key, const void *elem)
 int pr_join_keys(pr_context *ctx, const pr_parcels *parcels, pr_records *rec, int key_field,
 		 pr_rejects *rejects)
 {
-	char **ids = parcels->rec.cols[0].text;
+	char **ids = parcels->rec.cols[PR_PARCEL_ID].text;
 	size_t keep = 0;
 	int r = 0;
 	for (size_t i = 0; i < rec->n; i++) {

@@ -235,12 +235,14 @@ static int write_parcel_risk(writer *w, const pr_output *out, const uint32_t *or
 	for (size_t k = 0; k < p->rec.n; k++) {
 		size_t i = order ? order[k] : k;
 		OGR_F_SetFID(feat, OGRNullFID);
-		OGR_F_SetFieldString(feat, 0, p->rec.cols[0].text[i]);
+		OGR_F_SetFieldString(feat, 0, p->rec.cols[PR_PARCEL_ID].text[i]);
 		OGR_F_SetFieldDouble(feat, 1, s->score[i]);
 		OGR_F_SetFieldString(feat, 2, pr_risk_class_names[s->risk_class[i]]);
 		OGR_F_SetFieldInteger(feat, 3, (int)s->rank[i]);
 		OGR_F_SetFieldString(feat, 4, s->reasons[i]);
-		const char *owner = p->rec.cols[1].present ? p->rec.cols[1].text[i] : NULL;
+		const char *owner = p->rec.cols[PR_PARCEL_OWNER].present
+					? p->rec.cols[PR_PARCEL_OWNER].text[i]
+					: NULL;
 		if (owner)
 			OGR_F_SetFieldString(feat, 5, owner);
 		else
@@ -256,7 +258,9 @@ static int write_parcel_risk(writer *w, const pr_output *out, const uint32_t *or
 				OGR_F_SetFieldNull(feat, first_parcel_column + c);
 		}
 		OGR_F_SetFieldDouble(feat, first_parcel_column + 3, round(p->area[i] * 100) / 100);
-		const char *address = p->rec.cols[5].present ? p->rec.cols[5].text[i] : NULL;
+		const char *address = p->rec.cols[PR_PARCEL_ADDRESS].present
+					  ? p->rec.cols[PR_PARCEL_ADDRESS].text[i]
+					  : NULL;
 		if (address)
 			OGR_F_SetFieldString(feat, first_parcel_column + 4, address);
 		else
@@ -278,7 +282,7 @@ static int write_parcel_risk(writer *w, const pr_output *out, const uint32_t *or
 		OGRGeometryH g = NULL;
 		if (OGR_G_CreateFromWkbEx(p->wkb[i], w->srs, &g, p->wkb_size[i]) != OGRERR_NONE) {
 			r = pr_error_gdal(w->ctx, PR_EINTERNAL, "cannot rebuild parcel %s",
-					  p->rec.cols[0].text[i]);
+					  p->rec.cols[PR_PARCEL_ID].text[i]);
 			goto done;
 		}
 		OGR_F_SetGeometryDirectly(feat, g);
@@ -323,17 +327,21 @@ static int write_visit_list(writer *w, const pr_output *out, const uint32_t *ord
 			continue;
 		OGR_F_SetFID(feat, OGRNullFID);
 		OGR_F_SetFieldInteger(feat, 0, (int)s->visit_rank[i]);
-		OGR_F_SetFieldString(feat, 1, p->rec.cols[0].text[i]);
+		OGR_F_SetFieldString(feat, 1, p->rec.cols[PR_PARCEL_ID].text[i]);
 		OGR_F_SetFieldDouble(feat, 2, s->score[i]);
 		OGR_F_SetFieldString(feat, 3, pr_risk_class_names[s->risk_class[i]]);
 		OGR_F_SetFieldString(feat, 4, s->reasons[i]);
 		set_date(feat, 5, s->last_inspection[i]);
-		const char *owner = p->rec.cols[1].present ? p->rec.cols[1].text[i] : NULL;
+		const char *owner = p->rec.cols[PR_PARCEL_OWNER].present
+					? p->rec.cols[PR_PARCEL_OWNER].text[i]
+					: NULL;
 		if (owner)
 			OGR_F_SetFieldString(feat, 6, owner);
 		else
 			OGR_F_SetFieldNull(feat, 6);
-		const char *address = p->rec.cols[5].present ? p->rec.cols[5].text[i] : NULL;
+		const char *address = p->rec.cols[PR_PARCEL_ADDRESS].present
+					  ? p->rec.cols[PR_PARCEL_ADDRESS].text[i]
+					  : NULL;
 		if (address)
 			OGR_F_SetFieldString(feat, 7, address);
 		else
@@ -374,7 +382,7 @@ static int write_owners(writer *w, const pr_output *out)
 {
 	const pr_parcels *p = out->parcels;
 	const pr_scores *s = out->scores;
-	const pr_column *owners = &p->rec.cols[1];
+	const pr_column *owners = &p->rec.cols[PR_PARCEL_OWNER];
 	owner_entry *list = NULL;
 	double *scores = NULL;
 	OGRLayerH layer = NULL;

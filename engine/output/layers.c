@@ -217,7 +217,8 @@ static int change_row(pr_context *ctx, OGRLayerH layer, OGRFeatureH feat, const 
 	else
 		change = cur_score > prev->score ? "score up" : "score down";
 	OGR_F_SetFID(feat, OGRNullFID);
-	OGR_F_SetFieldString(feat, 0, prev ? prev->id : out->parcels->rec.cols[0].text[current]);
+	OGR_F_SetFieldString(feat, 0,
+			     prev ? prev->id : out->parcels->rec.cols[PR_PARCEL_ID].text[current]);
 	OGR_F_SetFieldString(feat, 1, change);
 	if (prev) {
 		OGR_F_SetFieldDouble(feat, 2, prev->score);
@@ -255,9 +256,10 @@ int pr_layer_changes(pr_context *ctx, OGRLayerH layer, const pr_output *out)
 	/* Both lists are sorted by parcel id: one merge walk. */
 	size_t a = 0, b = 0;
 	while (r == 0 && (a < prev->n || b < p->rec.n)) {
-		int c = a == prev->n	? 1
-			: b == p->rec.n ? -1
-					: strcmp(prev->items[a].id, p->rec.cols[0].text[b]);
+		int c = a == prev->n ? 1
+			: b == p->rec.n
+			    ? -1
+			    : strcmp(prev->items[a].id, p->rec.cols[PR_PARCEL_ID].text[b]);
 		if (c < 0)
 			r = change_row(ctx, layer, feat, out, &prev->items[a++], -1);
 		else if (c > 0)

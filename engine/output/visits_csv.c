@@ -46,7 +46,7 @@ int pr_write_visits_csv(pr_context *ctx, const pr_output *out, const char *path,
 	char *tmp = NULL;
 	char **opts = NULL;
 	int r = 0;
-	bool with_address = p->rec.cols[5].present;
+	bool with_address = p->rec.cols[PR_PARCEL_ADDRESS].present;
 
 	char *dir = pr_dirname(path);
 	tmp = pr_output_temporary(path, "csv");
@@ -109,15 +109,19 @@ int pr_write_visits_csv(pr_context *ctx, const pr_output *out, const char *path,
 		if (s->last_inspection[i] != PR_DATE_NULL)
 			pr_format_date(s->last_inspection[i], date);
 		OGR_F_SetFieldInteger(feat, c++, (int)s->visit_rank[i]);
-		OGR_F_SetFieldString(feat, c++, p->rec.cols[0].text[i]);
+		OGR_F_SetFieldString(feat, c++, p->rec.cols[PR_PARCEL_ID].text[i]);
 		if (with_address)
 			OGR_F_SetFieldString(feat, c++,
-					     p->rec.cols[5].text[i] ? p->rec.cols[5].text[i] : "");
+					     p->rec.cols[PR_PARCEL_ADDRESS].text[i]
+						 ? p->rec.cols[PR_PARCEL_ADDRESS].text[i]
+						 : "");
 		OGR_F_SetFieldDouble(feat, c++, s->score[i]);
 		OGR_F_SetFieldString(feat, c++, pr_risk_class_names[s->risk_class[i]]);
 		OGR_F_SetFieldString(feat, c++, s->reasons[i]);
 		OGR_F_SetFieldString(feat, c++, date);
-		const char *owner = p->rec.cols[1].present ? p->rec.cols[1].text[i] : NULL;
+		const char *owner = p->rec.cols[PR_PARCEL_OWNER].present
+					? p->rec.cols[PR_PARCEL_OWNER].text[i]
+					: NULL;
 		OGR_F_SetFieldString(feat, c++, owner ? owner : "");
 		if (OGR_L_CreateFeature(layer, feat) != OGRERR_NONE)
 			r = pr_error_gdal(ctx, PR_ECANTCREAT, "cannot write %s", path);

@@ -10,48 +10,61 @@
 #include "core/ini.h"
 #include "sources/sources.h"
 
+/* One row per source kind: everything else (sections, keys, stages, store tables, output
+ * columns) is derived from it. */
 const pr_source_def pr_source_defs[PR_SRC_COUNT] = {
-    [PR_SRC_PARCELS] = {"parcels",
-			false,
-			6,
-			{{"id", PR_FT_TEXT, true},
-			 {"owner", PR_FT_TEXT, false},
-			 {"floor_area_m2", PR_FT_REAL, false},
-			 {"dwellings", PR_FT_INT, false},
-			 {"build_year", PR_FT_INT, false},
-			 {"address", PR_FT_TEXT, false}}},
-    [PR_SRC_POPULATION] = {"population",
-			   true,
-			   4,
-			   {{"household", PR_FT_TEXT, false},
-			    {"persons", PR_FT_INT, false},
-			    {"registered", PR_FT_DATE, false},
-			    {"left", PR_FT_DATE, false}}},
-    [PR_SRC_COMPLAINTS] = {"complaints",
-			   true,
-			   2,
-			   {{"date", PR_FT_DATE, false}, {"category", PR_FT_TEXT, false}}},
-    [PR_SRC_INSPECTIONS] = {"inspections",
-			    false,
-			    3,
-			    {{"parcel", PR_FT_TEXT, true},
-			     {"date", PR_FT_DATE, false},
-			     {"outcome", PR_FT_TEXT, false}}},
+    [PR_SRC_PARCELS] = {.name = "parcels",
+			.locate = PR_LOCATE_SELF,
+			.key_label = "parcel id",
+			.join_stage = "join parcels",
+			.n_fields = PR_PARCEL_FIELD_COUNT,
+			.fields = {[PR_PARCEL_ID] = {"id", PR_FT_TEXT, true},
+				   [PR_PARCEL_OWNER] = {"owner", PR_FT_TEXT, false},
+				   [PR_PARCEL_FLOOR_AREA] = {"floor_area_m2", PR_FT_REAL, false},
+				   [PR_PARCEL_DWELLINGS] = {"dwellings", PR_FT_INT, false},
+				   [PR_PARCEL_BUILD_YEAR] = {"build_year", PR_FT_INT, false},
+				   [PR_PARCEL_ADDRESS] = {"address", PR_FT_TEXT, false}}},
+    [PR_SRC_POPULATION] = {.name = "population",
+			   .locate = PR_LOCATE_POINT,
+			   .join_stage = "join population",
+			   .records_column = "population_records",
+			   .n_fields = 4,
+			   .fields = {{"household", PR_FT_TEXT, false},
+				      {"persons", PR_FT_INT, false},
+				      {"registered", PR_FT_DATE, false},
+				      {"left", PR_FT_DATE, false}}},
+    [PR_SRC_COMPLAINTS] = {.name = "complaints",
+			   .locate = PR_LOCATE_POINT,
+			   .join_stage = "join complaints",
+			   .records_column = "complaints_records",
+			   .n_fields = 2,
+			   .fields = {{"date", PR_FT_DATE, false},
+				      {"category", PR_FT_TEXT, false}}},
+    [PR_SRC_INSPECTIONS] = {.name = "inspections",
+			    .locate = PR_LOCATE_KEY,
+			    .key_field = PR_INSPECTION_PARCEL,
+			    .key_label = "parcel key",
+			    .join_stage = "join inspections",
+			    .records_column = "inspections_records",
+			    .n_fields = 3,
+			    .fields = {[PR_INSPECTION_PARCEL] = {"parcel", PR_FT_TEXT, true},
+				       [PR_INSPECTION_DATE] = {"date", PR_FT_DATE, false},
+				       [PR_INSPECTION_OUTCOME] = {"outcome", PR_FT_TEXT, false}}},
 };
+
+int pr_source_by_name(const char *name)
+{
+	for (int k = 0; k < PR_SRC_COUNT; k++)
+		if (strcmp(pr_source_defs[k].name, name) == 0)
+			return k;
+	return -1;
+}
 
 typedef struct parse_state {
 	const char *path;
 	pr_sources *sources;
 	pr_context *ctx;
 } parse_state;
-
-static int source_by_name(const char *name)
-{
-	for (int i = 0; i < PR_SRC_COUNT; i++)
-		if (strcmp(pr_source_defs[i].name, name) == 0)
-			return i;
-	return -1;
-}
 
 static int set_string(parse_state *st, const pr_ini_pos *pos, char **slot, const char *section,
 		      const char *name, const char *value)
@@ -79,15 +92,20 @@ static int handle_key(void *user, const pr_ini_pos *pos, const char *section, co
 				"%s line %d [run]: unknown key '%s' (known: as_of, crs)", st->path,
 				pos->line, name);
 	}
-	int k = source_by_name(section);
+	int k = pr_source_by_name(section);
 	if (k < 0) {
-		return pr_error(
-		    st->ctx, PR_ECONFIG,
-		    "%s line %d: unknown section [%s] (known: run, parcels, population, "
-		    "complaints, inspections)",
-		    st->path, pos->line, section);
+		pr_strbuf known = {0};
+		pr_strbuf_printf(&known, "run");
+		for (int j = 0; j < PR_SRC_COUNT; j++)
+			pr_strbuf_printf(&known, ", %s", pr_source_defs[j].name);
+		int r =
+		    pr_error(st->ctx, PR_ECONFIG, "%s line %d: unknown section [%s] (known: %s)",
+			     st->path, pos->line, section, known.data ? known.data : "");
+		pr_strbuf_free(&known);
+		return r;
 	}
 	const pr_source_def *def = &pr_source_defs[k];
+	bool points = def->locate == PR_LOCATE_POINT;
 	pr_source_conf *c = &s->src[k];
 	if (!c->present) {
 		c->present = true;
@@ -105,11 +123,11 @@ static int handle_key(void *user, const pr_ini_pos *pos, const char *section, co
 		c->crs_line = pos->line;
 		return set_string(st, pos, &c->crs, section, name, value);
 	}
-	if (def->points && strcmp(name, "x") == 0)
+	if (points && strcmp(name, "x") == 0)
 		return set_string(st, pos, &c->x, section, name, value);
-	if (def->points && strcmp(name, "y") == 0)
+	if (points && strcmp(name, "y") == 0)
 		return set_string(st, pos, &c->y, section, name, value);
-	if (def->points && strcmp(name, "snap_m") == 0) {
+	if (points && strcmp(name, "snap_m") == 0) {
 		double v;
 		if (!pr_parse_double(value, &v) || v < 0 || v > 1000) {
 			return pr_error(st->ctx, PR_ECONFIG,
@@ -130,7 +148,7 @@ static int handle_key(void *user, const pr_ini_pos *pos, const char *section, co
 			return set_string(st, pos, &c->columns[f], section, name, value);
 		}
 	pr_strbuf known = {0};
-	pr_strbuf_printf(&known, "path, layer, where, crs%s", def->points ? ", x, y, snap_m" : "");
+	pr_strbuf_printf(&known, "path, layer, where, crs%s", points ? ", x, y, snap_m" : "");
 	for (int f = 0; f < def->n_fields; f++)
 		pr_strbuf_printf(&known, ", %s", def->fields[f].name);
 	int r = pr_error(st->ctx, PR_ECONFIG, "%s line %d [%s]: unknown key '%s' (known: %s)",
@@ -237,8 +255,8 @@ static int validate(pr_context *ctx, pr_sources *s)
 				    "%s line %d [%s]: missing key '%s' (the column holding "
 				    "the %s)",
 				    s->file, c->line, def->name, def->fields[f].name,
-				    k == PR_SRC_PARCELS ? "parcel id" : "parcel key");
-		if (def->points && (!c->x) != (!c->y))
+				    def->key_label);
+		if (def->locate == PR_LOCATE_POINT && (!c->x) != (!c->y))
 			return pr_error(ctx, PR_ECONFIG,
 					"%s line %d [%s]: give both x and y, or neither to use the "
 					"layer's geometry",

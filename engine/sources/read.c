@@ -176,15 +176,15 @@ static int open_source(pr_context *ctx, const pr_sources *s, int source,
 				ignored = CSLAddString(
 				    ignored, OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(defn, i)));
 		}
-		if (!def->points && source != PR_SRC_PARCELS)
+		if (def->locate == PR_LOCATE_KEY)
 			ignored = CSLAddString(ignored, "OGR_GEOMETRY");
-		if (def->points && c->x)
+		if (def->locate == PR_LOCATE_POINT && c->x)
 			ignored = CSLAddString(ignored, "OGR_GEOMETRY");
 		OGR_L_SetIgnoredFields(o->layer, (const char **)ignored);
 		CSLDestroy(ignored);
 	}
 
-	bool needs_crs = source == PR_SRC_PARCELS || def->points;
+	bool needs_crs = def->locate != PR_LOCATE_KEY;
 	if (!needs_crs)
 		goto done;
 	if (c->crs) {
@@ -547,12 +547,14 @@ int pr_read_records(pr_context *ctx, const pr_sources *sources, int source,
 	pr_records_init(out, source, c);
 	for (int f = 0; f < PR_MAX_FIELDS && wanted; f++)
 		out->cols[f].present = out->cols[f].present && wanted[f];
-	r = open_source(ctx, sources, source, def->points ? work_srs : NULL, wanted, &o);
+	r = open_source(ctx, sources, source, def->locate == PR_LOCATE_POINT ? work_srs : NULL,
+			wanted, &o);
 	if (r < 0)
 		return r;
 	if (o.srs)
 		pr_srs_label(o.srs, out->crs_label, sizeof out->crs_label);
-	if (def->points && o.x_index < 0 && wkbFlatten(OGR_L_GetGeomType(o.layer)) != wkbPoint &&
+	if (def->locate == PR_LOCATE_POINT && o.x_index < 0 &&
+	    wkbFlatten(OGR_L_GetGeomType(o.layer)) != wkbPoint &&
 	    OGR_L_GetGeomType(o.layer) != wkbUnknown) {
 		r = pr_error(ctx, PR_ECONFIG,
 			     "%s line %d [%s]: %s holds %s geometries, not points; give x and y "
@@ -585,7 +587,7 @@ int pr_read_records(pr_context *ctx, const pr_sources *sources, int source,
 		out->parcel[i] = -1;
 		out->snapped[i] = 0;
 		out->x[i] = out->y[i] = NAN;
-		if (def->points) {
+		if (def->locate == PR_LOCATE_POINT) {
 			char value[160];
 			const char *why = point_coordinates(&o, feat, &out->x[i], &out->y[i], value,
 							    sizeof value);
@@ -611,7 +613,7 @@ int pr_read_records(pr_context *ctx, const pr_sources *sources, int source,
 		goto done;
 	}
 	pr_progress(ctx, def->name, row, row);
-	if (def->points)
+	if (def->locate == PR_LOCATE_POINT)
 		r = transform_points(ctx, out, o.ct, rejects);
 done:
 	if (feat)
@@ -890,13 +892,13 @@ static int finish_parcels(pr_context *ctx, pr_parcels *p, parcel_geom *geoms, pr
 		if (geoms[i].failure) {
 			r = pr_rejects_add(rejects, PR_SRC_PARCELS, p->rec.row[i],
 					   PR_REJECT_INVALID_GEOMETRY, "id '%.100s': %s",
-					   p->rec.cols[0].text[i], geoms[i].failure);
+					   p->rec.cols[PR_PARCEL_ID].text[i], geoms[i].failure);
 			if (r < 0)
 				goto done;
 			continue;
 		}
 		p->repaired += geoms[i].repaired; /* repaired and kept */
-		order[n_ok++] = (parcel_order){p->rec.cols[0].text[i], p->rec.row[i], i};
+		order[n_ok++] = (parcel_order){p->rec.cols[PR_PARCEL_ID].text[i], p->rec.row[i], i};
 	}
 	qsort(order, n_ok, sizeof *order, compare_parcel_order);
 
@@ -1067,7 +1069,7 @@ static int add_parcel(parcel_reader *pr, int64_t fid, const raw_value *values, O
 	out->rec.row[i] = row;
 	if (!store_fields(&out->rec, i, pr->o, values, row, pr->rejects, &r))
 		return r;
-	const char *id = out->rec.cols[0].text[i];
+	const char *id = out->rec.cols[PR_PARCEL_ID].text[i];
 	const char *why = NULL, *reason = PR_REJECT_INVALID_GEOMETRY;
 	parcel_geom *pg = &pr->geoms[i];
 	memset(pg, 0, sizeof *pg);

@@ -9,6 +9,9 @@
 
 #include "core/core.h"
 
+/* The source kinds, in the order they are read, joined, stored and reported. Everything the
+ * engine knows about a kind is its row of pr_source_defs (config.c): to add a source kind, add
+ * it here and give it a row there. */
 enum pr_source_kind {
 	PR_SRC_PARCELS = 0,
 	PR_SRC_POPULATION,
@@ -21,6 +24,19 @@ enum pr_field_type { PR_FT_TEXT, PR_FT_REAL, PR_FT_INT, PR_FT_DATE };
 
 #define PR_MAX_FIELDS 8
 
+/* The canonical fields C code reads by position (the model reads all of them by name): their
+ * index in pr_source_defs[...].fields and in pr_records.cols. */
+enum pr_parcel_field {
+	PR_PARCEL_ID = 0,
+	PR_PARCEL_OWNER,
+	PR_PARCEL_FLOOR_AREA,
+	PR_PARCEL_DWELLINGS,
+	PR_PARCEL_BUILD_YEAR,
+	PR_PARCEL_ADDRESS,
+	PR_PARCEL_FIELD_COUNT
+};
+enum pr_inspection_field { PR_INSPECTION_PARCEL = 0, PR_INSPECTION_DATE, PR_INSPECTION_OUTCOME };
+
 /* A canonical field of a source: the name the model uses and how its values parse. */
 typedef struct pr_field_def {
 	const char *name;
@@ -28,15 +44,29 @@ typedef struct pr_field_def {
 	bool required;
 } pr_field_def;
 
+/* How the records of a source find their parcel. */
+enum pr_locate {
+	PR_LOCATE_SELF,	 /* the parcels themselves */
+	PR_LOCATE_POINT, /* by location: x, y (or the layer's points), crs and snap_m */
+	PR_LOCATE_KEY,	 /* by the parcel key in field key_field */
+};
+
 typedef struct pr_source_def {
-	const char *name;
-	bool points; /* joined by location (x, y) rather than by parcel key */
+	const char *name; /* its section, its table in the store, its name in rejects and logs */
+	enum pr_locate locate;
+	int key_field;		    /* PR_LOCATE_KEY: the field holding the parcel key */
+	const char *key_label;	    /* words for its required key field, in errors */
+	const char *join_stage;	    /* progress name of its join (a static string), or NULL */
+	const char *records_column; /* parcel_risk's count of its records, or NULL */
 	int n_fields;
 	pr_field_def fields[PR_MAX_FIELDS];
 } pr_source_def;
 
 /* The canonical sources and their fields, indexed by enum pr_source_kind. */
 extern const pr_source_def pr_source_defs[PR_SRC_COUNT];
+
+/* The source kind whose section is name, or -1. */
+int pr_source_by_name(const char *name);
 
 typedef struct pr_source_conf {
 	bool present;

@@ -70,7 +70,7 @@ static int declare(sqlite3 *db, int source)
 				 sql_type(def->fields[f].type));
 	if (source == PR_SRC_PARCELS)
 		pr_strbuf_printf(&sql, ", area_m2 REAL, x REAL, y REAL)");
-	else if (def->points)
+	else if (def->locate == PR_LOCATE_POINT)
 		pr_strbuf_printf(&sql, ", x REAL, y REAL, snapped INTEGER)");
 	else
 		pr_strbuf_printf(&sql, ")");
