@@ -16,6 +16,7 @@
 #include "join/join.h"
 #include "output/output.h"
 #include "sources/records.h"
+#include "model/model.h"
 #include "store/store.h"
 
 /* What the reading and joining stages produce. */

@@ -10,7 +10,8 @@
 
 #include <sqlite3.h>
 
-#include "store/store.h"
+#include "model/model.h"
+#include "sources/sources.h"
 
 /* The text of the named column of the current row, "" when NULL or absent. */
 static const char *column_text(sqlite3_stmt *st, const char *name)
@@ -43,30 +44,13 @@ static char *recorded_model(sqlite3 *db)
 	return text;
 }
 
-/* "not assessed (no floor area on record)" when a needed value is missing, else NULL. */
-static char *missing_needs(const pr_model *m, const pr_factor *fa, sqlite3_stmt *row)
-{
-	if (!fa->needs)
-		return NULL;
-	char *copy = strdup(fa->needs), *save = NULL, *found = NULL;
-	for (char *tok = copy ? strtok_r(copy, ", ", &save) : NULL; tok && !found;
-	     tok = strtok_r(NULL, ", ", &save)) {
-		int c = column_index(row, tok);
-		if (c >= 0 && sqlite3_column_type(row, c) == SQLITE_NULL &&
-		    asprintf(&found, "not assessed (no %s on record)", pr_model_label_of(m, tok)) <
-			0)
-			found = NULL;
-	}
-	free(copy);
-	return found;
-}
-
 int pr_explain(pr_context *ctx, const char *gpkg_path, const char *parcel_id, char **ret_text)
 {
 	sqlite3 *db = NULL;
 	sqlite3_stmt *st = NULL;
 	pr_model *model = NULL;
 	char *model_text = NULL;
+	double *values = NULL;
 	pr_strbuf out = {0}, sql = {0};
 	int r = 0;
 
@@ -87,9 +71,7 @@ int pr_explain(pr_context *ctx, const char *gpkg_path, const char *parcel_id, ch
 
 	/* The parcel's row, with every factor's value evaluated on it. */
 	pr_strbuf_printf(&sql, "SELECT *");
-	for (int k = 0; k < model->n_factors; k++)
-		pr_strbuf_printf(&sql, ", (\n%s\n) AS \"value of %s\"", model->factors[k].value,
-				 model->factors[k].name);
+	pr_model_factor_value_columns(model, &sql);
 	pr_strbuf_printf(&sql, ", (SELECT COUNT(*) FROM parcel_risk) AS parcels_ranked "
 			       "FROM parcel_risk WHERE parcel_id = ?1");
 	if (!sql.data) {
@@ -110,7 +92,19 @@ int pr_explain(pr_context *ctx, const char *gpkg_path, const char *parcel_id, ch
 			     gpkg_path, key);
 		goto done;
 	}
-	int n_cols = sqlite3_column_count(st);
+	/* The parcel's values by name, as the run scored them. */
+	values = malloc((size_t)pr_model_n_values(model) * sizeof *values);
+	if (!values) {
+		r = PR_ENOMEM;
+		goto done;
+	}
+	for (int j = 0; j < pr_model_n_values(model); j++) {
+		int c = column_index(st, pr_model_value_name(model, j));
+		values[j] = c < 0 || sqlite3_column_type(st, c) == SQLITE_NULL
+				? NAN
+				: sqlite3_column_double(st, c);
+	}
+	pr_parcel_values parcel = {model, values};
 	const char *last = column_text(st, "last_inspection");
 	pr_strbuf_printf(&out, "parcel %s\n", key);
 	pr_strbuf_printf(&out, "  rank %s of %s, score %s / 100, class %s\n",
@@ -131,7 +125,7 @@ int pr_explain(pr_context *ctx, const char *gpkg_path, const char *parcel_id, ch
 		const pr_factor *fa = &model->factors[k];
 		char name[PR_NAME_MAX + 8], value_col[PR_NAME_MAX + 16];
 		snprintf(name, sizeof name, "c_%s", fa->name);
-		snprintf(value_col, sizeof value_col, "value of %s", fa->name);
+		pr_model_factor_value_column(fa, value_col, sizeof value_col);
 		int vc = column_index(st, value_col), pc = column_index(st, name);
 		bool has_value = vc >= 0 && sqlite3_column_type(st, vc) != SQLITE_NULL;
 		double value = has_value ? sqlite3_column_double(st, vc) : NAN;
@@ -143,12 +137,12 @@ int pr_explain(pr_context *ctx, const char *gpkg_path, const char *parcel_id, ch
 			snprintf(value_text, sizeof value_text, "-");
 		pr_strbuf_printf(&out, "  %-25s %10s %8g %8.2f  ", fa->name, value_text, fa->weight,
 				 points);
-		char *missing = missing_needs(model, fa, st);
-		if (missing) {
-			pr_strbuf_printf(&out, "%s\n", missing);
-			free(missing);
+		int need = pr_model_missing_need(fa, &parcel);
+		if (need >= 0) {
+			pr_model_not_assessed(model, need, &out);
+			pr_strbuf_printf(&out, "\n");
 		} else if (points != 0 && fa->reason) {
-			r = pr_model_render_reason(fa->reason, st, n_cols, value, points, &out);
+			r = pr_model_render_reason(fa->reason, &parcel, value, points, &out);
 			if (r < 0)
 				goto done;
 			pr_strbuf_printf(&out, "\n");
@@ -168,12 +162,16 @@ int pr_explain(pr_context *ctx, const char *gpkg_path, const char *parcel_id, ch
 				 fe->label ? fe->label : "");
 	}
 	pr_strbuf_printf(&out, "\nparcel data\n");
-	static const char *const parcel_cols[] = {
-	    "floor_area_m2",	  "dwellings",		"build_year",	      "area_m2",
-	    "population_records", "complaints_records", "inspections_records"};
-	for (size_t i = 0; i < sizeof parcel_cols / sizeof *parcel_cols; i++) {
-		const char *v = column_text(st, parcel_cols[i]);
-		pr_strbuf_printf(&out, "  %-28s %s\n", parcel_cols[i], *v ? v : "missing");
+	for (int i = 0; i < pr_model_n_parcel_columns; i++) {
+		const char *name = pr_model_parcel_columns[i].name;
+		const char *v = column_text(st, name);
+		pr_strbuf_printf(&out, "  %-28s %s\n", name, *v ? v : "missing");
+	}
+	for (int k = 0; k < PR_SRC_COUNT; k++) {
+		const char *name = pr_source_defs[k].records_column;
+		const char *v = name ? column_text(st, name) : NULL;
+		if (v)
+			pr_strbuf_printf(&out, "  %-28s %s\n", name, *v ? v : "missing");
 	}
 	if (!out.data) {
 		r = PR_ENOMEM;
@@ -186,6 +184,7 @@ done:
 	sqlite3_close(db);
 	pr_model_free(model);
 	free(model_text);
+	free(values);
 	pr_strbuf_free(&out);
 	pr_strbuf_free(&sql);
 	return r;

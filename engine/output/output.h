@@ -7,6 +7,7 @@
 #include <sqlite3.h>
 
 #include "sources/sources.h"
+#include "model/model.h"
 #include "store/store.h"
 
 typedef struct pr_kv {

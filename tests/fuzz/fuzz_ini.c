@@ -8,6 +8,7 @@
 
 #include "sources/sources.h"
 #include "standalone.h"
+#include "model/model.h"
 #include "store/store.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

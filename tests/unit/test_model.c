@@ -6,6 +6,7 @@
 
 #include "harness.h"
 #include "sources/records.h"
+#include "model/model.h"
 #include "store/store.h"
 
 static pr_context *ctx;

@@ -1,0 +1,250 @@
+/* SPDX-License-Identifier: MIT */
+/* The model's features: each SQL feature runs into its own table feat_NAME (one value per
+ * parcel), then one statement joins them with the parcel columns and layers the expression
+ * features on top, into table features, one row per parcel in parcel order. Features that read
+ * a first pass's scores run in a second pass. */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "model/model_internal.h"
+#include "store/store.h"
+
+static int sql_error(pr_context *ctx, sqlite3 *db, const pr_model *m, int line, const char *section,
+		     const char *what)
+{
+	return pr_error(ctx, PR_ECONFIG, "%s line %d [%s]: %s: %s", m->path, line, section, what,
+			sqlite3_errmsg(db));
+}
+
+int pr_model_prepare_one(sqlite3 *db, const char *sql, sqlite3_stmt **ret)
+{
+	const char *tail = NULL;
+	int rc = sqlite3_prepare_v2(db, sql, -1, ret, &tail);
+	if (rc != SQLITE_OK)
+		return rc;
+	while (tail &&
+	       (*tail == ' ' || *tail == '\n' || *tail == '\t' || *tail == '\r' || *tail == ';'))
+		tail++;
+	if (tail && *tail) {
+		sqlite3_finalize(*ret);
+		*ret = NULL;
+		return SQLITE_MISUSE;
+	}
+	return SQLITE_OK;
+}
+
+const char *pr_model_prepare_message(sqlite3 *db, int rc)
+{
+	return rc == SQLITE_MISUSE ? "more than one SQL statement (a ';' inside the value?)"
+				   : sqlite3_errmsg(db);
+}
+
+/* Runs one SQL feature into table feat_NAME(parcel_id, value). */
+static int run_sql_feature(pr_context *ctx, const pr_model *m, const pr_feature *f, sqlite3 *db,
+			   const char *as_of)
+{
+	char section[PR_NAME_MAX + 16];
+	snprintf(section, sizeof section, "feature %s", f->name);
+	pr_strbuf sql = {0};
+	sqlite3_stmt *st = NULL;
+	int r = 0;
+
+	pr_strbuf_printf(&sql, "CREATE TABLE feat_%s (parcel_id INTEGER PRIMARY KEY, value)",
+			 f->name);
+	r = pr_store_exec(ctx, db, sql.data);
+	if (r < 0)
+		goto done;
+	sql.len = 0;
+	pr_strbuf_printf(&sql, "INSERT INTO feat_%s (parcel_id, value) SELECT * FROM (\n%s\n)",
+			 f->name, f->sql);
+	int rc = pr_model_prepare_one(db, sql.data, &st);
+	if (rc != SQLITE_OK) {
+		r = pr_error(ctx, PR_ECONFIG, "%s line %d [%s]: the sql does not run: %s", m->path,
+			     f->line, section, pr_model_prepare_message(db, rc));
+		goto done;
+	}
+	for (int i = 1; i <= sqlite3_bind_parameter_count(st); i++) {
+		const char *pname = sqlite3_bind_parameter_name(st, i);
+		if (!pname || strcmp(pname, ":as_of") != 0) {
+			r = pr_error(
+			    ctx, PR_ECONFIG,
+			    "%s line %d [%s]: unknown parameter %s (the only one is :as_of)",
+			    m->path, f->line, section, pname ? pname : "?");
+			goto done;
+		}
+		sqlite3_bind_text(st, i, as_of, -1, SQLITE_STATIC);
+	}
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_CONSTRAINT) {
+		r = pr_error(
+		    ctx, PR_ECONFIG,
+		    "%s line %d [%s]: the query yields more than one row for a parcel (GROUP "
+		    "BY parcel_id?): %s",
+		    m->path, f->line, section, sqlite3_errmsg(db));
+		goto done;
+	}
+	if (rc != SQLITE_DONE) {
+		r = sql_error(ctx, db, m, f->line, section, "the sql failed");
+		goto done;
+	}
+done:
+	sqlite3_finalize(st);
+	pr_strbuf_free(&sql);
+	return r;
+}
+
+int pr_model_build_features(pr_context *ctx, const pr_model *m, sqlite3 *db, const char *as_of,
+			    int pass, bool queries_only)
+{
+	pr_strbuf sql = {0}, timings = {0};
+	int r = 0;
+	uint64_t queries = 0, done_queries = 0;
+	for (int i = 0; i < m->n_features; i++)
+		queries += m->features[i].sql && m->features[i].uses_scores == (pass == 2);
+	for (int i = 0; i < m->n_features && r == 0; i++) {
+		const pr_feature *f = &m->features[i];
+		if (!f->sql || f->uses_scores != (pass == 2))
+			continue;
+		char drop[96];
+		snprintf(drop, sizeof drop, "DROP TABLE IF EXISTS feat_%s", f->name);
+		r = pr_store_exec(ctx, db, drop);
+		double t0 = pr_now();
+		if (r == 0)
+			r = run_sql_feature(ctx, m, f, db, as_of);
+		pr_strbuf_printf(&timings, "%s%s %.2f s", timings.len ? ", " : "", f->name,
+				 pr_now() - t0);
+		pr_progress(ctx, pass == 1 ? "features" : "late features", ++done_queries, queries);
+	}
+	/* What each query cost, in one line: the first place to look when a model is slow. */
+	if (timings.len)
+		pr_log(ctx, PR_LOG_INFO, "model: features (pass %d): %s", pass, timings.data);
+	pr_strbuf_free(&timings);
+	if (r < 0 || queries_only)
+		goto done;
+	r = pr_store_exec(ctx, db, "DROP TABLE IF EXISTS features");
+	if (r < 0)
+		goto done;
+
+	/* One statement: the parcel columns and SQL features joined, then each expression
+	 * feature as a layer around the previous ones, so that it can use them by name. */
+	pr_strbuf_printf(&sql, "SELECT p.parcel_id AS parcel_id");
+	for (int i = 0; i < pr_model_n_parcel_columns; i++)
+		pr_strbuf_printf(&sql, ", p.%s AS %s", pr_model_parcel_columns[i].name,
+				 pr_model_parcel_columns[i].name);
+	for (int i = 0; i < m->n_features; i++) {
+		const pr_feature *f = &m->features[i];
+		if (f->expr)
+			continue;
+		if (f->uses_scores && pass == 1)
+			pr_strbuf_printf(&sql, ", NULL AS %s", f->name);
+		else if (f->has_default)
+			pr_strbuf_printf(&sql, ", COALESCE(t%d.value, %.17g) AS %s", i,
+					 f->default_value, f->name);
+		else
+			pr_strbuf_printf(&sql, ", t%d.value AS %s", i, f->name);
+	}
+	pr_strbuf_printf(&sql, " FROM parcels p");
+	for (int i = 0; i < m->n_features; i++)
+		if (m->features[i].sql && (pass == 2 || !m->features[i].uses_scores))
+			pr_strbuf_printf(&sql,
+					 " LEFT JOIN feat_%s t%d ON t%d.parcel_id = p.parcel_id",
+					 m->features[i].name, i, i);
+	for (int i = 0; i < m->n_features; i++) {
+		const pr_feature *f = &m->features[i];
+		if (!f->expr)
+			continue;
+		pr_strbuf wrapped = {0};
+		if (f->has_default)
+			pr_strbuf_printf(&wrapped,
+					 "SELECT *, COALESCE((\n%s\n), %.17g) AS %s FROM (%s)",
+					 f->expr, f->default_value, f->name, sql.data);
+		else
+			pr_strbuf_printf(&wrapped, "SELECT *, (\n%s\n) AS %s FROM (%s)", f->expr,
+					 f->name, sql.data);
+		/* Check each layer as it is added, to name the feature at fault. */
+		sqlite3_stmt *probe = NULL;
+		int rc =
+		    wrapped.data ? pr_model_prepare_one(db, wrapped.data, &probe) : SQLITE_NOMEM;
+		bool bad = rc != SQLITE_OK;
+		if (bad)
+			r = pr_error(ctx, PR_ECONFIG, "%s line %d [feature %s]: the expr fails: %s",
+				     m->path, f->line, f->name, pr_model_prepare_message(db, rc));
+		sqlite3_finalize(probe);
+		pr_strbuf_free(&sql);
+		sql = wrapped;
+		if (bad)
+			goto done;
+	}
+	pr_strbuf create = {0};
+	pr_strbuf_printf(&create, "CREATE TABLE features AS %s ORDER BY parcel_id", sql.data);
+	double t0 = pr_now();
+	sqlite3_stmt *st = NULL;
+	if (!create.data)
+		r = PR_ENOMEM;
+	else if (pr_model_prepare_one(db, create.data, &st) != SQLITE_OK ||
+		 sqlite3_step(st) != SQLITE_DONE)
+		r = pr_error(ctx, PR_ECONFIG, "%s: the features table cannot be built: %s", m->path,
+			     sqlite3_errmsg(db));
+	sqlite3_finalize(st);
+	pr_strbuf_free(&create);
+	if (r < 0)
+		goto done;
+	pr_log(ctx, PR_LOG_INFO, "model: features table built (%.2f s)", pr_now() - t0);
+done:
+	pr_strbuf_free(&sql);
+	return r;
+}
+
+/* A whole-word match, as SQL names are case-insensitive: LATE names late. */
+bool pr_model_expressions_use_late_features(const pr_model *m)
+{
+	for (int i = 0; i < m->n_features; i++) {
+		if (!m->features[i].expr)
+			continue;
+		for (int j = 0; j < m->n_features; j++) {
+			if (!m->features[j].uses_scores)
+				continue;
+			/* SQL names are case-insensitive: LATE names late. */
+			size_t n = strlen(m->features[j].name);
+			for (const char *p = strcasestr(m->features[i].expr, m->features[j].name);
+			     p; p = strcasestr(p + 1, m->features[j].name)) {
+				bool start = p == m->features[i].expr ||
+					     !(isalnum((unsigned char)p[-1]) || p[-1] == '_');
+				bool end = !(isalnum((unsigned char)p[n]) || p[n] == '_');
+				if (start && end)
+					return true;
+			}
+		}
+	}
+	return false;
+}
+
+int pr_model_late_source(const pr_model *m, pr_strbuf *out)
+{
+	pr_strbuf_printf(out, "(SELECT f.parcel_id AS parcel_id");
+	for (int i = 0; i < pr_model_n_parcel_columns; i++)
+		pr_strbuf_printf(out, ", f.%s AS %s", pr_model_parcel_columns[i].name,
+				 pr_model_parcel_columns[i].name);
+	for (int i = 0; i < m->n_features; i++) {
+		const pr_feature *f = &m->features[i];
+		if (!f->uses_scores)
+			pr_strbuf_printf(out, ", f.%s AS %s", f->name, f->name);
+		else if (f->has_default)
+			pr_strbuf_printf(out, ", COALESCE(t%d.value, %.17g) AS %s", i,
+					 f->default_value, f->name);
+		else
+			pr_strbuf_printf(out, ", t%d.value AS %s", i, f->name);
+	}
+	pr_strbuf_printf(out, " FROM features f");
+	for (int i = 0; i < m->n_features; i++)
+		if (m->features[i].uses_scores)
+			pr_strbuf_printf(out,
+					 " LEFT JOIN feat_%s t%d ON t%d.parcel_id = f.parcel_id",
+					 m->features[i].name, i, i);
+	/* Named features, so that a factor may write features.name as in the first pass. */
+	pr_strbuf_printf(out, " ORDER BY f.rowid) AS features");
+	return out->data ? 0 : PR_ENOMEM;
+}

@@ -1,0 +1,136 @@
+/* SPDX-License-Identifier: MIT */
+/* The risk model: parsed from its INI file (parse.c), its features built as SQL over the working
+ * store (features.c), its factors turned into points, scores, ranks and the visit list
+ * (score.c), and its reasons written in words (reasons.c), the same way for a run and for
+ * explain. Everything an analyst tunes lives in the model file; this folder only evaluates it. */
+#ifndef PR_MODEL_H
+#define PR_MODEL_H
+
+#include <sqlite3.h>
+
+#include "core/core.h"
+
+#define PR_MODEL_MAX_FEATURES 64
+#define PR_MODEL_MAX_FACTORS  64
+#define PR_MODEL_MAX_NEEDS    16
+#define PR_NAME_MAX	      48
+
+typedef struct pr_feature {
+	char name[PR_NAME_MAX];
+	char *sql;  /* a query yielding (parcel_id, value), or NULL */
+	char *expr; /* an expression over parcel columns and earlier features, or NULL */
+	bool has_default;
+	double default_value;
+	bool uses_scores; /* reads table scores, from a first pass without such features */
+	char *label;	  /* what it is, in words, for explain and for missing-data reasons */
+	int line;
+} pr_feature;
+
+typedef struct pr_factor {
+	char name[PR_NAME_MAX];
+	char *value;  /* SQL expression over features */
+	char *needs;  /* comma-separated names that must not be missing, as written */
+	char *reason; /* template with {name} placeholders */
+	double weight, from, saturate;
+	bool has_weight, has_saturate;
+	int line;
+	/* needs resolved: indexes into the model's value names (pr_model_value_name) */
+	int n_needs;
+	int need[PR_MODEL_MAX_NEEDS];
+} pr_factor;
+
+typedef struct pr_model {
+	char *path; /* "(built-in default)" or the file */
+	char *text; /* the model file's content, kept in the output for explain */
+	char *name;
+	char sha256[65];
+	int visit_list_size;
+	int exclude_inspected_days;
+	double class_medium, class_high, class_critical;
+	double hotspot_cell_m;
+	int n_features, n_factors;
+	pr_feature features[PR_MODEL_MAX_FEATURES];
+	pr_factor factors[PR_MODEL_MAX_FACTORS];
+} pr_model;
+
+/* Loads a model file, or the built-in default model when path is NULL. The caller frees
+ * *ret_model with pr_model_free(). */
+int pr_model_load(pr_context *ctx, const char *path, pr_model **ret_model);
+/* Accepts NULL. */
+void pr_model_free(pr_model *model);
+/* Parses a model from its text; label names it in errors. */
+int pr_model_parse(pr_context *ctx, const char *label, const char *text, pr_model **ret_model);
+
+/* ---- names and values ---------------------------------------------------------------------- */
+
+/* The parcel columns a model may use besides its features, with their words. */
+typedef struct pr_parcel_column {
+	const char *name;
+	const char *label;
+} pr_parcel_column;
+extern const pr_parcel_column pr_model_parcel_columns[];
+extern const int pr_model_n_parcel_columns;
+
+/* The values a factor's value, needs and reason may name, in this order: the parcel columns,
+ * then the model's features. */
+int pr_model_n_values(const pr_model *m);
+const char *pr_model_value_name(const pr_model *m, int index);
+/* The words for a feature or parcel column ("floor area"); name itself when it has none. */
+const char *pr_model_label_of(const pr_model *m, const char *name);
+
+/* One parcel's values, indexed like pr_model_value_name, NAN where missing. */
+typedef struct pr_parcel_values {
+	const pr_model *model;
+	const double *values;
+} pr_parcel_values;
+
+/* ---- reasons ------------------------------------------------------------------------------- */
+
+/* A number as an inspector reads it: whole numbers without decimals, others with one; "?" for
+ * NAN. */
+void pr_model_format_value(double v, char *buf, size_t size);
+/* Fills a reason template: {name} becomes the parcel's value of name, {name:singular:plural}
+ * adds the right word ("1 dwelling", "3 dwellings"); {value} and {points} are the factor's. An
+ * unknown name stays as written. */
+int pr_model_render_reason(const char *tmpl, const pr_parcel_values *row, double value,
+			   double points, pr_strbuf *out);
+/* The first of the factor's needs missing from row, as a value index, or -1 when it can be
+ * assessed. */
+int pr_model_missing_need(const pr_factor *fa, const pr_parcel_values *row);
+/* Appends "not assessed (no LABEL on record)" for the value index a missing need gave. */
+int pr_model_not_assessed(const pr_model *m, int need, pr_strbuf *out);
+/* Appends, for every factor, ", (VALUE) AS "value of NAME"": the factors' values as columns of
+ * a query over the features (the run) or over parcel_risk (explain). */
+int pr_model_factor_value_columns(const pr_model *m, pr_strbuf *sql);
+/* The name of factor k's value column in such a query. */
+void pr_model_factor_value_column(const pr_factor *fa, char *buf, size_t size);
+
+/* ---- scores -------------------------------------------------------------------------------- */
+
+enum pr_risk_class { PR_CLASS_LOW = 0, PR_CLASS_MEDIUM, PR_CLASS_HIGH, PR_CLASS_CRITICAL };
+extern const char *const pr_risk_class_names[4];
+
+/* Scores per parcel (indexed like the parcels), as the model computed them. */
+typedef struct pr_scores {
+	size_t n;
+	int n_features, n_factors;
+	double *score;	/* 0–100 */
+	uint32_t *rank; /* 1 = highest */
+	uint8_t *risk_class;
+	char **reasons;		  /* top three, joined with "; " */
+	double *points;		  /* n × n_factors */
+	double *features;	  /* n × n_features, NAN when missing */
+	double *data_coverage;	  /* share of factors whose data was present, 0–1 */
+	char **missing;		  /* what was missing, or NULL */
+	int32_t *last_inspection; /* days since 1970, PR_DATE_NULL when never */
+	uint8_t *visit;		  /* on the visit list */
+	uint32_t *visit_rank;	  /* 1.. on the visit list, 0 when not on it */
+} pr_scores;
+
+/* Runs the model's features and factors over the loaded working store (see store.h). The
+ * caller frees ret_scores with pr_scores_free(). */
+int pr_model_score(pr_context *ctx, const pr_model *model, sqlite3 *db, int32_t as_of,
+		   size_t n_parcels, pr_scores *ret_scores);
+void pr_scores_free(pr_scores *scores);
+
+#endif

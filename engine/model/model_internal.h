@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: MIT */
+/* What the model's own files share: preparing one statement of model SQL, and building the
+ * features table (features.c) that scoring (score.c) reads. Not used outside engine/model/. */
+#ifndef PR_MODEL_INTERNAL_H
+#define PR_MODEL_INTERNAL_H
+
+#include "model/model.h"
+
+/* Prepares exactly one statement: model SQL is wrapped into the engine's own statements, and
+ * text after the first one (a ";" and more) would run beside them. SQLITE_MISUSE for that. */
+int pr_model_prepare_one(sqlite3 *db, const char *sql, sqlite3_stmt **ret);
+/* The message for a statement that pr_model_prepare_one refused. */
+const char *pr_model_prepare_message(sqlite3 *db, int rc);
+
+/* Builds table features: parcel columns and every feature, one row per parcel. Pass 1 runs the
+ * SQL features that do not read scores (those are NULL then); pass 2 runs the ones that do, over
+ * the scores of pass 1, and rebuilds the table unless queries_only. */
+int pr_model_build_features(pr_context *ctx, const pr_model *m, sqlite3 *db, const char *as_of,
+			    int pass, bool queries_only);
+/* True when an expression feature names a feature that uses scores: the second pass must then
+ * rebuild the features table. */
+bool pr_model_expressions_use_late_features(const pr_model *m);
+/* The second pass's rows without a rebuild: the features table with each score-based feature's
+ * new values joined in, in parcel order. */
+int pr_model_late_source(const pr_model *m, pr_strbuf *out);
+
+#endif

@@ -1,0 +1,371 @@
+/* SPDX-License-Identifier: MIT */
+/* Scoring: every factor's value turned into points (weight × the share of the way from `from`
+ * to `saturate`), the sum scaled to 0–100, risk classes, ranks (highest first, ties by lowest
+ * parcel id), the three reasons that weigh most, and the visit list. Missing data gives no
+ * points and a note, never a zero. A model whose features read scores is scored twice. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model/model_internal.h"
+#include "sources/sources.h"
+#include "store/store.h"
+
+void pr_scores_free(pr_scores *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; i < s->n; i++) {
+		if (s->reasons)
+			free(s->reasons[i]);
+		if (s->missing)
+			free(s->missing[i]);
+	}
+	free(s->score);
+	free(s->rank);
+	free(s->risk_class);
+	free(s->reasons);
+	free(s->points);
+	free(s->features);
+	free(s->data_coverage);
+	free(s->missing);
+	free(s->last_inspection);
+	free(s->visit);
+	free(s->visit_rank);
+	memset(s, 0, sizeof *s);
+}
+typedef struct rank_entry {
+	double score;
+	uint32_t index;
+} rank_entry;
+
+static int compare_rank(const void *a, const void *b)
+{
+	const rank_entry *x = a, *y = b;
+	if (x->score != y->score)
+		return x->score > y->score ? -1 : 1;
+	return x->index < y->index ? -1 : x->index > y->index;
+}
+
+static int allocate_scores(pr_scores *s, size_t n, int n_features, int n_factors)
+{
+	size_t k = n ? n : 1;
+	s->n = n;
+	s->n_features = n_features;
+	s->n_factors = n_factors;
+	s->score = calloc(k, sizeof *s->score);
+	s->rank = calloc(k, sizeof *s->rank);
+	s->risk_class = calloc(k, sizeof *s->risk_class);
+	s->reasons = calloc(k, sizeof *s->reasons);
+	s->points = calloc(k * (size_t)(n_factors ? n_factors : 1), sizeof *s->points);
+	s->features = calloc(k * (size_t)(n_features ? n_features : 1), sizeof *s->features);
+	s->data_coverage = calloc(k, sizeof *s->data_coverage);
+	s->missing = calloc(k, sizeof *s->missing);
+	s->last_inspection = calloc(k, sizeof *s->last_inspection);
+	s->visit = calloc(k, sizeof *s->visit);
+	s->visit_rank = calloc(k, sizeof *s->visit_rank);
+	if (!s->score || !s->rank || !s->risk_class || !s->reasons || !s->points || !s->features ||
+	    !s->data_coverage || !s->missing || !s->last_inspection || !s->visit || !s->visit_rank)
+		return PR_ENOMEM;
+	return 0;
+}
+
+/* The scoring query's columns: parcel_id, then the model's values (pr_model_value_name: parcel
+ * columns and features), then each factor's value. */
+#define COL_FIRST_VALUE 1
+
+typedef struct factor_points {
+	double points;
+	int factor;
+} factor_points;
+
+static int compare_points(const void *a, const void *b)
+{
+	const factor_points *x = a, *y = b;
+	if (x->points != y->points)
+		return x->points > y->points ? -1 : 1;
+	return x->factor - y->factor;
+}
+
+/* Scores one parcel from its row of the scoring query; values is room for its model values. */
+static int score_parcel(const pr_model *m, sqlite3_stmt *row, size_t i, double max_points,
+			bool with_reasons, double *values, pr_scores *s)
+{
+	factor_points fp[PR_MODEL_MAX_FACTORS];
+	pr_strbuf missing = {0}, reasons = {0};
+	int covered = 0, n_fp = 0, r = 0;
+	double total = 0;
+	int n_values = pr_model_n_values(m);
+	int first_factor = COL_FIRST_VALUE + n_values;
+	pr_parcel_values parcel = {m, values};
+
+	for (int j = 0; j < n_values; j++) {
+		int c = COL_FIRST_VALUE + j;
+		values[j] = sqlite3_column_type(row, c) == SQLITE_NULL
+				? NAN
+				: sqlite3_column_double(row, c);
+	}
+	memcpy(&s->features[i * (size_t)m->n_features], values + pr_model_n_parcel_columns,
+	       (size_t)m->n_features * sizeof *values);
+	for (int k = 0; k < m->n_factors; k++) {
+		const pr_factor *fa = &m->factors[k];
+		int need = pr_model_missing_need(fa, &parcel);
+		if (need >= 0) {
+			pr_strbuf_printf(&missing, "%s%s ", missing.len ? "; " : "", fa->name);
+			pr_model_not_assessed(m, need, &missing);
+		}
+		covered += need < 0;
+		double points = 0;
+		int c = first_factor + k;
+		if (need < 0 && sqlite3_column_type(row, c) != SQLITE_NULL) {
+			double v = sqlite3_column_double(row, c);
+			double t = (v - fa->from) / (fa->saturate - fa->from);
+			t = t < 0 ? 0 : t > 1 ? 1 : t;
+			points = fa->weight * t;
+		}
+		s->points[i * (size_t)m->n_factors + (size_t)k] = points;
+		total += points;
+		if (points > 0)
+			fp[n_fp++] = (factor_points){points, k};
+	}
+	qsort(fp, (size_t)n_fp, sizeof *fp, compare_points);
+	for (int j = 0; j < n_fp && j < 3 && with_reasons; j++) {
+		const pr_factor *fa = &m->factors[fp[j].factor];
+		int c = first_factor + fp[j].factor;
+		if (reasons.len)
+			pr_strbuf_append(&reasons, "; ", 2);
+		r = pr_model_render_reason(fa->reason ? fa->reason : fa->name, &parcel,
+					   sqlite3_column_double(row, c), fp[j].points, &reasons);
+		if (r < 0)
+			goto done;
+	}
+	if (n_fp < 3 && missing.len) {
+		if (reasons.len)
+			pr_strbuf_append(&reasons, "; ", 2);
+		pr_strbuf_append(&reasons, missing.data, missing.len);
+	}
+	double score = max_points > 0 ? 100.0 * total / max_points : 0;
+	score = score < 0 ? 0 : score > 100 ? 100 : score;
+	s->score[i] = round(score * 10) / 10;
+	s->risk_class[i] = s->score[i] >= m->class_critical ? PR_CLASS_CRITICAL
+			   : s->score[i] >= m->class_high   ? PR_CLASS_HIGH
+			   : s->score[i] >= m->class_medium ? PR_CLASS_MEDIUM
+							    : PR_CLASS_LOW;
+	s->data_coverage[i] = m->n_factors ? (double)covered / m->n_factors : 1;
+	s->reasons[i] = reasons.data ? reasons.data : strdup("");
+	reasons.data = NULL;
+	s->missing[i] = missing.data;
+	missing.data = NULL;
+	if (!s->reasons[i])
+		r = PR_ENOMEM;
+done:
+	pr_strbuf_free(&missing);
+	pr_strbuf_free(&reasons);
+	return r;
+}
+
+/* The last inspection of every parcel on or before as_of. */
+static int last_inspections(pr_context *ctx, sqlite3 *db, const char *as_of, pr_scores *s)
+{
+	sqlite3_stmt *st = NULL;
+	for (size_t i = 0; i < s->n; i++)
+		s->last_inspection[i] = PR_DATE_NULL;
+	const char *sql = "SELECT parcel_id, MAX(date) FROM inspections WHERE date <= ?1 "
+			  "GROUP BY parcel_id";
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		return pr_error(ctx, PR_EINTERNAL, "working store: %s", sqlite3_errmsg(db));
+	sqlite3_bind_text(st, 1, as_of, -1, SQLITE_STATIC);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		sqlite3_int64 pid = sqlite3_column_int64(st, 0);
+		const char *d = (const char *)sqlite3_column_text(st, 1);
+		int32_t days;
+		if (pid >= 0 && (size_t)pid < s->n && d && pr_parse_date(d, &days))
+			s->last_inspection[pid] = days;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return pr_error(ctx, PR_EINTERNAL, "working store: %s", sqlite3_errmsg(db));
+	return 0;
+}
+
+/* Evaluates every factor for every parcel from the features table into s. */
+static int score_all(pr_context *ctx, const pr_model *m, sqlite3 *db, const char *source,
+		     size_t n_parcels, bool with_reasons, pr_scores *s)
+{
+	pr_strbuf sql = {0};
+	sqlite3_stmt *st = NULL;
+	double *values = NULL;
+	int r = 0;
+
+	pr_strbuf_printf(&sql, "SELECT parcel_id");
+	for (int j = 0; j < pr_model_n_values(m); j++)
+		pr_strbuf_printf(&sql, ", %s", pr_model_value_name(m, j));
+	pr_model_factor_value_columns(m, &sql);
+	/* features was filled in parcel_id order: its rowid order is that order, without a sort;
+	 * every row is checked below. */
+	pr_strbuf_printf(&sql, " FROM %s", source);
+	if (!sql.data) {
+		r = PR_ENOMEM;
+		goto done;
+	}
+	if (pr_model_prepare_one(db, sql.data, &st) != SQLITE_OK) {
+		/* Find the factor at fault, to name its section. */
+		const char *msg = sqlite3_errmsg(db);
+		for (int k = 0; k < m->n_factors; k++) {
+			pr_strbuf one = {0};
+			sqlite3_stmt *probe = NULL;
+			pr_strbuf_printf(&one, "SELECT (\n%s\n) FROM features",
+					 m->factors[k].value);
+			int rc = pr_model_prepare_one(db, one.data, &probe);
+			bool bad = rc != SQLITE_OK;
+			if (bad)
+				r = pr_error(ctx, PR_ECONFIG,
+					     "%s line %d [factor %s]: the value fails: %s", m->path,
+					     m->factors[k].line, m->factors[k].name,
+					     pr_model_prepare_message(db, rc));
+			sqlite3_finalize(probe);
+			pr_strbuf_free(&one);
+			if (bad)
+				goto done;
+		}
+		r = pr_error(ctx, PR_ECONFIG, "%s: the factors do not run: %s", m->path, msg);
+		goto done;
+	}
+	double max_points = 0;
+	for (int k = 0; k < m->n_factors; k++)
+		if (m->factors[k].weight > 0)
+			max_points += m->factors[k].weight;
+	values = malloc((size_t)pr_model_n_values(m) * sizeof *values);
+	if (!values) {
+		r = PR_ENOMEM;
+		goto done;
+	}
+	size_t i = 0;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (i >= n_parcels || sqlite3_column_int64(st, 0) != (sqlite3_int64)i) {
+			r = pr_error(ctx, PR_EINTERNAL, "scored rows out of parcel order at %zu",
+				     i);
+			goto done;
+		}
+		free(s->reasons[i]);
+		free(s->missing[i]);
+		s->reasons[i] = s->missing[i] = NULL;
+		r = score_parcel(m, st, i, max_points, with_reasons, values, s);
+		if (r < 0)
+			goto done;
+		i++;
+		if ((i & 0xffff) == 0)
+			pr_progress(ctx, "scores", i, n_parcels);
+	}
+	if (rc != SQLITE_DONE) {
+		r = pr_error(ctx, PR_ECONFIG, "%s: the factors failed: %s", m->path,
+			     sqlite3_errmsg(db));
+		goto done;
+	}
+	if (i != n_parcels)
+		r = pr_error(ctx, PR_EINTERNAL, "scored %zu parcels of %zu", i, n_parcels);
+done:
+	sqlite3_finalize(st);
+	pr_strbuf_free(&sql);
+	return r;
+}
+/* Table scores (parcel_id, score, risk_class) of a first pass, for features that use it. */
+static int store_scores(pr_context *ctx, sqlite3 *db, const pr_scores *s)
+{
+	sqlite3_stmt *st = NULL;
+	int r = pr_store_exec(ctx, db,
+			      "DROP TABLE IF EXISTS scores; CREATE TABLE scores (parcel_id INTEGER "
+			      "PRIMARY KEY, score REAL, risk_class TEXT); BEGIN");
+	if (r < 0)
+		return r;
+	if (sqlite3_prepare_v2(db, "INSERT INTO scores VALUES (?1, ?2, ?3)", -1, &st, NULL) !=
+	    SQLITE_OK)
+		return pr_error(ctx, PR_EINTERNAL, "working store: %s", sqlite3_errmsg(db));
+	for (size_t i = 0; i < s->n; i++) {
+		sqlite3_bind_int64(st, 1, (sqlite3_int64)i);
+		sqlite3_bind_double(st, 2, s->score[i]);
+		sqlite3_bind_text(st, 3, pr_risk_class_names[s->risk_class[i]], -1, SQLITE_STATIC);
+		if (sqlite3_step(st) != SQLITE_DONE) {
+			r = pr_error(ctx, PR_EINTERNAL, "working store: %s", sqlite3_errmsg(db));
+			break;
+		}
+		sqlite3_reset(st);
+	}
+	sqlite3_finalize(st);
+	return r < 0 ? r : pr_store_exec(ctx, db, "COMMIT");
+}
+
+int pr_model_score(pr_context *ctx, const pr_model *m, sqlite3 *db, int32_t as_of, size_t n_parcels,
+		   pr_scores *ret_scores)
+{
+	pr_scores s = {0};
+	rank_entry *ranks = NULL;
+	char as_of_text[16];
+	int r;
+
+	pr_format_date(as_of, as_of_text);
+	r = allocate_scores(&s, n_parcels, m->n_features, m->n_factors);
+	if (r == 0)
+		r = pr_model_build_features(ctx, m, db, as_of_text, 1, false);
+	bool two_passes = false;
+	for (int i = 0; i < m->n_features; i++)
+		two_passes = two_passes || m->features[i].uses_scores;
+	/* The reasons of a first pass would be thrown away: skip them. */
+	if (r == 0)
+		r = score_all(ctx, m, db, "features ORDER BY rowid", n_parcels, !two_passes, &s);
+	if (r == 0 && two_passes) {
+		/* Unless an expression feature uses a score-based one, the features table stays:
+		 * the second pass reads it with the new columns joined in. */
+		bool rebuild = pr_model_expressions_use_late_features(m);
+		pr_strbuf source = {0};
+		r = store_scores(ctx, db, &s);
+		if (r == 0)
+			r = pr_model_build_features(ctx, m, db, as_of_text, 2, !rebuild);
+		if (r == 0 && !rebuild)
+			r = pr_model_late_source(m, &source);
+		if (r == 0)
+			r = score_all(ctx, m, db, rebuild ? "features ORDER BY rowid" : source.data,
+				      n_parcels, true, &s);
+		pr_strbuf_free(&source);
+	}
+	if (r < 0)
+		goto done;
+
+	/* Ranks: highest score first, ties by lowest parcel id. */
+	ranks = malloc((n_parcels ? n_parcels : 1) * sizeof *ranks);
+	if (!ranks) {
+		r = PR_ENOMEM;
+		goto done;
+	}
+	for (size_t j = 0; j < n_parcels; j++)
+		ranks[j] = (rank_entry){s.score[j], (uint32_t)j};
+	qsort(ranks, n_parcels, sizeof *ranks, compare_rank);
+	for (size_t j = 0; j < n_parcels; j++)
+		s.rank[ranks[j].index] = (uint32_t)(j + 1);
+
+	/* Visit list: the best-ranked parcels with points, less those inspected recently. */
+	r = last_inspections(ctx, db, as_of_text, &s);
+	if (r < 0)
+		goto done;
+	uint32_t on_list = 0;
+	for (size_t j = 0; j < n_parcels && on_list < (uint32_t)m->visit_list_size; j++) {
+		size_t p = ranks[j].index;
+		if (s.score[p] <= 0)
+			break;
+		int32_t last = s.last_inspection[p];
+		if (last != PR_DATE_NULL && as_of - last <= m->exclude_inspected_days)
+			continue;
+		s.visit[p] = 1;
+		s.visit_rank[p] = ++on_list;
+	}
+	pr_progress(ctx, "scores", n_parcels, n_parcels);
+	*ret_scores = s;
+	memset(&s, 0, sizeof s);
+done:
+	free(ranks);
+	pr_scores_free(&s);
+	return r;
+}
