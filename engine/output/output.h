@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* The writing stage: the GeoPackage deliverable (parcel_risk, visit_list, rejects, run_info),
- * written to a temporary file beside the target and renamed into place only when complete. */
+/* The writing stage: the GeoPackage deliverable (its layers are listed in writer.h's layer
+ * table: parcel_risk, visit_list, owners, hotspots, changes, rejects, layer_styles, run_info)
+ * and the visits CSV, written to temporary files beside the targets and renamed into place only
+ * when complete. */
 #ifndef PR_OUTPUT_H
 #define PR_OUTPUT_H
 
@@ -8,6 +10,7 @@
 
 #include "sources/sources.h"
 #include "model/model.h"
+#include "readback/readback.h"
 #include "store/store.h"
 
 typedef struct pr_kv {
@@ -23,18 +26,6 @@ typedef struct pr_kv_list {
 int pr_kv_add(pr_kv_list *list, const char *key, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void pr_kv_free(pr_kv_list *list);
-
-/* A previous month's output, for the changes table: its parcels sorted by id. */
-typedef struct pr_previous {
-	struct previous_parcel *items;
-	size_t n;
-	char *path;
-	char as_of[16];
-} pr_previous;
-
-/* Reads parcel_risk of an earlier output. Free with pr_previous_free(). */
-int pr_previous_load(pr_context *ctx, const char *path, pr_previous *ret_previous);
-void pr_previous_free(pr_previous *previous);
 
 /* Everything the GeoPackage shows, indexed like the parcels. */
 typedef struct pr_output {

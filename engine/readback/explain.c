@@ -11,6 +11,7 @@
 #include <sqlite3.h>
 
 #include "model/model.h"
+#include "readback/readback.h"
 #include "sources/sources.h"
 
 /* The text of the named column of the current row, "" when NULL or absent. */

@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: MIT */
+/* The owners layer, for planners: one row per owner of two parcels or more, with the footprint
+ * of their parcels, how many are high risk, and their scores. The owner score is the mean of the
+ * owner's three highest parcel scores, so that a landlord with several risky houses ranks above
+ * one with a single bad one. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "output/writer.h"
+
+enum { F_OWNER, F_PARCELS, F_HIGH_RISK, F_MAX_SCORE, F_MEAN_SCORE, F_OWNER_SCORE };
+
+static const pr_field_spec fields[] = {
+    [F_OWNER] = {"owner", OFTString},
+    [F_PARCELS] = {"parcels", OFTInteger},
+    [F_HIGH_RISK] = {"high_risk_parcels", OFTInteger},
+    [F_MAX_SCORE] = {"max_score", OFTReal},
+    [F_MEAN_SCORE] = {"mean_score", OFTReal},
+    [F_OWNER_SCORE] = {"owner_score", OFTReal},
+};
+
+typedef struct owner_entry {
+	const char *owner;
+	uint32_t parcel;
+} owner_entry;
+
+static int compare_owner_entry(const void *a, const void *b)
+{
+	const owner_entry *x = a, *y = b;
+	int c = strcmp(x->owner, y->owner);
+	return c ? c : (x->parcel > y->parcel) - (x->parcel < y->parcel);
+}
+
+static int compare_desc(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x < y) - (x > y);
+}
+
+static int fill(pr_writer *w, OGRLayerH layer, const pr_output *out)
+{
+	const pr_parcels *p = out->parcels;
+	const pr_scores *s = out->scores;
+	const pr_column *owners = &p->rec.cols[PR_PARCEL_OWNER];
+	owner_entry *list = NULL;
+	double *scores = NULL;
+	OGRFeatureH feat = NULL;
+	size_t n = 0;
+	int r = 0;
+	if (!owners->present)
+		return 0;
+	list = malloc((p->rec.n ? p->rec.n : 1) * sizeof *list);
+	scores = malloc((p->rec.n ? p->rec.n : 1) * sizeof *scores);
+	if (!list || !scores) {
+		r = PR_ENOMEM;
+		goto done;
+	}
+	for (size_t i = 0; i < p->rec.n; i++)
+		if (owners->text[i] && *owners->text[i])
+			list[n++] = (owner_entry){owners->text[i], (uint32_t)i};
+	qsort(list, n, sizeof *list, compare_owner_entry);
+	feat = OGR_F_Create(OGR_L_GetLayerDefn(layer));
+	for (size_t a = 0, b; a < n && r == 0; a = b) {
+		for (b = a + 1; b < n && strcmp(list[b].owner, list[a].owner) == 0; b++)
+			;
+		size_t count = b - a;
+		if (count < 2)
+			continue;
+		uint32_t high = 0;
+		double sum = 0;
+		OGRGeometryH footprint = OGR_G_CreateGeometry(wkbMultiPolygon);
+		for (size_t k = a; k < b; k++) {
+			uint32_t i = list[k].parcel;
+			scores[k - a] = s->score[i];
+			sum += s->score[i];
+			high += s->risk_class[i] >= PR_CLASS_HIGH;
+			OGRGeometryH g = NULL;
+			if (OGR_G_CreateFromWkbEx(p->wkb[i], NULL, &g, p->wkb_size[i]) ==
+			    OGRERR_NONE) {
+				for (int j = 0; j < OGR_G_GetGeometryCount(g); j++)
+					OGR_G_AddGeometry(footprint, OGR_G_GetGeometryRef(g, j));
+				OGR_G_DestroyGeometry(g);
+			}
+		}
+		qsort(scores, count, sizeof *scores, compare_desc);
+		double top = 0;
+		size_t n_top = count < 3 ? count : 3;
+		for (size_t k = 0; k < n_top; k++)
+			top += scores[k];
+		OGR_F_SetFID(feat, OGRNullFID);
+		OGR_F_SetFieldString(feat, F_OWNER, list[a].owner);
+		OGR_F_SetFieldInteger(feat, F_PARCELS, (int)count);
+		OGR_F_SetFieldInteger(feat, F_HIGH_RISK, (int)high);
+		OGR_F_SetFieldDouble(feat, F_MAX_SCORE, scores[0]);
+		OGR_F_SetFieldDouble(feat, F_MEAN_SCORE, round(sum / (double)count * 10) / 10);
+		OGR_F_SetFieldDouble(feat, F_OWNER_SCORE, round(top / (double)n_top * 10) / 10);
+		OGR_G_AssignSpatialReference(footprint, w->srs);
+		OGR_F_SetGeometryDirectly(feat, footprint);
+		r = pr_writer_create_feature(w, layer, feat);
+	}
+done:
+	if (feat)
+		OGR_F_Destroy(feat);
+	free(list);
+	free(scores);
+	return r;
+}
+
+const pr_layer_def pr_layer_owners = {
+    .name = "owners",
+    .geometry = wkbMultiPolygon,
+    .description = "Owners of two parcels or more: parcels, high-risk parcels, scores",
+    .fields = PR_FIELDS(fields),
+    .fill = fill,
+    .index = PR_INDEX_GDAL,
+    .style = pr_style_owners,
+    .style_description = "Owners' footprints by owner score",
+};

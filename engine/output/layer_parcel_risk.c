@@ -1,0 +1,151 @@
+/* SPDX-License-Identifier: MIT */
+/* The parcel_risk layer, for planners in QGIS: every parcel with its score, class, rank, reasons,
+ * the parcel's own data, each factor's points, the model's features and the records joined to
+ * it. Written in rank order, so that its attribute table opens with the riskiest parcel first;
+ * its spatial index is bulk-loaded afterwards (rtree.c) from the fids kept here. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "output/writer.h"
+
+/* The fixed fields, in order; the model's and the sources' follow (add_fields). */
+enum {
+	F_PARCEL_ID,
+	F_SCORE,
+	F_RISK_CLASS,
+	F_RANK,
+	F_REASONS,
+	F_OWNER,
+	F_DATA_COVERAGE,
+	F_LAST_INSPECTION,
+	F_FLOOR_AREA,
+	F_DWELLINGS,
+	F_BUILD_YEAR,
+	F_AREA,
+	F_ADDRESS,
+	F_FIRST_FACTOR /* then one c_<factor> per factor, the features, the records counts */
+};
+
+static const pr_field_spec fields[] = {
+    [F_PARCEL_ID] = {"parcel_id", OFTString},
+    [F_SCORE] = {"score", OFTReal},
+    [F_RISK_CLASS] = {"risk_class", OFTString, "risk_class"},
+    [F_RANK] = {"rank", OFTInteger},
+    [F_REASONS] = {"reasons", OFTString},
+    [F_OWNER] = {"owner", OFTString},
+    [F_DATA_COVERAGE] = {"data_coverage", OFTReal},
+    [F_LAST_INSPECTION] = {"last_inspection", OFTDate},
+    [F_FLOOR_AREA] = {"floor_area_m2", OFTReal},
+    [F_DWELLINGS] = {"dwellings", OFTInteger},
+    [F_BUILD_YEAR] = {"build_year", OFTInteger},
+    [F_AREA] = {"area_m2", OFTReal},
+    [F_ADDRESS] = {"address", OFTString},
+};
+
+/* The parcel's numeric fields, in the order of F_FLOOR_AREA.. F_BUILD_YEAR. */
+static const int numeric_fields[] = {PR_PARCEL_FLOOR_AREA, PR_PARCEL_DWELLINGS,
+				     PR_PARCEL_BUILD_YEAR};
+
+static int add_fields(pr_writer *w, OGRLayerH layer, const pr_output *out)
+{
+	const pr_model *m = out->model;
+	int r = 0;
+	for (int k = 0; k < m->n_factors && !r; k++) {
+		char name[PR_NAME_MAX + 4];
+		snprintf(name, sizeof name, "c_%s", m->factors[k].name);
+		r = pr_writer_add_field(w, layer, &(pr_field_spec){name, OFTReal});
+	}
+	for (int f = 0; f < m->n_features && !r; f++)
+		r = pr_writer_add_field(w, layer, &(pr_field_spec){m->features[f].name, OFTReal});
+	for (int k = 0; k < PR_SRC_COUNT && !r; k++)
+		if (pr_source_defs[k].records_column)
+			r = pr_writer_add_field(
+			    w, layer,
+			    &(pr_field_spec){pr_source_defs[k].records_column, OFTInteger});
+	return r;
+}
+
+static int fill(pr_writer *w, OGRLayerH layer, const pr_output *out)
+{
+	const pr_parcels *p = out->parcels;
+	const pr_scores *s = out->scores;
+	const pr_model *m = out->model;
+	OGRFeatureH feat = NULL;
+	uint32_t *order = pr_rank_order(s);
+	int r = 0;
+	if (!order)
+		return PR_ENOMEM;
+
+	int first_feature = F_FIRST_FACTOR + m->n_factors;
+	int first_count = first_feature + m->n_features;
+	feat = OGR_F_Create(OGR_L_GetLayerDefn(layer));
+	for (size_t k = 0; k < p->rec.n; k++) {
+		size_t i = order[k];
+		OGR_F_SetFID(feat, OGRNullFID);
+		OGR_F_SetFieldString(feat, F_PARCEL_ID, p->rec.cols[PR_PARCEL_ID].text[i]);
+		OGR_F_SetFieldDouble(feat, F_SCORE, s->score[i]);
+		OGR_F_SetFieldString(feat, F_RISK_CLASS, pr_risk_class_names[s->risk_class[i]]);
+		OGR_F_SetFieldInteger(feat, F_RANK, (int)s->rank[i]);
+		OGR_F_SetFieldString(feat, F_REASONS, s->reasons[i]);
+		pr_set_text(feat, F_OWNER, pr_parcel_text(p, PR_PARCEL_OWNER, i));
+		OGR_F_SetFieldDouble(feat, F_DATA_COVERAGE,
+				     round(s->data_coverage[i] * 1000) / 1000);
+		pr_set_date(feat, F_LAST_INSPECTION, s->last_inspection[i]);
+		for (int c = 0; c < 3; c++) {
+			const pr_column *col = &p->rec.cols[numeric_fields[c]];
+			if (col->present && !isnan(col->num[i]))
+				OGR_F_SetFieldDouble(feat, F_FLOOR_AREA + c, col->num[i]);
+			else
+				OGR_F_SetFieldNull(feat, F_FLOOR_AREA + c);
+		}
+		OGR_F_SetFieldDouble(feat, F_AREA, round(p->area[i] * 100) / 100);
+		pr_set_text(feat, F_ADDRESS, pr_parcel_text(p, PR_PARCEL_ADDRESS, i));
+		for (int c = 0; c < m->n_factors; c++)
+			OGR_F_SetFieldDouble(
+			    feat, F_FIRST_FACTOR + c,
+			    round(s->points[i * (size_t)m->n_factors + (size_t)c] * 100) / 100);
+		for (int f = 0; f < m->n_features; f++) {
+			double v = s->features[i * (size_t)m->n_features + (size_t)f];
+			if (isnan(v))
+				OGR_F_SetFieldNull(feat, first_feature + f);
+			else
+				OGR_F_SetFieldDouble(feat, first_feature + f, v);
+		}
+		int c = first_count;
+		for (int src = 0; src < PR_SRC_COUNT; src++)
+			if (pr_source_defs[src].records_column)
+				OGR_F_SetFieldInteger(
+				    feat, c++, out->records[src] ? (int)out->records[src][i] : 0);
+		OGRGeometryH g = NULL;
+		if (OGR_G_CreateFromWkbEx(p->wkb[i], w->srs, &g, p->wkb_size[i]) != OGRERR_NONE) {
+			r = pr_error_gdal(w->ctx, PR_EINTERNAL, "cannot rebuild parcel %s",
+					  p->rec.cols[PR_PARCEL_ID].text[i]);
+			goto done;
+		}
+		OGR_F_SetGeometryDirectly(feat, g);
+		r = pr_writer_create_feature(w, layer, feat);
+		if (r < 0)
+			goto done;
+		w->parcel_fids[i] = OGR_F_GetFID(feat);
+		if ((k & 0xffff) == 0xffff)
+			pr_progress(w->ctx, "write", k + 1, p->rec.n);
+	}
+done:
+	if (feat)
+		OGR_F_Destroy(feat);
+	free(order);
+	return r;
+}
+
+const pr_layer_def pr_layer_parcel_risk = {
+    .name = "parcel_risk",
+    .geometry = wkbMultiPolygon,
+    .description = "Risk score of every parcel with its reasons, factor points and features",
+    .fields = PR_FIELDS(fields),
+    .add_fields = add_fields,
+    .fill = fill,
+    .index = PR_INDEX_BULK,
+    .style = pr_style_parcel_risk,
+    .style_description = "Parcels coloured by risk class",
+};

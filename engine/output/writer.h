@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: MIT */
+/* What the GeoPackage writer (gpkg.c) shares with the writers of its layers (layer_*.c): the
+ * table of layers, the open dataset, and small helpers to create features and set values. Not
+ * used outside engine/output/. */
+#ifndef PR_OUTPUT_WRITER_H
+#define PR_OUTPUT_WRITER_H
+
+#include <gdal.h>
+#include <ogr_api.h>
+#include <ogr_srs_api.h>
+
+#include "output/output.h"
+
+typedef struct pr_writer {
+	pr_context *ctx;
+	GDALDatasetH ds;
+	OGRSpatialReferenceH srs;
+	const char *path;
+	int64_t *parcel_fids; /* the fid each parcel got in parcel_risk, for its spatial index */
+} pr_writer;
+
+/* A field of a layer: name and type, and where needed a domain, a width or a subtype. */
+typedef struct pr_field_spec {
+	const char *name;
+	OGRFieldType type;
+	const char *domain;
+	int width;
+	OGRFieldSubType subtype;
+} pr_field_spec;
+
+/* How a layer's spatial index is made: none, through GDAL once the layer is full, or bulk-loaded
+ * (rtree.c) after GDAL has closed the file, copying the first GDAL-indexed layer's triggers. */
+enum pr_layer_index { PR_INDEX_NONE, PR_INDEX_GDAL, PR_INDEX_BULK };
+
+/* What the writer knows of a layer: one such row per layer, each beside its fill function in
+ * layer_*.c, listed in writing order in pr_output_layers (gpkg.c). To add a layer, write its
+ * file and add it to that list. */
+typedef struct pr_layer_def {
+	const char *name;
+	OGRwkbGeometryType geometry; /* wkbNone for a table */
+	const char *description;     /* for gpkg_contents */
+	/* Writes a description that depends on the output instead; NULL: description. */
+	void (*describe)(const pr_output *out, char *buf, size_t size);
+	const pr_field_spec *fields; /* the fixed fields */
+	size_t n_fields;
+	/* Adds the fields that depend on the model or the sources; NULL when there are none. */
+	int (*add_fields)(pr_writer *w, OGRLayerH layer, const pr_output *out);
+	/* Writes the rows, inside a transaction the caller opens and commits. */
+	int (*fill)(pr_writer *w, OGRLayerH layer, const pr_output *out);
+	/* Whether this output has the layer; NULL: always. */
+	bool (*wanted)(const pr_output *out);
+	enum pr_layer_index index;
+	const unsigned char *style;    /* its default QGIS style (QML), or NULL */
+	const char *style_description; /* the style's description in layer_styles */
+	bool after_indexes; /* written last, once the others are indexed (run_info's timings) */
+} pr_layer_def;
+
+/* The QGIS styles built into the engine (data/styles/NAME.qml, embedded at build time). */
+extern const unsigned char pr_style_parcel_risk[], pr_style_visit_list[], pr_style_owners[],
+    pr_style_hotspots[];
+
+#define PR_FIELDS(array) (array), (sizeof(array) / sizeof *(array))
+
+extern const pr_layer_def pr_layer_parcel_risk, pr_layer_visit_list, pr_layer_owners,
+    pr_layer_hotspots, pr_layer_changes, pr_layer_rejects, pr_layer_layer_styles, pr_layer_run_info;
+/* Every layer, in writing order. */
+extern const pr_layer_def *const pr_output_layers[];
+extern const size_t pr_output_n_layers;
+
+int pr_writer_add_field(pr_writer *w, OGRLayerH layer, const pr_field_spec *spec);
+int pr_writer_create_feature(pr_writer *w, OGRLayerH layer, OGRFeatureH feat);
+/* Sets a text field, or NULL when text is. */
+void pr_set_text(OGRFeatureH feat, int field, const char *text);
+/* Sets a date field from days since 1970, NULL for PR_DATE_NULL. */
+void pr_set_date(OGRFeatureH feat, int field, int32_t days);
+/* A parcel's text field, NULL when the sources do not map it or the parcel has none. */
+const char *pr_parcel_text(const pr_parcels *p, int field, size_t i);
+
+/* Parcels in rank order (the caller frees it), so that tables open with the riskiest first. */
+uint32_t *pr_rank_order(const pr_scores *s);
+
+#endif
