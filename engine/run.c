@@ -332,15 +332,15 @@ static int ingest_sources(pr_context *ctx, const pr_sources *sources, const pr_m
 	return r;
 }
 
-int pr_check(pr_context *ctx, const pr_sources *sources, pr_source_report *reports, int max_reports,
-	     int *ret_count)
+int pr_check(pr_context *ctx, const pr_sources *sources, const pr_run_options *options,
+	     pr_source_report *reports, int max_reports, int *ret_count)
 {
 	ingest in = {0};
 	pr_model *model = NULL;
 	int32_t as_of;
-	int r = resolve_as_of(ctx, sources, NULL, &as_of);
+	int r = resolve_as_of(ctx, sources, options, &as_of);
 	if (r == 0)
-		r = pr_model_load(ctx, NULL, &model);
+		r = pr_model_load(ctx, options ? options->model_path : NULL, &model);
 	if (r == 0)
 		r = ingest_sources(ctx, sources, model, as_of, &in);
 	if (r == 0) {

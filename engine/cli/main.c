@@ -24,7 +24,9 @@ static const char usage_text[] =
     "  run SOURCES.ini [-o OUT.gpkg] [--model MODEL.ini] [--as-of YYYY-MM-DD]\n"
     "                  [--previous PREV.gpkg] [--visits-csv FILE] [--threads N] [--quiet]\n"
     "                        the monthly job (default output: parcelrisk.gpkg)\n"
-    "  check SOURCES.ini     validate the configuration and inputs; writes nothing\n"
+    "  check SOURCES.ini [--model MODEL.ini]\n"
+    "                        validate the configuration, the model and the inputs, as run\n"
+    "                        would; writes nothing\n"
     "  synth DIR [--parcels N] [--seed S]\n"
     "                        write a synthetic city with planted cases and its sources.ini\n"
     "  explain OUT.gpkg PARCEL_ID\n"
@@ -158,6 +160,12 @@ static int usage_error(const char *fmt, ...)
 	return EX_USAGE;
 }
 
+/* The option getopt stopped at (it prints nothing itself: opterr is 0). */
+static int unknown_option(const char *cmd, char **argv)
+{
+	return usage_error("%s: unknown option or missing value '%s'", cmd, argv[optind - 1]);
+}
+
 static bool parse_count(const char *s, unsigned long long max, unsigned long long *ret)
 {
 	char *end = NULL;
@@ -213,7 +221,7 @@ static int cmd_run(pr_context *ctx, terminal *t, int argc, char **argv)
 			o.visits_csv_path = optarg;
 			break;
 		default:
-			return usage_error("%s", "run: unknown option");
+			return unknown_option("run", argv);
 		}
 	}
 	if (optind + 1 != argc)
@@ -232,18 +240,29 @@ static int cmd_run(pr_context *ctx, terminal *t, int argc, char **argv)
 
 static int cmd_check(pr_context *ctx, terminal *t, int argc, char **argv)
 {
-	if (argc != 2)
+	static const struct option opts[] = {
+	    {"model", required_argument, NULL, 'm'},
+	    {NULL, 0, NULL, 0},
+	};
+	pr_run_options o = {0};
+	int c;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c != 'm')
+			return unknown_option("check", argv);
+		o.model_path = optarg;
+	}
+	if (optind + 1 != argc)
 		return usage_error("%s", "check takes one SOURCES.ini");
 	pr_sources *sources = NULL;
 	pr_source_report reports[8];
 	int n = 0;
-	int r = pr_sources_load(ctx, argv[1], &sources);
+	int r = pr_sources_load(ctx, argv[optind], &sources);
 	if (r == 0)
-		r = pr_check(ctx, sources, reports, 8, &n);
+		r = pr_check(ctx, sources, &o, reports, 8, &n);
 	pr_sources_free(sources);
 	if (r < 0)
 		return fail(ctx, t, r);
-	printf("%s: configuration and inputs are usable\n", argv[1]);
+	printf("%s: configuration and inputs are usable\n", argv[optind]);
 	for (int i = 0; i < n; i++) {
 		const pr_source_report *rep = &reports[i];
 		printf("\n[%s]\n  crs:       %s\n  rows:      %" PRIu64 "\n  joined:    %" PRIu64,
@@ -284,7 +303,7 @@ static int cmd_synth(pr_context *ctx, terminal *t, int argc, char **argv)
 				return usage_error("--seed '%s' is not a whole number", optarg);
 			break;
 		default:
-			return usage_error("%s", "synth: unknown option");
+			return unknown_option("synth", argv);
 		}
 	}
 	if (optind + 1 != argc)
@@ -318,7 +337,9 @@ static int cmd_evaluate(pr_context *ctx, terminal *t, int argc, char **argv)
 	unsigned long long k = 0;
 	int c;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c != 'k' || !parse_count(optarg, 1000000, &k) || k == 0)
+		if (c != 'k')
+			return unknown_option("evaluate", argv);
+		if (!parse_count(optarg, 1000000, &k) || k == 0)
 			return usage_error("evaluate: --k takes a number from 1 to 1000000");
 	}
 	if (optind + 2 != argc)
@@ -357,6 +378,14 @@ int main(int argc, char **argv)
 		fputs(buf, stdout);
 		return 0;
 	}
+	/* "parcelrisk run --help" is a request for help, not an unknown option. */
+	for (int i = 2; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			fputs(usage_text, stdout);
+			return 0;
+		}
+	/* Option errors are reported once, by the command, naming the option. */
+	opterr = 0;
 	pr_context *ctx = NULL;
 	if (pr_context_new(&ctx) < 0) {
 		fprintf(stderr, "parcelrisk: cannot initialise (out of memory)\n");

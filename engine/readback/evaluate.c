@@ -2,7 +2,8 @@
 /* Judges a ranking the way published targeting systems are judged: precision at k (k = a
  * month of visits) and average precision over residential parcels, against a truth file, for
  * the model and for two baselines computed from the same output (most complaints first; most
- * households per dwelling first). The truth file is read through GDAL's CSV driver. */
+ * households per dwelling first, or registrations per dwelling when the model has no households
+ * feature). The truth file is read through GDAL's CSV driver. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -109,6 +110,21 @@ done:
 	return r;
 }
 
+/* True when table has a column of that name. */
+static bool has_column(sqlite3 *db, const char *table, const char *column)
+{
+	sqlite3_stmt *st = NULL;
+	bool found = false;
+	char sql[128];
+	snprintf(sql, sizeof sql, "SELECT 1 FROM pragma_table_info('%s') WHERE name = ?1", table);
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, column, -1, SQLITE_STATIC);
+		found = sqlite3_step(st) == SQLITE_ROW;
+	}
+	sqlite3_finalize(st);
+	return found;
+}
+
 /* Walks a ranking query (parcel ids, best first) and computes the figures over the residential
  * parcels the truth file knows. */
 static int judge(pr_context *ctx, sqlite3 *db, const char *sql, const truth *t, uint32_t k,
@@ -178,16 +194,26 @@ int pr_evaluate(pr_context *ctx, const char *gpkg_path, const char *truth_path, 
 	r = read_truth(ctx, truth_path, &t);
 	if (r < 0)
 		goto done;
-	static const struct {
+	/* The baselines read the output's own columns: complaints_records and dwellings are in
+	 * every output; households is a feature of the default model, so with another model the
+	 * second baseline counts every registration on record (population_records) instead, and
+	 * its name says so. */
+	bool households = has_column(db, "parcel_risk", "households");
+	const char *per_dwelling = households ? "households" : "population_records";
+	char per_dwelling_sql[256];
+	snprintf(per_dwelling_sql, sizeof per_dwelling_sql,
+		 "SELECT parcel_id FROM parcel_risk ORDER BY CASE WHEN dwellings > 0 THEN 1.0 * "
+		 "%s / dwellings END DESC NULLS LAST, parcel_id",
+		 per_dwelling);
+	const struct {
 		const char *name;
 		const char *sql;
 	} rankings[3] = {
 	    {"model", "SELECT parcel_id FROM parcel_risk ORDER BY rank"},
 	    {"most complaints", "SELECT parcel_id FROM parcel_risk ORDER BY complaints_records "
 				"DESC, parcel_id"},
-	    {"most households per dwelling",
-	     "SELECT parcel_id FROM parcel_risk ORDER BY CASE WHEN dwellings > 0 THEN 1.0 * "
-	     "households / dwellings END DESC NULLS LAST, parcel_id"},
+	    {households ? "most households per dwelling" : "most registrations per dwelling",
+	     per_dwelling_sql},
 	};
 	for (int i = 0; i < 3; i++) {
 		snprintf(ev[i].name, sizeof ev[i].name, "%s", rankings[i].name);

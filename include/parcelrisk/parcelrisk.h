@@ -103,10 +103,12 @@ typedef struct pr_source_report {
 	} reasons[12];
 } pr_source_report;
 
-/* Validates configuration and inputs and joins them, writing nothing. On success fills up to
- * max_reports entries of reports (owned by the caller) and *ret_count. */
-int pr_check(pr_context *ctx, const pr_sources *sources, pr_source_report *reports, int max_reports,
-	     int *ret_count);
+/* Validates configuration, the model and the inputs and joins them as pr_run would, writing
+ * nothing. options (NULL: defaults) gives the model and as-of date, as for pr_run; its output
+ * paths are ignored. On success fills up to max_reports entries of reports (owned by the caller)
+ * and *ret_count. */
+int pr_check(pr_context *ctx, const pr_sources *sources, const pr_run_options *options,
+	     pr_source_report *reports, int max_reports, int *ret_count);
 
 /* ---- synthetic city ------------------------------------------------------------------------ */
 
@@ -125,11 +127,12 @@ int pr_explain(pr_context *ctx, const char *gpkg_path, const char *parcel_id, ch
 
 /* How well one ranking finds the slum parcels of a truth file, over residential parcels. */
 typedef struct pr_evaluation {
-	char name[40];		    /* "model", "most complaints", "most households per dwelling" */
-	uint32_t k;		    /* the visit-list size the precision is taken at */
-	uint32_t ranked;	    /* residential parcels ranked */
-	uint32_t positives;	    /* slum parcels among them */
-	uint32_t hits_at_k;	    /* slum parcels in the first k */
+	char name[40];	    /* "model", "most complaints", "most households (or registrations) per
+			       dwelling" */
+	uint32_t k;	    /* the visit-list size the precision is taken at */
+	uint32_t ranked;    /* residential parcels ranked */
+	uint32_t positives; /* slum parcels among them */
+	uint32_t hits_at_k; /* slum parcels in the first k */
 	uint32_t confounders_top20; /* student housing, large families, social housing, bars */
 	double precision_at_k;
 	double average_precision;

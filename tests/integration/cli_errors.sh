@@ -17,6 +17,14 @@ for lib in parcelrisk GDAL GEOS PROJ SQLite SpatiaLite; do
 done
 pr --help
 assert_contains "$OUT" "usage: parcelrisk" "--help"
+pr run --help
+assert_eq "$RC" 0 "run --help"
+assert_contains "$OUT" "usage: parcelrisk" "run --help prints the help"
+case "$OUT" in *unknown* | *unrecognized*) fail "run --help: an error beside the help: $OUT" ;; esac
+pr run --bogus
+assert_eq "$RC" 64 "unknown option"
+assert_eq "$(echo "$OUT" | grep -c 'parcelrisk:')" 1 "one error for an unknown option: $OUT"
+assert_contains "$OUT" "'--bogus'" "unknown option named"
 
 pr check "$SCRATCH/nope.ini"
 assert_eq "$RC" 66 "missing sources file"
@@ -60,6 +68,12 @@ pr run "$ini" -o "$out" --model "$SCRATCH/bad.ini"
 assert_eq "$RC" 78 "bad model"
 assert_contains "$OUT" "[factor x]" "bad model section named"
 assert_eq "$(md5sum <"$out")" "$sum" "previous output untouched"
+# check validates the model the run would use.
+pr check "$ini" --model "$SCRATCH/bad.ini"
+assert_eq "$RC" 78 "check --model with a bad model"
+assert_contains "$OUT" "[factor x]" "check names the bad model's section"
+pr check "$ini"
+assert_eq "$RC" 0 "check with the built-in model"
 ls -a "$SCRATCH" | grep -q '\.tmp\.gpkg' && fail "temporary file left behind"
 pr run "$ini" -o "$SCRATCH/no/such/dir/out.gpkg"
 assert_eq "$RC" 73 "output folder missing"

@@ -39,6 +39,14 @@ line() { echo "$OUT" | grep "^$1 " | tr -s ' '; }
 assert_eq "$(line model)" "model 4 0.750 0.893 1" "model figures"
 assert_eq "$(line 'most complaints')" "most complaints 4 0.500 0.525 1" "complaints baseline"
 assert_eq "$(line 'most households per dwelling')" "most households per dwelling 4 0.750 0.887 1" "households baseline"
+# An output of a model without a households feature: the second baseline counts registrations.
+other="$SCRATCH/other.gpkg"
+sqlite3 "$other" "ATTACH '$gpkg' AS h; CREATE TABLE parcel_risk AS SELECT parcel_id, rank,
+  complaints_records, households AS population_records, dwellings FROM h.parcel_risk;
+  CREATE TABLE run_info AS SELECT * FROM h.run_info"
+pr evaluate "$other" "$SCRATCH/truth.csv"
+assert_eq "$RC" 0 "evaluate without a households column: $OUT"
+assert_eq "$(line 'most registrations per dwelling')" "most registrations per dwelling 4 0.750 0.887 1" "registrations baseline"
 pr evaluate "$gpkg" "$SCRATCH/truth.csv" --k 2
 assert_contains "$(line model)" "model 2 1.000" "--k 2"
 pr evaluate "$gpkg" "$SCRATCH/nope.csv"
@@ -74,6 +82,34 @@ assert_contains "$OUT" "no parcel with id '21999Z9999/99Z999'" "unknown parcel n
 pr evaluate "$out" "$SCRATCH/city/truth.csv"
 assert_eq "$RC" 0 "evaluate on the city"
 assert_contains "$OUT" "average precision" "evaluate summary"
+# parcel_risk is written in rank order: its table opens with the riskiest parcel first.
+assert_eq "$(sql "$out" "SELECT COUNT(*) FROM parcel_risk WHERE fid != rank")" 0 "parcel_risk in rank order"
+
+# A model of its own (no households feature): run, explain and evaluate all work with it.
+cat >"$SCRATCH/small.ini" <<'INI'
+[model]
+name = complaints only
+[feature complaint_count]
+sql = SELECT parcel_id, COUNT(*) FROM complaints GROUP BY parcel_id
+default = 0
+label = complaints on record
+[factor complaints]
+value = complaint_count
+needs = dwellings
+from = 0
+saturate = 5
+weight = 10
+reason = {complaint_count:complaint:complaints} on record
+INI
+pr run "$SCRATCH/city/sources.ini" -o "$SCRATCH/small.gpkg" --model "$SCRATCH/small.ini" --quiet
+assert_eq "$RC" 0 "run with another model: $OUT"
+pr evaluate "$SCRATCH/small.gpkg" "$SCRATCH/city/truth.csv"
+assert_eq "$RC" 0 "evaluate with another model: $OUT"
+assert_contains "$OUT" "most registrations per dwelling" "the baseline says what it counts"
+top=$(sql "$SCRATCH/small.gpkg" "SELECT parcel_id FROM parcel_risk WHERE rank = 1")
+pr explain "$SCRATCH/small.gpkg" "$top"
+assert_eq "$RC" 0 "explain with another model"
+assert_contains "$OUT" "$(sql "$SCRATCH/small.gpkg" "SELECT reasons FROM parcel_risk WHERE rank = 1")" "explain and the run give the same reason"
 
 # The owners layer: owners of two parcels or more, counts that add up.
 assert_eq "$(sql "$out" "SELECT COUNT(*) FROM owners WHERE parcels < 2")" 0 "owners of 2+ parcels only"
