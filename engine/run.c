@@ -356,7 +356,8 @@ int pr_check(pr_context *ctx, const pr_sources *sources, const pr_run_options *o
 }
 
 static int fill_run_info(const pr_sources *s, const pr_model *model, const ingest *in,
-			 int32_t as_of, const double *stage_seconds, int threads, pr_kv_list *info)
+			 int32_t as_of, double store_seconds, double model_seconds, int threads,
+			 pr_kv_list *info)
 {
 	char buf[64], versions[512], sha[65];
 	int r = 0;
@@ -425,8 +426,8 @@ static int fill_run_info(const pr_sources *s, const pr_model *model, const inges
 	}
 	r |= pr_kv_add(info, "threads", "%d", threads);
 	r |= pr_kv_add(info, "seconds.index", "%.3f", in->index_seconds);
-	r |= pr_kv_add(info, "seconds.store", "%.3f", stage_seconds[0]);
-	r |= pr_kv_add(info, "seconds.model", "%.3f", stage_seconds[1]);
+	r |= pr_kv_add(info, "seconds.store", "%.3f", store_seconds);
+	r |= pr_kv_add(info, "seconds.model", "%.3f", model_seconds);
 	return r < 0 ? PR_ENOMEM : 0;
 }
 
@@ -439,7 +440,7 @@ int pr_run(pr_context *ctx, const pr_sources *sources, const pr_run_options *opt
 	pr_scores scores = {0};
 	pr_kv_list info = {0};
 	uint32_t *counts[PR_SRC_COUNT] = {0};
-	double stage_seconds[3] = {0};
+	double store_seconds = 0, model_seconds = 0;
 	pr_previous previous = {0};
 	char *visits_tmp = NULL;
 	double started = pr_now(), t;
@@ -475,15 +476,15 @@ int pr_run(pr_context *ctx, const pr_sources *sources, const pr_run_options *opt
 	r = pr_store_load(ctx, store.db, &in.parcels, recs);
 	if (r < 0)
 		goto done;
-	stage_seconds[0] = pr_now() - t;
+	store_seconds = pr_now() - t;
 
 	t = pr_now();
 	r = pr_model_score(ctx, model, store.db, as_of, in.parcels.rec.n, &scores);
 	if (r < 0)
 		goto done;
-	stage_seconds[1] = pr_now() - t;
+	model_seconds = pr_now() - t;
 	pr_log(ctx, PR_LOG_INFO, "model: %d features, %d factors (%.2f s)", model->n_features,
-	       model->n_factors, stage_seconds[1]);
+	       model->n_factors, model_seconds);
 
 	for (int k = PR_SRC_POPULATION; k < PR_SRC_COUNT; k++) {
 		if (!in.present[k])
@@ -496,7 +497,8 @@ int pr_run(pr_context *ctx, const pr_sources *sources, const pr_run_options *opt
 		for (size_t i = 0; i < in.records[k].n; i++)
 			counts[k][in.records[k].parcel[i]]++;
 	}
-	r = fill_run_info(sources, model, &in, as_of, stage_seconds, pr_thread_count(ctx), &info);
+	r = fill_run_info(sources, model, &in, as_of, store_seconds, model_seconds,
+			  pr_thread_count(ctx), &info);
 	if (r < 0)
 		goto done;
 

@@ -349,10 +349,10 @@ static int cmd_evaluate(pr_context *ctx, terminal *t, int argc, char **argv)
 	if (r < 0)
 		return fail(ctx, t, r);
 	printf("%-30s %8s %12s %10s %12s\n", "ranking", "k", "precision@k", "avg prec",
-	       "confounders in top 20");
+	       "look-alikes in top 20");
 	for (int i = 0; i < 3; i++)
 		printf("%-30s %8u %12.3f %10.3f %12u\n", ev[i].name, ev[i].k, ev[i].precision_at_k,
-		       ev[i].average_precision, ev[i].confounders_top20);
+		       ev[i].average_precision, ev[i].lookalikes_top20);
 	double best_baseline = ev[1].average_precision > ev[2].average_precision
 				   ? ev[1].average_precision
 				   : ev[2].average_precision;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* Build-time helper: turns a data file (the default model) into a C array so that the engine
- * carries its defaults and runs from any folder. Usage: pr-embed SYMBOL INPUT OUTPUT. */
+/* Build-time helper: turns a data file (the default model, the QGIS styles) into a C array so
+ * that the engine carries its defaults and runs from any folder. Usage: pr-embed SYMBOL INPUT
+ * OUTPUT. */
 #include <stdio.h>
 
 int main(int argc, char **argv)

@@ -20,7 +20,7 @@
 typedef struct truth_entry {
 	char *parcel;
 	bool slum;
-	bool confounder;
+	bool lookalike;
 	bool residential;
 } truth_entry;
 
@@ -43,7 +43,7 @@ static void truth_free(truth *t)
 }
 
 /* Kinds that are not dwellings are left out; these look like slums to a naive model. */
-static const char *const confounder_kinds[] = {"student", "large_family", "social", "bar"};
+static const char *const lookalike_kinds[] = {"student", "large_family", "social", "bar"};
 static const char *const non_residential_kinds[] = {"commercial", "road"};
 
 static bool in_list(const char *s, const char *const *list, size_t n)
@@ -96,7 +96,7 @@ static int read_truth(pr_context *ctx, const char *path, truth *t)
 		}
 		pr_trim(e->parcel);
 		e->slum = flag == 1;
-		e->confounder = in_list(kind, confounder_kinds, 4);
+		e->lookalike = in_list(kind, lookalike_kinds, 4);
 		e->residential = !in_list(kind, non_residential_kinds, 2);
 		t->n++;
 		OGR_F_Destroy(feat);
@@ -152,8 +152,8 @@ static int judge(pr_context *ctx, sqlite3 *db, const char *sql, const truth *t, 
 		}
 		if (seen == k)
 			ev->hits_at_k = hits;
-		if (seen <= 20 && e->confounder)
-			ev->confounders_top20++;
+		if (seen <= 20 && e->lookalike)
+			ev->lookalikes_top20++;
 	}
 	sqlite3_finalize(st);
 	if (seen < k)

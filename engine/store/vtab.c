@@ -3,7 +3,8 @@
  * model's SQL reads the joined records where they already are, instead of a copy inserted row
  * by row (that copy was a seventh of a regional run and as much memory again). Rows come in
  * parcel order, which the tables declare, so GROUP BY parcel_id needs no sort; a parcel_id
- * equality is answered from an offset table. The tables are read-only. */
+ * equality is answered from an offset table, an equality on a text column from a sorted list
+ * built when first asked. The tables are read-only. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,7 +37,6 @@ typedef struct source_cursor {
 	char date[16];
 } source_cursor;
 
-/* Plans of xBestIndex: a scan, a parcel_id lookup, an id lookup, an owner lookup (parcels). */
 /* Plans of xBestIndex: a scan, a parcel_id lookup, or PLAN_TEXT + column: a text column's
  * equality through its sorted list. */
 enum { PLAN_SCAN = 0, PLAN_PARCEL_ID = 1, PLAN_TEXT = 2 };

@@ -133,7 +133,7 @@ typedef struct pr_evaluation {
 	uint32_t ranked;    /* residential parcels ranked */
 	uint32_t positives; /* slum parcels among them */
 	uint32_t hits_at_k; /* slum parcels in the first k */
-	uint32_t confounders_top20; /* student housing, large families, social housing, bars */
+	uint32_t lookalikes_top20; /* student housing, large families, social housing, bars */
 	double precision_at_k;
 	double average_precision;
 } pr_evaluation;
