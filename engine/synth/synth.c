@@ -20,6 +20,7 @@
 #include <ogr_srs_api.h>
 
 #include "core/core.h"
+#include "sources/sources.h"
 
 #define SYNTH_MIN_PARCELS 10u
 #define SYNTH_MAX_PARCELS 50000000u
@@ -37,7 +38,6 @@
 #define NEIGHBOURHOOD_BLOCKS 4 /* a neighbourhood is 4 x 4 blocks */
 
 #define STDIO_BUFFER (1u << 20)
-#define NO_DATE	     INT32_MIN
 
 enum kind {
 	KIND_NORMAL,
@@ -211,7 +211,7 @@ typedef struct parcel {
 	bool floor_null, dwellings_null;
 	int64_t addr_x, addr_y; /* the address point, where its households are registered */
 	int32_t earliest;	/* no registration before this day */
-	int32_t last_serious;	/* date of its latest serious complaint, or NO_DATE */
+	int32_t last_serious;	/* date of its latest serious complaint, or PR_DATE_NULL */
 	bool inspected;
 	bool careless_owner; /* owned by a careless landlord of the pool */
 	bool slum_landlord;  /* owned by a slum landlord, chosen with its kind */
@@ -559,7 +559,7 @@ static void write_household(synth *s, const parcel *p, int persons, int32_t regi
 	put_char(&l, ',');
 	put_date(&l, registered, day_first);
 	put_char(&l, ',');
-	if (left != NO_DATE)
+	if (left != PR_DATE_NULL)
 		put_date(&l, left, day_first);
 	put_char(&l, '\n');
 	emit_line(s, OUT_POPULATION, &l);
@@ -731,7 +731,7 @@ static void write_short_lets(synth *s, const parcel *p, int persons)
 	}
 	for (int i = 0; i < n; i++) {
 		bool current = i == n - 1;
-		int32_t left = NO_DATE;
+		int32_t left = PR_DATE_NULL;
 		if (!current) {
 			left = starts[i + 1] - (int32_t)rand_range(s, 0, 20);
 			if (left <= starts[i])
@@ -762,9 +762,9 @@ static void write_dwelling_history(synth *s, const parcel *p, int area_m2, int p
 		if (social)
 			stay += (int32_t)rand_range(s, 0, 2000);
 		since = clamp_date(s->as_of - stay, p->earliest, last);
-		write_household(s, p, persons, since, NO_DATE);
+		write_household(s, p, persons, since, PR_DATE_NULL);
 		if (rand_chance(s, NOISE_EXTRA_HOUSEHOLD))
-			write_household(s, p, 1, (int32_t)rand_range(s, since, last), NO_DATE);
+			write_household(s, p, 1, (int32_t)rand_range(s, since, last), PR_DATE_NULL);
 	} else {
 		since = s->as_of - (int32_t)rand_range(s, 0, 400);
 	}
@@ -875,7 +875,7 @@ static void plan_large_family(synth *s, parcel *p)
 	p->floor_m2 = (int)rand_range(s, 90, 170);
 	int32_t since =
 	    clamp_date(s->as_of - (int32_t)rand_range(s, 730, 5500), p->earliest, s->as_of - 1);
-	write_household(s, p, (int)rand_range(s, 7, 10), since, NO_DATE);
+	write_household(s, p, (int)rand_range(s, 7, 10), since, PR_DATE_NULL);
 	if (rand_chance(s, 0.3)) {
 		int32_t left = since - (int32_t)rand_range(s, 0, 60);
 		int32_t registered = left - (int32_t)rand_range(s, 365, 4000);
@@ -902,7 +902,7 @@ static void plan_student(synth *s, parcel *p)
 			int32_t since =
 			    pr_days_from_civil(current_year, 9, 1) + (int32_t)rand_range(s, 0, 40);
 			write_household(s, p, 1, clamp_date(since, p->earliest, s->as_of - 1),
-					NO_DATE);
+					PR_DATE_NULL);
 		}
 		for (int year = current_year - 1; year >= y - 4; year--) {
 			if (!rand_chance(s, 0.8))
@@ -1035,7 +1035,8 @@ static void plan_slum(synth *s, parcel *p)
 		int32_t since = turnover && rand_chance(s, 0.75)
 				    ? s->as_of - (int32_t)rand_range(s, 15, 420)
 				    : s->as_of - (int32_t)rand_range(s, 800, 3650);
-		write_household(s, p, persons[i], clamp_date(since, p->earliest, last), NO_DATE);
+		write_household(s, p, persons[i], clamp_date(since, p->earliest, last),
+				PR_DATE_NULL);
 	}
 	if (turnover) {
 		int per_dwelling_x10 = 15 + (int)(60.0 * rand_skewed(s));
@@ -1066,7 +1067,7 @@ static const int tenant_category_weights[CAT_COUNT] = {25, 3, 57, 15, 0, 0, 0};
 static int write_serious_complaint(synth *s, parcel *p, int32_t received, const int *weights)
 {
 	int r = write_complaint(s, p, received, rand_weighted(s, weights, CAT_COUNT));
-	if (!r && (p->last_serious == NO_DATE || received > p->last_serious))
+	if (!r && (p->last_serious == PR_DATE_NULL || received > p->last_serious))
 		p->last_serious = received;
 	return r;
 }
@@ -1099,7 +1100,7 @@ static int write_tenant_complaints(synth *s, parcel *p)
 static int write_parcel_complaints(synth *s, parcel *p)
 {
 	int r = 0;
-	p->last_serious = NO_DATE;
+	p->last_serious = PR_DATE_NULL;
 	if (!p->lot.front)
 		return 0;
 	if (p->kind == KIND_STUDENT) {
@@ -1132,7 +1133,7 @@ static int write_parcel_complaints(synth *s, parcel *p)
 		if ((r = write_complaint(s, p, received, category)))
 			return r;
 		if (category <= CAT_ELECTRICITY &&
-		    (p->last_serious == NO_DATE || received > p->last_serious))
+		    (p->last_serious == PR_DATE_NULL || received > p->last_serious))
 			p->last_serious = received;
 	}
 	if (commercial)
@@ -1187,7 +1188,7 @@ static void write_parcel_inspections(synth *s, parcel *p)
 		return;
 	}
 	/* Complaint-driven visits follow a serious complaint by weeks to months. */
-	if (p->last_serious != NO_DATE && rand_chance(s, 0.2 * s->boost)) {
+	if (p->last_serious != PR_DATE_NULL && rand_chance(s, 0.2 * s->boost)) {
 		int32_t date = p->last_serious + (int32_t)rand_range(s, 20, 180);
 		if (date < s->as_of)
 			write_inspection(s, p, date,
