@@ -23,7 +23,6 @@
 #include "sources/sources.h"
 
 #define SYNTH_MIN_PARCELS 10u
-#define SYNTH_MAX_PARCELS 50000000u
 
 /* All lengths are whole centimetres, so that neighbouring lots share exactly the same
  * coordinates and every output prints without rounding surprises. A cell is one block plus half
@@ -1991,10 +1990,10 @@ int pr_synth(pr_context *ctx, const char *dir, uint32_t parcels, uint64_t seed)
 
 	if (!dir || !*dir)
 		return pr_error(ctx, PR_EUSAGE, "synth needs an output folder");
-	if (parcels < SYNTH_MIN_PARCELS || parcels > SYNTH_MAX_PARCELS)
+	if (parcels < SYNTH_MIN_PARCELS || parcels > PR_SYNTH_MAX_PARCELS)
 		return pr_error(ctx, PR_EUSAGE,
 				"synth: parcels must be between %u and %u, not %" PRIu32,
-				SYNTH_MIN_PARCELS, SYNTH_MAX_PARCELS, parcels);
+				SYNTH_MIN_PARCELS, PR_SYNTH_MAX_PARCELS, parcels);
 	s = calloc(1, sizeof *s);
 	if (!s)
 		return pr_error(ctx, PR_ENOMEM, "out of memory");
