@@ -22,6 +22,19 @@
 #define CITY_CENTRE_X 14800000 /* Brussels in EPSG:31370 */
 #define CITY_CENTRE_Y 17000000
 
+/* A stream of random numbers (rng.c). */
+typedef struct pr_rng {
+	uint64_t s[4];
+} pr_rng;
+
+void pr_rng_seed(pr_rng *rng, uint64_t seed);
+uint64_t pr_rng_next(pr_rng *rng);
+/* Uniform in [0, 1). */
+double pr_rng_uniform(pr_rng *rng);
+/* Uniform integer in [lo, hi]. */
+int64_t pr_rng_range(pr_rng *rng, int64_t lo, int64_t hi);
+bool pr_rng_chance(pr_rng *rng, double p);
+
 enum kind {
 	KIND_NORMAL,
 	KIND_COMMERCIAL,
