@@ -96,18 +96,4 @@ const char *pr_basename(const char *path);
 void pr_sha256_hex(const void *data, size_t size, char out[65]);
 bool pr_sha256_file(const char *path, char out[65]);
 
-/* ---- deterministic random numbers (synth) -------------------------------------------------- */
-
-typedef struct pr_rng {
-	uint64_t s[4];
-} pr_rng;
-
-void pr_rng_seed(pr_rng *rng, uint64_t seed);
-uint64_t pr_rng_next(pr_rng *rng);
-/* Uniform in [0, 1). */
-double pr_rng_uniform(pr_rng *rng);
-/* Uniform integer in [lo, hi]. */
-int64_t pr_rng_range(pr_rng *rng, int64_t lo, int64_t hi);
-bool pr_rng_chance(pr_rng *rng, double p);
-
 #endif
