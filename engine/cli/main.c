@@ -294,9 +294,11 @@ static int cmd_synth(pr_context *ctx, terminal *t, int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 'n':
-			if (!parse_count(optarg, PR_SYNTH_MAX_PARCELS, &parcels) || parcels < 10)
-				return usage_error("--parcels '%s' is not a number from 10 to %u",
-						   optarg, PR_SYNTH_MAX_PARCELS);
+			if (!parse_count(optarg, PR_SYNTH_MAX_PARCELS, &parcels) ||
+			    parcels < PR_SYNTH_MIN_PARCELS)
+				return usage_error("--parcels '%s' is not a number from %u to %u",
+						   optarg, PR_SYNTH_MIN_PARCELS,
+						   PR_SYNTH_MAX_PARCELS);
 			break;
 		case 's':
 			if (!parse_count(optarg, UINT64_MAX, &seed))

@@ -18,8 +18,6 @@
 
 #include "synth/synth_internal.h"
 
-#define SYNTH_MIN_PARCELS 10u
-
 /* Creates dir and any missing parent folders. */
 static int make_dirs(pr_context *ctx, const char *dir)
 {
@@ -66,10 +64,10 @@ int pr_synth(pr_context *ctx, const char *dir, uint32_t parcels, uint64_t seed)
 
 	if (!dir || !*dir)
 		return pr_error(ctx, PR_EUSAGE, "synth needs an output folder");
-	if (parcels < SYNTH_MIN_PARCELS || parcels > PR_SYNTH_MAX_PARCELS)
+	if (parcels < PR_SYNTH_MIN_PARCELS || parcels > PR_SYNTH_MAX_PARCELS)
 		return pr_error(ctx, PR_EUSAGE,
 				"synth: parcels must be between %u and %u, not %" PRIu32,
-				SYNTH_MIN_PARCELS, PR_SYNTH_MAX_PARCELS, parcels);
+				PR_SYNTH_MIN_PARCELS, PR_SYNTH_MAX_PARCELS, parcels);
 	s = calloc(1, sizeof *s);
 	if (!s)
 		return pr_error(ctx, PR_ENOMEM, "out of memory");
@@ -86,9 +84,9 @@ int pr_synth(pr_context *ctx, const char *dir, uint32_t parcels, uint64_t seed)
 
 	if ((r = make_dirs(ctx, dir)))
 		goto done;
-	s->gpkg_path = synth_join_path(dir, "parcels.gpkg");
+	s->gpkg_path = pr_path_relative_to(dir, "parcels.gpkg");
 	/* The GPKG driver wants the .gpkg extension, so the temporary name keeps it. */
-	s->gpkg_tmp_path = synth_join_path(dir, "parcels.tmp.gpkg");
+	s->gpkg_tmp_path = pr_path_relative_to(dir, "parcels.tmp.gpkg");
 	if (!s->gpkg_path || !s->gpkg_tmp_path) {
 		r = pr_error(ctx, PR_ENOMEM, "out of memory");
 		goto done;
@@ -128,12 +126,12 @@ int pr_synth(pr_context *ctx, const char *dir, uint32_t parcels, uint64_t seed)
 	for (int i = 0; i < OUT_COUNT; i++)
 		if ((r = synth_close_output(s, &s->out[i])))
 			goto done;
-	/* sources.ini last: it is what points at the rest. */
 	if (rename(s->gpkg_tmp_path, s->gpkg_path) != 0) {
 		r = pr_error(ctx, PR_ECANTCREAT, "cannot rename %s: %s", s->gpkg_tmp_path,
 			     strerror(errno));
 		goto done;
 	}
+	/* In output order, sources.ini last: it is what points at the rest. */
 	for (int i = 0; i < OUT_COUNT; i++) {
 		if (rename(s->out[i].tmp_path, s->out[i].path) != 0) {
 			r = pr_error(ctx, PR_ECANTCREAT, "cannot rename %s: %s", s->out[i].tmp_path,

@@ -141,9 +141,8 @@ typedef struct parcel {
 	int64_t addr_x, addr_y; /* the address point, where its households are registered */
 	int32_t earliest;	/* no registration before this day */
 	int32_t last_serious;	/* date of its latest serious complaint, or PR_DATE_NULL */
-	bool inspected;
-	bool careless_owner; /* owned by a careless landlord of the pool */
-	bool slum_landlord;  /* owned by a slum landlord, chosen with its kind */
+	bool careless_owner;	/* owned by a careless landlord of the pool */
+	bool slum_landlord;	/* owned by a slum landlord, chosen with its kind */
 } parcel;
 
 typedef struct synth {
@@ -357,8 +356,6 @@ int synth_write_park_complaints(synth *s, const rect *block);
 
 /* ---- text_files.c: the CSV files, the planted malformed rows and the sources file ---------- */
 
-/* "dir/name", freed by the caller; NULL when out of memory. */
-char *synth_join_path(const char *dir, const char *name);
 /* Opens the text files in dir as temporaries, each with its header. */
 int synth_open_outputs(synth *s, const char *dir);
 /* Closes one of them, reporting any write error. */

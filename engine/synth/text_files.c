@@ -52,17 +52,6 @@ static const planted_row planted_rows_template[] = {
 _Static_assert(sizeof planted_rows_template / sizeof *planted_rows_template == PLANTED_COUNT,
 	       "PLANTED_COUNT is the number of planted rows");
 
-/* ---- files --------------------------------------------------------------------------------- */
-
-char *synth_join_path(const char *dir, const char *name)
-{
-	size_t n = strlen(dir) + strlen(name) + 2;
-	char *p = malloc(n);
-	if (p)
-		snprintf(p, n, "%s/%s", dir, name);
-	return p;
-}
-
 /* Opens each text file as a temporary beside its final name and writes its header; arms the rows
  * to plant in the CSVs. */
 int synth_open_outputs(synth *s, const char *dir)
@@ -70,7 +59,7 @@ int synth_open_outputs(synth *s, const char *dir)
 	memcpy(s->planted, planted_rows_template, sizeof s->planted);
 	for (int i = 0; i < OUT_COUNT; i++) {
 		out_file *o = &s->out[i];
-		o->path = synth_join_path(dir, output_names[i]);
+		o->path = pr_path_relative_to(dir, output_names[i]);
 		size_t n = o->path ? strlen(o->path) + 5 : 0;
 		o->tmp_path = o->path ? malloc(n) : NULL;
 		o->buffer = malloc(STDIO_BUFFER);

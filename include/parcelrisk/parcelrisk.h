@@ -112,13 +112,15 @@ int pr_check(pr_context *ctx, const pr_sources *sources, const pr_run_options *o
 
 /* ---- synthetic city ------------------------------------------------------------------------ */
 
-/* The largest city pr_synth() writes, in parcels: some ten gigabytes of files. */
+/* The smallest and largest city pr_synth() writes, in parcels (the largest: some ten gigabytes
+ * of files). */
+#define PR_SYNTH_MIN_PARCELS 10u
 #define PR_SYNTH_MAX_PARCELS 20000000u
 
 /* Writes a synthetic Brussels-like city into dir (created if missing): parcels.gpkg,
  * population.csv, complaints.csv, inspections.csv, truth.csv and sources.ini. The same
- * (parcels, seed) always gives byte-identical files. PR_EUSAGE when parcels is below 10 or
- * above PR_SYNTH_MAX_PARCELS. */
+ * (parcels, seed) always gives byte-identical files. PR_EUSAGE when parcels is outside
+ * PR_SYNTH_MIN_PARCELS..PR_SYNTH_MAX_PARCELS. */
 int pr_synth(pr_context *ctx, const char *dir, uint32_t parcels, uint64_t seed);
 
 /* ---- reading an output --------------------------------------------------------------------- */
