@@ -72,6 +72,37 @@ static int set_string(parse_state *st, const pr_ini_pos *pos, char **slot, const
 	return pr_ini_set_string(st->ctx, st->path, pos, section, name, value, slot);
 }
 
+/* A share written as a percentage, "5%", "0.5%" or "100%", into a fraction. A percentage sign is
+ * required: "5" could mean 5% or 500%. */
+static int parse_share(parse_state *st, const pr_ini_pos *pos, const char *section,
+		       const char *value, double *ret)
+{
+	char number[64];
+	size_t len = strlen(value);
+	double v = -1;
+	if (len > 1 && len < sizeof number && value[len - 1] == '%') {
+		memcpy(number, value, len - 1);
+		number[len - 1] = '\0';
+		if (!pr_parse_double(number, &v))
+			v = -1;
+	}
+	if (v < 0 || v > 100)
+		return pr_error(
+		    st->ctx, PR_ECONFIG,
+		    "%s line %d [%s]: max_rejected '%s' is not a percentage from 0%% to "
+		    "100%% (such as 5%% or 0.5%%)",
+		    st->path, pos->line, section, value);
+	*ret = v / 100;
+	return 0;
+}
+
+double pr_source_max_rejected(const pr_sources *sources, int source)
+{
+	if (sources->src[source].max_rejected >= 0)
+		return sources->src[source].max_rejected;
+	return sources->max_rejected;
+}
+
 static int handle_key(void *user, const pr_ini_pos *pos, const char *section, const char *name,
 		      const char *value)
 {
@@ -88,9 +119,23 @@ static int handle_key(void *user, const pr_ini_pos *pos, const char *section, co
 			s->crs_line = pos->line;
 			return set_string(st, pos, &s->crs, section, name, value);
 		}
+		if (strcmp(name, "max_rejected") == 0)
+			return parse_share(st, pos, section, value, &s->max_rejected);
+		if (strcmp(name, "time_limit_s") == 0) {
+			double v;
+			if (!pr_parse_double(value, &v) || v <= 0 || v > 604800)
+				return pr_error(
+				    st->ctx, PR_ECONFIG,
+				    "%s line %d [run]: time_limit_s '%s' is not a number "
+				    "of seconds from 0 to 604800 (a week)",
+				    st->path, pos->line, value);
+			s->time_limit_s = v;
+			return 0;
+		}
 		return pr_error(st->ctx, PR_ECONFIG,
-				"%s line %d [run]: unknown key '%s' (known: as_of, crs)", st->path,
-				pos->line, name);
+				"%s line %d [run]: unknown key '%s' (known: as_of, crs, "
+				"max_rejected, time_limit_s)",
+				st->path, pos->line, name);
 	}
 	int k = pr_source_by_name(section);
 	if (k < 0) {
@@ -123,6 +168,8 @@ static int handle_key(void *user, const pr_ini_pos *pos, const char *section, co
 		c->crs_line = pos->line;
 		return set_string(st, pos, &c->crs, section, name, value);
 	}
+	if (strcmp(name, "max_rejected") == 0)
+		return parse_share(st, pos, section, value, &c->max_rejected);
 	if (points && strcmp(name, "x") == 0)
 		return set_string(st, pos, &c->x, section, name, value);
 	if (points && strcmp(name, "y") == 0)
@@ -148,7 +195,8 @@ static int handle_key(void *user, const pr_ini_pos *pos, const char *section, co
 			return set_string(st, pos, &c->columns[f], section, name, value);
 		}
 	pr_strbuf known = {0};
-	pr_strbuf_printf(&known, "path, layer, where, crs%s", points ? ", x, y, snap_m" : "");
+	pr_strbuf_printf(&known, "path, layer, where, crs, max_rejected%s",
+			 points ? ", x, y, snap_m" : "");
 	for (int f = 0; f < def->n_fields; f++)
 		pr_strbuf_printf(&known, ", %s", def->fields[f].name);
 	int r = pr_error(st->ctx, PR_ECONFIG, "%s line %d [%s]: unknown key '%s' (known: %s)",
@@ -292,6 +340,10 @@ int pr_sources_load(pr_context *ctx, const char *path, pr_sources **ret_sources)
 		r = PR_ENOMEM;
 		goto done;
 	}
+	s->max_rejected = PR_DEFAULT_MAX_REJECTED;
+	s->time_limit_s = PR_DEFAULT_TIME_LIMIT_S;
+	for (int k = 0; k < PR_SRC_COUNT; k++)
+		s->src[k].max_rejected = -1;
 	s->file = strdup(path);
 	s->dir = pr_dirname(path);
 	if (!s->file || !s->dir) {

@@ -76,8 +76,9 @@ typedef struct pr_source_conf {
 	char *where; /* NULL or an OGR attribute filter */
 	char *crs;   /* NULL: read from the dataset */
 	int crs_line;
-	double snap_m; /* points only */
-	char *x, *y;   /* points only: coordinate columns; NULL: the layer's geometry */
+	double snap_m;	     /* points only */
+	char *x, *y;	     /* points only: coordinate columns; NULL: the layer's geometry */
+	double max_rejected; /* share of rows that may be rejected, 0–1; < 0: [run]'s */
 	char *columns[PR_MAX_FIELDS]; /* source column of each canonical field, or NULL */
 } pr_source_conf;
 
@@ -88,8 +89,17 @@ struct pr_sources {
 	int crs_line;
 	char *as_of; /* as written in [run], or NULL */
 	int as_of_line;
+	double max_rejected; /* [run]: the share of a source's rows that may be rejected, 0–1 */
+	double time_limit_s; /* [run]: how long model SQL and where filters may run */
 	pr_source_conf src[PR_SRC_COUNT];
 };
+
+#define PR_DEFAULT_MAX_REJECTED 0.05
+#define PR_DEFAULT_TIME_LIMIT_S 600
+
+/* The share of source k's rows that may be rejected before a run fails: its own max_rejected,
+ * else [run]'s, else 5%. */
+double pr_source_max_rejected(const pr_sources *sources, int source);
 
 /* Builds an SRS from user input (EPSG:31370, a WKT, a PROJ string) with GIS axis order
  * (x = easting or longitude). NULL when it cannot be understood. The caller releases it with
