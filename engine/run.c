@@ -319,6 +319,125 @@ static int check_model(pr_context *ctx, const pr_model *model, int32_t as_of, pr
 	return r;
 }
 
+/* The reasons of one source's rejects, most frequent first, each with its first row. */
+typedef struct reason_count {
+	const char *reason;
+	uint64_t count;
+	const pr_reject *example;
+} reason_count;
+
+static int compare_reason_count(const void *a, const void *b)
+{
+	const reason_count *x = a, *y = b;
+	if (x->count != y->count)
+		return x->count > y->count ? -1 : 1;
+	return strcmp(x->reason, y->reason);
+}
+
+/* What a user should look at when (nearly) every row of a source fails the same way. */
+static const char *likely_cause(const reason_count *top, const pr_source_conf *c)
+{
+	const char *reason = top->reason, *value = top->example->value ? top->example->value : "";
+	if (strcmp(reason, PR_REJECT_BAD_COORDINATES) == 0 ||
+	    strcmp(reason, PR_REJECT_BAD_NUMBER) == 0) {
+		if (strchr(value, ','))
+			return "the numbers look written with a decimal comma, as a spreadsheet "
+			       "exports them";
+		if (strstr(value, "cannot be transformed"))
+			return "the coordinates cannot be reprojected: check the source's crs";
+		return "check that the mapped column holds numbers";
+	}
+	if (strcmp(reason, PR_REJECT_BAD_DATE) == 0)
+		return "the dates are in a form the engine does not read (ISO 8601 YYYY-MM-DD or "
+		       "DD/MM/YYYY)";
+	if (strcmp(reason, PR_REJECT_OUTSIDE) == 0)
+		return c->crs ? "the points lie away from the parcels: check the source's crs "
+				"and the x/y columns"
+			      : "the points lie away from the parcels: the source may need a crs "
+				"key, or x and y swapped";
+	if (strcmp(reason, PR_REJECT_INVALID_GEOMETRY) == 0 && strstr(value, "transformed"))
+		return "the parcels cannot be reprojected: the dataset may have no CRS, or the "
+		       "wrong one (set crs in [parcels])";
+	if (strcmp(reason, PR_REJECT_UNKNOWN_PARCEL) == 0)
+		return "the keys do not match the parcels' ids: check the mapped key column and "
+		       "the parcels' id column";
+	return NULL;
+}
+
+/* The contract's reject budget: a source that lost more than its max_rejected share of rows,
+ * or a run without a single usable parcel, fails (65) before anything is written, naming the
+ * source, the share and its most frequent reasons, each with an example row. */
+static int check_reject_budget(pr_context *ctx, const pr_sources *s, const ingest *in)
+{
+	reason_count reasons[32];
+	for (int k = 0; k < PR_SRC_COUNT; k++) {
+		if (!in->present[k])
+			continue;
+		uint64_t rows = read_of(in, k);
+		uint64_t rejected = pr_rejects_count(&in->rejects, k);
+		double share = rows ? (double)rejected / (double)rows : 0;
+		double allowed = pr_source_max_rejected(s, k);
+		bool no_parcels = k == PR_SRC_PARCELS && joined_of(in, k) == 0;
+		if (share <= allowed && !no_parcels)
+			continue;
+		int n = 0;
+		for (size_t i = 0; i < in->rejects.n; i++) {
+			const pr_reject *rj = &in->rejects.items[i];
+			if (rj->source != k)
+				continue;
+			int j = 0;
+			while (j < n && strcmp(reasons[j].reason, rj->reason) != 0)
+				j++;
+			if (j == n) {
+				if (n == (int)(sizeof reasons / sizeof *reasons))
+					continue;
+				reasons[n++] = (reason_count){rj->reason, 0, rj};
+			}
+			reasons[j].count++;
+		}
+		qsort(reasons, (size_t)n, sizeof *reasons, compare_reason_count);
+		pr_strbuf msg = {0};
+		const char *name = pr_source_defs[k].name;
+		if (no_parcels && rows == 0)
+			pr_strbuf_printf(
+			    &msg, "%s: %s holds no parcels%s%s%s", name, s->src[k].path,
+			    s->src[k].where ? " that pass where '" : "",
+			    s->src[k].where ? s->src[k].where : "", s->src[k].where ? "'" : "");
+		else if (no_parcels)
+			pr_strbuf_printf(&msg, "%s: none of the %llu rows of %s is a usable parcel",
+					 name, (unsigned long long)rows, s->src[k].path);
+		else
+			pr_strbuf_printf(&msg,
+					 "%s: %llu of %llu rows rejected (%.3g%%), more than "
+					 "max_rejected %.3g%%",
+					 name, (unsigned long long)rejected,
+					 (unsigned long long)rows, 100 * share, 100 * allowed);
+		for (int j = 0; j < n && j < 3; j++)
+			pr_strbuf_printf(&msg, "%s %s: %llu (row %llu: %s)", j ? ";" : ":",
+					 reasons[j].reason, (unsigned long long)reasons[j].count,
+					 (unsigned long long)reasons[j].example->row,
+					 reasons[j].example->value ? reasons[j].example->value
+								   : "");
+		/* A source lost (nearly) whole to one reason has one cause; say the likely one. */
+		const char *cause = n > 0 && reasons[0].count * 10 >= rows * 9
+					? likely_cause(&reasons[0], &s->src[k])
+					: NULL;
+		if (cause)
+			pr_strbuf_printf(&msg, ". %s of %llu rows fail as '%s': %s",
+					 reasons[0].count == rows ? "All" : "Nearly all",
+					 (unsigned long long)rows, reasons[0].reason, cause);
+		if (!no_parcels)
+			pr_strbuf_printf(&msg,
+					 ". Fix the input, or allow more with max_rejected in "
+					 "[%s] or [run]",
+					 name);
+		int r = pr_error(ctx, PR_EDATA, "%s", msg.data ? msg.data : name);
+		pr_strbuf_free(&msg);
+		return r;
+	}
+	return 0;
+}
+
 /* The first half of a run: the model checked on an empty store (which also tells the fields to
  * read), every source read and joined, and every row accounted for. */
 static int ingest_sources(pr_context *ctx, const pr_sources *sources, const pr_model *model,
@@ -329,6 +448,8 @@ static int ingest_sources(pr_context *ctx, const pr_sources *sources, const pr_m
 		r = read_and_join(ctx, sources, in);
 	if (r == 0)
 		r = check_balance(ctx, in);
+	if (r == 0)
+		r = check_reject_budget(ctx, sources, in);
 	return r;
 }
 

@@ -59,7 +59,7 @@ assert_eq "$(sql "$SCRATCH/l2008.gpkg" "SELECT group_concat(complaints_records) 
 fixture="$(cd "$(dirname "$0")/.." && pwd)/fixtures/messy_parcels.geojson"
 ogr2ogr -q -f GPKG "$SCRATCH/messy.gpkg" "$fixture" -nln parcels
 for f in "$fixture" "$SCRATCH/messy.gpkg"; do
-	printf '[run]\ncrs = EPSG:31370\n[parcels]\npath = %s\nwhere = use <> '"'"'road'"'"'\nid = capakey\n' "$f" >"$SCRATCH/messy.ini"
+	printf '[run]\ncrs = EPSG:31370\nmax_rejected = 100%%\n[parcels]\npath = %s\nwhere = use <> '"'"'road'"'"'\nid = capakey\n' "$f" >"$SCRATCH/messy.ini"
 	pr check "$SCRATCH/messy.ini"
 	assert_eq "$RC" 0 "check $f: $OUT"
 	echo "$OUT" | sed -n '/^\[parcels\]/,$p' | grep -v 'crs:' >"$SCRATCH/report-$(basename "$f").txt"
@@ -77,7 +77,7 @@ cat >"$SCRATCH/lonlat.geojson" <<'JSON'
  {"type": "Feature", "properties": {"capakey": "OK2"}, "geometry": {"type": "Polygon", "coordinates": [[[4.36, 50.85], [4.3601, 50.85], [4.3601, 50.8501], [4.36, 50.8501], [4.36, 50.85]]]}}
 ]}
 JSON
-printf '[run]\ncrs = EPSG:31370\n[parcels]\npath = lonlat.geojson\nid = capakey\n' >"$SCRATCH/lonlat.ini"
+printf '[run]\ncrs = EPSG:31370\nmax_rejected = 100%%\n[parcels]\npath = lonlat.geojson\nid = capakey\n' >"$SCRATCH/lonlat.ini"
 pr check "$SCRATCH/lonlat.ini"
 assert_eq "$RC" 0 "a parcel that cannot be reprojected: $OUT"
 assert_contains "$OUT" "joined:    2" "the other parcels are kept"
@@ -86,7 +86,7 @@ assert_contains "$OUT" "invalid geometry       1" "the bad one is rejected"
 # would merge into one.
 ogr2ogr -q -f GPKG "$SCRATCH/lonlat.gpkg" "$SCRATCH/lonlat.geojson" -nln parcels -dialect SQLite \
 	-sql "SELECT CASE capakey WHEN 'OK1' THEN 1234567890123456 WHEN 'OK2' THEN 1234567890123457 ELSE 1234567890123458 END AS capakey, geometry FROM lonlat"
-printf '[run]\ncrs = EPSG:31370\n[parcels]\npath = lonlat.gpkg\nid = capakey\n' >"$SCRATCH/lonlat2.ini"
+printf '[run]\ncrs = EPSG:31370\nmax_rejected = 100%%\n[parcels]\npath = lonlat.gpkg\nid = capakey\n' >"$SCRATCH/lonlat2.ini"
 pr check "$SCRATCH/lonlat2.ini"
 assert_eq "$RC" 0 "Arrow read with a parcel that cannot be reprojected: $OUT"
 assert_contains "$OUT" "joined:    2" "both 16-digit ids are kept apart"
@@ -102,9 +102,13 @@ done
 [ -e "$city/out.gpkg" ] && fail "check wrote a file"
 sed -e 's/^x = lon/x = lat/' -e 's/^y = lat/y = lon/' "$city/sources.ini" >"$city/swapped.ini"
 pr check "$city/swapped.ini"
+assert_eq "$RC" 65 "check fails when every complaint falls outside"
 assert_contains "$OUT" "x and y look swapped" "swapped x/y warning"
+assert_contains "$OUT" "complaints: " "the failing source is named"
 sed -e 's/^crs = EPSG:4326/crs = EPSG:31370/' "$city/sources.ini" >"$city/wrongcrs.ini"
 pr check "$city/wrongcrs.ini"
 assert_contains "$OUT" "complaints: 100.0% of the records" "wrong crs warning share"
 assert_contains "$OUT" "check its crs" "wrong crs warning cause"
+assert_eq "$RC" 65 "a source lost to a wrong crs fails the check"
+assert_contains "$OUT" "rows fail as 'outside every parcel': the points lie away" "the likely cause of a source lost entirely"
 finish

@@ -78,7 +78,7 @@ cp "$oct" "$target"
 before=$(md5sum <"$target")
 "$PARCELRISK" run "$big/sources.ini" -o "$target" --quiet >/dev/null 2>&1 &
 pid=$!
-for _ in $(seq 1 100); do
+for _ in $(seq 1 600); do
 	ls -a "$SCRATCH" | grep -q '^\.busy\.gpkg\..*\.tmp\.gpkg$' && break
 	flock -n "$SCRATCH/.busy.gpkg.lock" true 2>/dev/null || break
 	sleep 0.05
