@@ -268,10 +268,12 @@ static int score_all(pr_context *ctx, const pr_model *m, sqlite3 *db, const char
 	if (i != n_parcels)
 		r = pr_error(ctx, PR_EINTERNAL, "scored %zu parcels of %zu", i, n_parcels);
 done:
+	free(values);
 	sqlite3_finalize(st);
 	pr_strbuf_free(&sql);
 	return r;
 }
+
 /* Table scores (parcel_id, score, risk_class) of a first pass, for features that use it. */
 static int store_scores(pr_context *ctx, sqlite3 *db, const pr_scores *s)
 {
