@@ -110,8 +110,6 @@ done:
 	return r;
 }
 
-/* The coordinates of a point source's feature, from its x/y columns or its geometry. Returns
- * NULL when they are usable, else the reject reason (with the value in buf). */
 /* One coordinate column of a feature: 1 parsed, 0 empty, -1 unparseable. Numeric columns are
  * read as numbers; text is parsed strictly, without copying (this runs for every row). */
 static int coordinate(OGRFeatureH feat, int idx, OGRFieldType type, double *ret)
@@ -128,6 +126,8 @@ static int coordinate(OGRFeatureH feat, int idx, OGRFieldType type, double *ret)
 	return pr_parse_double(text, ret) ? 1 : -1;
 }
 
+/* The coordinates of a point source's feature, from its x/y columns or its geometry. Returns
+ * NULL when they are usable, else the reject reason (with the value in buf). */
 static const char *point_coordinates(const opened_source *o, OGRFeatureH feat, double *x, double *y,
 				     char *buf, size_t size)
 {
