@@ -354,8 +354,6 @@ static int finish_parcels(pr_context *ctx, pr_parcels *p, parcel_geom *geoms, pr
 		sorted.area[j] = g->area;
 		memcpy(sorted.bbox + 4 * j, g->bbox, sizeof g->bbox);
 		memcpy(sorted.label_xy + 2 * j, g->label, sizeof g->label);
-		sorted.rec.x[j] = (g->bbox[0] + g->bbox[2]) / 2;
-		sorted.rec.y[j] = (g->bbox[1] + g->bbox[3]) / 2;
 		sorted.wkb[j] = g->wkb;
 		sorted.wkb_size[j] = g->wkb_size;
 		g->wkb = NULL;

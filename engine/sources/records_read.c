@@ -212,9 +212,9 @@ int pr_read_records(pr_context *ctx, const pr_sources *sources, int source,
 		out->row[i] = row_number(feat, row);
 		out->parcel[i] = -1;
 		out->snapped[i] = 0;
-		out->x[i] = out->y[i] = NAN;
 		if (def->locate == PR_LOCATE_POINT) {
 			char value[160];
+			out->x[i] = out->y[i] = NAN;
 			const char *why = point_coordinates(&o, feat, &out->x[i], &out->y[i], value,
 							    sizeof value);
 			if (why) {
