@@ -21,16 +21,9 @@ static const struct {
 	const char *name;
 	const char *message;
 } status_table[] = {
-    {PR_OK, "PR_OK", "success"},
-    {PR_ENOMEM, "PR_ENOMEM", "out of memory"},
-    {PR_EUSAGE, "PR_EUSAGE", "invalid usage"},
-    {PR_EDATA, "PR_EDATA", "bad input data"},
-    {PR_ENOINPUT, "PR_ENOINPUT", "input missing"},
-    {PR_ECANTCREAT, "PR_ECANTCREAT", "cannot create output"},
-    {PR_ECONFIG, "PR_ECONFIG", "configuration error"},
-    {PR_EINTERNAL, "PR_EINTERNAL", "internal error in a library"},
-    {PR_EBUSY, "PR_EBUSY", "output in use by another run"},
-    {PR_ENOTFOUND, "PR_ENOTFOUND", "not found"},
+#define STATUS_ROW(name, value, message) {name, #name, message},
+    PR_STATUS_LIST(STATUS_ROW)
+#undef STATUS_ROW
 };
 
 const char *pr_status_name(int status)
