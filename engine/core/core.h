@@ -16,9 +16,11 @@
 #define PR_ERRMSG_MAX  1024
 #define PR_MAX_THREADS 64
 
+/* Everything here belongs to one thread at a time: a worker thread works through a child
+ * context (pr_context_child, pr_parallel). */
 struct pr_context {
-	GEOSContextHandle_t geos;
-	char geos_msg[512]; /* last message from GEOS's error handler */
+	GEOSContextHandle_t geos; /* owned; its error handler fills geos_msg */
+	char geos_msg[512];	  /* GEOS's last error message, "" when none: see pr_error_geos */
 	char errmsg[PR_ERRMSG_MAX];
 	pr_progress_fn progress;
 	void *progress_user;
@@ -28,7 +30,7 @@ struct pr_context {
 };
 
 /* A context for a worker thread: its own GEOS handle and error message, the parent's
- * callbacks (called under a lock). Free with pr_context_free(). */
+ * callbacks (called under a lock) and thread count. Free with pr_context_free(). */
 int pr_context_child(const pr_context *parent, pr_context **ret_child);
 
 /* Records the detail of a failure on the context and returns status, so that callers can write
@@ -37,6 +39,10 @@ int pr_error(pr_context *ctx, int status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* The same, appending GDAL's last error message when there is one. */
 int pr_error_gdal(pr_context *ctx, int status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* The same, appending GEOS's last error message on this context when there is one (and
+ * forgetting it): for a GEOS call made with ctx->geos that failed. */
+int pr_error_geos(pr_context *ctx, int status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void pr_log(pr_context *ctx, int level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void pr_progress(pr_context *ctx, const char *stage, uint64_t done, uint64_t total);

@@ -60,8 +60,11 @@ enum pr_log_level { PR_LOG_INFO = 0, PR_LOG_WARNING = 1 };
 /* A message for the user: stage summaries (info) and data-quality warnings. */
 typedef void (*pr_log_fn)(void *user, int level, const char *message);
 
-/* Creates a context owning the GEOS, PROJ and SQLite handles of one job. The caller frees it
- * with pr_context_free(). */
+/* Creates the context of one job: the GEOS handle of the calling thread (worker threads get
+ * their own), the detail of the last failure, the progress and log callbacks and the thread
+ * count. It also registers GDAL's drivers and keeps GDAL from printing, for the whole
+ * process. PROJ is reached through GDAL, and each stage opens and closes its own SQLite
+ * connections: the context holds neither. The caller frees it with pr_context_free(). */
 int pr_context_new(pr_context **ret_ctx);
 /* Accepts NULL. */
 void pr_context_free(pr_context *ctx);
