@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* Private core of the engine: the context every stage works through, the error adapter, and the
- * small value parsers (numbers, dates) shared by the reading stages. Not part of the public API. */
+/* Private core of the engine: the context every stage works through, the error adapters, the
+ * one helper that runs work on threads, and the small value parsers (numbers, dates) shared by
+ * the reading stages. Not part of the public API. */
 #ifndef PR_CORE_H
 #define PR_CORE_H
 
@@ -49,6 +50,30 @@ void pr_progress(pr_context *ctx, const char *stage, uint64_t done, uint64_t tot
 
 /* Number of worker threads to use (the context's setting, else the number of cores). */
 int pr_thread_count(const pr_context *ctx);
+
+/* ---- threads ------------------------------------------------------------------------------- */
+
+/* Task index of pr_parallel, run with the worker's own context: its GEOS handle is the one to
+ * use, and a failure is returned as a negative status with its detail on ctx (pr_error...).
+ * Tasks must not depend on which thread runs them or in which order they finish. */
+typedef int (*pr_task_fn)(pr_context *ctx, int index, void *user);
+
+enum pr_parallel_mode {
+	/* Up to pr_thread_count() threads share the tasks: work split into chunks. */
+	PR_PARALLEL_POOL,
+	/* A thread for every task, whatever the thread setting: a few long tasks that should
+	 * overlap, such as reading each source. */
+	PR_PARALLEL_EACH,
+};
+
+/* Runs task(worker_ctx, i, user) for every i in [0, n_tasks) and returns when all are done.
+ * The calling thread is one of the workers; each worker has its own child context
+ * (pr_context_child). Tasks start in index order; when a thread cannot be created the other
+ * workers, the caller included, take its tasks. After a task fails no more tasks start.
+ * Returns 0, or the status of the first failed task in index order with its message copied
+ * onto ctx. */
+int pr_parallel(pr_context *ctx, int n_tasks, enum pr_parallel_mode mode, pr_task_fn task,
+		void *user);
 
 /* ---- values -------------------------------------------------------------------------------- */
 
