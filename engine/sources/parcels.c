@@ -3,7 +3,6 @@
  * geometry repaired and measured by GEOS in worker threads, then the parcels sorted by id with
  * duplicates and unusable geometries rejected. The result does not depend on the number of
  * threads. */
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,8 +28,7 @@ struct parcel_geom {
 	size_t *ring_sizes;
 	size_t n_rings;
 	bool repaired;
-	bool out_of_memory; /* fails the run: not the parcel's fault */
-	char *failure;	    /* why the geometry is unusable, or NULL */
+	char *failure; /* why the geometry is unusable, or NULL */
 };
 
 static void parcel_geom_clear(parcel_geom *g)
@@ -44,14 +42,20 @@ static void parcel_geom_clear(parcel_geom *g)
 }
 
 /* The polygons of a geometry (make-valid can add collapsed lines or points), as one
- * MultiPolygon owned by the caller, or NULL when there are none. */
-static GEOSGeometry *polygonal_part(GEOSContextHandle_t h, const GEOSGeometry *src)
+ * MultiPolygon owned by the caller in *ret_multi, NULL when there are none. Fails (detail on
+ * ctx) only when memory or GEOS does: a part is never dropped silently. */
+static int polygonal_part(pr_context *ctx, uint64_t row, const GEOSGeometry *src,
+			  GEOSGeometry **ret_multi)
 {
+	GEOSContextHandle_t h = ctx->geos;
 	int ng = GEOSGetNumGeometries_r(h, src);
 	size_t cap = (size_t)(ng > 0 ? ng : 1) + 4, np = 0;
 	GEOSGeometry **parts = malloc(cap * sizeof *parts);
+	GEOSGeometry *multi = NULL;
+	int r = 0;
 	if (!parts)
-		return NULL;
+		return pr_error(ctx, PR_ENOMEM, "parcels: row %llu: out of memory",
+				(unsigned long long)row);
 	for (int i = 0; i < ng; i++) {
 		const GEOSGeometry *gi = GEOSGetGeometryN_r(h, src, i);
 		int ti = GEOSGeomTypeId_r(h, gi);
@@ -61,32 +65,51 @@ static GEOSGeometry *polygonal_part(GEOSContextHandle_t h, const GEOSGeometry *s
 		if (np + (size_t)nj > cap) {
 			cap = np + (size_t)nj + 4;
 			GEOSGeometry **more = realloc(parts, cap * sizeof *parts);
-			if (!more)
-				break;
+			if (!more) {
+				r = pr_error(ctx, PR_ENOMEM, "parcels: row %llu: out of memory",
+					     (unsigned long long)row);
+				goto done;
+			}
 			parts = more;
 		}
 		for (int j = 0; j < nj; j++) {
 			const GEOSGeometry *pj =
 			    ti == GEOS_POLYGON ? gi : GEOSGetGeometryN_r(h, gi, j);
-			GEOSGeometry *copy = GEOSisEmpty_r(h, pj) ? NULL : GEOSGeom_clone_r(h, pj);
-			if (copy)
-				parts[np++] = copy;
+			if (GEOSisEmpty_r(h, pj))
+				continue;
+			GEOSGeometry *copy = GEOSGeom_clone_r(h, pj);
+			if (!copy) {
+				r = pr_error_geos(
+				    ctx, PR_ENOMEM,
+				    "parcels: row %llu: GEOS could not copy a polygon",
+				    (unsigned long long)row);
+				goto done;
+			}
+			parts[np++] = copy;
 		}
 	}
-	GEOSGeometry *multi = NULL;
 	if (np > 0) {
 		multi = GEOSGeom_createCollection_r(h, GEOS_MULTIPOLYGON, parts, (unsigned)np);
-		if (!multi)
-			for (size_t i = 0; i < np; i++)
-				GEOSGeom_destroy_r(h, parts[i]);
+		if (!multi) {
+			r = pr_error_geos(ctx, PR_ENOMEM,
+					  "parcels: row %llu: GEOS could not make a MultiPolygon",
+					  (unsigned long long)row);
+			goto done;
+		}
+		np = 0; /* taken over by multi */
 	}
+	*ret_multi = multi;
+done:
+	for (size_t i = 0; i < np; i++)
+		GEOSGeom_destroy_r(h, parts[i]);
 	free(parts);
-	return multi;
+	return r;
 }
 
 /* Copies the rings of a MultiPolygon into g's flat arrays, for the covers test. */
-static bool flatten_rings(GEOSContextHandle_t h, const GEOSGeometry *multi, parcel_geom *g)
+static int flatten_rings(pr_context *ctx, uint64_t row, const GEOSGeometry *multi, parcel_geom *g)
 {
+	GEOSContextHandle_t h = ctx->geos;
 	size_t rings = 0, coords = 0;
 	int np = GEOSGetNumGeometries_r(h, multi);
 	for (int pass = 0; pass < 2; pass++) {
@@ -99,7 +122,12 @@ static bool flatten_rings(GEOSContextHandle_t h, const GEOSGeometry *multi, parc
 							       : GEOSGetInteriorRingN_r(h, poly, k);
 				const GEOSCoordSequence *seq = GEOSGeom_getCoordSeq_r(h, ring);
 				unsigned int size = 0;
-				if (!seq || !GEOSCoordSeq_getSize_r(h, seq, &size) || size < 4)
+				if (!seq || !GEOSCoordSeq_getSize_r(h, seq, &size))
+					return pr_error_geos(
+					    ctx, PR_ENOMEM,
+					    "parcels: row %llu: GEOS could not read a ring",
+					    (unsigned long long)row);
+				if (size < 4)
 					continue;
 				if (pass == 0) {
 					rings++;
@@ -107,7 +135,10 @@ static bool flatten_rings(GEOSContextHandle_t h, const GEOSGeometry *multi, parc
 					continue;
 				}
 				if (!GEOSCoordSeq_copyToBuffer_r(h, seq, g->xy + 2 * g->n_xy, 0, 0))
-					return false;
+					return pr_error_geos(
+					    ctx, PR_ENOMEM,
+					    "parcels: row %llu: GEOS could not copy a ring",
+					    (unsigned long long)row);
 				g->ring_sizes[g->n_rings++] = size;
 				g->n_xy += size;
 			}
@@ -116,20 +147,27 @@ static bool flatten_rings(GEOSContextHandle_t h, const GEOSGeometry *multi, parc
 			g->xy = malloc((coords ? coords : 1) * 2 * sizeof *g->xy);
 			g->ring_sizes = malloc((rings ? rings : 1) * sizeof *g->ring_sizes);
 			if (!g->xy || !g->ring_sizes)
-				return false;
+				return pr_error(ctx, PR_ENOMEM, "parcels: row %llu: out of memory",
+						(unsigned long long)row);
 		}
 	}
-	return true;
+	return 0;
 }
 
-/* Turns a parcel's WKB into everything the join and the output need. On failure g->failure
- * says why (the parcel is then rejected as an invalid geometry). */
-static void process_parcel(GEOSContextHandle_t h, GEOSWKBWriter *writer, parcel_geom *g)
+/* Turns a parcel's WKB into everything the join and the output need, with the worker's GEOS
+ * handle. When the geometry is unusable g->failure says why (the parcel is then rejected as
+ * an invalid geometry) and 0 is returned: a negative status (detail on ctx) means memory or
+ * GEOS failed, which fails the run. */
+static int process_parcel(pr_context *ctx, GEOSWKBWriter *writer, uint64_t row, parcel_geom *g)
 {
+	GEOSContextHandle_t h = ctx->geos;
 	GEOSGeometry *geom = NULL, *valid = NULL, *multi = NULL, *label = NULL;
 	const char *why = NULL;
 	unsigned char *wkb = NULL;
+	int r = 0;
 
+	/* An earlier parcel's rejected geometry leaves its GEOS message: not this one's. */
+	ctx->geos_msg[0] = '\0';
 	geom = GEOSGeomFromWKB_buf_r(h, g->wkb_in, g->wkb_in_size);
 	if (!geom) {
 		why = "unreadable geometry";
@@ -152,7 +190,9 @@ static void process_parcel(GEOSContextHandle_t h, GEOSWKBWriter *writer, parcel_
 		}
 		g->repaired = true;
 	}
-	multi = polygonal_part(h, valid ? valid : geom);
+	r = polygonal_part(ctx, row, valid ? valid : geom, &multi);
+	if (r < 0)
+		goto done;
 	if (!multi) {
 		why = "no area after repair";
 		goto done;
@@ -170,17 +210,27 @@ static void process_parcel(GEOSContextHandle_t h, GEOSWKBWriter *writer, parcel_
 	}
 	size_t size = 0;
 	wkb = GEOSWKBWriter_write_r(h, writer, multi, &size);
-	g->wkb = wkb ? malloc(size) : NULL;
-	if (!g->wkb || !flatten_rings(h, multi, g)) {
-		g->out_of_memory = true;
-		why = "out of memory";
+	if (!wkb) {
+		r = pr_error_geos(ctx, PR_ENOMEM, "parcels: row %llu: GEOS could not write WKB",
+				  (unsigned long long)row);
+		goto done;
+	}
+	g->wkb = malloc(size);
+	if (!g->wkb) {
+		r = pr_error(ctx, PR_ENOMEM, "parcels: row %llu: out of memory",
+			     (unsigned long long)row);
 		goto done;
 	}
 	memcpy(g->wkb, wkb, size);
 	g->wkb_size = size;
+	r = flatten_rings(ctx, row, multi, g);
 done:
-	if (why)
+	if (why) {
 		g->failure = strdup(why);
+		if (!g->failure)
+			r = pr_error(ctx, PR_ENOMEM, "parcels: row %llu: out of memory",
+				     (unsigned long long)row);
+	}
 	if (wkb)
 		GEOSFree_r(h, wkb);
 	if (label)
@@ -193,59 +243,40 @@ done:
 		GEOSGeom_destroy_r(h, geom);
 	free(g->wkb_in);
 	g->wkb_in = NULL;
+	return r;
 }
 
-typedef struct geom_job {
+/* The parcels' geometries, cut into one contiguous chunk per task. */
+typedef struct geom_chunks {
 	parcel_geom *geoms;
-	size_t start, end;
-	int status;
-} geom_job;
+	const uint64_t *rows; /* each parcel's row, for messages */
+	size_t n;
+	int n_chunks;
+} geom_chunks;
 
-static void *geom_worker(void *arg)
+static int process_chunk(pr_context *ctx, int chunk, void *user)
 {
-	geom_job *job = arg;
-	GEOSContextHandle_t h = GEOS_init_r();
-	GEOSWKBWriter *writer = h ? GEOSWKBWriter_create_r(h) : NULL;
-	if (!writer) {
-		job->status = PR_ENOMEM;
-	} else {
-		GEOSWKBWriter_setOutputDimension_r(h, writer, 2);
-		GEOSWKBWriter_setByteOrder_r(h, writer, GEOS_WKB_NDR);
-		for (size_t i = job->start; i < job->end; i++)
-			process_parcel(h, writer, &job->geoms[i]);
-		GEOSWKBWriter_destroy_r(h, writer);
-	}
-	if (h)
-		GEOS_finish_r(h);
-	return NULL;
+	const geom_chunks *gc = user;
+	size_t start = gc->n * (size_t)chunk / (size_t)gc->n_chunks;
+	size_t end = gc->n * (size_t)(chunk + 1) / (size_t)gc->n_chunks;
+	GEOSWKBWriter *writer = GEOSWKBWriter_create_r(ctx->geos);
+	int r = 0;
+	if (!writer)
+		return pr_error_geos(ctx, PR_ENOMEM, "parcels: GEOS could not create a WKB writer");
+	GEOSWKBWriter_setOutputDimension_r(ctx->geos, writer, 2);
+	GEOSWKBWriter_setByteOrder_r(ctx->geos, writer, GEOS_WKB_NDR);
+	for (size_t i = start; i < end && r == 0; i++)
+		r = process_parcel(ctx, writer, gc->rows[i], &gc->geoms[i]);
+	GEOSWKBWriter_destroy_r(ctx->geos, writer);
+	return r;
 }
 
 /* Processes every parcel's geometry, split over the context's threads. The result does not
  * depend on the number of threads: each parcel is handled on its own. */
-static int process_parcels(pr_context *ctx, parcel_geom *geoms, size_t n)
+static int process_parcels(pr_context *ctx, parcel_geom *geoms, const uint64_t *rows, size_t n)
 {
-	int nthreads = pr_thread_count(ctx);
-	if (n < 5000)
-		nthreads = 1;
-	geom_job jobs[PR_MAX_THREADS];
-	pthread_t threads[PR_MAX_THREADS];
-	bool started[PR_MAX_THREADS] = {false};
-	int r = 0;
-	for (int t = 0; t < nthreads; t++) {
-		jobs[t] = (geom_job){geoms, n * (size_t)t / (size_t)nthreads,
-				     n * (size_t)(t + 1) / (size_t)nthreads, 0};
-		if (t < nthreads - 1)
-			started[t] = pthread_create(&threads[t], NULL, geom_worker, &jobs[t]) == 0;
-		if (!started[t])
-			geom_worker(&jobs[t]);
-	}
-	for (int t = 0; t < nthreads; t++) {
-		if (started[t])
-			pthread_join(threads[t], NULL);
-		if (jobs[t].status < 0 && r == 0)
-			r = jobs[t].status;
-	}
-	return r;
+	geom_chunks gc = {geoms, rows, n, n < 5000 ? 1 : pr_thread_count(ctx)};
+	return pr_parallel(ctx, gc.n_chunks, PR_PARALLEL_POOL, process_chunk, &gc);
 }
 
 typedef struct parcel_order {
@@ -277,10 +308,6 @@ static int finish_parcels(pr_context *ctx, pr_parcels *p, parcel_geom *geoms, pr
 	if (!order)
 		return PR_ENOMEM;
 	for (size_t i = 0; i < n; i++) {
-		if (geoms[i].out_of_memory) {
-			r = PR_ENOMEM;
-			goto done;
-		}
 		if (geoms[i].failure) {
 			r = pr_rejects_add(rejects, PR_SRC_PARCELS, p->rec.row[i],
 					   PR_REJECT_INVALID_GEOMETRY, "id '%.100s': %s",
@@ -549,7 +576,7 @@ int pr_read_parcels(pr_context *ctx, const pr_sources *sources, OGRSpatialRefere
 	if (r < 0)
 		goto done;
 	pr_progress(ctx, "parcels", pr.row, pr.row);
-	r = process_parcels(ctx, pr.geoms, out->rec.n);
+	r = process_parcels(ctx, pr.geoms, out->rec.row, out->rec.n);
 	if (r == 0)
 		r = finish_parcels(ctx, out, pr.geoms, rejects);
 done:
