@@ -2,8 +2,6 @@
 /* Reading the parcels through a layer's Arrow stream (GDAL's OGR_L_GetArrowStream): about
  * three times faster than feature by feature on a GeoPackage, and the geometry comes as WKB,
  * ready for GEOS. Columns are turned into the same raw values as the feature path. */
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include <cpl_error.h>

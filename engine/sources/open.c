@@ -4,8 +4,6 @@
  * columns of its canonical fields, the columns GDAL may skip, and its CRS with the
  * transformation into the working CRS. */
 #include <errno.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>

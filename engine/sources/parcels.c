@@ -3,7 +3,6 @@
  * geometry repaired and measured by GEOS in worker threads, then the parcels sorted by id with
  * duplicates and unusable geometries rejected. The result does not depend on the number of
  * threads. */
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
