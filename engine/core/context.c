@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* The context of one job: it owns the GEOS handle, keeps the detail of the last failure and
- * forwards progress and log messages to whoever embeds the engine. Also the status table. */
+/* The context of one job: it owns a GEOS handle and keeps GEOS's last error message, keeps the
+ * detail of the last failure and forwards progress and log messages to whoever embeds the
+ * engine. Also the status table and the error adapters for GDAL and GEOS. */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,16 +22,9 @@ static const struct {
 	const char *name;
 	const char *message;
 } status_table[] = {
-    {PR_OK, "PR_OK", "success"},
-    {PR_ENOMEM, "PR_ENOMEM", "out of memory"},
-    {PR_EUSAGE, "PR_EUSAGE", "invalid usage"},
-    {PR_EDATA, "PR_EDATA", "bad input data"},
-    {PR_ENOINPUT, "PR_ENOINPUT", "input missing"},
-    {PR_ECANTCREAT, "PR_ECANTCREAT", "cannot create output"},
-    {PR_ECONFIG, "PR_ECONFIG", "configuration error"},
-    {PR_EINTERNAL, "PR_EINTERNAL", "internal error in a library"},
-    {PR_EBUSY, "PR_EBUSY", "output in use by another run"},
-    {PR_ENOTFOUND, "PR_ENOTFOUND", "not found"},
+#define STATUS_ROW(name, value, message) {name, #name, message},
+    PR_STATUS_LIST(STATUS_ROW)
+#undef STATUS_ROW
 };
 
 const char *pr_status_name(int status)
@@ -65,7 +59,8 @@ static void geos_message(const char *message, void *user)
 	snprintf(ctx->geos_msg, sizeof ctx->geos_msg, "%s", message);
 }
 
-int pr_context_new(pr_context **ret_ctx)
+/* A context with its own GEOS handle, whose error messages it keeps. */
+static int context_alloc(pr_context **ret_ctx)
 {
 	pr_context *ctx = calloc(1, sizeof *ctx);
 	if (!ctx)
@@ -76,6 +71,16 @@ int pr_context_new(pr_context **ret_ctx)
 		return PR_ENOMEM;
 	}
 	GEOSContext_setErrorMessageHandler_r(ctx->geos, geos_message, ctx);
+	*ret_ctx = ctx;
+	return 0;
+}
+
+int pr_context_new(pr_context **ret_ctx)
+{
+	pr_context *ctx = NULL;
+	int r = context_alloc(&ctx);
+	if (r < 0)
+		return r;
 	GDALAllRegister();
 	/* Our messages carry GDAL's detail; keep GDAL itself from printing. */
 	CPLSetErrorHandler(CPLQuietErrorHandler);
@@ -145,6 +150,20 @@ int pr_error_gdal(pr_context *ctx, int status, const char *fmt, ...)
 	return status;
 }
 
+int pr_error_geos(pr_context *ctx, int status, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(ctx->errmsg, sizeof ctx->errmsg, fmt, ap);
+	va_end(ap);
+	if (ctx->geos_msg[0]) {
+		size_t len = strlen(ctx->errmsg);
+		snprintf(ctx->errmsg + len, sizeof ctx->errmsg - len, ": %s", ctx->geos_msg);
+	}
+	ctx->geos_msg[0] = '\0';
+	return status;
+}
+
 /* Stages can run in threads that share the embedder's callbacks: one at a time. */
 static pthread_mutex_t callback_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -174,7 +193,8 @@ void pr_progress(pr_context *ctx, const char *stage, uint64_t done, uint64_t tot
 int pr_context_child(const pr_context *parent, pr_context **ret_child)
 {
 	pr_context *child = NULL;
-	int r = pr_context_new(&child);
+	/* GDAL's drivers and error handler are process-wide, set up by the parent already. */
+	int r = context_alloc(&child);
 	if (r < 0)
 		return r;
 	child->progress = parent->progress;

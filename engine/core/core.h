@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* Private core of the engine: the context every stage works through, the error adapter, and the
- * small value parsers (numbers, dates) shared by the reading stages. Not part of the public API. */
+/* Private core of the engine: the context every stage works through, the error adapters, the
+ * one helper that runs work on threads, and the small value parsers (numbers, dates) shared by
+ * the reading stages. Not part of the public API. */
 #ifndef PR_CORE_H
 #define PR_CORE_H
 
@@ -16,9 +17,11 @@
 #define PR_ERRMSG_MAX  1024
 #define PR_MAX_THREADS 64
 
+/* Everything here belongs to one thread at a time: a worker thread works through a child
+ * context (pr_context_child, pr_parallel). */
 struct pr_context {
-	GEOSContextHandle_t geos;
-	char geos_msg[512]; /* last message from GEOS's error handler */
+	GEOSContextHandle_t geos; /* owned; its error handler fills geos_msg */
+	char geos_msg[512];	  /* GEOS's last error message, "" when none: see pr_error_geos */
 	char errmsg[PR_ERRMSG_MAX];
 	pr_progress_fn progress;
 	void *progress_user;
@@ -28,7 +31,7 @@ struct pr_context {
 };
 
 /* A context for a worker thread: its own GEOS handle and error message, the parent's
- * callbacks (called under a lock). Free with pr_context_free(). */
+ * callbacks (called under a lock) and thread count. Free with pr_context_free(). */
 int pr_context_child(const pr_context *parent, pr_context **ret_child);
 
 /* Records the detail of a failure on the context and returns status, so that callers can write
@@ -38,11 +41,39 @@ int pr_error(pr_context *ctx, int status, const char *fmt, ...)
 /* The same, appending GDAL's last error message when there is one. */
 int pr_error_gdal(pr_context *ctx, int status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* The same, appending GEOS's last error message on this context when there is one (and
+ * forgetting it): for a GEOS call made with ctx->geos that failed. */
+int pr_error_geos(pr_context *ctx, int status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 void pr_log(pr_context *ctx, int level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void pr_progress(pr_context *ctx, const char *stage, uint64_t done, uint64_t total);
 
 /* Number of worker threads to use (the context's setting, else the number of cores). */
 int pr_thread_count(const pr_context *ctx);
+
+/* ---- threads ------------------------------------------------------------------------------- */
+
+/* Task index of pr_parallel, run with the worker's own context: its GEOS handle is the one to
+ * use, and a failure is returned as a negative status with its detail on ctx (pr_error...).
+ * Tasks must not depend on which thread runs them or in which order they finish. */
+typedef int (*pr_task_fn)(pr_context *ctx, int index, void *user);
+
+enum pr_parallel_mode {
+	/* Up to pr_thread_count() threads share the tasks: work split into chunks. */
+	PR_PARALLEL_POOL,
+	/* A thread for every task, whatever the thread setting: a few long tasks that should
+	 * overlap, such as reading each source. */
+	PR_PARALLEL_EACH,
+};
+
+/* Runs task(worker_ctx, i, user) for every i in [0, n_tasks) and returns when all are done.
+ * The calling thread is one of the workers; each worker has its own child context
+ * (pr_context_child). Tasks start in index order; when a thread cannot be created the other
+ * workers, the caller included, take its tasks. After a task fails no more tasks start.
+ * Returns 0, or the status of the first failed task in index order with its message copied
+ * onto ctx. */
+int pr_parallel(pr_context *ctx, int n_tasks, enum pr_parallel_mode mode, pr_task_fn task,
+		void *user);
 
 /* ---- values -------------------------------------------------------------------------------- */
 

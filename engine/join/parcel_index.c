@@ -3,9 +3,8 @@
  * test on the parcels' flat ring coordinates decides, with the boundary counted as covered
  * (GEOS's robust orientation settles points within rounding distance of an edge). Points are
  * sorted along a Morton curve first, which makes the tree walk cache-friendly, and split over
- * threads that each own a GEOS handle. */
+ * threads (pr_parallel) that each use their worker context's GEOS handle. */
 #include <math.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -160,14 +159,15 @@ static double parcel_distance(const pr_parcels *p, size_t i, double px, double p
 typedef struct candidates {
 	int32_t *items;
 	size_t n, cap;
-	bool failed;
+	bool out_of_memory;
+	bool geos_failed; /* GEOS's message is on the context of the handle used */
 } candidates;
 
 static void collect(void *item, void *user)
 {
 	candidates *c = user;
 	if (pr_grow((void **)&c->items, &c->cap, c->n + 1, sizeof *c->items) < 0) {
-		c->failed = true;
+		c->out_of_memory = true;
 		return;
 	}
 	c->items[c->n++] = parcel_of(item);
@@ -180,8 +180,10 @@ static int32_t assign_with(const pr_parcel_index *index, GEOSContextHandle_t h, 
 	*ret_snapped = false;
 	c->n = 0;
 	GEOSGeometry *pt = GEOSGeom_createPointFromXY_r(h, x, y);
-	if (!pt)
+	if (!pt) {
+		c->geos_failed = true;
 		return -1;
+	}
 	GEOSSTRtree_query_r(h, index->tree, pt, collect, c);
 	GEOSGeom_destroy_r(h, pt);
 
@@ -191,7 +193,7 @@ static int32_t assign_with(const pr_parcel_index *index, GEOSContextHandle_t h, 
 		int32_t i = c->items[k];
 		int covers = parcel_covers(p, (size_t)i, h, x, y);
 		if (covers < 0)
-			c->failed = true;
+			c->geos_failed = true;
 		if (covers <= 0)
 			continue;
 		if (best < 0 || p->area[i] < p->area[best] ||
@@ -205,8 +207,10 @@ static int32_t assign_with(const pr_parcel_index *index, GEOSContextHandle_t h, 
 	c->n = 0;
 	GEOSGeometry *box =
 	    GEOSGeom_createRectangle_r(h, x - snap_m, y - snap_m, x + snap_m, y + snap_m);
-	if (!box)
+	if (!box) {
+		c->geos_failed = true;
 		return -1;
+	}
 	GEOSSTRtree_query_r(h, index->tree, box, collect, c);
 	GEOSGeom_destroy_r(h, box);
 	double best_d = INFINITY;
@@ -228,7 +232,7 @@ int32_t pr_parcel_index_assign(const pr_parcel_index *index, GEOSContextHandle_t
 	candidates c = {0};
 	int32_t best = assign_with(index, h, &c, x, y, snap_m, ret_snapped);
 	free(c.items);
-	return c.failed ? -2 : best;
+	return c.out_of_memory || c.geos_failed ? -2 : best;
 }
 
 /* ---- many points, sorted and threaded ------------------------------------------------------ */
@@ -257,46 +261,48 @@ static int compare_sort_key(const void *a, const void *b)
 	return x->index < y->index ? -1 : x->index > y->index;
 }
 
-typedef struct join_job {
+/* One round of records in Morton order, cut into chunks of per records, one per task. */
+typedef struct join_chunks {
 	const pr_parcel_index *index;
 	pr_records *rec;
 	const sort_key *order;
-	size_t start, end;
+	size_t base, end, per;
 	double snap_m;
-	int status;
-} join_job;
+} join_chunks;
 
-static void *join_worker(void *arg)
+static int join_chunk(pr_context *ctx, int chunk, void *user)
 {
-	join_job *job = arg;
-	GEOSContextHandle_t h = GEOS_init_r();
+	const join_chunks *jc = user;
+	pr_records *rec = jc->rec;
+	size_t start = jc->base + (size_t)chunk * jc->per;
+	size_t end = start + jc->per < jc->end ? start + jc->per : jc->end;
 	candidates c = {0};
-	if (!h) {
-		job->status = PR_ENOMEM;
-		return NULL;
-	}
-	for (size_t k = job->start; k < job->end; k++) {
-		size_t i = job->order[k].index;
+	int r = 0;
+	for (size_t k = start; k < end && r == 0; k++) {
+		size_t i = jc->order[k].index;
 		bool snapped = false;
-		job->rec->parcel[i] = assign_with(job->index, h, &c, job->rec->x[i], job->rec->y[i],
-						  job->snap_m, &snapped);
-		job->rec->snapped[i] = snapped;
-		if (c.failed) {
-			job->status = PR_EINTERNAL; /* out of memory, or GEOS failed */
-			break;
-		}
+		rec->parcel[i] = assign_with(jc->index, ctx->geos, &c, rec->x[i], rec->y[i],
+					     jc->snap_m, &snapped);
+		rec->snapped[i] = snapped;
+		if (c.out_of_memory)
+			r = pr_error(ctx, PR_ENOMEM, "%s: the join ran out of memory",
+				     pr_source_defs[rec->source].name);
+		else if (c.geos_failed)
+			r = pr_error_geos(
+			    ctx, PR_EINTERNAL,
+			    "%s: the join failed: GEOS could not place row %llu (x %.2f "
+			    "y %.2f)",
+			    pr_source_defs[rec->source].name, (unsigned long long)rec->row[i],
+			    rec->x[i], rec->y[i]);
 	}
 	free(c.items);
-	GEOS_finish_r(h);
-	return NULL;
+	return r;
 }
 
 int pr_join_points(pr_context *ctx, const pr_parcel_index *index, pr_records *rec, double snap_m,
 		   pr_rejects *rejects)
 {
 	sort_key *order = NULL;
-	join_job *jobs = NULL;
-	pthread_t *threads = NULL;
 	int r = 0;
 	size_t n = rec->n;
 	if (n == 0)
@@ -318,45 +324,16 @@ int pr_join_points(pr_context *ctx, const pr_parcel_index *index, pr_records *re
 	}
 	qsort(order, n, sizeof *order, compare_sort_key);
 
-	int nthreads = pr_thread_count(ctx);
-	if (n < 20000)
-		nthreads = 1;
-	jobs = calloc((size_t)nthreads, sizeof *jobs);
-	threads = calloc((size_t)nthreads, sizeof *threads);
-	if (!jobs || !threads) {
-		r = PR_ENOMEM;
-		goto done;
-	}
+	int nthreads = n < 20000 ? 1 : pr_thread_count(ctx);
 	/* Chunks in Morton order: each thread walks a compact area. Progress is reported per
 	 * round of chunks so that the caller sees it move on long joins. */
 	const size_t round = 262144;
 	for (size_t base = 0; base < n; base += round) {
 		size_t end = base + round < n ? base + round : n;
 		size_t per = (end - base + (size_t)nthreads - 1) / (size_t)nthreads;
-		int started = 0;
-		for (int t = 0; t < nthreads; t++) {
-			size_t s = base + (size_t)t * per, e = s + per < end ? s + per : end;
-			if (s >= e)
-				break;
-			jobs[t] = (join_job){index, rec, order, s, e, snap_m, 0};
-			if (t == nthreads - 1 ||
-			    pthread_create(&threads[t], NULL, join_worker, &jobs[t]) != 0) {
-				join_worker(&jobs[t]);
-				threads[t] = 0;
-				started = t + 1;
-				continue;
-			}
-			started = t + 1;
-		}
-		for (int t = 0; t < started; t++) {
-			if (threads[t])
-				pthread_join(threads[t], NULL);
-			threads[t] = 0;
-			if (jobs[t].status < 0 && r == 0)
-				r = pr_error(ctx, jobs[t].status,
-					     "%s: the join failed (out of memory, or GEOS failed)",
-					     pr_source_defs[rec->source].name);
-		}
+		join_chunks jc = {index, rec, order, base, end, per, snap_m};
+		r = pr_parallel(ctx, (int)((end - base + per - 1) / per), PR_PARALLEL_POOL,
+				join_chunk, &jc);
 		if (r < 0)
 			goto done;
 		pr_progress(ctx, pr_source_defs[rec->source].join_stage, end, n);
@@ -380,8 +357,6 @@ int pr_join_points(pr_context *ctx, const pr_parcel_index *index, pr_records *re
 	pr_records_truncate(rec, keep);
 done:
 	free(order);
-	free(jobs);
-	free(threads);
 	return r;
 }
 

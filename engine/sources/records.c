@@ -35,8 +35,11 @@ int pr_records_reserve(pr_records *rec, size_t need)
 		(ptr) = p_;                                                                        \
 	} while (0)
 	GROW(rec->row);
-	GROW(rec->x);
-	GROW(rec->y);
+	/* Only points have coordinates: parcels have their geometry, keyed records their key. */
+	if (pr_source_defs[rec->source].locate == PR_LOCATE_POINT) {
+		GROW(rec->x);
+		GROW(rec->y);
+	}
 	GROW(rec->parcel);
 	GROW(rec->snapped);
 	for (int f = 0; f < PR_MAX_FIELDS; f++) {
@@ -79,8 +82,10 @@ void pr_records_free(pr_records *rec)
 void pr_records_move(pr_records *rec, size_t to, size_t from)
 {
 	rec->row[to] = rec->row[from];
-	rec->x[to] = rec->x[from];
-	rec->y[to] = rec->y[from];
+	if (rec->x) {
+		rec->x[to] = rec->x[from];
+		rec->y[to] = rec->y[from];
+	}
 	rec->parcel[to] = rec->parcel[from];
 	rec->snapped[to] = rec->snapped[from];
 	for (int f = 0; f < PR_MAX_FIELDS; f++) {

@@ -158,7 +158,7 @@ typedef struct pr_records {
 	int source;
 	size_t n, cap;
 	uint64_t *row;
-	double *x, *y;
+	double *x, *y; /* sources located by points only, else NULL */
 	int32_t *parcel;
 	uint8_t *snapped;
 	pr_column cols[PR_MAX_FIELDS];

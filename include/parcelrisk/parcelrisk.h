@@ -13,18 +13,32 @@
 extern "C" {
 #endif
 
-/* Status codes. Each has a name and a one-line message (pr_status_name, pr_status_message). */
+/* Status codes: X(name, value, message) for each, the one list that makes both the enum and
+ * the table behind pr_status_name and pr_status_message. */
+#define PR_STATUS_LIST(X)                                                                          \
+	X(PR_OK, 0, "success")                                                                     \
+	X(PR_ENOMEM, -1, "out of memory")                                                          \
+	/* the caller passed something invalid */                                                  \
+	X(PR_EUSAGE, -2, "invalid usage")                                                          \
+	/* an input's content is unusable as a whole */                                            \
+	X(PR_EDATA, -3, "bad input data")                                                          \
+	/* an input file or layer does not exist or cannot be opened */                            \
+	X(PR_ENOINPUT, -4, "input missing")                                                        \
+	/* an output cannot be created */                                                          \
+	X(PR_ECANTCREAT, -5, "cannot create output")                                               \
+	/* the sources or model file is wrong */                                                   \
+	X(PR_ECONFIG, -6, "configuration error")                                                   \
+	/* a dependency failed in an unexpected way */                                             \
+	X(PR_EINTERNAL, -7, "internal error in a library")                                         \
+	/* another run is writing the same output */                                               \
+	X(PR_EBUSY, -8, "output in use by another run")                                            \
+	/* a requested record (a parcel id) does not exist */                                      \
+	X(PR_ENOTFOUND, -9, "not found")
+
 enum pr_status {
-	PR_OK = 0,
-	PR_ENOMEM = -1,	    /* out of memory */
-	PR_EUSAGE = -2,	    /* the caller passed something invalid */
-	PR_EDATA = -3,	    /* an input's content is unusable as a whole */
-	PR_ENOINPUT = -4,   /* an input file or layer does not exist or cannot be opened */
-	PR_ECANTCREAT = -5, /* an output cannot be created */
-	PR_ECONFIG = -6,    /* the sources or model file is wrong */
-	PR_EINTERNAL = -7,  /* a dependency failed in an unexpected way */
-	PR_EBUSY = -8,	    /* another run is writing the same output */
-	PR_ENOTFOUND = -9,  /* a requested record (a parcel id) does not exist */
+#define PR_STATUS_ENUM(name, value, message) name = value,
+	PR_STATUS_LIST(PR_STATUS_ENUM)
+#undef PR_STATUS_ENUM
 };
 
 /* Static strings; never NULL, also for unknown statuses. */
@@ -46,8 +60,11 @@ enum pr_log_level { PR_LOG_INFO = 0, PR_LOG_WARNING = 1 };
 /* A message for the user: stage summaries (info) and data-quality warnings. */
 typedef void (*pr_log_fn)(void *user, int level, const char *message);
 
-/* Creates a context owning the GEOS, PROJ and SQLite handles of one job. The caller frees it
- * with pr_context_free(). */
+/* Creates the context of one job: the GEOS handle of the calling thread (worker threads get
+ * their own), the detail of the last failure, the progress and log callbacks and the thread
+ * count. It also registers GDAL's drivers and keeps GDAL from printing, for the whole
+ * process. PROJ is reached through GDAL, and each stage opens and closes its own SQLite
+ * connections: the context holds neither. The caller frees it with pr_context_free(). */
 int pr_context_new(pr_context **ret_ctx);
 /* Accepts NULL. */
 void pr_context_free(pr_context *ctx);

@@ -72,7 +72,8 @@ static int fixture_records(fixture *fx, int source, const char *query, pr_record
 		rec->parcel[i] = sqlite3_column_int(st, 0);
 		rec->row[i] =
 		    source == PR_SRC_PARCELS ? i + 1 : (uint64_t)sqlite3_column_int64(st, 1);
-		rec->x[i] = rec->y[i] = 0;
+		if (rec->x)
+			rec->x[i] = rec->y[i] = 0;
 		rec->snapped[i] = 0;
 		for (int f = 0; f < pr_source_defs[source].n_fields; f++) {
 			pr_column *col = &rec->cols[f];

@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: MIT */
+/* What the files of the reading stage share and nobody else sees: a source opened through GDAL,
+ * a field's value as the source gives it, and the parcels on their way from the reader (feature
+ * by feature in parcels.c, or through the Arrow stream in arrow.c) to the geometry workers. */
+#ifndef PR_READ_INTERNAL_H
+#define PR_READ_INTERNAL_H
+
+#include <math.h>
+
+#include <gdal.h>
+#include <ogr_api.h>
+
+#include "sources/records.h"
+
+/* Bounds on what the input controls. */
+#define MAX_TEXT_LEN 1000
+
+/* ---- opening a source (open.c) ------------------------------------------------------------- */
+
+typedef struct opened_source {
+	GDALDatasetH ds;
+	OGRLayerH layer;
+	OGRSpatialReferenceH srs;	 /* the source's CRS, GIS axis order; owned */
+	OGRCoordinateTransformationH ct; /* NULL when already in the working CRS */
+	int field_index[PR_MAX_FIELDS];
+	OGRFieldType field_type[PR_MAX_FIELDS];
+	int x_index, y_index;
+	OGRFieldType x_type, y_type;
+	const char *label; /* file name for messages */
+} opened_source;
+
+/* Opens the dataset and layer of a source, applies its filter, finds its columns and sets up the
+ * transformation into work_srs (NULL: none). wanted (NULL: all) says which canonical fields are
+ * read; the others are checked to exist, then skipped. On success the caller closes o with
+ * pr_source_close(); on failure o is left closed. */
+int pr_source_open(pr_context *ctx, const pr_sources *s, int source, OGRSpatialReferenceH work_srs,
+		   const bool *wanted, opened_source *o);
+/* Releases what pr_source_open() opened; accepts a closed source. */
+void pr_source_close(opened_source *o);
+
+/* ---- field values (fields.c) --------------------------------------------------------------- */
+
+/* A field's value as a source gives it: missing, text, a number or a date. Both reading paths
+ * (OGR features, Arrow batches) turn values into this, and one function parses it. */
+typedef struct raw_value {
+	enum { RAW_MISSING, RAW_TEXT, RAW_NUMBER, RAW_INTEGER, RAW_DATE } kind;
+	const char *text; /* NUL-terminated */
+	double number;
+	int64_t integer; /* 64-bit ids and keys stay exact */
+	int y, m, d;
+} raw_value;
+
+/* The raw value of every canonical field the source maps (values[f] for field f). Text points
+ * into feat, valid while it lives. */
+void pr_raw_values_from_feature(const opened_source *o, OGRFeatureH feat, raw_value *values);
+
+/* Stores record i's canonical fields from their raw values (values[f] for each field f the
+ * sources file maps). 1: kept; 0: rejected, with what the row had taken freed. */
+int pr_records_store_fields(pr_records *rec, size_t i, const opened_source *o,
+			    const raw_value *values, uint64_t row, pr_rejects *rejects,
+			    int *status);
+
+/* Widens extent (minx, miny, maxx, maxy) to hold x, y; *empty is true until the first point. */
+static inline void extent_add(double *extent, bool *empty, double x, double y)
+{
+	if (*empty) {
+		extent[0] = extent[2] = x;
+		extent[1] = extent[3] = y;
+		*empty = false;
+		return;
+	}
+	extent[0] = fmin(extent[0], x);
+	extent[1] = fmin(extent[1], y);
+	extent[2] = fmax(extent[2], x);
+	extent[3] = fmax(extent[3], y);
+}
+
+/* ---- parcels (parcels.c, arrow.c) ---------------------------------------------------------- */
+
+/* One parcel's geometry on its way to the workers (defined in parcels.c). */
+typedef struct parcel_geom parcel_geom;
+
+/* The parcels being read: records, and each kept row's geometry on its way to the workers. */
+typedef struct parcel_reader {
+	pr_context *ctx;
+	const opened_source *o;
+	pr_parcels *out;
+	pr_rejects *rejects;
+	parcel_geom *geoms;
+	size_t geoms_cap, geoms_used;
+	uint64_t row;
+} parcel_reader;
+
+/* One row of the parcels source: its fields as raw values, its geometry as an OGR geometry
+ * (g) or as WKB (wkb, wkb_size), either NULL when it has none. */
+int pr_parcel_reader_add(parcel_reader *pr, int64_t fid, const raw_value *values, OGRGeometryH g,
+			 const unsigned char *wkb, size_t wkb_size);
+
+/* Reads the parcels through the layer's Arrow stream. Returns 1 when the stream cannot serve
+ * (a column type the engine does not read): nothing has been read then, and the caller reads
+ * feature by feature. */
+int pr_read_parcels_arrow(parcel_reader *pr, uint64_t total);
+
+#endif
