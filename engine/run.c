@@ -3,7 +3,6 @@
  * reports; pr_run runs it all. Each stage is timed, and run_info records what went in and how
  * many rows each source lost to rejects, so that rows read = joined + rejected is auditable. */
 #include <math.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,28 +74,30 @@ static int working_srs(pr_context *ctx, const pr_sources *s, ingest *in)
 	return 0;
 }
 
-/* One source read in its own thread, with its own context and rejects. */
-typedef struct source_reader {
-	pr_context *ctx;
+/* The reading tasks: source[t] is the source task t reads, parcels first, then every present
+ * source in order. Each point source gets its own copy of the working CRS: a CRS object is
+ * not thread-safe. */
+typedef struct read_tasks {
 	const pr_sources *sources;
-	int source;
 	ingest *in;
-	OGRSpatialReferenceH srs; /* its own copy: a CRS object is not thread-safe */
-	pthread_t thread;
-	bool started;
-	int status;
-} source_reader;
+	int n;
+	int source[PR_SRC_COUNT];
+	OGRSpatialReferenceH srs[PR_SRC_COUNT];
+} read_tasks;
 
-static void *read_source(void *arg)
+static int read_source(pr_context *ctx, int task, void *user)
 {
-	source_reader *rd = arg;
-	ingest *in = rd->in;
+	read_tasks *rt = user;
+	ingest *in = rt->in;
+	int k = rt->source[task];
 	double t0 = pr_now();
-	rd->status =
-	    pr_read_records(rd->ctx, rd->sources, rd->source, rd->srs, in->use.field[rd->source],
-			    &in->records[rd->source], &in->source_rejects[rd->source]);
-	in->seconds[rd->source] += pr_now() - t0;
-	return NULL;
+	int r = k == PR_SRC_PARCELS
+		    ? pr_read_parcels(ctx, rt->sources, in->work_srs, &in->parcels,
+				      &in->source_rejects[k])
+		    : pr_read_records(ctx, rt->sources, k, rt->srs[k], in->use.field[k],
+				      &in->records[k], &in->source_rejects[k]);
+	in->seconds[k] += pr_now() - t0;
+	return r;
 }
 
 /* Reads every source at once (each is mostly parsing, and GDAL handles are per thread), then
@@ -104,13 +105,14 @@ static void *read_source(void *arg)
 static int read_and_join(pr_context *ctx, const pr_sources *s, ingest *in)
 {
 	pr_parcel_index *index = NULL;
-	source_reader readers[PR_SRC_COUNT] = {0};
+	read_tasks rt = {.sources = s, .in = in};
 	int r = working_srs(ctx, s, in);
 	if (r < 0)
 		return r;
 
+	in->present[PR_SRC_PARCELS] = true;
+	rt.source[rt.n++] = PR_SRC_PARCELS;
 	for (int k = PR_SRC_POPULATION; k < PR_SRC_COUNT; k++) {
-		source_reader *rd = &readers[k];
 		if (!s->src[k].present)
 			continue;
 		/* Keys join records to parcels whether or not the model reads them. */
@@ -118,43 +120,23 @@ static int read_and_join(pr_context *ctx, const pr_sources *s, ingest *in)
 			in->use.field[k][f] =
 			    in->use.field[k][f] || pr_source_defs[k].fields[f].required;
 		in->present[k] = true;
-		*rd = (source_reader){.sources = s, .source = k, .in = in};
-		r = pr_context_child(ctx, &rd->ctx);
-		if (r < 0)
-			goto done;
-		rd->srs = OSRClone(in->work_srs);
-		if (!rd->srs) {
+		rt.srs[k] = OSRClone(in->work_srs);
+		if (!rt.srs[k]) {
 			r = PR_ENOMEM;
 			goto done;
 		}
-		OSRSetAxisMappingStrategy(rd->srs, OAMS_TRADITIONAL_GIS_ORDER);
-		rd->started = pthread_create(&rd->thread, NULL, read_source, rd) == 0;
-		if (!rd->started)
-			read_source(rd);
+		OSRSetAxisMappingStrategy(rt.srs[k], OAMS_TRADITIONAL_GIS_ORDER);
+		rt.source[rt.n++] = k;
 	}
-	double t0 = pr_now();
-	r = pr_read_parcels(ctx, s, in->work_srs, &in->parcels,
-			    &in->source_rejects[PR_SRC_PARCELS]);
-	in->present[PR_SRC_PARCELS] = true;
-	in->seconds[PR_SRC_PARCELS] = pr_now() - t0;
-	for (int k = PR_SRC_POPULATION; k < PR_SRC_COUNT; k++) {
-		source_reader *rd = &readers[k];
-		if (rd->started)
-			pthread_join(rd->thread, NULL);
-		rd->started = false;
-		/* The first failure in source order is the one reported. */
-		if (r == 0 && rd->status < 0) {
-			r = rd->status;
-			pr_error(ctx, r, "%s", pr_context_errmsg(rd->ctx));
-		}
-	}
+	/* The first failure in source order is the one reported. */
+	r = pr_parallel(ctx, rt.n, PR_PARALLEL_EACH, read_source, &rt);
 	if (r < 0)
 		goto done;
 	pr_log(ctx, PR_LOG_INFO, "parcels: %llu rows, %zu parcels, %llu repaired (%.2f s)",
 	       (unsigned long long)in->parcels.rec.rows_read, in->parcels.rec.n,
 	       (unsigned long long)in->parcels.repaired, in->seconds[PR_SRC_PARCELS]);
 
-	t0 = pr_now();
+	double t0 = pr_now();
 	r = pr_parcel_index_build(ctx, &in->parcels, &index);
 	if (r < 0)
 		goto done;
@@ -204,13 +186,9 @@ static int read_and_join(pr_context *ctx, const pr_sources *s, ingest *in)
 		memset(from, 0, sizeof *from);
 	}
 done:
-	for (int k = 0; k < PR_SRC_COUNT; k++) {
-		if (readers[k].started)
-			pthread_join(readers[k].thread, NULL);
-		pr_context_free(readers[k].ctx);
-		if (readers[k].srs)
-			OSRRelease(readers[k].srs);
-	}
+	for (int k = 0; k < PR_SRC_COUNT; k++)
+		if (rt.srs[k])
+			OSRRelease(rt.srs[k]);
 	pr_parcel_index_free(index);
 	return r;
 }
