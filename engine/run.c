@@ -530,6 +530,62 @@ static int fill_run_info(const pr_sources *s, const pr_model *model, const inges
 	return r < 0 ? PR_ENOMEM : 0;
 }
 
+/* True when a and b name the same existing file, through links too. */
+static bool same_file(const char *a, const char *b)
+{
+	struct stat sa, sb;
+	return a && b && stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
+	       sa.st_ino == sb.st_ino;
+}
+
+/* An output may not be one of the run's inputs (a source, the sources or model file, the
+ * previous output) nor the other output: writing it would destroy what the run reads. */
+static int check_output_paths(pr_context *ctx, const pr_sources *s, const pr_run_options *o,
+			      const char *out_path)
+{
+	const struct {
+		const char *option, *path;
+	} outputs[] = {{"-o", out_path}, {"--visits-csv", o ? o->visits_csv_path : NULL}};
+	for (size_t i = 0; i < sizeof outputs / sizeof *outputs; i++) {
+		const char *out = outputs[i].path;
+		if (!out)
+			continue;
+		const char *input = NULL;
+		char what[64] = "";
+		for (int k = 0; k < PR_SRC_COUNT && !input; k++)
+			if (s->src[k].present && same_file(out, s->src[k].path)) {
+				input = s->src[k].path;
+				snprintf(what, sizeof what, "the [%s] source",
+					 pr_source_defs[k].name);
+			}
+		if (!input && same_file(out, s->file)) {
+			input = s->file;
+			snprintf(what, sizeof what, "the sources file");
+		}
+		if (!input && o && same_file(out, o->model_path)) {
+			input = o->model_path;
+			snprintf(what, sizeof what, "the model file");
+		}
+		if (!input && o && same_file(out, o->previous_path)) {
+			input = o->previous_path;
+			snprintf(what, sizeof what, "the --previous output");
+		}
+		if (!input && i == 1 && same_file(out, out_path)) {
+			input = out_path;
+			snprintf(what, sizeof what, "the -o output");
+		}
+		if (input)
+			return pr_error(ctx, PR_EUSAGE,
+					"%s %s is %s (%s): refusing to overwrite it; write the "
+					"output elsewhere",
+					outputs[i].option, out, what, input);
+	}
+	if (o && o->visits_csv_path && strcmp(o->visits_csv_path, out_path) == 0)
+		return pr_error(ctx, PR_EUSAGE, "--visits-csv and -o are the same file %s",
+				out_path);
+	return 0;
+}
+
 int pr_run(pr_context *ctx, const pr_sources *sources, const pr_run_options *options,
 	   const char *out_path)
 {
@@ -547,6 +603,9 @@ int pr_run(pr_context *ctx, const pr_sources *sources, const pr_run_options *opt
 	int lock_fd = -1;
 	int r;
 
+	r = check_output_paths(ctx, sources, options, out_path);
+	if (r < 0)
+		goto done;
 	r = pr_output_lock(ctx, out_path, &lock_fd);
 	if (r < 0)
 		goto done;

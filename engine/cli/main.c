@@ -27,8 +27,9 @@ static const char usage_text[] =
     "  check SOURCES.ini [--model MODEL.ini]\n"
     "                        validate the configuration, the model and the inputs, as run\n"
     "                        would; writes nothing\n"
-    "  synth DIR [--parcels N] [--seed S]\n"
+    "  synth DIR [--parcels N] [--seed S] [--force]\n"
     "                        write a synthetic city with planted cases and its sources.ini\n"
+    "                        into a new or empty folder (--force: one that holds files)\n"
     "  explain OUT.gpkg PARCEL_ID\n"
     "                        the score of one parcel, factor by factor\n"
     "  evaluate OUT.gpkg TRUTH.csv [--k N]\n"
@@ -287,9 +288,11 @@ static int cmd_synth(pr_context *ctx, terminal *t, int argc, char **argv)
 	static const struct option opts[] = {
 	    {"parcels", required_argument, NULL, 'n'},
 	    {"seed", required_argument, NULL, 's'},
+	    {"force", no_argument, NULL, 'f'},
 	    {NULL, 0, NULL, 0},
 	};
 	unsigned long long parcels = 2000, seed = 1;
+	bool force = false;
 	int c;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
@@ -304,13 +307,18 @@ static int cmd_synth(pr_context *ctx, terminal *t, int argc, char **argv)
 			if (!parse_count(optarg, UINT64_MAX, &seed))
 				return usage_error("--seed '%s' is not a whole number", optarg);
 			break;
+		case 'f':
+			force = true;
+			break;
 		default:
 			return unknown_option("synth", argv);
 		}
 	}
 	if (optind + 1 != argc)
 		return usage_error("%s", "synth takes one DIR");
-	int r = pr_synth(ctx, argv[optind], (uint32_t)parcels, (uint64_t)seed);
+	pr_synth_options so = {
+	    .parcels = (uint32_t)parcels, .seed = (uint64_t)seed, .force = force};
+	int r = pr_synth(ctx, argv[optind], &so);
 	if (r < 0)
 		return fail(ctx, t, r);
 	printf("%s/sources.ini\n", argv[optind]);

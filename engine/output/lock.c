@@ -72,10 +72,13 @@ int pr_output_lock(pr_context *ctx, const char *out_path, int *ret_fd)
 		r = PR_ENOMEM;
 		goto done;
 	}
-	fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	/* Never through a link: a link planted at the lock's name would make the run create or
+	 * truncate a file elsewhere. */
+	fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0) {
-		r = pr_error(ctx, PR_ECANTCREAT, "cannot create %s: %s", lock_path,
-			     strerror(errno));
+		r = pr_error(ctx, PR_ECANTCREAT, "cannot create %s: %s%s", lock_path,
+			     strerror(errno),
+			     errno == ELOOP ? " (it is a symbolic link; remove it)" : "");
 		goto done;
 	}
 	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {

@@ -5,6 +5,7 @@
  * and the malformed rows a test needs to score the engine. Everything is streamed out block by
  * block from one seeded random stream, so the same (parcels, seed) always gives the same bytes.
  * This file is the entry point, pr_synth(); synth_internal.h lists the files beside it. */
+#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -55,8 +56,24 @@ static const char *const gdal_options[][2] = {
 };
 #define GDAL_OPTION_COUNT (sizeof gdal_options / sizeof *gdal_options)
 
-int pr_synth(pr_context *ctx, const char *dir, uint32_t parcels, uint64_t seed)
+/* True when dir exists and holds anything: synth writes only into an empty or new folder
+ * unless forced, so that it never replaces someone's real population.csv or sources.ini. */
+static bool holds_files(const char *dir)
 {
+	DIR *d = opendir(dir);
+	if (!d)
+		return false;
+	bool any = false;
+	for (struct dirent *e; !any && (e = readdir(d));)
+		any = strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
+	closedir(d);
+	return any;
+}
+
+int pr_synth(pr_context *ctx, const char *dir, const pr_synth_options *options)
+{
+	uint32_t parcels = options ? options->parcels : 0;
+	uint64_t seed = options ? options->seed : 0;
 	int r = 0;
 	synth *s = NULL;
 	char *saved_options[GDAL_OPTION_COUNT] = {NULL};
@@ -68,6 +85,11 @@ int pr_synth(pr_context *ctx, const char *dir, uint32_t parcels, uint64_t seed)
 		return pr_error(ctx, PR_EUSAGE,
 				"synth: parcels must be between %u and %u, not %" PRIu32,
 				PR_SYNTH_MIN_PARCELS, PR_SYNTH_MAX_PARCELS, parcels);
+	if (!options->force && holds_files(dir))
+		return pr_error(ctx, PR_EUSAGE,
+				"synth: %s already holds files; synth writes into a new or empty "
+				"folder (--force replaces the files it writes there)",
+				dir);
 	s = calloc(1, sizeof *s);
 	if (!s)
 		return pr_error(ctx, PR_ENOMEM, "out of memory");

@@ -6,6 +6,7 @@
 #ifndef PARCELRISK_H
 #define PARCELRISK_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -134,11 +135,19 @@ int pr_check(pr_context *ctx, const pr_sources *sources, const pr_run_options *o
 #define PR_SYNTH_MIN_PARCELS 10u
 #define PR_SYNTH_MAX_PARCELS 20000000u
 
+/* What pr_synth() writes. */
+typedef struct pr_synth_options {
+	uint32_t parcels; /* PR_SYNTH_MIN_PARCELS..PR_SYNTH_MAX_PARCELS */
+	uint64_t seed;
+	bool force; /* write into a folder that already holds files, replacing synth's own */
+} pr_synth_options;
+
 /* Writes a synthetic Brussels-like city into dir (created if missing): parcels.gpkg,
- * population.csv, complaints.csv, inspections.csv, truth.csv and sources.ini. The same
- * (parcels, seed) always gives byte-identical files. PR_EUSAGE when parcels is outside
- * PR_SYNTH_MIN_PARCELS..PR_SYNTH_MAX_PARCELS. */
-int pr_synth(pr_context *ctx, const char *dir, uint32_t parcels, uint64_t seed);
+ * population.csv, complaints.csv, inspections.csv, truth.csv, planted_rejects.csv and
+ * sources.ini. The same (parcels, seed) always gives byte-identical files. PR_EUSAGE when
+ * parcels is outside PR_SYNTH_MIN_PARCELS..PR_SYNTH_MAX_PARCELS, or when dir holds files and
+ * force is not set: a folder of real data is never overwritten by accident. */
+int pr_synth(pr_context *ctx, const char *dir, const pr_synth_options *options);
 
 /* ---- reading an output --------------------------------------------------------------------- */
 

@@ -75,4 +75,40 @@ sqlite3 "$SCRATCH/degenerate/parcels.gpkg" "DROP TRIGGER IF EXISTS rtree_parcels
   DROP TRIGGER IF EXISTS rtree_parcels_geom_update4; UPDATE parcels SET geom = NULL"
 both "$SCRATCH/degenerate/sources.ini" 65 "every polygon unusable"
 assert_contains "$OUT" "parcels: none of the" "no usable parcel named"
+# Nothing of the user's is overwritten: an output that is an input (also through a link) is
+# refused with 64 before any work, and the input stays as it was.
+parcels_sum=$(md5sum <"$city/parcels.gpkg")
+population_sum=$(md5sum <"$city/population.csv")
+pr run "$city/sources.ini" -o "$city/parcels.gpkg" --quiet
+assert_eq "$RC" 64 "-o onto the parcels input"
+assert_contains "$OUT" "the [parcels] source" "the input named"
+pr run "$city/sources.ini" -o "$SCRATCH/v.gpkg" --visits-csv "$city/population.csv" --quiet
+assert_eq "$RC" 64 "--visits-csv onto the population input"
+ln -s "$city/population.csv" "$SCRATCH/link.csv"
+pr run "$city/sources.ini" -o "$SCRATCH/v.gpkg" --visits-csv "$SCRATCH/link.csv" --quiet
+assert_eq "$RC" 64 "--visits-csv onto an input through a link"
+pr run "$city/sources.ini" -o "$city/sources.ini" --quiet
+assert_eq "$RC" 64 "-o onto the sources file"
+assert_eq "$(md5sum <"$city/parcels.gpkg")" "$parcels_sum" "the parcels input is untouched"
+assert_eq "$(md5sum <"$city/population.csv")" "$population_sum" "the population input is untouched"
+[ -e "$SCRATCH/v.gpkg" ] && fail "a refused run wrote its output"
+
+# synth refuses a folder that holds files, unless told --force.
+pr synth "$city" --parcels 100 --seed 9
+assert_eq "$RC" 64 "synth into a folder with files"
+assert_contains "$OUT" "already holds files" "synth says why"
+assert_eq "$(md5sum <"$city/population.csv")" "$population_sum" "synth left the files alone"
+mkdir "$SCRATCH/empty"
+pr synth "$SCRATCH/empty" --parcels 100 --seed 9
+assert_eq "$RC" 0 "synth into an empty folder"
+pr synth "$SCRATCH/empty" --parcels 100 --seed 9 --force
+assert_eq "$RC" 0 "synth --force into its own folder"
+
+# A link planted at the lock's name is not followed.
+echo precious >"$SCRATCH/precious"
+ln -s "$SCRATCH/precious" "$SCRATCH/.linked.gpkg.lock"
+pr run "$city/sources.ini" -o "$SCRATCH/linked.gpkg" --quiet
+assert_eq "$RC" 73 "a link at the lock's name"
+assert_contains "$OUT" "symbolic link" "the link is named"
+assert_eq "$(cat "$SCRATCH/precious")" "precious" "the link's target is untouched"
 finish
