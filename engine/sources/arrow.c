@@ -208,8 +208,9 @@ int pr_read_parcels_arrow(parcel_reader *pr, uint64_t total)
 	}
 	if (r == 0 && rc != 0) {
 		const char *why = stream.get_last_error ? stream.get_last_error(&stream) : NULL;
-		r = pr_error(pr->ctx, PR_EDATA, "parcels: reading failed after row %llu: %s",
-			     (unsigned long long)pr->row, why ? why : strerror(rc));
+		/* The stream's own message, where pr_source_read_failed looks for GDAL's. */
+		CPLError(CE_Failure, CPLE_AppDefined, "%s", why ? why : strerror(rc));
+		r = pr_source_read_failed(pr->ctx, pr->sources, PR_SRC_PARCELS, pr->o, pr->row);
 	}
 done:
 	if (batch.release)

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include <cpl_string.h>
+#include <sqlite3.h>
 
 #include "sources/read_internal.h"
 
@@ -33,6 +34,48 @@ void pr_source_close(opened_source *o)
 	if (o->ds)
 		GDALClose(o->ds);
 	memset(o, 0, sizeof *o);
+}
+
+/* Interrupts the SQLite statement GDAL runs for a filter once the deadline is past. */
+static int past_deadline(void *user)
+{
+	opened_source *o = user;
+	if (pr_now() <= o->limit.deadline)
+		return 0;
+	o->limit.expired = true;
+	return 1;
+}
+
+/* Puts the source's SQL under the time limit where GDAL runs it in SQLite (GeoPackage, SQLite,
+ * SpatiaLite): a where filter is SQL there, and a recursive one would never end. Other drivers
+ * evaluate where themselves, in time linear in the rows. */
+static void limit_time(const pr_sources *s, opened_source *o)
+{
+	sqlite3 *db = GDALGetInternalHandle(o->ds, "SQLITE_HANDLE");
+	o->limit.deadline = pr_now() + s->time_limit_s;
+	if (db)
+		sqlite3_progress_handler(db, 10000, past_deadline, o);
+}
+
+int pr_source_read_failed(pr_context *ctx, const pr_sources *s, int source, const opened_source *o,
+			  uint64_t rows)
+{
+	const pr_source_conf *c = &s->src[source];
+	const char *name = pr_source_defs[source].name;
+	if (o->limit.expired)
+		return pr_error(ctx, PR_ECONFIG,
+				"%s line %d [%s]: reading %s stopped after %g s (time_limit_s in "
+				"[run]): where '%s' takes too long",
+				s->file, c->line, name, c->path, s->time_limit_s,
+				c->where ? c->where : "");
+	if (c->where)
+		return pr_error_gdal(ctx, PR_ECONFIG,
+				     "%s line %d [%s]: reading %s with where '%s' failed after row "
+				     "%llu",
+				     s->file, c->line, name, c->path, c->where,
+				     (unsigned long long)rows);
+	return pr_error_gdal(ctx, PR_EDATA, "%s: reading %s failed after row %llu", name, c->path,
+			     (unsigned long long)rows);
 }
 
 static int column_index(pr_context *ctx, const pr_sources *s, const pr_source_conf *c,
@@ -102,11 +145,24 @@ int pr_source_open(pr_context *ctx, const pr_sources *s, int source, OGRSpatialR
 		pr_strbuf_free(&names);
 		goto done;
 	}
+	limit_time(s, o);
 	if (c->where && OGR_L_SetAttributeFilter(o->layer, c->where) != OGRERR_NONE) {
 		r = pr_error_gdal(ctx, PR_ECONFIG,
 				  "%s line %d [%s]: where '%s' is not a valid filter", s->file,
 				  c->line, def->name, c->where);
 		goto done;
+	}
+	if (c->where) {
+		/* SQL-based drivers only run the filter when reading: read one feature now, so
+		 * that a misspelt column is named here rather than as a failed read. */
+		CPLErrorReset();
+		OGRFeatureH first = OGR_L_GetNextFeature(o->layer);
+		if (!first && CPLGetLastErrorType() >= CE_Failure) {
+			r = pr_source_read_failed(ctx, s, source, o, 0);
+			goto done;
+		}
+		OGR_F_Destroy(first);
+		OGR_L_ResetReading(o->layer);
 	}
 
 	OGRFeatureDefnH defn = OGR_L_GetLayerDefn(o->layer);

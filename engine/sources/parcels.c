@@ -554,7 +554,8 @@ int pr_read_parcels(pr_context *ctx, const pr_sources *sources, OGRSpatialRefere
 		out->srs_wkt = wkt ? strdup(wkt) : NULL;
 		CPLFree(wkt);
 	}
-	pr = (parcel_reader){.ctx = ctx, .o = &o, .out = out, .rejects = rejects};
+	pr = (parcel_reader){
+	    .ctx = ctx, .sources = sources, .o = &o, .out = out, .rejects = rejects};
 
 	/* Reading is sequential (GDAL); the geometry work that follows is spread over threads.
 	 * GeoPackage layers are read through GDAL's Arrow stream: about three times faster than
@@ -570,8 +571,7 @@ int pr_read_parcels(pr_context *ctx, const pr_sources *sources, OGRSpatialRefere
 		r = read_parcel_features(&pr, total);
 	}
 	if (r == 0 && CPLGetLastErrorType() >= CE_Failure)
-		r = pr_error_gdal(ctx, PR_EDATA, "parcels: reading %s failed after row %llu",
-				  c->path, (unsigned long long)pr.row);
+		r = pr_source_read_failed(ctx, sources, PR_SRC_PARCELS, &o, pr.row);
 	if (r < 0)
 		goto done;
 	pr_progress(ctx, "parcels", pr.row, pr.row);

@@ -27,6 +27,11 @@ typedef struct opened_source {
 	int x_index, y_index;
 	OGRFieldType x_type, y_type;
 	const char *label; /* file name for messages */
+	/* The time limit of the source's SQL (a where filter run by SQLite inside GDAL). */
+	struct {
+		double deadline; /* pr_now() after which the SQL is interrupted */
+		bool expired;
+	} limit;
 } opened_source;
 
 /* Opens the dataset and layer of a source, applies its filter, finds its columns and sets up the
@@ -37,6 +42,10 @@ int pr_source_open(pr_context *ctx, const pr_sources *s, int source, OGRSpatialR
 		   const bool *wanted, opened_source *o);
 /* Releases what pr_source_open() opened; accepts a closed source. */
 void pr_source_close(opened_source *o);
+/* The error for a read of source o that GDAL failed after row rows: the where filter and GDAL's
+ * message when a filter is set, the time limit when it stopped the read. */
+int pr_source_read_failed(pr_context *ctx, const pr_sources *s, int source, const opened_source *o,
+			  uint64_t rows);
 
 /* ---- field values (fields.c) --------------------------------------------------------------- */
 
@@ -83,6 +92,7 @@ typedef struct parcel_geom parcel_geom;
 /* The parcels being read: records, and each kept row's geometry on its way to the workers. */
 typedef struct parcel_reader {
 	pr_context *ctx;
+	const pr_sources *sources;
 	const opened_source *o;
 	pr_parcels *out;
 	pr_rejects *rejects;

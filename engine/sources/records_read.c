@@ -234,8 +234,7 @@ int pr_read_records(pr_context *ctx, const pr_sources *sources, int source,
 		feat = NULL;
 	}
 	if (CPLGetLastErrorType() >= CE_Failure) {
-		r = pr_error_gdal(ctx, PR_EDATA, "%s: reading %s failed after row %llu", def->name,
-				  c->path, (unsigned long long)row);
+		r = pr_source_read_failed(ctx, sources, source, &o, row);
 		goto done;
 	}
 	pr_progress(ctx, def->name, row, row);

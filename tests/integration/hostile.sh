@@ -75,6 +75,17 @@ sqlite3 "$SCRATCH/degenerate/parcels.gpkg" "DROP TRIGGER IF EXISTS rtree_parcels
   DROP TRIGGER IF EXISTS rtree_parcels_geom_update4; UPDATE parcels SET geom = NULL"
 both "$SCRATCH/degenerate/sources.ini" 65 "every polygon unusable"
 assert_contains "$OUT" "parcels: none of the" "no usable parcel named"
+# A where filter that fails names itself; one that never ends stops at time_limit_s (78), and
+# the output's lock is released.
+sed "s/^where = use <> 'road'/where = usee <> 'road'/" "$city/sources.ini" >"$city/badwhere.ini"
+both "$city/badwhere.ini" 78 "a misspelt column in where"
+assert_contains "$OUT" "where 'usee <> 'road''" "the filter is named"
+sed -e "s/^where = use <> 'road'/where = use IN (WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r) SELECT 'x' FROM r WHERE n < 0)/" \
+	-e '/^\[run\]/a time_limit_s = 1' "$city/sources.ini" >"$city/endless.ini"
+both "$city/endless.ini" 78 "a where filter that never ends"
+assert_contains "$OUT" "stopped after 1 s (time_limit_s" "the time limit is named"
+flock -n "$SCRATCH/.out.gpkg.lock" true || fail "the stopped run left its output locked"
+
 # Nothing of the user's is overwritten: an output that is an input (also through a link) is
 # refused with 64 before any work, and the input stays as it was.
 parcels_sum=$(md5sum <"$city/parcels.gpkg")
