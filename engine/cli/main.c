@@ -370,6 +370,10 @@ static int cmd_evaluate(pr_context *ctx, terminal *t, int argc, char **argv)
 	       "%.2fx the better baseline\n",
 	       ev[0].ranked, ev[0].positives,
 	       best_baseline > 0 ? ev[0].average_precision / best_baseline : 0.0);
+	if (ev[0].truth_not_in_output)
+		printf("%u parcels of the truth file are not in the output (%u of them slums, "
+		       "counted as missed)\n",
+		       ev[0].truth_not_in_output, ev[0].slums_not_in_output);
 	return 0;
 }
 

@@ -19,9 +19,11 @@
 
 typedef struct truth_entry {
 	char *parcel;
+	uint64_t row;
 	bool slum;
 	bool lookalike;
 	bool residential;
+	bool ranked; /* found in the output's ranking */
 } truth_entry;
 
 typedef struct truth {
@@ -32,6 +34,14 @@ typedef struct truth {
 static int compare_truth(const void *a, const void *b)
 {
 	return strcmp(((const truth_entry *)a)->parcel, ((const truth_entry *)b)->parcel);
+}
+
+/* By parcel, then row: the first listing of a parcel first. */
+static int compare_truth_rows(const void *a, const void *b)
+{
+	const truth_entry *x = a, *y = b;
+	int c = strcmp(x->parcel, y->parcel);
+	return c ? c : (x->row > y->row) - (x->row < y->row);
 }
 
 static void truth_free(truth *t)
@@ -95,6 +105,8 @@ static int read_truth(pr_context *ctx, const char *path, truth *t)
 			goto done;
 		}
 		pr_trim(e->parcel);
+		e->row = row;
+		e->ranked = false;
 		e->slum = flag == 1;
 		e->lookalike = in_list(kind, lookalike_kinds, 4);
 		e->residential = !in_list(kind, non_residential_kinds, 2);
@@ -102,7 +114,16 @@ static int read_truth(pr_context *ctx, const char *path, truth *t)
 		OGR_F_Destroy(feat);
 		feat = NULL;
 	}
-	qsort(t->items, t->n, sizeof *t->items, compare_truth);
+	qsort(t->items, t->n, sizeof *t->items, compare_truth_rows);
+	/* A parcel listed twice would be counted twice as a slum and found once: refuse it. */
+	for (size_t i = 1; i < t->n; i++)
+		if (strcmp(t->items[i].parcel, t->items[i - 1].parcel) == 0) {
+			r = pr_error(ctx, PR_EDATA,
+				     "%s rows %llu and %llu: parcel '%s' is listed twice", path,
+				     (unsigned long long)t->items[i - 1].row,
+				     (unsigned long long)t->items[i].row, t->items[i].parcel);
+			goto done;
+		}
 done:
 	if (feat)
 		OGR_F_Destroy(feat);
@@ -145,6 +166,7 @@ static int judge(pr_context *ctx, sqlite3 *db, const char *sql, const truth *t, 
 			       : NULL;
 		if (!e || !e->residential)
 			continue;
+		e->ranked = true;
 		seen++;
 		if (e->slum) {
 			hits++;
@@ -220,6 +242,17 @@ int pr_evaluate(pr_context *ctx, const char *gpkg_path, const char *truth_path, 
 		r = judge(ctx, db, rankings[i].sql, &t, k, &ev[i]);
 		if (r < 0)
 			goto done;
+	}
+	/* Truth parcels the output does not have (rejected inputs, another city) count as missed,
+	 * and the figures say how many there are. */
+	for (size_t i = 0; i < t.n; i++)
+		if (t.items[i].residential && !t.items[i].ranked) {
+			ev[0].truth_not_in_output++;
+			ev[0].slums_not_in_output += t.items[i].slum;
+		}
+	for (int i = 1; i < 3; i++) {
+		ev[i].truth_not_in_output = ev[0].truth_not_in_output;
+		ev[i].slums_not_in_output = ev[0].slums_not_in_output;
 	}
 	memcpy(ret_evaluations, ev, sizeof ev);
 done:

@@ -168,10 +168,14 @@ typedef struct pr_evaluation {
 	uint32_t lookalikes_top20; /* student housing, large families, social housing, bars */
 	double precision_at_k;
 	double average_precision;
+	uint32_t truth_not_in_output; /* residential truth parcels the output does not have */
+	uint32_t slums_not_in_output; /* slums among them: counted as missed */
 } pr_evaluation;
 
-/* Evaluates the output at gpkg_path against truth_path (CSV: parcel, is_slum, kind). k = 0
- * takes the model's visit-list size. Fills three evaluations: the model, then the baselines. */
+/* Evaluates the output at gpkg_path against truth_path (CSV: parcel, is_slum, kind; a parcel
+ * listed twice is PR_EDATA). k = 0 takes the model's visit-list size. Truth parcels missing
+ * from the output count as missed and are counted. Fills three evaluations: the model, then the
+ * baselines. */
 int pr_evaluate(pr_context *ctx, const char *gpkg_path, const char *truth_path, uint32_t k,
 		pr_evaluation ret_evaluations[3]);
 
