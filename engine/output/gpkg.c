@@ -160,6 +160,17 @@ static int build_spatial_index(pr_writer *w, const char *table)
 	return 0;
 }
 
+/* Removes a failed run's temporary GeoPackage and what SQLite keeps beside it. */
+static void remove_temporary(const char *tmp)
+{
+	static const char *const suffixes[] = {"", "-journal", "-wal", "-shm"};
+	for (size_t i = 0; i < sizeof suffixes / sizeof *suffixes; i++) {
+		char path[4096];
+		if (snprintf(path, sizeof path, "%s%s", tmp, suffixes[i]) < (int)sizeof path)
+			unlink(path);
+	}
+}
+
 /* The bulk-loaded spatial indexes (parcel_risk's), on a plain SQLite connection once GDAL has
  * closed the file, each copying the triggers of template's GDAL-made index; the time is added
  * to run_info. */
@@ -287,7 +298,7 @@ done:
 	if (w.srs)
 		OSRRelease(w.srs);
 	if (r < 0 && tmp)
-		unlink(tmp);
+		remove_temporary(tmp);
 	CPLSetThreadLocalConfigOption("OGR_CURRENT_DATE", NULL);
 	CPLSetThreadLocalConfigOption("OGR_SQLITE_SYNCHRONOUS", NULL);
 	CPLSetThreadLocalConfigOption("OGR_SQLITE_CACHE", NULL);
