@@ -270,6 +270,7 @@ static int score_all(pr_context *ctx, const pr_model *m, sqlite3 *db, const char
 done:
 	sqlite3_finalize(st);
 	pr_strbuf_free(&sql);
+	free(values);
 	return r;
 }
 /* Table scores (parcel_id, score, risk_class) of a first pass, for features that use it. */
