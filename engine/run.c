@@ -292,28 +292,22 @@ static int resolve_as_of(pr_context *ctx, const pr_sources *s, const pr_run_opti
 static int check_model(pr_context *ctx, const pr_model *model, int32_t as_of, pr_column_use *use)
 {
 	pr_store store = {0};
-	pr_parcels empty = {0};
 	pr_scores scores = {0};
-	const pr_records *none[PR_SRC_COUNT] = {0};
-	int r = pr_store_open(ctx, &store);
+	int r = pr_store_open_empty(ctx, &store);
 	if (r < 0)
 		return r;
-	for (int f = 0; f < pr_source_defs[PR_SRC_PARCELS].n_fields; f++)
-		empty.rec.cols[f].present = false;
-	r = pr_store_load(ctx, store.db, &empty, none);
 	/* Preparing every statement on the empty store also tells which columns the model reads:
 	 * only those are copied from the sources (personal data included). */
-	pr_store_watch_columns(store.db, use);
+	pr_store_watch_columns(&store, use);
 	/* A silent rehearsal: its progress and timings would only be noise. */
 	pr_progress_fn progress = ctx->progress;
 	pr_log_fn log = ctx->log;
 	ctx->progress = NULL;
 	ctx->log = NULL;
-	if (r == 0)
-		r = pr_model_score(ctx, model, store.db, as_of, 0, &scores);
+	r = pr_model_score(ctx, model, &store, as_of, 0, &scores);
 	ctx->progress = progress;
 	ctx->log = log;
-	pr_store_watch_columns(store.db, NULL);
+	pr_store_watch_columns(&store, NULL);
 	pr_scores_free(&scores);
 	pr_store_close(&store);
 	return r;
@@ -479,7 +473,7 @@ int pr_run(pr_context *ctx, const pr_sources *sources, const pr_run_options *opt
 	store_seconds = pr_now() - t;
 
 	t = pr_now();
-	r = pr_model_score(ctx, model, store.db, as_of, in.parcels.rec.n, &scores);
+	r = pr_model_score(ctx, model, &store, as_of, in.parcels.rec.n, &scores);
 	if (r < 0)
 		goto done;
 	model_seconds = pr_now() - t;

@@ -19,10 +19,11 @@ static int sql_error(pr_context *ctx, sqlite3 *db, const pr_model *m, int line, 
 			sqlite3_errmsg(db));
 }
 
-int pr_model_prepare_one(sqlite3 *db, const char *sql, sqlite3_stmt **ret)
+int pr_model_prepare_one(pr_store *store, const char *sql, sqlite3_stmt **ret)
 {
 	const char *tail = NULL;
-	int rc = sqlite3_prepare_v2(db, sql, -1, ret, &tail);
+	pr_store_clear_refusal(store);
+	int rc = sqlite3_prepare_v2(store->db, sql, -1, ret, &tail);
 	if (rc != SQLITE_OK)
 		return rc;
 	while (tail &&
@@ -36,16 +37,18 @@ int pr_model_prepare_one(sqlite3 *db, const char *sql, sqlite3_stmt **ret)
 	return SQLITE_OK;
 }
 
-const char *pr_model_prepare_message(sqlite3 *db, int rc)
+const char *pr_model_prepare_message(pr_store *store, int rc)
 {
-	return rc == SQLITE_MISUSE ? "more than one SQL statement (a ';' inside the value?)"
-				   : sqlite3_errmsg(db);
+	if (rc == SQLITE_MISUSE)
+		return "more than one SQL statement (a ';' inside the value?)";
+	return pr_store_refusal(store) ? pr_store_refusal(store) : sqlite3_errmsg(store->db);
 }
 
 /* Runs one SQL feature into table feat_NAME(parcel_id, value). */
-static int run_sql_feature(pr_context *ctx, const pr_model *m, const pr_feature *f, sqlite3 *db,
+static int run_sql_feature(pr_context *ctx, const pr_model *m, const pr_feature *f, pr_store *store,
 			   const char *as_of)
 {
+	sqlite3 *db = store->db;
 	char section[PR_NAME_MAX + 16];
 	snprintf(section, sizeof section, "feature %s", f->name);
 	pr_strbuf sql = {0};
@@ -60,10 +63,10 @@ static int run_sql_feature(pr_context *ctx, const pr_model *m, const pr_feature 
 	sql.len = 0;
 	pr_strbuf_printf(&sql, "INSERT INTO feat_%s (parcel_id, value) SELECT * FROM (\n%s\n)",
 			 f->name, f->sql);
-	int rc = pr_model_prepare_one(db, sql.data, &st);
+	int rc = pr_model_prepare_one(store, sql.data, &st);
 	if (rc != SQLITE_OK) {
 		r = pr_error(ctx, PR_ECONFIG, "%s line %d [%s]: the sql does not run: %s", m->path,
-			     f->line, section, pr_model_prepare_message(db, rc));
+			     f->line, section, pr_model_prepare_message(store, rc));
 		goto done;
 	}
 	for (int i = 1; i <= sqlite3_bind_parameter_count(st); i++) {
@@ -96,9 +99,10 @@ done:
 	return r;
 }
 
-int pr_model_build_features(pr_context *ctx, const pr_model *m, sqlite3 *db, const char *as_of,
+int pr_model_build_features(pr_context *ctx, const pr_model *m, pr_store *store, const char *as_of,
 			    int pass, bool queries_only)
 {
+	sqlite3 *db = store->db;
 	pr_strbuf sql = {0}, timings = {0};
 	int r = 0;
 	uint64_t queries = 0, done_queries = 0;
@@ -113,7 +117,7 @@ int pr_model_build_features(pr_context *ctx, const pr_model *m, sqlite3 *db, con
 		r = pr_store_exec(ctx, db, drop);
 		double t0 = pr_now();
 		if (r == 0)
-			r = run_sql_feature(ctx, m, f, db, as_of);
+			r = run_sql_feature(ctx, m, f, store, as_of);
 		pr_strbuf_printf(&timings, "%s%s %.2f s", timings.len ? ", " : "", f->name,
 				 pr_now() - t0);
 		pr_progress(ctx, pass == 1 ? "features" : "late features", ++done_queries, queries);
@@ -167,11 +171,12 @@ int pr_model_build_features(pr_context *ctx, const pr_model *m, sqlite3 *db, con
 		/* Check each layer as it is added, to name the feature at fault. */
 		sqlite3_stmt *probe = NULL;
 		int rc =
-		    wrapped.data ? pr_model_prepare_one(db, wrapped.data, &probe) : SQLITE_NOMEM;
+		    wrapped.data ? pr_model_prepare_one(store, wrapped.data, &probe) : SQLITE_NOMEM;
 		bool bad = rc != SQLITE_OK;
 		if (bad)
 			r = pr_error(ctx, PR_ECONFIG, "%s line %d [feature %s]: the expr fails: %s",
-				     m->path, f->line, f->name, pr_model_prepare_message(db, rc));
+				     m->path, f->line, f->name,
+				     pr_model_prepare_message(store, rc));
 		sqlite3_finalize(probe);
 		pr_strbuf_free(&sql);
 		sql = wrapped;
@@ -182,12 +187,14 @@ int pr_model_build_features(pr_context *ctx, const pr_model *m, sqlite3 *db, con
 	pr_strbuf_printf(&create, "CREATE TABLE features AS %s ORDER BY parcel_id", sql.data);
 	double t0 = pr_now();
 	sqlite3_stmt *st = NULL;
-	if (!create.data)
+	int rc = create.data ? pr_model_prepare_one(store, create.data, &st) : SQLITE_NOMEM;
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(st);
+	if (rc == SQLITE_NOMEM)
 		r = PR_ENOMEM;
-	else if (pr_model_prepare_one(db, create.data, &st) != SQLITE_OK ||
-		 sqlite3_step(st) != SQLITE_DONE)
+	else if (rc != SQLITE_DONE)
 		r = pr_error(ctx, PR_ECONFIG, "%s: the features table cannot be built: %s", m->path,
-			     sqlite3_errmsg(db));
+			     pr_model_prepare_message(store, rc));
 	sqlite3_finalize(st);
 	pr_strbuf_free(&create);
 	if (r < 0)

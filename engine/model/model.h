@@ -9,6 +9,7 @@
 #include <sqlite3.h>
 
 #include "core/core.h"
+#include "store/store.h"
 
 #define PR_MODEL_MAX_FEATURES 64
 #define PR_MODEL_MAX_FACTORS  64
@@ -129,7 +130,7 @@ typedef struct pr_scores {
 
 /* Runs the model's features and factors over the loaded working store (see store.h). The
  * caller frees ret_scores with pr_scores_free(). */
-int pr_model_score(pr_context *ctx, const pr_model *model, sqlite3 *db, int32_t as_of,
+int pr_model_score(pr_context *ctx, const pr_model *model, pr_store *store, int32_t as_of,
 		   size_t n_parcels, pr_scores *ret_scores);
 void pr_scores_free(pr_scores *scores);
 

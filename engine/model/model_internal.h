@@ -8,14 +8,15 @@
 
 /* Prepares exactly one statement: model SQL is wrapped into the engine's own statements, and
  * text after the first one (a ";" and more) would run beside them. SQLITE_MISUSE for that. */
-int pr_model_prepare_one(sqlite3 *db, const char *sql, sqlite3_stmt **ret);
-/* The message for a statement that pr_model_prepare_one refused. */
-const char *pr_model_prepare_message(sqlite3 *db, int rc);
+int pr_model_prepare_one(pr_store *store, const char *sql, sqlite3_stmt **ret);
+/* The message for a statement that pr_model_prepare_one refused: the store's refusal (a
+ * function that reaches files...), more than one statement, or SQLite's message. */
+const char *pr_model_prepare_message(pr_store *store, int rc);
 
 /* Builds table features: parcel columns and every feature, one row per parcel. Pass 1 runs the
  * SQL features that do not read scores (those are NULL then); pass 2 runs the ones that do, over
  * the scores of pass 1, and rebuilds the table unless queries_only. */
-int pr_model_build_features(pr_context *ctx, const pr_model *m, sqlite3 *db, const char *as_of,
+int pr_model_build_features(pr_context *ctx, const pr_model *m, pr_store *store, const char *as_of,
 			    int pass, bool queries_only);
 /* True when an expression feature names a feature that uses scores: the second pass must then
  * rebuild the features table. */

@@ -191,12 +191,13 @@ static int last_inspections(pr_context *ctx, sqlite3 *db, const char *as_of, pr_
 }
 
 /* Evaluates every factor for every parcel from the features table into s. */
-static int score_all(pr_context *ctx, const pr_model *m, sqlite3 *db, const char *source,
+static int score_all(pr_context *ctx, const pr_model *m, pr_store *store, const char *source,
 		     size_t n_parcels, bool with_reasons, pr_scores *s)
 {
 	pr_strbuf sql = {0};
 	sqlite3_stmt *st = NULL;
 	double *values = NULL;
+	char *msg = NULL;
 	int r = 0;
 
 	pr_strbuf_printf(&sql, "SELECT parcel_id");
@@ -210,27 +211,30 @@ static int score_all(pr_context *ctx, const pr_model *m, sqlite3 *db, const char
 		r = PR_ENOMEM;
 		goto done;
 	}
-	if (pr_model_prepare_one(db, sql.data, &st) != SQLITE_OK) {
-		/* Find the factor at fault, to name its section. */
-		const char *msg = sqlite3_errmsg(db);
+	int rc = pr_model_prepare_one(store, sql.data, &st);
+	if (rc != SQLITE_OK) {
+		/* Find the factor at fault, to name its section; the probes overwrite the
+		 * connection's message, so keep it. */
+		msg = strdup(pr_model_prepare_message(store, rc));
 		for (int k = 0; k < m->n_factors; k++) {
 			pr_strbuf one = {0};
 			sqlite3_stmt *probe = NULL;
 			pr_strbuf_printf(&one, "SELECT (\n%s\n) FROM features",
 					 m->factors[k].value);
-			int rc = pr_model_prepare_one(db, one.data, &probe);
+			rc = pr_model_prepare_one(store, one.data, &probe);
 			bool bad = rc != SQLITE_OK;
 			if (bad)
 				r = pr_error(ctx, PR_ECONFIG,
 					     "%s line %d [factor %s]: the value fails: %s", m->path,
 					     m->factors[k].line, m->factors[k].name,
-					     pr_model_prepare_message(db, rc));
+					     pr_model_prepare_message(store, rc));
 			sqlite3_finalize(probe);
 			pr_strbuf_free(&one);
 			if (bad)
 				goto done;
 		}
-		r = pr_error(ctx, PR_ECONFIG, "%s: the factors do not run: %s", m->path, msg);
+		r = pr_error(ctx, PR_ECONFIG, "%s: the factors do not run: %s", m->path,
+			     msg ? msg : "out of memory");
 		goto done;
 	}
 	double max_points = 0;
@@ -243,7 +247,6 @@ static int score_all(pr_context *ctx, const pr_model *m, sqlite3 *db, const char
 		goto done;
 	}
 	size_t i = 0;
-	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (i >= n_parcels || sqlite3_column_int64(st, 0) != (sqlite3_int64)i) {
 			r = pr_error(ctx, PR_EINTERNAL, "scored rows out of parcel order at %zu",
@@ -262,7 +265,7 @@ static int score_all(pr_context *ctx, const pr_model *m, sqlite3 *db, const char
 	}
 	if (rc != SQLITE_DONE) {
 		r = pr_error(ctx, PR_ECONFIG, "%s: the factors failed: %s", m->path,
-			     sqlite3_errmsg(db));
+			     pr_model_prepare_message(store, rc));
 		goto done;
 	}
 	if (i != n_parcels)
@@ -271,6 +274,7 @@ done:
 	sqlite3_finalize(st);
 	pr_strbuf_free(&sql);
 	free(values);
+	free(msg);
 	return r;
 }
 /* Table scores (parcel_id, score, risk_class) of a first pass, for features that use it. */
@@ -299,9 +303,10 @@ static int store_scores(pr_context *ctx, sqlite3 *db, const pr_scores *s)
 	return r < 0 ? r : pr_store_exec(ctx, db, "COMMIT");
 }
 
-int pr_model_score(pr_context *ctx, const pr_model *m, sqlite3 *db, int32_t as_of, size_t n_parcels,
-		   pr_scores *ret_scores)
+int pr_model_score(pr_context *ctx, const pr_model *m, pr_store *store, int32_t as_of,
+		   size_t n_parcels, pr_scores *ret_scores)
 {
+	sqlite3 *db = store->db;
 	pr_scores s = {0};
 	rank_entry *ranks = NULL;
 	char as_of_text[16];
@@ -310,13 +315,13 @@ int pr_model_score(pr_context *ctx, const pr_model *m, sqlite3 *db, int32_t as_o
 	pr_format_date(as_of, as_of_text);
 	r = allocate_scores(&s, n_parcels, m->n_features, m->n_factors);
 	if (r == 0)
-		r = pr_model_build_features(ctx, m, db, as_of_text, 1, false);
+		r = pr_model_build_features(ctx, m, store, as_of_text, 1, false);
 	bool two_passes = false;
 	for (int i = 0; i < m->n_features; i++)
 		two_passes = two_passes || m->features[i].uses_scores;
 	/* The reasons of a first pass would be thrown away: skip them. */
 	if (r == 0)
-		r = score_all(ctx, m, db, "features ORDER BY rowid", n_parcels, !two_passes, &s);
+		r = score_all(ctx, m, store, "features ORDER BY rowid", n_parcels, !two_passes, &s);
 	if (r == 0 && two_passes) {
 		/* Unless an expression feature uses a score-based one, the features table stays:
 		 * the second pass reads it with the new columns joined in. */
@@ -324,12 +329,13 @@ int pr_model_score(pr_context *ctx, const pr_model *m, sqlite3 *db, int32_t as_o
 		pr_strbuf source = {0};
 		r = store_scores(ctx, db, &s);
 		if (r == 0)
-			r = pr_model_build_features(ctx, m, db, as_of_text, 2, !rebuild);
+			r = pr_model_build_features(ctx, m, store, as_of_text, 2, !rebuild);
 		if (r == 0 && !rebuild)
 			r = pr_model_late_source(m, &source);
 		if (r == 0)
-			r = score_all(ctx, m, db, rebuild ? "features ORDER BY rowid" : source.data,
-				      n_parcels, true, &s);
+			r = score_all(ctx, m, store,
+				      rebuild ? "features ORDER BY rowid" : source.data, n_parcels,
+				      true, &s);
 		pr_strbuf_free(&source);
 	}
 	if (r < 0)

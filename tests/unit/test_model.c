@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* The risk model on hand-made stores whose values are known: each factor of the default model,
  * saturation and weights, missing data, reason rendering, class thresholds, the visit list's
- * exclusion of recently inspected parcels, and one bad model file per kind of error. */
+ * exclusion of recently inspected parcels, one bad model file per kind of error, and what
+ * model SQL may not do: reach files through SpatiaLite. */
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "harness.h"
 #include "sources/records.h"
@@ -235,7 +237,7 @@ static void test_default_model_factors(void)
 		ASSERT_INT_EQ(exec(&fx, sql), 0);
 	}
 	ASSERT_INT_EQ(fixture_store(&fx), 0);
-	int r = pr_model_score(ctx, m, fx.store.db, as_of(), 7, &s);
+	int r = pr_model_score(ctx, m, &fx.store, as_of(), 7, &s);
 	if (r < 0)
 		FAIL_AT("%s", pr_context_errmsg(ctx));
 	ASSERT_INT_EQ(r, 0);
@@ -315,7 +317,7 @@ static void test_saturation_weights_classes(void)
 	ASSERT_INT_EQ(fixture_open(&fx, 6), 0);
 	ASSERT_INT_EQ(pr_model_parse(ctx, "small", small_model, &m), 0);
 	ASSERT_INT_EQ(fixture_store(&fx), 0);
-	ASSERT_INT_EQ(pr_model_score(ctx, m, fx.store.db, as_of(), 6, &s), 0);
+	ASSERT_INT_EQ(pr_model_score(ctx, m, &fx.store, as_of(), 6, &s), 0);
 	/* ramp: v = 0 → 0; 2 → half of 10; 3 and 4 → saturated at 10. */
 	ASSERT_DBL_NEAR(points(m, &s, 0, "ramp"), 0, 1e-12);
 	ASSERT_DBL_NEAR(points(m, &s, 1, "ramp"), 0, 1e-12);
@@ -355,7 +357,7 @@ static void test_visit_list_exclusion(void)
 				"(4, 1, '2026-07-04', 'minor')"),
 		      0);
 	ASSERT_INT_EQ(fixture_store(&fx), 0);
-	ASSERT_INT_EQ(pr_model_score(ctx, m, fx.store.db, as_of(), 6, &s), 0);
+	ASSERT_INT_EQ(pr_model_score(ctx, m, &fx.store, as_of(), 6, &s), 0);
 	ASSERT_INT_EQ(s.visit[3], 0);
 	ASSERT_INT_EQ(s.visit_rank[4], 1);
 	ASSERT_INT_EQ(s.visit_rank[2], 2);
@@ -385,7 +387,7 @@ static void test_two_passes(void)
 	ASSERT_INT_EQ(fixture_open(&fx, 6), 0);
 	ASSERT_INT_EQ(fixture_store(&fx), 0);
 	ASSERT_INT_EQ(pr_model_parse(ctx, "two.ini", text, &m), 0);
-	int r = pr_model_score(ctx, m, fx.store.db, as_of(), 6, &s);
+	int r = pr_model_score(ctx, m, &fx.store, as_of(), 6, &s);
 	if (r < 0)
 		FAIL_AT("%s", pr_context_errmsg(ctx));
 	/* P4: pass 1 gives f1 = 8 of 20 points: 40; then e = 80, f2 = 4 more: 60. */
@@ -475,7 +477,7 @@ static void expect_bad_model(const char *text, const char *needle)
 	}
 	int r = pr_model_parse(ctx, "bad.ini", text, &m);
 	if (r == 0)
-		r = pr_model_score(ctx, m, fx.store.db, as_of(), 2, &s);
+		r = pr_model_score(ctx, m, &fx.store, as_of(), 2, &s);
 	if (r != PR_ECONFIG)
 		FAIL_AT("status %d for a bad model, expected PR_ECONFIG (%s)", r,
 			pr_context_errmsg(ctx));
@@ -563,6 +565,126 @@ static void test_bad_models(void)
 			 "[factor f]: the value fails: more than one SQL statement");
 }
 
+/* The function names a store registers, one per line, sorted (pragma_function_list). */
+static char *function_names(const char *security)
+{
+	pr_store store = {0};
+	sqlite3_stmt *st = NULL;
+	pr_strbuf names = {0};
+	setenv("SPATIALITE_SECURITY", security, 1);
+	if (pr_store_open(ctx, &store) == 0 &&
+	    sqlite3_prepare_v2(store.db,
+			       "SELECT DISTINCT lower(name) FROM pragma_function_list ORDER BY 1",
+			       -1, &st, NULL) == SQLITE_OK)
+		while (sqlite3_step(st) == SQLITE_ROW)
+			pr_strbuf_printf(&names, "\n%s\n", sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	pr_store_close(&store);
+	return names.data;
+}
+
+/* Whatever SPATIALITE_SECURITY says, model SQL cannot reach files: every function relaxed mode
+ * adds is refused (found from SpatiaLite itself, so a newer one is checked too), so are those
+ * strict mode keeps that read files, and a model naming one fails to check, naming the section
+ * and the function, without running. */
+static void test_sandbox(void)
+{
+	char *strict = function_names("strict");
+	char *relaxed = function_names("relaxed");
+	ASSERT_TRUE(strict && relaxed);
+	/* Relaxed mode took effect: the test below is not vacuous. */
+	ASSERT_TRUE(strstr(relaxed, "\nblobfromfile\n") && !strstr(strict, "\nblobfromfile\n"));
+	int added = 0;
+	for (char *line = strtok(relaxed, "\n"); line; line = strtok(NULL, "\n")) {
+		char key[160];
+		snprintf(key, sizeof key, "\n%s\n", line);
+		if (strstr(strict, key))
+			continue;
+		added++;
+		if (!pr_store_function_refused(line))
+			FAIL_AT("relaxed mode's %s() is not refused", line);
+	}
+	ASSERT_TRUE(added >= 20);
+	free(strict);
+	free(relaxed);
+	static const char *const always[] = {"load_extension",
+					     "fts3_tokenizer",
+					     "zipfile_numshp",
+					     "Zipfile_ShpN",
+					     "zipfile_numdbf",
+					     "zipfile_dbfn",
+					     "proj_setdatabasepath",
+					     "sqlproc_execute",
+					     "storedproc_execute",
+					     "pause",
+					     "BLOBTOFILE"};
+	for (size_t i = 0; i < sizeof always / sizeof *always; i++)
+		if (!pr_store_function_refused(always[i]))
+			FAIL_AT("%s() is not refused", always[i]);
+	ASSERT_TRUE(!pr_store_function_refused("st_area"));
+	ASSERT_TRUE(!pr_store_function_refused("count"));
+
+	/* The rest of the test runs as a site with relaxed mode in its environment would. */
+	setenv("SPATIALITE_SECURITY", "relaxed", 1);
+	char written[64];
+	snprintf(written, sizeof written, "/tmp/pr-sandbox-%d", (int)getpid());
+	const char *factor = "[factor f]\nvalue = 1\nweight = 1\nsaturate = 1\n";
+	char text[1024];
+	snprintf(text, sizeof text,
+		 "[feature leak]\nsql = SELECT parcel_id, length(BlobFromFile('/etc/passwd')) "
+		 "FROM parcels\n%s",
+		 factor);
+	expect_bad_model(text, "bad.ini line 1 [feature leak]: the sql does not run: "
+			       "blobfromfile() is not allowed: it reads files");
+	snprintf(
+	    text, sizeof text,
+	    "[feature dropped]\nsql = SELECT parcel_id, BlobToFile(X'41', '%s') FROM parcels\n%s",
+	    written, factor);
+	expect_bad_model(text, "[feature dropped]: the sql does not run: blobtofile() is not "
+			       "allowed: it writes files");
+	ASSERT_TRUE(access(written, F_OK) != 0);
+	snprintf(text, sizeof text, "[feature e]\nexpr = length(bLoBfRoMfIlE('/etc/passwd'))\n%s",
+		 factor);
+	expect_bad_model(text, "[feature e]: the expr fails: blobfromfile() is not allowed");
+	expect_bad_model("[factor f]\nvalue = load_extension('mod_spatialite')\nweight = 1\n"
+			 "saturate = 1\n",
+			 "[factor f]: the value fails: load_extension() is not allowed: it loads "
+			 "code");
+	snprintf(text, sizeof text,
+		 "[feature x]\nsql = SELECT parcel_id, eval('SELECT 1') FROM "
+		 "parcels\n%s",
+		 factor);
+	expect_bad_model(text, "eval() is not allowed: it runs other SQL");
+
+	/* SpatiaLite's geometry functions stay: a feature may use them. */
+	fixture fx = {0};
+	pr_model *m = NULL;
+	pr_scores s = {0};
+	ASSERT_INT_EQ(fixture_open(&fx, 2), 0);
+	ASSERT_INT_EQ(fixture_store(&fx), 0);
+	ASSERT_INT_EQ(
+	    pr_model_parse(ctx, "geo.ini",
+			   "[feature g]\nsql = SELECT parcel_id, ST_X(MakePoint(3, 4)) "
+			   "FROM parcels\n[factor f]\nvalue = g\nweight = 1\nsaturate = 3\n",
+			   &m),
+	    0);
+	int r = pr_model_score(ctx, m, &fx.store, as_of(), 2, &s);
+	if (r < 0)
+		FAIL_AT("%s", pr_context_errmsg(ctx));
+	ASSERT_DBL_NEAR(feature(m, &s, 1, "g"), 3, 0);
+	/* Nor does the store attach files or create tables over them, whoever asks. */
+	ASSERT_TRUE(sqlite3_exec(fx.store.db, "ATTACH 'x.db' AS x", NULL, NULL, NULL) != SQLITE_OK);
+	ASSERT_TRUE(sqlite3_exec(fx.store.db,
+				 "CREATE VIRTUAL TABLE pw USING VirtualText('/etc/passwd', "
+				 "'UTF-8', 0, POINT, NONE, ':')",
+				 NULL, NULL, NULL) != SQLITE_OK);
+	ASSERT_CONTAINS(pr_store_refusal(&fx.store), "virtual table module VirtualText");
+	pr_scores_free(&s);
+	pr_model_free(m);
+	fixture_close(&fx);
+	unsetenv("SPATIALITE_SECURITY");
+}
+
 int main(void)
 {
 	if (pr_context_new(&ctx) < 0)
@@ -573,6 +695,7 @@ int main(void)
 	RUN(test_store_tables);
 	RUN(test_two_passes);
 	RUN(test_bad_models);
+	RUN(test_sandbox);
 	pr_context_free(ctx);
 	return HARNESS_EXIT();
 }
