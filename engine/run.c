@@ -287,12 +287,21 @@ static int resolve_as_of(pr_context *ctx, const pr_sources *s, const pr_run_opti
 	return 0;
 }
 
+/* How the model runs for these sources: under their time limit. */
+static pr_model_options model_options(const pr_sources *sources)
+{
+	return (pr_model_options){.time_limit_s = sources->time_limit_s,
+				  .limit_origin = sources->file};
+}
+
 /* Checks the model's SQL against an empty store before the long reading starts, so that a typo
  * in a feature fails in a second rather than after a national join. */
-static int check_model(pr_context *ctx, const pr_model *model, int32_t as_of, pr_column_use *use)
+static int check_model(pr_context *ctx, const pr_model *model, const pr_sources *sources,
+		       int32_t as_of, pr_column_use *use)
 {
 	pr_store store = {0};
 	pr_scores scores = {0};
+	pr_model_options options = model_options(sources);
 	int r = pr_store_open_empty(ctx, &store);
 	if (r < 0)
 		return r;
@@ -304,7 +313,7 @@ static int check_model(pr_context *ctx, const pr_model *model, int32_t as_of, pr
 	pr_log_fn log = ctx->log;
 	ctx->progress = NULL;
 	ctx->log = NULL;
-	r = pr_model_score(ctx, model, &store, as_of, 0, &scores);
+	r = pr_model_score(ctx, model, &store, as_of, 0, &options, &scores);
 	ctx->progress = progress;
 	ctx->log = log;
 	pr_store_watch_columns(&store, NULL);
@@ -318,7 +327,7 @@ static int check_model(pr_context *ctx, const pr_model *model, int32_t as_of, pr
 static int ingest_sources(pr_context *ctx, const pr_sources *sources, const pr_model *model,
 			  int32_t as_of, ingest *in)
 {
-	int r = check_model(ctx, model, as_of, &in->use);
+	int r = check_model(ctx, model, sources, as_of, &in->use);
 	if (r == 0)
 		r = read_and_join(ctx, sources, in);
 	if (r == 0)
@@ -473,7 +482,8 @@ int pr_run(pr_context *ctx, const pr_sources *sources, const pr_run_options *opt
 	store_seconds = pr_now() - t;
 
 	t = pr_now();
-	r = pr_model_score(ctx, model, &store, as_of, in.parcels.rec.n, &scores);
+	pr_model_options model_opts = model_options(sources);
+	r = pr_model_score(ctx, model, &store, as_of, in.parcels.rec.n, &model_opts, &scores);
 	if (r < 0)
 		goto done;
 	model_seconds = pr_now() - t;

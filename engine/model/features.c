@@ -45,10 +45,12 @@ const char *pr_model_prepare_message(pr_store *store, int rc)
 }
 
 /* Runs one SQL feature into table feat_NAME(parcel_id, value). */
-static int run_sql_feature(pr_context *ctx, const pr_model *m, const pr_feature *f, pr_store *store,
-			   const char *as_of)
+static int run_sql_feature(pr_model_eval *ev, int i)
 {
-	sqlite3 *db = store->db;
+	pr_context *ctx = ev->ctx;
+	const pr_model *m = ev->m;
+	const pr_feature *f = &m->features[i];
+	sqlite3 *db = ev->db;
 	char section[PR_NAME_MAX + 16];
 	snprintf(section, sizeof section, "feature %s", f->name);
 	pr_strbuf sql = {0};
@@ -63,14 +65,14 @@ static int run_sql_feature(pr_context *ctx, const pr_model *m, const pr_feature 
 	sql.len = 0;
 	pr_strbuf_printf(&sql, "INSERT INTO feat_%s (parcel_id, value) SELECT * FROM (\n%s\n)",
 			 f->name, f->sql);
-	int rc = pr_model_prepare_one(store, sql.data, &st);
+	int rc = pr_model_prepare_one(ev->store, sql.data, &st);
 	if (rc != SQLITE_OK) {
 		r = pr_error(ctx, PR_ECONFIG, "%s line %d [%s]: the sql does not run: %s", m->path,
-			     f->line, section, pr_model_prepare_message(store, rc));
+			     f->line, section, pr_model_prepare_message(ev->store, rc));
 		goto done;
 	}
-	for (int i = 1; i <= sqlite3_bind_parameter_count(st); i++) {
-		const char *pname = sqlite3_bind_parameter_name(st, i);
+	for (int p = 1; p <= sqlite3_bind_parameter_count(st); p++) {
+		const char *pname = sqlite3_bind_parameter_name(st, p);
 		if (!pname || strcmp(pname, ":as_of") != 0) {
 			r = pr_error(
 			    ctx, PR_ECONFIG,
@@ -78,9 +80,11 @@ static int run_sql_feature(pr_context *ctx, const pr_model *m, const pr_feature 
 			    m->path, f->line, section, pname ? pname : "?");
 			goto done;
 		}
-		sqlite3_bind_text(st, i, as_of, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, p, ev->as_of, -1, SQLITE_STATIC);
 	}
+	pr_model_limit_start(ev);
 	rc = sqlite3_step(st);
+	pr_model_limit_stop(ev);
 	if (rc == SQLITE_CONSTRAINT) {
 		r = pr_error(
 		    ctx, PR_ECONFIG,
@@ -90,7 +94,11 @@ static int run_sql_feature(pr_context *ctx, const pr_model *m, const pr_feature 
 		goto done;
 	}
 	if (rc != SQLITE_DONE) {
-		r = sql_error(ctx, db, m, f->line, section, "the sql failed");
+		char who[PR_NAME_MAX + 64];
+		snprintf(who, sizeof who, "line %d [%s]", f->line, section);
+		r = pr_model_limit_error(ev, rc, who);
+		if (r == 0)
+			r = sql_error(ctx, db, m, f->line, section, "the sql failed");
 		goto done;
 	}
 done:
@@ -99,10 +107,11 @@ done:
 	return r;
 }
 
-int pr_model_build_features(pr_context *ctx, const pr_model *m, pr_store *store, const char *as_of,
-			    int pass, bool queries_only)
+int pr_model_build_features(pr_model_eval *ev, int pass, bool queries_only)
 {
-	sqlite3 *db = store->db;
+	pr_context *ctx = ev->ctx;
+	const pr_model *m = ev->m;
+	sqlite3 *db = ev->db;
 	pr_strbuf sql = {0}, timings = {0};
 	int r = 0;
 	uint64_t queries = 0, done_queries = 0;
@@ -117,7 +126,7 @@ int pr_model_build_features(pr_context *ctx, const pr_model *m, pr_store *store,
 		r = pr_store_exec(ctx, db, drop);
 		double t0 = pr_now();
 		if (r == 0)
-			r = run_sql_feature(ctx, m, f, store, as_of);
+			r = run_sql_feature(ev, i);
 		pr_strbuf_printf(&timings, "%s%s %.2f s", timings.len ? ", " : "", f->name,
 				 pr_now() - t0);
 		pr_progress(ctx, pass == 1 ? "features" : "late features", ++done_queries, queries);
@@ -170,13 +179,13 @@ int pr_model_build_features(pr_context *ctx, const pr_model *m, pr_store *store,
 					 f->name, sql.data);
 		/* Check each layer as it is added, to name the feature at fault. */
 		sqlite3_stmt *probe = NULL;
-		int rc =
-		    wrapped.data ? pr_model_prepare_one(store, wrapped.data, &probe) : SQLITE_NOMEM;
+		int rc = wrapped.data ? pr_model_prepare_one(ev->store, wrapped.data, &probe)
+				      : SQLITE_NOMEM;
 		bool bad = rc != SQLITE_OK;
 		if (bad)
 			r = pr_error(ctx, PR_ECONFIG, "%s line %d [feature %s]: the expr fails: %s",
 				     m->path, f->line, f->name,
-				     pr_model_prepare_message(store, rc));
+				     pr_model_prepare_message(ev->store, rc));
 		sqlite3_finalize(probe);
 		pr_strbuf_free(&sql);
 		sql = wrapped;
@@ -187,14 +196,25 @@ int pr_model_build_features(pr_context *ctx, const pr_model *m, pr_store *store,
 	pr_strbuf_printf(&create, "CREATE TABLE features AS %s ORDER BY parcel_id", sql.data);
 	double t0 = pr_now();
 	sqlite3_stmt *st = NULL;
-	int rc = create.data ? pr_model_prepare_one(store, create.data, &st) : SQLITE_NOMEM;
-	if (rc == SQLITE_OK)
+	int rc = create.data ? pr_model_prepare_one(ev->store, create.data, &st) : SQLITE_NOMEM;
+	if (rc == SQLITE_OK) {
+		pr_model_limit_start(ev);
 		rc = sqlite3_step(st);
-	if (rc == SQLITE_NOMEM)
+		pr_model_limit_stop(ev);
+	}
+	if (rc == SQLITE_NOMEM) {
 		r = PR_ENOMEM;
-	else if (rc != SQLITE_DONE)
-		r = pr_error(ctx, PR_ECONFIG, "%s: the features table cannot be built: %s", m->path,
-			     pr_model_prepare_message(store, rc));
+	} else if (rc != SQLITE_DONE) {
+		/* What runs long here is an expression feature's subquery, if anything. */
+		pr_strbuf who = {0};
+		r = pr_model_name_sections(m, false, &who);
+		if (r == 0)
+			r = pr_model_limit_error(ev, rc, who.len ? who.data : "the features table");
+		pr_strbuf_free(&who);
+		if (r == 0)
+			r = pr_error(ctx, PR_ECONFIG, "%s: the features table cannot be built: %s",
+				     m->path, pr_model_prepare_message(ev->store, rc));
+	}
 	sqlite3_finalize(st);
 	pr_strbuf_free(&create);
 	if (r < 0)
@@ -229,8 +249,9 @@ bool pr_model_expressions_use_late_features(const pr_model *m)
 	return false;
 }
 
-int pr_model_late_source(const pr_model *m, pr_strbuf *out)
+int pr_model_late_source(const pr_model_eval *ev, pr_strbuf *out)
 {
+	const pr_model *m = ev->m;
 	pr_strbuf_printf(out, "(SELECT f.parcel_id AS parcel_id");
 	for (int i = 0; i < pr_model_n_parcel_columns; i++)
 		pr_strbuf_printf(out, ", f.%s AS %s", pr_model_parcel_columns[i].name,

@@ -128,10 +128,19 @@ typedef struct pr_scores {
 	uint32_t *visit_rank;	  /* 1.. on the visit list, 0 when not on it */
 } pr_scores;
 
-/* Runs the model's features and factors over the loaded working store (see store.h). The
- * caller frees ret_scores with pr_scores_free(). */
+/* How pr_model_score runs a model over a store. */
+typedef struct pr_model_options {
+	/* The longest any one statement of model SQL (a feature, the features table, a scoring
+	 * pass) may run, in seconds; 0: no limit. Exceeding it is PR_ECONFIG naming the feature or
+	 * factor, the limit and limit_origin (where it is set: the sources file, or NULL). */
+	double time_limit_s;
+	const char *limit_origin;
+} pr_model_options;
+
+/* Runs the model's features and factors over the loaded working store (see store.h); options
+ * NULL: no time limit. The caller frees ret_scores with pr_scores_free(). */
 int pr_model_score(pr_context *ctx, const pr_model *model, pr_store *store, int32_t as_of,
-		   size_t n_parcels, pr_scores *ret_scores);
+		   size_t n_parcels, const pr_model_options *options, pr_scores *ret_scores);
 void pr_scores_free(pr_scores *scores);
 
 #endif

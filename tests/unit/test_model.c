@@ -2,7 +2,7 @@
 /* The risk model on hand-made stores whose values are known: each factor of the default model,
  * saturation and weights, missing data, reason rendering, class thresholds, the visit list's
  * exclusion of recently inspected parcels, one bad model file per kind of error, and what
- * model SQL may not do: reach files through SpatiaLite. */
+ * model SQL may not do: run past its time limit or reach files through SpatiaLite. */
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -237,7 +237,7 @@ static void test_default_model_factors(void)
 		ASSERT_INT_EQ(exec(&fx, sql), 0);
 	}
 	ASSERT_INT_EQ(fixture_store(&fx), 0);
-	int r = pr_model_score(ctx, m, &fx.store, as_of(), 7, &s);
+	int r = pr_model_score(ctx, m, &fx.store, as_of(), 7, NULL, &s);
 	if (r < 0)
 		FAIL_AT("%s", pr_context_errmsg(ctx));
 	ASSERT_INT_EQ(r, 0);
@@ -317,7 +317,7 @@ static void test_saturation_weights_classes(void)
 	ASSERT_INT_EQ(fixture_open(&fx, 6), 0);
 	ASSERT_INT_EQ(pr_model_parse(ctx, "small", small_model, &m), 0);
 	ASSERT_INT_EQ(fixture_store(&fx), 0);
-	ASSERT_INT_EQ(pr_model_score(ctx, m, &fx.store, as_of(), 6, &s), 0);
+	ASSERT_INT_EQ(pr_model_score(ctx, m, &fx.store, as_of(), 6, NULL, &s), 0);
 	/* ramp: v = 0 → 0; 2 → half of 10; 3 and 4 → saturated at 10. */
 	ASSERT_DBL_NEAR(points(m, &s, 0, "ramp"), 0, 1e-12);
 	ASSERT_DBL_NEAR(points(m, &s, 1, "ramp"), 0, 1e-12);
@@ -357,7 +357,7 @@ static void test_visit_list_exclusion(void)
 				"(4, 1, '2026-07-04', 'minor')"),
 		      0);
 	ASSERT_INT_EQ(fixture_store(&fx), 0);
-	ASSERT_INT_EQ(pr_model_score(ctx, m, &fx.store, as_of(), 6, &s), 0);
+	ASSERT_INT_EQ(pr_model_score(ctx, m, &fx.store, as_of(), 6, NULL, &s), 0);
 	ASSERT_INT_EQ(s.visit[3], 0);
 	ASSERT_INT_EQ(s.visit_rank[4], 1);
 	ASSERT_INT_EQ(s.visit_rank[2], 2);
@@ -387,7 +387,7 @@ static void test_two_passes(void)
 	ASSERT_INT_EQ(fixture_open(&fx, 6), 0);
 	ASSERT_INT_EQ(fixture_store(&fx), 0);
 	ASSERT_INT_EQ(pr_model_parse(ctx, "two.ini", text, &m), 0);
-	int r = pr_model_score(ctx, m, &fx.store, as_of(), 6, &s);
+	int r = pr_model_score(ctx, m, &fx.store, as_of(), 6, NULL, &s);
 	if (r < 0)
 		FAIL_AT("%s", pr_context_errmsg(ctx));
 	/* P4: pass 1 gives f1 = 8 of 20 points: 40; then e = 80, f2 = 4 more: 60. */
@@ -477,7 +477,7 @@ static void expect_bad_model(const char *text, const char *needle)
 	}
 	int r = pr_model_parse(ctx, "bad.ini", text, &m);
 	if (r == 0)
-		r = pr_model_score(ctx, m, &fx.store, as_of(), 2, &s);
+		r = pr_model_score(ctx, m, &fx.store, as_of(), 2, NULL, &s);
 	if (r != PR_ECONFIG)
 		FAIL_AT("status %d for a bad model, expected PR_ECONFIG (%s)", r,
 			pr_context_errmsg(ctx));
@@ -563,6 +563,79 @@ static void test_bad_models(void)
 	expect_bad_model("[factor f]\nvalue = 1) FROM features; DELETE FROM parcels; SELECT (1\n"
 			 "weight = 1\nsaturate = 1\n",
 			 "[factor f]: the value fails: more than one SQL statement");
+}
+
+/* Model SQL that never ends, in a feature's query, in an expression and in a factor's value,
+ * is stopped at the limit and the section running named; with no limit the same store scores
+ * normally. Not a timing test: only that it stops, and with which message. */
+#define ENDLESS                                                                                    \
+	"(WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r) SELECT max(n) FROM r)"
+
+static void expect_stopped(const char *text, const char *needle)
+{
+	fixture fx = {0};
+	pr_model *m = NULL;
+	pr_scores s = {0};
+	pr_model_options options = {.time_limit_s = 0.2, .limit_origin = "city.ini"};
+	if (fixture_open(&fx, 3) < 0 || fixture_store(&fx) < 0 ||
+	    pr_model_parse(ctx, "slow.ini", text, &m) < 0) {
+		FAIL_AT("setup: %s", pr_context_errmsg(ctx));
+	} else {
+		int r = pr_model_score(ctx, m, &fx.store, as_of(), 3, &options, &s);
+		if (r != PR_ECONFIG)
+			FAIL_AT("status %d for endless SQL, expected PR_ECONFIG", r);
+		else if (!strstr(pr_context_errmsg(ctx), needle))
+			FAIL_AT("'%s' lacks '%s'", pr_context_errmsg(ctx), needle);
+	}
+	pr_scores_free(&s);
+	pr_model_free(m);
+	fixture_close(&fx);
+}
+
+static void test_time_limit(void)
+{
+	const char *factor = "[factor f]\nvalue = 1\nweight = 1\nsaturate = 1\n";
+	char text[1024];
+	snprintf(text, sizeof text,
+		 "[feature ok]\nsql = SELECT parcel_id, 1 FROM parcels\n"
+		 "[feature slow]\nsql = SELECT parcel_id, " ENDLESS " FROM parcels\n%s",
+		 factor);
+	expect_stopped(text, "slow.ini line 3 [feature slow]: stopped after 0.2 s "
+			     "(time_limit_s in [run] of city.ini)");
+	/* In the features table, the expression with a subquery is the one named. */
+	snprintf(text, sizeof text, "[feature e]\nexpr = 2\n[feature slow]\nexpr = " ENDLESS "\n%s",
+		 factor);
+	expect_stopped(text, "slow.ini line 3 [feature slow]: stopped after 0.2 s");
+	snprintf(text, sizeof text, "%s[factor g]\nvalue = " ENDLESS "\nweight = 1\nsaturate = 1\n",
+		 factor);
+	expect_stopped(text, "slow.ini line 5 [factor g]: stopped after 0.2 s");
+
+	/* Under a limit, with every source given, the default model scores as without one. */
+	fixture fx = {0};
+	pr_model *m = NULL;
+	pr_scores a = {0}, b = {0};
+	pr_model_options options = {.time_limit_s = 600, .limit_origin = "city.ini"};
+	ASSERT_INT_EQ(fixture_open(&fx, 4), 0);
+	ASSERT_INT_EQ(
+	    exec(&fx, "UPDATE parcels SET floor_area_m2 = 40, dwellings = 1;"
+		      "INSERT INTO population VALUES (1, 1, 'H', 5, '2026-01-01', NULL, 0, "
+		      "0, 0), (1, 2, 'I', 4, '2026-02-01', NULL, 0, 0, 0);"
+		      "INSERT INTO complaints VALUES (2, 1, '2026-06-01', 'humidity', 0, 0, 0)"),
+	    0);
+	ASSERT_INT_EQ(fixture_store(&fx), 0);
+	ASSERT_INT_EQ(pr_model_load(ctx, NULL, &m), 0);
+	ASSERT_INT_EQ(pr_model_score(ctx, m, &fx.store, as_of(), 4, NULL, &a), 0);
+	ASSERT_INT_EQ(pr_model_score(ctx, m, &fx.store, as_of(), 4, &options, &b), 0);
+	for (int i = 0; i < 4; i++) {
+		ASSERT_DBL_NEAR(a.score[i], b.score[i], 0);
+		ASSERT_STR_EQ(a.reasons[i], b.reasons[i]);
+		ASSERT_DBL_NEAR(a.data_coverage[i], b.data_coverage[i], 0);
+	}
+	ASSERT_TRUE(a.score[1] > 0 && a.score[2] > 0);
+	pr_scores_free(&a);
+	pr_scores_free(&b);
+	pr_model_free(m);
+	fixture_close(&fx);
 }
 
 /* The function names a store registers, one per line, sorted (pragma_function_list). */
@@ -668,7 +741,7 @@ static void test_sandbox(void)
 			   "FROM parcels\n[factor f]\nvalue = g\nweight = 1\nsaturate = 3\n",
 			   &m),
 	    0);
-	int r = pr_model_score(ctx, m, &fx.store, as_of(), 2, &s);
+	int r = pr_model_score(ctx, m, &fx.store, as_of(), 2, NULL, &s);
 	if (r < 0)
 		FAIL_AT("%s", pr_context_errmsg(ctx));
 	ASSERT_DBL_NEAR(feature(m, &s, 1, "g"), 3, 0);
@@ -695,6 +768,7 @@ int main(void)
 	RUN(test_store_tables);
 	RUN(test_two_passes);
 	RUN(test_bad_models);
+	RUN(test_time_limit);
 	RUN(test_sandbox);
 	pr_context_free(ctx);
 	return HARNESS_EXIT();
