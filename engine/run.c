@@ -287,11 +287,14 @@ static int resolve_as_of(pr_context *ctx, const pr_sources *s, const pr_run_opti
 	return 0;
 }
 
-/* How the model runs for these sources: under their time limit. */
+/* How the model runs for these sources: under their time limit, without the sources they leave
+ * out (not assessed, never zero). */
 static pr_model_options model_options(const pr_sources *sources)
 {
-	return (pr_model_options){.time_limit_s = sources->time_limit_s,
-				  .limit_origin = sources->file};
+	pr_model_options o = {.time_limit_s = sources->time_limit_s, .limit_origin = sources->file};
+	for (int k = 0; k < PR_SRC_COUNT; k++)
+		o.absent[k] = !sources->src[k].present;
+	return o;
 }
 
 /* Checks the model's SQL against an empty store before the long reading starts, so that a typo

@@ -2,7 +2,9 @@
 /* The model's features: each SQL feature runs into its own table feat_NAME (one value per
  * parcel), then one statement joins them with the parcel columns and layers the expression
  * features on top, into table features, one row per parcel in parcel order. Features that read
- * a first pass's scores run in a second pass. */
+ * a first pass's scores run in a second pass. What each feature and factor reads, down to the
+ * sources, is found here too: a feature over a source left out of the sources file is missing,
+ * not its default. */
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,7 +46,13 @@ const char *pr_model_prepare_message(pr_store *store, int rc)
 	return pr_store_refusal(store) ? pr_store_refusal(store) : sqlite3_errmsg(store->db);
 }
 
-/* Runs one SQL feature into table feat_NAME(parcel_id, value). */
+bool pr_model_feature_absent(const pr_model_eval *ev, int i)
+{
+	return (ev->reads.feature[i] & ev->absent) != 0;
+}
+
+/* Runs one SQL feature into table feat_NAME(parcel_id, value). One that reads a source left
+ * out is checked but not run: its table stays empty and the feature missing. */
 static int run_sql_feature(pr_model_eval *ev, int i)
 {
 	pr_context *ctx = ev->ctx;
@@ -82,6 +90,8 @@ static int run_sql_feature(pr_model_eval *ev, int i)
 		}
 		sqlite3_bind_text(st, p, ev->as_of, -1, SQLITE_STATIC);
 	}
+	if (pr_model_feature_absent(ev, i))
+		goto done;
 	pr_model_limit_start(ev);
 	rc = sqlite3_step(st);
 	pr_model_limit_stop(ev);
@@ -127,8 +137,12 @@ int pr_model_build_features(pr_model_eval *ev, int pass, bool queries_only)
 		double t0 = pr_now();
 		if (r == 0)
 			r = run_sql_feature(ev, i);
-		pr_strbuf_printf(&timings, "%s%s %.2f s", timings.len ? ", " : "", f->name,
-				 pr_now() - t0);
+		if (pr_model_feature_absent(ev, i))
+			pr_strbuf_printf(&timings, "%s%s not run (a source left out)",
+					 timings.len ? ", " : "", f->name);
+		else
+			pr_strbuf_printf(&timings, "%s%s %.2f s", timings.len ? ", " : "", f->name,
+					 pr_now() - t0);
 		pr_progress(ctx, pass == 1 ? "features" : "late features", ++done_queries, queries);
 	}
 	/* What each query cost, in one line: the first place to look when a model is slow. */
@@ -151,7 +165,8 @@ int pr_model_build_features(pr_model_eval *ev, int pass, bool queries_only)
 		const pr_feature *f = &m->features[i];
 		if (f->expr)
 			continue;
-		if (f->uses_scores && pass == 1)
+		/* A source left out is not assessed: no default turns its absence into a value. */
+		if ((f->uses_scores && pass == 1) || pr_model_feature_absent(ev, i))
 			pr_strbuf_printf(&sql, ", NULL AS %s", f->name);
 		else if (f->has_default)
 			pr_strbuf_printf(&sql, ", COALESCE(t%d.value, %.17g) AS %s", i,
@@ -187,6 +202,12 @@ int pr_model_build_features(pr_model_eval *ev, int pass, bool queries_only)
 				     m->path, f->line, f->name,
 				     pr_model_prepare_message(ev->store, rc));
 		sqlite3_finalize(probe);
+		/* Checked as written, but missing when it uses a source left out. */
+		if (!bad && pr_model_feature_absent(ev, i)) {
+			wrapped.len = 0;
+			pr_strbuf_printf(&wrapped, "SELECT *, NULL AS %s FROM (%s)", f->name,
+					 sql.data);
+		}
 		pr_strbuf_free(&sql);
 		sql = wrapped;
 		if (bad)
@@ -260,6 +281,8 @@ int pr_model_late_source(const pr_model_eval *ev, pr_strbuf *out)
 		const pr_feature *f = &m->features[i];
 		if (!f->uses_scores)
 			pr_strbuf_printf(out, ", f.%s AS %s", f->name, f->name);
+		else if (pr_model_feature_absent(ev, i))
+			pr_strbuf_printf(out, ", NULL AS %s", f->name);
 		else if (f->has_default)
 			pr_strbuf_printf(out, ", COALESCE(t%d.value, %.17g) AS %s", i,
 					 f->default_value, f->name);
@@ -275,4 +298,105 @@ int pr_model_late_source(const pr_model_eval *ev, pr_strbuf *out)
 	/* Named features, so that a factor may write features.name as in the first pass. */
 	pr_strbuf_printf(out, " ORDER BY f.rowid) AS features");
 	return out->data ? 0 : PR_ENOMEM;
+}
+
+/* ---- what each feature and factor reads ---------------------------------------------------- */
+
+/* The reads of the statement being prepared: sources by table, features by column of table
+ * features (for expressions and factors: the features they name). */
+typedef struct read_probe {
+	const pr_model *m;
+	unsigned sources;
+	uint64_t features;
+} read_probe;
+
+static void record_read(void *user, const char *table, const char *column)
+{
+	read_probe *p = user;
+	for (int k = 0; k < PR_SRC_COUNT; k++)
+		if (sqlite3_stricmp(table, pr_source_defs[k].name) == 0)
+			p->sources |= 1u << k;
+	if (sqlite3_stricmp(table, "features") != 0)
+		return;
+	for (int i = 0; i < p->m->n_features; i++)
+		if (sqlite3_stricmp(column, p->m->features[i].name) == 0)
+			p->features |= UINT64_C(1) << i;
+}
+
+/* Prepares sql only to see what it reads. */
+static void probe_reads(pr_store *store, read_probe *p, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+	p->sources = 0;
+	p->features = 0;
+	if (sql)
+		pr_model_prepare_one(store, sql, &st);
+	sqlite3_finalize(st);
+}
+
+int pr_model_find_reads(pr_context *ctx, const pr_model *m, pr_store *store,
+			pr_model_reads *ret_reads)
+{
+	pr_model_reads reads = {0};
+	uint64_t uses[PR_MODEL_MAX_FEATURES] = {0}, factor_uses[PR_MODEL_MAX_FACTORS] = {0};
+	pr_strbuf sql = {0};
+	read_probe probe = {m, 0, 0};
+	int r = 0;
+
+	/* Expressions and factors name the columns of table features, and a second-pass feature
+	 * may read it and table scores: empty stand-ins in temp, which comes first in name lookups
+	 * and is dropped after. */
+	pr_strbuf_printf(&sql, "CREATE TEMP TABLE features (parcel_id INTEGER");
+	for (int j = 0; j < pr_model_n_values(m); j++)
+		pr_strbuf_printf(&sql, ", %s", pr_model_value_name(m, j));
+	pr_strbuf_printf(&sql, "); CREATE TEMP TABLE scores (parcel_id INTEGER PRIMARY KEY, "
+			       "score REAL, risk_class TEXT)");
+	r = sql.data ? pr_store_exec(ctx, store->db, sql.data) : PR_ENOMEM;
+	if (r < 0)
+		goto done;
+	pr_store_watch_reads(store, record_read, &probe);
+	for (int i = 0; i < m->n_features; i++) {
+		const pr_feature *f = &m->features[i];
+		sql.len = 0;
+		if (f->sql)
+			pr_strbuf_printf(&sql, "SELECT * FROM (\n%s\n)", f->sql);
+		else
+			pr_strbuf_printf(&sql, "SELECT (\n%s\n) FROM features", f->expr);
+		probe_reads(store, &probe, sql.data);
+		reads.feature[i] = probe.sources;
+		uses[i] = probe.features;
+	}
+	for (int k = 0; k < m->n_factors; k++) {
+		sql.len = 0;
+		pr_strbuf_printf(&sql, "SELECT (\n%s\n) FROM features", m->factors[k].value);
+		probe_reads(store, &probe, sql.data);
+		reads.factor[k] = probe.sources;
+		factor_uses[k] = probe.features;
+	}
+	pr_store_watch_reads(store, NULL, NULL);
+	r = pr_store_exec(ctx, store->db, "DROP TABLE temp.features; DROP TABLE temp.scores");
+	if (r < 0)
+		goto done;
+
+	/* Through the features they name, to a fixed point: expressions use earlier features,
+	 * second-pass features any. */
+	for (bool changed = true; changed;) {
+		changed = false;
+		for (int i = 0; i < m->n_features; i++)
+			for (int j = 0; j < m->n_features; j++)
+				if ((uses[i] >> j & 1) &&
+				    (reads.feature[i] | reads.feature[j]) != reads.feature[i]) {
+					reads.feature[i] |= reads.feature[j];
+					changed = true;
+				}
+	}
+	for (int k = 0; k < m->n_factors; k++)
+		for (int j = 0; j < m->n_features; j++)
+			if (factor_uses[k] >> j & 1)
+				reads.factor[k] |= reads.feature[j];
+	*ret_reads = reads;
+done:
+	pr_store_watch_reads(store, NULL, NULL);
+	pr_strbuf_free(&sql);
+	return r;
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* What the model's own files share: one evaluation's state (the store, the time limit),
- * preparing one statement of model SQL, and building the features table (features.c) that
- * scoring (score.c) reads. Not used outside engine/model/. */
+/* What the model's own files share: one evaluation's state (the store, the time limit, the
+ * sources left out), preparing one statement of model SQL, and building the features table
+ * (features.c) that scoring (score.c) reads. Not used outside engine/model/. */
 #ifndef PR_MODEL_INTERNAL_H
 #define PR_MODEL_INTERNAL_H
 
@@ -16,8 +16,10 @@ typedef struct pr_model_eval {
 	char as_of[16];
 	double time_limit_s; /* 0: none */
 	const char *limit_origin;
-	double started; /* when the statement of model SQL now running started; 0: none runs */
-	bool stopped;	/* the time limit stopped it */
+	double started;	 /* when the statement of model SQL now running started; 0: none runs */
+	bool stopped;	 /* the time limit stopped it */
+	unsigned absent; /* sources left out, bit per source kind */
+	pr_model_reads reads;
 } pr_model_eval;
 
 /* Prepares exactly one statement: model SQL is wrapped into the engine's own statements, and
@@ -38,6 +40,9 @@ int pr_model_limit_error(pr_model_eval *ev, int rc, const char *who);
  * over several of them evaluates: those holding a subquery, which alone can run long, else all
  * of them. Empty when there are none. */
 int pr_model_name_sections(const pr_model *m, bool factors, pr_strbuf *out);
+
+/* True when feature i reads a source the sources file left out: missing for every parcel. */
+bool pr_model_feature_absent(const pr_model_eval *ev, int i);
 
 /* Builds table features: parcel columns and every feature, one row per parcel. Pass 1 runs the
  * SQL features that do not read scores (those are NULL then); pass 2 runs the ones that do, over

@@ -2,8 +2,9 @@
 /* Scoring: every factor's value turned into points (weight × the share of the way from `from`
  * to `saturate`), the sum scaled to 0–100, risk classes, ranks (highest first, ties by lowest
  * parcel id), the three reasons that weigh most, and the visit list. Missing data gives no
- * points and a note, never a zero. A model whose features read scores is scored twice. Every
- * statement of model SQL runs under the time limit kept here. */
+ * points and a note, never a zero; so does a source left out of the sources file. A model whose
+ * features read scores is scored twice. Every statement of model SQL runs under the time limit
+ * kept here. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -95,12 +96,12 @@ static int score_parcel(const pr_model_eval *ev, sqlite3_stmt *row, size_t i, do
 {
 	const pr_model *m = ev->m;
 	factor_points fp[PR_MODEL_MAX_FACTORS];
-	pr_strbuf missing = {0}, reasons = {0};
+	pr_strbuf missing = {0}, absent = {0}, reasons = {0};
 	int covered = 0, n_fp = 0, r = 0;
 	double total = 0;
 	int n_values = pr_model_n_values(m);
 	int first_factor = COL_FIRST_VALUE + n_values;
-	pr_parcel_values parcel = {m, values};
+	pr_parcel_values parcel = {m, values, ev->absent, &ev->reads};
 
 	for (int j = 0; j < n_values; j++) {
 		int c = COL_FIRST_VALUE + j;
@@ -112,15 +113,23 @@ static int score_parcel(const pr_model_eval *ev, sqlite3_stmt *row, size_t i, do
 	       (size_t)m->n_features * sizeof *values);
 	for (int k = 0; k < m->n_factors; k++) {
 		const pr_factor *fa = &m->factors[k];
-		int need = pr_model_missing_need(fa, &parcel);
-		if (need >= 0) {
+		/* A source left out and a missing need both mean no points, whatever the sign of
+		 * the weight: a factor that lowers the score must not make the unknown look clean.
+		 */
+		bool left_out = pr_model_absent_source(&parcel, k) >= 0;
+		bool assessed = !left_out && pr_model_missing_need(fa, &parcel) < 0;
+		if (!assessed) {
+			size_t from = missing.len + (missing.len ? 2 : 0);
 			pr_strbuf_printf(&missing, "%s%s ", missing.len ? "; " : "", fa->name);
-			pr_model_not_assessed(m, need, &missing);
+			pr_model_not_assessed(&parcel, k, &missing);
+			if (left_out && missing.data)
+				pr_strbuf_printf(&absent, "%s%s", absent.len ? "; " : "",
+						 missing.data + from);
 		}
-		covered += need < 0;
+		covered += assessed;
 		double points = 0;
 		int c = first_factor + k;
-		if (need < 0 && sqlite3_column_type(row, c) != SQLITE_NULL) {
+		if (assessed && sqlite3_column_type(row, c) != SQLITE_NULL) {
 			double v = sqlite3_column_double(row, c);
 			double t = (v - fa->from) / (fa->saturate - fa->from);
 			t = t < 0 ? 0 : t > 1 ? 1 : t;
@@ -142,10 +151,13 @@ static int score_parcel(const pr_model_eval *ev, sqlite3_stmt *row, size_t i, do
 		if (r < 0)
 			goto done;
 	}
-	if (n_fp < 3 && missing.len) {
+	/* What could not be assessed follows when fewer than three reasons weigh; a source left
+	 * out always does, on every parcel: the score went without it. */
+	const pr_strbuf *notes = n_fp < 3 ? &missing : &absent;
+	if (notes->len) {
 		if (reasons.len)
 			pr_strbuf_append(&reasons, "; ", 2);
-		pr_strbuf_append(&reasons, missing.data, missing.len);
+		pr_strbuf_append(&reasons, notes->data, notes->len);
 	}
 	double score = max_points > 0 ? 100.0 * total / max_points : 0;
 	score = score < 0 ? 0 : score > 100 ? 100 : score;
@@ -163,6 +175,7 @@ static int score_parcel(const pr_model_eval *ev, sqlite3_stmt *row, size_t i, do
 		r = PR_ENOMEM;
 done:
 	pr_strbuf_free(&missing);
+	pr_strbuf_free(&absent);
 	pr_strbuf_free(&reasons);
 	return r;
 }
@@ -375,6 +388,25 @@ int pr_model_name_sections(const pr_model *m, bool factors, pr_strbuf *out)
 	return 0;
 }
 
+/* Says once, at the start of a run, which features and factors go without a source. */
+static void log_absent(pr_model_eval *ev)
+{
+	for (int k = 0; k < PR_SRC_COUNT; k++) {
+		if (!(ev->absent >> k & 1))
+			continue;
+		pr_strbuf factors = {0};
+		for (int j = 0; j < ev->m->n_factors; j++)
+			if (ev->reads.factor[j] >> k & 1)
+				pr_strbuf_printf(&factors, "%s%s", factors.len ? ", " : "",
+						 ev->m->factors[j].name);
+		if (factors.len)
+			pr_log(ev->ctx, PR_LOG_WARNING,
+			       "model: no [%s] in the sources file: not assessed: %s",
+			       pr_source_defs[k].name, factors.data);
+		pr_strbuf_free(&factors);
+	}
+}
+
 int pr_model_score(pr_context *ctx, const pr_model *m, pr_store *store, int32_t as_of,
 		   size_t n_parcels, const pr_model_options *options, pr_scores *ret_scores)
 {
@@ -388,10 +420,15 @@ int pr_model_score(pr_context *ctx, const pr_model *m, pr_store *store, int32_t 
 	if (options) {
 		ev.time_limit_s = options->time_limit_s;
 		ev.limit_origin = options->limit_origin;
+		for (int k = 0; k < PR_SRC_COUNT; k++)
+			ev.absent |= options->absent[k] ? 1u << k : 0;
 	}
 	r = allocate_scores(&s, n_parcels, m->n_features, m->n_factors);
+	if (r == 0)
+		r = pr_model_find_reads(ctx, m, store, &ev.reads);
 	if (r < 0)
 		goto done;
+	log_absent(&ev);
 	if (ev.time_limit_s > 0)
 		sqlite3_progress_handler(db, LIMIT_CHECK_STEPS, limit_handler, &ev);
 	r = pr_model_build_features(&ev, 1, false);

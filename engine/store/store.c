@@ -34,6 +34,8 @@ int pr_store_exec(pr_context *ctx, sqlite3 *db, const char *sql)
 /* The authorizer's state: what it records, and what it refused last. */
 struct pr_store_guard {
 	pr_column_use *columns;
+	pr_store_read_fn on_read;
+	void *on_read_user;
 	char refusal[200];
 };
 
@@ -150,6 +152,8 @@ static int authorize(void *user, int action, const char *arg1, const char *arg2,
 	}
 	if (!arg1 || !arg2)
 		return SQLITE_OK;
+	if (g->on_read)
+		g->on_read(g->on_read_user, arg1, arg2);
 	for (int k = 0; k < PR_SRC_COUNT && g->columns; k++) {
 		const pr_source_def *def = &pr_source_defs[k];
 		if (strcmp(arg1, def->name) != 0)
@@ -226,4 +230,10 @@ void pr_store_clear_refusal(pr_store *store)
 void pr_store_watch_columns(pr_store *store, pr_column_use *use)
 {
 	store->guard->columns = use;
+}
+
+void pr_store_watch_reads(pr_store *store, pr_store_read_fn fn, void *user)
+{
+	store->guard->on_read = fn;
+	store->guard->on_read_user = user;
 }

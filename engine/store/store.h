@@ -46,6 +46,13 @@ typedef struct pr_column_use {
  * on read; NULL stops recording. use must outlive the recording. */
 void pr_store_watch_columns(pr_store *store, pr_column_use *use);
 
+/* Called for every table column a statement being prepared reads (column "" when it reads the
+ * table without naming a column, as COUNT(*) does). */
+typedef void (*pr_store_read_fn)(void *user, const char *table, const char *column);
+/* Calls fn for the reads of every statement prepared on store from now on; NULL stops. This
+ * and pr_store_watch_columns record independently of each other. */
+void pr_store_watch_reads(pr_store *store, pr_store_read_fn fn, void *user);
+
 /* Creates the four tables over the records (read-only virtual tables, see vtab.c; empty for a
  * source the sources file does not name: records[k] NULL). parcels and records must outlive
  * the store. */

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* The risk model on hand-made stores whose values are known: each factor of the default model,
  * saturation and weights, missing data, reason rendering, class thresholds, the visit list's
- * exclusion of recently inspected parcels, one bad model file per kind of error, and what
- * model SQL may not do: run past its time limit or reach files through SpatiaLite. */
+ * exclusion of recently inspected parcels, one bad model file per kind of error, and what the
+ * model may not do: run past its time limit, reach files through SpatiaLite, or score a source
+ * left out of the sources file as zero. */
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -758,6 +759,93 @@ static void test_sandbox(void)
 	unsetenv("SPATIALITE_SECURITY");
 }
 
+/* Which sources the default model's features and factors read, through expressions too. */
+static void test_model_reads(void)
+{
+	pr_model *m = NULL;
+	pr_store store = {0};
+	pr_model_reads reads = {0};
+	ASSERT_INT_EQ(pr_model_load(ctx, NULL, &m), 0);
+	ASSERT_INT_EQ(pr_store_open_empty(ctx, &store), 0);
+	ASSERT_INT_EQ(pr_model_find_reads(ctx, m, &store, &reads), 0);
+	unsigned P = 1u << PR_SRC_PARCELS, R = 1u << PR_SRC_POPULATION;
+	unsigned C = 1u << PR_SRC_COMPLAINTS, I = 1u << PR_SRC_INSPECTIONS;
+	ASSERT_INT_EQ(reads.feature[feature_index(m, "households")], R);
+	ASSERT_INT_EQ(reads.feature[feature_index(m, "serious_complaint_weight")], C);
+	ASSERT_INT_EQ(reads.feature[feature_index(m, "owner_flagged_parcels")], P | I);
+	/* Through scores, nothing: they went without what was left out. */
+	ASSERT_INT_EQ(reads.feature[feature_index(m, "owner_high_risk_parcels")], P);
+	/* Expressions: through the features they name. */
+	ASSERT_INT_EQ(reads.feature[feature_index(m, "m2_per_person")], R);
+	ASSERT_INT_EQ(reads.feature[feature_index(m, "student_pattern")], R);
+	ASSERT_INT_EQ(reads.factor[factor_index(m, "complaints")], C);
+	ASSERT_INT_EQ(reads.factor[factor_index(m, "student_housing")], R);
+	ASSERT_INT_EQ(reads.factor[factor_index(m, "clean_inspection")], I);
+	ASSERT_INT_EQ(reads.factor[factor_index(m, "old_stock")], 0);
+	ASSERT_INT_EQ(reads.factor[factor_index(m, "portfolio_risk")], P);
+	/* The stand-in tables are gone. */
+	ASSERT_TRUE(sqlite3_exec(store.db, "SELECT * FROM features", NULL, NULL, NULL) !=
+		    SQLITE_OK);
+	pr_store_close(&store);
+	pr_model_free(m);
+}
+
+/* A source left out of the sources file is not assessed, never zero: its features are missing
+ * whatever their default, and so are expressions over them; factors over them give no points,
+ * even one with a negative weight that would make the unknown look clean, say so in the
+ * reasons and lower data_coverage; factors over other sources are untouched. */
+static void test_absent_source(void)
+{
+	static const char text[] =
+	    "[feature complaints_n]\nsql = SELECT parcel_id, COUNT(*) FROM complaints GROUP BY "
+	    "parcel_id\ndefault = 0\n"
+	    "[feature quiet]\nexpr = CASE WHEN complaints_n = 0 THEN 1 ELSE 0 END\n"
+	    "[feature size]\nsql = SELECT parcel_id, area_m2 FROM parcels\n"
+	    "[factor complained]\nvalue = complaints_n\nsaturate = 1\nweight = 10\n"
+	    "reason = {complaints_n} complaints\n"
+	    "[factor no_complaints]\nvalue = quiet\nsaturate = 1\nweight = -10\n"
+	    "reason = no complaints\n"
+	    "[factor big]\nvalue = size\nsaturate = 100\nweight = 10\nreason = big\n";
+	fixture fx = {0};
+	pr_model *m = NULL;
+	pr_scores given = {0}, left_out = {0};
+	pr_model_options options = {0};
+	options.absent[PR_SRC_COMPLAINTS] = true;
+	ASSERT_INT_EQ(fixture_open(&fx, 3), 0);
+	ASSERT_INT_EQ(exec(&fx, "INSERT INTO complaints VALUES (1, 1, '2026-06-01', 'humidity', "
+				"0, 0, 0)"),
+		      0);
+	ASSERT_INT_EQ(fixture_store(&fx), 0);
+	ASSERT_INT_EQ(pr_model_parse(ctx, "absent.ini", text, &m), 0);
+	ASSERT_INT_EQ(pr_model_score(ctx, m, &fx.store, as_of(), 3, NULL, &given), 0);
+	int r = pr_model_score(ctx, m, &fx.store, as_of(), 3, &options, &left_out);
+	if (r < 0)
+		FAIL_AT("%s", pr_context_errmsg(ctx));
+	ASSERT_INT_EQ(r, 0);
+	/* Given: P0 looks quiet (-10 of 20), P1 complained (+10). */
+	ASSERT_DBL_NEAR(given.score[0], 0, 0);
+	ASSERT_DBL_NEAR(given.score[1], 100, 0);
+	ASSERT_DBL_NEAR(given.data_coverage[0], 1, 0);
+	for (int i = 0; i < 3; i++) {
+		ASSERT_TRUE(isnan(feature(m, &left_out, i, "complaints_n")));
+		ASSERT_TRUE(isnan(feature(m, &left_out, i, "quiet")));
+		ASSERT_DBL_NEAR(feature(m, &left_out, i, "size"), 100, 0);
+		ASSERT_DBL_NEAR(points(m, &left_out, i, "complained"), 0, 0);
+		ASSERT_DBL_NEAR(points(m, &left_out, i, "no_complaints"), 0, 0);
+		ASSERT_DBL_NEAR(points(m, &left_out, i, "big"), 10, 0);
+		ASSERT_DBL_NEAR(left_out.score[i], 50, 0);
+		ASSERT_DBL_NEAR(left_out.data_coverage[i], 1.0 / 3, 1e-12);
+		ASSERT_STR_EQ(
+		    left_out.reasons[i],
+		    "big; complained not assessed (no complaints data); no_complaints not "
+		    "assessed (no complaints data)");
+	}
+	pr_scores_free(&given);
+	pr_scores_free(&left_out);
+	pr_model_free(m);
+	fixture_close(&fx);
+}
+
 int main(void)
 {
 	if (pr_context_new(&ctx) < 0)
@@ -770,6 +858,8 @@ int main(void)
 	RUN(test_bad_models);
 	RUN(test_time_limit);
 	RUN(test_sandbox);
+	RUN(test_model_reads);
+	RUN(test_absent_source);
 	pr_context_free(ctx);
 	return HARNESS_EXIT();
 }
