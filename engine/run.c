@@ -265,33 +265,39 @@ static int resolve_as_of(pr_context *ctx, const pr_sources *s, const pr_run_opti
 	return 0;
 }
 
+/* How the model runs for these sources: under their time limit, without the sources they leave
+ * out (not assessed, never zero). */
+static pr_model_options model_options(const pr_sources *sources)
+{
+	pr_model_options o = {.time_limit_s = sources->time_limit_s, .limit_origin = sources->file};
+	for (int k = 0; k < PR_SRC_COUNT; k++)
+		o.absent[k] = !sources->src[k].present;
+	return o;
+}
+
 /* Checks the model's SQL against an empty store before the long reading starts, so that a typo
  * in a feature fails in a second rather than after a national join. */
-static int check_model(pr_context *ctx, const pr_model *model, int32_t as_of, pr_column_use *use)
+static int check_model(pr_context *ctx, const pr_model *model, const pr_sources *sources,
+		       int32_t as_of, pr_column_use *use)
 {
 	pr_store store = {0};
-	pr_parcels empty = {0};
 	pr_scores scores = {0};
-	const pr_records *none[PR_SRC_COUNT] = {0};
-	int r = pr_store_open(ctx, &store);
+	pr_model_options options = model_options(sources);
+	int r = pr_store_open_empty(ctx, &store);
 	if (r < 0)
 		return r;
-	for (int f = 0; f < pr_source_defs[PR_SRC_PARCELS].n_fields; f++)
-		empty.rec.cols[f].present = false;
-	r = pr_store_load(ctx, store.db, &empty, none);
 	/* Preparing every statement on the empty store also tells which columns the model reads:
 	 * only those are copied from the sources (personal data included). */
-	pr_store_watch_columns(store.db, use);
+	pr_store_watch_columns(&store, use);
 	/* A silent rehearsal: its progress and timings would only be noise. */
 	pr_progress_fn progress = ctx->progress;
 	pr_log_fn log = ctx->log;
 	ctx->progress = NULL;
 	ctx->log = NULL;
-	if (r == 0)
-		r = pr_model_score(ctx, model, store.db, as_of, 0, &scores);
+	r = pr_model_score(ctx, model, &store, as_of, 0, &options, &scores);
 	ctx->progress = progress;
 	ctx->log = log;
-	pr_store_watch_columns(store.db, NULL);
+	pr_store_watch_columns(&store, NULL);
 	pr_scores_free(&scores);
 	pr_store_close(&store);
 	return r;
@@ -421,7 +427,7 @@ static int check_reject_budget(pr_context *ctx, const pr_sources *s, const inges
 static int ingest_sources(pr_context *ctx, const pr_sources *sources, const pr_model *model,
 			  int32_t as_of, ingest *in)
 {
-	int r = check_model(ctx, model, as_of, &in->use);
+	int r = check_model(ctx, model, sources, as_of, &in->use);
 	if (r == 0)
 		r = read_and_join(ctx, sources, in);
 	if (r == 0)
@@ -637,7 +643,8 @@ int pr_run(pr_context *ctx, const pr_sources *sources, const pr_run_options *opt
 	store_seconds = pr_now() - t;
 
 	t = pr_now();
-	r = pr_model_score(ctx, model, store.db, as_of, in.parcels.rec.n, &scores);
+	pr_model_options model_opts = model_options(sources);
+	r = pr_model_score(ctx, model, &store, as_of, in.parcels.rec.n, &model_opts, &scores);
 	if (r < 0)
 		goto done;
 	model_seconds = pr_now() - t;

@@ -2,7 +2,9 @@
 /* The model's features: each SQL feature runs into its own table feat_NAME (one value per
  * parcel), then one statement joins them with the parcel columns and layers the expression
  * features on top, into table features, one row per parcel in parcel order. Features that read
- * a first pass's scores run in a second pass. */
+ * a first pass's scores run in a second pass. What each feature and factor reads, down to the
+ * sources, is found here too: a feature over a source left out of the sources file is missing,
+ * not its default. */
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,10 +21,11 @@ static int sql_error(pr_context *ctx, sqlite3 *db, const pr_model *m, int line, 
 			sqlite3_errmsg(db));
 }
 
-int pr_model_prepare_one(sqlite3 *db, const char *sql, sqlite3_stmt **ret)
+int pr_model_prepare_one(pr_store *store, const char *sql, sqlite3_stmt **ret)
 {
 	const char *tail = NULL;
-	int rc = sqlite3_prepare_v2(db, sql, -1, ret, &tail);
+	pr_store_clear_refusal(store);
+	int rc = sqlite3_prepare_v2(store->db, sql, -1, ret, &tail);
 	if (rc != SQLITE_OK)
 		return rc;
 	while (tail &&
@@ -36,16 +39,26 @@ int pr_model_prepare_one(sqlite3 *db, const char *sql, sqlite3_stmt **ret)
 	return SQLITE_OK;
 }
 
-const char *pr_model_prepare_message(sqlite3 *db, int rc)
+const char *pr_model_prepare_message(pr_store *store, int rc)
 {
-	return rc == SQLITE_MISUSE ? "more than one SQL statement (a ';' inside the value?)"
-				   : sqlite3_errmsg(db);
+	if (rc == SQLITE_MISUSE)
+		return "more than one SQL statement (a ';' inside the value?)";
+	return pr_store_refusal(store) ? pr_store_refusal(store) : sqlite3_errmsg(store->db);
 }
 
-/* Runs one SQL feature into table feat_NAME(parcel_id, value). */
-static int run_sql_feature(pr_context *ctx, const pr_model *m, const pr_feature *f, sqlite3 *db,
-			   const char *as_of)
+bool pr_model_feature_absent(const pr_model_eval *ev, int i)
 {
+	return (ev->reads.feature[i] & ev->absent) != 0;
+}
+
+/* Runs one SQL feature into table feat_NAME(parcel_id, value). One that reads a source left
+ * out is checked but not run: its table stays empty and the feature missing. */
+static int run_sql_feature(pr_model_eval *ev, int i)
+{
+	pr_context *ctx = ev->ctx;
+	const pr_model *m = ev->m;
+	const pr_feature *f = &m->features[i];
+	sqlite3 *db = ev->db;
 	char section[PR_NAME_MAX + 16];
 	snprintf(section, sizeof section, "feature %s", f->name);
 	pr_strbuf sql = {0};
@@ -60,14 +73,14 @@ static int run_sql_feature(pr_context *ctx, const pr_model *m, const pr_feature 
 	sql.len = 0;
 	pr_strbuf_printf(&sql, "INSERT INTO feat_%s (parcel_id, value) SELECT * FROM (\n%s\n)",
 			 f->name, f->sql);
-	int rc = pr_model_prepare_one(db, sql.data, &st);
+	int rc = pr_model_prepare_one(ev->store, sql.data, &st);
 	if (rc != SQLITE_OK) {
 		r = pr_error(ctx, PR_ECONFIG, "%s line %d [%s]: the sql does not run: %s", m->path,
-			     f->line, section, pr_model_prepare_message(db, rc));
+			     f->line, section, pr_model_prepare_message(ev->store, rc));
 		goto done;
 	}
-	for (int i = 1; i <= sqlite3_bind_parameter_count(st); i++) {
-		const char *pname = sqlite3_bind_parameter_name(st, i);
+	for (int p = 1; p <= sqlite3_bind_parameter_count(st); p++) {
+		const char *pname = sqlite3_bind_parameter_name(st, p);
 		if (!pname || strcmp(pname, ":as_of") != 0) {
 			r = pr_error(
 			    ctx, PR_ECONFIG,
@@ -75,9 +88,13 @@ static int run_sql_feature(pr_context *ctx, const pr_model *m, const pr_feature 
 			    m->path, f->line, section, pname ? pname : "?");
 			goto done;
 		}
-		sqlite3_bind_text(st, i, as_of, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, p, ev->as_of, -1, SQLITE_STATIC);
 	}
+	if (pr_model_feature_absent(ev, i))
+		goto done;
+	pr_model_limit_start(ev);
 	rc = sqlite3_step(st);
+	pr_model_limit_stop(ev);
 	if (rc == SQLITE_CONSTRAINT) {
 		r = pr_error(
 		    ctx, PR_ECONFIG,
@@ -87,7 +104,11 @@ static int run_sql_feature(pr_context *ctx, const pr_model *m, const pr_feature 
 		goto done;
 	}
 	if (rc != SQLITE_DONE) {
-		r = sql_error(ctx, db, m, f->line, section, "the sql failed");
+		char who[PR_NAME_MAX + 64];
+		snprintf(who, sizeof who, "line %d [%s]", f->line, section);
+		r = pr_model_limit_error(ev, rc, who);
+		if (r == 0)
+			r = sql_error(ctx, db, m, f->line, section, "the sql failed");
 		goto done;
 	}
 done:
@@ -96,9 +117,11 @@ done:
 	return r;
 }
 
-int pr_model_build_features(pr_context *ctx, const pr_model *m, sqlite3 *db, const char *as_of,
-			    int pass, bool queries_only)
+int pr_model_build_features(pr_model_eval *ev, int pass, bool queries_only)
 {
+	pr_context *ctx = ev->ctx;
+	const pr_model *m = ev->m;
+	sqlite3 *db = ev->db;
 	pr_strbuf sql = {0}, timings = {0};
 	int r = 0;
 	uint64_t queries = 0, done_queries = 0;
@@ -113,9 +136,13 @@ int pr_model_build_features(pr_context *ctx, const pr_model *m, sqlite3 *db, con
 		r = pr_store_exec(ctx, db, drop);
 		double t0 = pr_now();
 		if (r == 0)
-			r = run_sql_feature(ctx, m, f, db, as_of);
-		pr_strbuf_printf(&timings, "%s%s %.2f s", timings.len ? ", " : "", f->name,
-				 pr_now() - t0);
+			r = run_sql_feature(ev, i);
+		if (pr_model_feature_absent(ev, i))
+			pr_strbuf_printf(&timings, "%s%s not run (a source left out)",
+					 timings.len ? ", " : "", f->name);
+		else
+			pr_strbuf_printf(&timings, "%s%s %.2f s", timings.len ? ", " : "", f->name,
+					 pr_now() - t0);
 		pr_progress(ctx, pass == 1 ? "features" : "late features", ++done_queries, queries);
 	}
 	/* What each query cost, in one line: the first place to look when a model is slow. */
@@ -138,7 +165,8 @@ int pr_model_build_features(pr_context *ctx, const pr_model *m, sqlite3 *db, con
 		const pr_feature *f = &m->features[i];
 		if (f->expr)
 			continue;
-		if (f->uses_scores && pass == 1)
+		/* A source left out is not assessed: no default turns its absence into a value. */
+		if ((f->uses_scores && pass == 1) || pr_model_feature_absent(ev, i))
 			pr_strbuf_printf(&sql, ", NULL AS %s", f->name);
 		else if (f->has_default)
 			pr_strbuf_printf(&sql, ", COALESCE(t%d.value, %.17g) AS %s", i,
@@ -166,13 +194,20 @@ int pr_model_build_features(pr_context *ctx, const pr_model *m, sqlite3 *db, con
 					 f->name, sql.data);
 		/* Check each layer as it is added, to name the feature at fault. */
 		sqlite3_stmt *probe = NULL;
-		int rc =
-		    wrapped.data ? pr_model_prepare_one(db, wrapped.data, &probe) : SQLITE_NOMEM;
+		int rc = wrapped.data ? pr_model_prepare_one(ev->store, wrapped.data, &probe)
+				      : SQLITE_NOMEM;
 		bool bad = rc != SQLITE_OK;
 		if (bad)
 			r = pr_error(ctx, PR_ECONFIG, "%s line %d [feature %s]: the expr fails: %s",
-				     m->path, f->line, f->name, pr_model_prepare_message(db, rc));
+				     m->path, f->line, f->name,
+				     pr_model_prepare_message(ev->store, rc));
 		sqlite3_finalize(probe);
+		/* Checked as written, but missing when it uses a source left out. */
+		if (!bad && pr_model_feature_absent(ev, i)) {
+			wrapped.len = 0;
+			pr_strbuf_printf(&wrapped, "SELECT *, NULL AS %s FROM (%s)", f->name,
+					 sql.data);
+		}
 		pr_strbuf_free(&sql);
 		sql = wrapped;
 		if (bad)
@@ -182,12 +217,25 @@ int pr_model_build_features(pr_context *ctx, const pr_model *m, sqlite3 *db, con
 	pr_strbuf_printf(&create, "CREATE TABLE features AS %s ORDER BY parcel_id", sql.data);
 	double t0 = pr_now();
 	sqlite3_stmt *st = NULL;
-	if (!create.data)
+	int rc = create.data ? pr_model_prepare_one(ev->store, create.data, &st) : SQLITE_NOMEM;
+	if (rc == SQLITE_OK) {
+		pr_model_limit_start(ev);
+		rc = sqlite3_step(st);
+		pr_model_limit_stop(ev);
+	}
+	if (rc == SQLITE_NOMEM) {
 		r = PR_ENOMEM;
-	else if (pr_model_prepare_one(db, create.data, &st) != SQLITE_OK ||
-		 sqlite3_step(st) != SQLITE_DONE)
-		r = pr_error(ctx, PR_ECONFIG, "%s: the features table cannot be built: %s", m->path,
-			     sqlite3_errmsg(db));
+	} else if (rc != SQLITE_DONE) {
+		/* What runs long here is an expression feature's subquery, if anything. */
+		pr_strbuf who = {0};
+		r = pr_model_name_sections(m, false, &who);
+		if (r == 0)
+			r = pr_model_limit_error(ev, rc, who.len ? who.data : "the features table");
+		pr_strbuf_free(&who);
+		if (r == 0)
+			r = pr_error(ctx, PR_ECONFIG, "%s: the features table cannot be built: %s",
+				     m->path, pr_model_prepare_message(ev->store, rc));
+	}
 	sqlite3_finalize(st);
 	pr_strbuf_free(&create);
 	if (r < 0)
@@ -222,8 +270,9 @@ bool pr_model_expressions_use_late_features(const pr_model *m)
 	return false;
 }
 
-int pr_model_late_source(const pr_model *m, pr_strbuf *out)
+int pr_model_late_source(const pr_model_eval *ev, pr_strbuf *out)
 {
+	const pr_model *m = ev->m;
 	pr_strbuf_printf(out, "(SELECT f.parcel_id AS parcel_id");
 	for (int i = 0; i < pr_model_n_parcel_columns; i++)
 		pr_strbuf_printf(out, ", f.%s AS %s", pr_model_parcel_columns[i].name,
@@ -232,6 +281,8 @@ int pr_model_late_source(const pr_model *m, pr_strbuf *out)
 		const pr_feature *f = &m->features[i];
 		if (!f->uses_scores)
 			pr_strbuf_printf(out, ", f.%s AS %s", f->name, f->name);
+		else if (pr_model_feature_absent(ev, i))
+			pr_strbuf_printf(out, ", NULL AS %s", f->name);
 		else if (f->has_default)
 			pr_strbuf_printf(out, ", COALESCE(t%d.value, %.17g) AS %s", i,
 					 f->default_value, f->name);
@@ -247,4 +298,105 @@ int pr_model_late_source(const pr_model *m, pr_strbuf *out)
 	/* Named features, so that a factor may write features.name as in the first pass. */
 	pr_strbuf_printf(out, " ORDER BY f.rowid) AS features");
 	return out->data ? 0 : PR_ENOMEM;
+}
+
+/* ---- what each feature and factor reads ---------------------------------------------------- */
+
+/* The reads of the statement being prepared: sources by table, features by column of table
+ * features (for expressions and factors: the features they name). */
+typedef struct read_probe {
+	const pr_model *m;
+	unsigned sources;
+	uint64_t features;
+} read_probe;
+
+static void record_read(void *user, const char *table, const char *column)
+{
+	read_probe *p = user;
+	for (int k = 0; k < PR_SRC_COUNT; k++)
+		if (sqlite3_stricmp(table, pr_source_defs[k].name) == 0)
+			p->sources |= 1u << k;
+	if (sqlite3_stricmp(table, "features") != 0)
+		return;
+	for (int i = 0; i < p->m->n_features; i++)
+		if (sqlite3_stricmp(column, p->m->features[i].name) == 0)
+			p->features |= UINT64_C(1) << i;
+}
+
+/* Prepares sql only to see what it reads. */
+static void probe_reads(pr_store *store, read_probe *p, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+	p->sources = 0;
+	p->features = 0;
+	if (sql)
+		pr_model_prepare_one(store, sql, &st);
+	sqlite3_finalize(st);
+}
+
+int pr_model_find_reads(pr_context *ctx, const pr_model *m, pr_store *store,
+			pr_model_reads *ret_reads)
+{
+	pr_model_reads reads = {0};
+	uint64_t uses[PR_MODEL_MAX_FEATURES] = {0}, factor_uses[PR_MODEL_MAX_FACTORS] = {0};
+	pr_strbuf sql = {0};
+	read_probe probe = {m, 0, 0};
+	int r = 0;
+
+	/* Expressions and factors name the columns of table features, and a second-pass feature
+	 * may read it and table scores: empty stand-ins in temp, which comes first in name lookups
+	 * and is dropped after. */
+	pr_strbuf_printf(&sql, "CREATE TEMP TABLE features (parcel_id INTEGER");
+	for (int j = 0; j < pr_model_n_values(m); j++)
+		pr_strbuf_printf(&sql, ", %s", pr_model_value_name(m, j));
+	pr_strbuf_printf(&sql, "); CREATE TEMP TABLE scores (parcel_id INTEGER PRIMARY KEY, "
+			       "score REAL, risk_class TEXT)");
+	r = sql.data ? pr_store_exec(ctx, store->db, sql.data) : PR_ENOMEM;
+	if (r < 0)
+		goto done;
+	pr_store_watch_reads(store, record_read, &probe);
+	for (int i = 0; i < m->n_features; i++) {
+		const pr_feature *f = &m->features[i];
+		sql.len = 0;
+		if (f->sql)
+			pr_strbuf_printf(&sql, "SELECT * FROM (\n%s\n)", f->sql);
+		else
+			pr_strbuf_printf(&sql, "SELECT (\n%s\n) FROM features", f->expr);
+		probe_reads(store, &probe, sql.data);
+		reads.feature[i] = probe.sources;
+		uses[i] = probe.features;
+	}
+	for (int k = 0; k < m->n_factors; k++) {
+		sql.len = 0;
+		pr_strbuf_printf(&sql, "SELECT (\n%s\n) FROM features", m->factors[k].value);
+		probe_reads(store, &probe, sql.data);
+		reads.factor[k] = probe.sources;
+		factor_uses[k] = probe.features;
+	}
+	pr_store_watch_reads(store, NULL, NULL);
+	r = pr_store_exec(ctx, store->db, "DROP TABLE temp.features; DROP TABLE temp.scores");
+	if (r < 0)
+		goto done;
+
+	/* Through the features they name, to a fixed point: expressions use earlier features,
+	 * second-pass features any. */
+	for (bool changed = true; changed;) {
+		changed = false;
+		for (int i = 0; i < m->n_features; i++)
+			for (int j = 0; j < m->n_features; j++)
+				if ((uses[i] >> j & 1) &&
+				    (reads.feature[i] | reads.feature[j]) != reads.feature[i]) {
+					reads.feature[i] |= reads.feature[j];
+					changed = true;
+				}
+	}
+	for (int k = 0; k < m->n_factors; k++)
+		for (int j = 0; j < m->n_features; j++)
+			if (factor_uses[k] >> j & 1)
+				reads.factor[k] |= reads.feature[j];
+	*ret_reads = reads;
+done:
+	pr_store_watch_reads(store, NULL, NULL);
+	pr_strbuf_free(&sql);
+	return r;
 }

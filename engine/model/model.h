@@ -9,6 +9,7 @@
 #include <sqlite3.h>
 
 #include "core/core.h"
+#include "store/store.h"
 
 #define PR_MODEL_MAX_FEATURES 64
 #define PR_MODEL_MAX_FACTORS  64
@@ -78,10 +79,28 @@ const char *pr_model_value_name(const pr_model *m, int index);
 /* The words for a feature or parcel column ("floor area"); name itself when it has none. */
 const char *pr_model_label_of(const pr_model *m, const char *name);
 
-/* One parcel's values, indexed like pr_model_value_name, NAN where missing. */
+/* Which sources each feature and factor reads, directly or through the features it names
+ * (bit k: source k of enum pr_source_kind). A feature over table scores reads no source through
+ * it: the first pass's scores already went without whatever source was absent. */
+typedef struct pr_model_reads {
+	unsigned feature[PR_MODEL_MAX_FEATURES];
+	unsigned factor[PR_MODEL_MAX_FACTORS];
+} pr_model_reads;
+
+/* Finds what every feature and factor reads, from the tables SQLite's authorizer sees while each
+ * statement is prepared (not run) on store: an empty store will do. Statements that do not
+ * prepare count as reading nothing; scoring reports them. */
+int pr_model_find_reads(pr_context *ctx, const pr_model *m, pr_store *store,
+			pr_model_reads *ret_reads);
+
+/* One parcel's values, indexed like pr_model_value_name, NAN where missing; absent: the sources
+ * left out of the sources file (bit k: source k), with reads telling which factors use them
+ * (both 0 and NULL when every source was given). */
 typedef struct pr_parcel_values {
 	const pr_model *model;
 	const double *values;
+	unsigned absent;
+	const pr_model_reads *reads;
 } pr_parcel_values;
 
 /* ---- reasons ------------------------------------------------------------------------------- */
@@ -94,11 +113,15 @@ void pr_model_format_value(double v, char *buf, size_t size);
  * unknown name stays as written. */
 int pr_model_render_reason(const char *tmpl, const pr_parcel_values *row, double value,
 			   double points, pr_strbuf *out);
-/* The first of the factor's needs missing from row, as a value index, or -1 when it can be
- * assessed. */
+/* The first source factor k reads that the sources file left out, or -1. */
+int pr_model_absent_source(const pr_parcel_values *row, int factor);
+/* The first of the factor's needs missing from row, as a value index, or -1. */
 int pr_model_missing_need(const pr_factor *fa, const pr_parcel_values *row);
-/* Appends "not assessed (no LABEL on record)" for the value index a missing need gave. */
-int pr_model_not_assessed(const pr_model *m, int need, pr_strbuf *out);
+/* Appends why factor k is not assessed for row: "not assessed (no complaints data)" for a
+ * source it reads that the sources file left out, else "not assessed (no floor area on
+ * record)" for its first missing need. Returns 1 when it is not assessed, 0 when it is (nothing
+ * appended), PR_ENOMEM. */
+int pr_model_not_assessed(const pr_parcel_values *row, int factor, pr_strbuf *out);
 /* Appends, for every factor, ", (VALUE) AS "value of NAME"": the factors' values as columns of
  * a query over the features (the run) or over parcel_risk (explain). */
 int pr_model_factor_value_columns(const pr_model *m, pr_strbuf *sql);
@@ -127,10 +150,23 @@ typedef struct pr_scores {
 	uint32_t *visit_rank;	  /* 1.. on the visit list, 0 when not on it */
 } pr_scores;
 
-/* Runs the model's features and factors over the loaded working store (see store.h). The
- * caller frees ret_scores with pr_scores_free(). */
-int pr_model_score(pr_context *ctx, const pr_model *model, sqlite3 *db, int32_t as_of,
-		   size_t n_parcels, pr_scores *ret_scores);
+/* How pr_model_score runs a model over a store. */
+typedef struct pr_model_options {
+	/* The longest any one statement of model SQL (a feature, the features table, a scoring
+	 * pass) may run, in seconds; 0: no limit. Exceeding it is PR_ECONFIG naming the feature or
+	 * factor, the limit and limit_origin (where it is set: the sources file, or NULL). */
+	double time_limit_s;
+	const char *limit_origin;
+	/* Sources the sources file leaves out: not assessed, never zero. A feature reading one is
+	 * missing for every parcel whatever its default; a factor reading one, directly or through
+	 * its features, gives no points and says "not assessed (no SOURCE data)". */
+	bool absent[PR_SRC_COUNT];
+} pr_model_options;
+
+/* Runs the model's features and factors over the loaded working store (see store.h); options
+ * NULL: no time limit, every source given. The caller frees ret_scores with pr_scores_free(). */
+int pr_model_score(pr_context *ctx, const pr_model *model, pr_store *store, int32_t as_of,
+		   size_t n_parcels, const pr_model_options *options, pr_scores *ret_scores);
 void pr_scores_free(pr_scores *scores);
 
 #endif

@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /* Reasons in words, for a run's reasons column and for explain alike: a factor's template
  * filled with the parcel's own values, numbers written as an inspector reads them, and the note
- * for a factor that could not be assessed. Both callers hand over the parcel's values by name
- * (pr_parcel_values), so the wording cannot drift apart. */
+ * for a factor that could not be assessed (a source left out, a need missing). Both callers
+ * hand over the parcel's values by name (pr_parcel_values), so the wording cannot drift apart. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "model/model.h"
+#include "sources/sources.h"
 
 const char *const pr_risk_class_names[4] = {"low", "medium", "high", "critical"};
 
@@ -81,6 +82,15 @@ int pr_model_render_reason(const char *tmpl, const pr_parcel_values *row, double
 	return 0;
 }
 
+int pr_model_absent_source(const pr_parcel_values *row, int factor)
+{
+	unsigned left_out = row->reads ? row->reads->factor[factor] & row->absent : 0;
+	for (int k = 0; k < PR_SRC_COUNT; k++)
+		if (left_out >> k & 1)
+			return k;
+	return -1;
+}
+
 int pr_model_missing_need(const pr_factor *fa, const pr_parcel_values *row)
 {
 	for (int j = 0; j < fa->n_needs; j++)
@@ -89,10 +99,24 @@ int pr_model_missing_need(const pr_factor *fa, const pr_parcel_values *row)
 	return -1;
 }
 
-int pr_model_not_assessed(const pr_model *m, int need, pr_strbuf *out)
+int pr_model_not_assessed(const pr_parcel_values *row, int factor, pr_strbuf *out)
 {
+	const pr_model *m = row->model;
+	/* "no complaints data", not "no complaints on record": the register may hold none,
+	 * here nobody looked. */
+	int source = pr_model_absent_source(row, factor);
+	if (source >= 0)
+		return pr_strbuf_printf(out, "not assessed (no %s data)",
+					pr_source_defs[source].name) < 0
+			   ? PR_ENOMEM
+			   : 1;
+	int need = pr_model_missing_need(&m->factors[factor], row);
+	if (need < 0)
+		return 0;
 	return pr_strbuf_printf(out, "not assessed (no %s on record)",
-				pr_model_label_of(m, pr_model_value_name(m, need)));
+				pr_model_label_of(m, pr_model_value_name(m, need))) < 0
+		   ? PR_ENOMEM
+		   : 1;
 }
 
 void pr_model_factor_value_column(const pr_factor *fa, char *buf, size_t size)

@@ -2,7 +2,9 @@
 /* Scoring: every factor's value turned into points (weight × the share of the way from `from`
  * to `saturate`), the sum scaled to 0–100, risk classes, ranks (highest first, ties by lowest
  * parcel id), the three reasons that weigh most, and the visit list. Missing data gives no
- * points and a note, never a zero. A model whose features read scores is scored twice. */
+ * points and a note, never a zero; so does a source left out of the sources file. A model whose
+ * features read scores is scored twice. Every statement of model SQL runs under the time limit
+ * kept here. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -89,16 +91,17 @@ static int compare_points(const void *a, const void *b)
 }
 
 /* Scores one parcel from its row of the scoring query; values is room for its model values. */
-static int score_parcel(const pr_model *m, sqlite3_stmt *row, size_t i, double max_points,
+static int score_parcel(const pr_model_eval *ev, sqlite3_stmt *row, size_t i, double max_points,
 			bool with_reasons, double *values, pr_scores *s)
 {
+	const pr_model *m = ev->m;
 	factor_points fp[PR_MODEL_MAX_FACTORS];
-	pr_strbuf missing = {0}, reasons = {0};
+	pr_strbuf missing = {0}, absent = {0}, reasons = {0};
 	int covered = 0, n_fp = 0, r = 0;
 	double total = 0;
 	int n_values = pr_model_n_values(m);
 	int first_factor = COL_FIRST_VALUE + n_values;
-	pr_parcel_values parcel = {m, values};
+	pr_parcel_values parcel = {m, values, ev->absent, &ev->reads};
 
 	for (int j = 0; j < n_values; j++) {
 		int c = COL_FIRST_VALUE + j;
@@ -110,15 +113,23 @@ static int score_parcel(const pr_model *m, sqlite3_stmt *row, size_t i, double m
 	       (size_t)m->n_features * sizeof *values);
 	for (int k = 0; k < m->n_factors; k++) {
 		const pr_factor *fa = &m->factors[k];
-		int need = pr_model_missing_need(fa, &parcel);
-		if (need >= 0) {
+		/* A source left out and a missing need both mean no points, whatever the sign of
+		 * the weight: a factor that lowers the score must not make the unknown look clean.
+		 */
+		bool left_out = pr_model_absent_source(&parcel, k) >= 0;
+		bool assessed = !left_out && pr_model_missing_need(fa, &parcel) < 0;
+		if (!assessed) {
+			size_t from = missing.len + (missing.len ? 2 : 0);
 			pr_strbuf_printf(&missing, "%s%s ", missing.len ? "; " : "", fa->name);
-			pr_model_not_assessed(m, need, &missing);
+			pr_model_not_assessed(&parcel, k, &missing);
+			if (left_out && missing.data)
+				pr_strbuf_printf(&absent, "%s%s", absent.len ? "; " : "",
+						 missing.data + from);
 		}
-		covered += need < 0;
+		covered += assessed;
 		double points = 0;
 		int c = first_factor + k;
-		if (need < 0 && sqlite3_column_type(row, c) != SQLITE_NULL) {
+		if (assessed && sqlite3_column_type(row, c) != SQLITE_NULL) {
 			double v = sqlite3_column_double(row, c);
 			double t = (v - fa->from) / (fa->saturate - fa->from);
 			t = t < 0 ? 0 : t > 1 ? 1 : t;
@@ -140,10 +151,13 @@ static int score_parcel(const pr_model *m, sqlite3_stmt *row, size_t i, double m
 		if (r < 0)
 			goto done;
 	}
-	if (n_fp < 3 && missing.len) {
+	/* What could not be assessed follows when fewer than three reasons weigh; a source left
+	 * out always does, on every parcel: the score went without it. */
+	const pr_strbuf *notes = n_fp < 3 ? &missing : &absent;
+	if (notes->len) {
 		if (reasons.len)
 			pr_strbuf_append(&reasons, "; ", 2);
-		pr_strbuf_append(&reasons, missing.data, missing.len);
+		pr_strbuf_append(&reasons, notes->data, notes->len);
 	}
 	double score = max_points > 0 ? 100.0 * total / max_points : 0;
 	score = score < 0 ? 0 : score > 100 ? 100 : score;
@@ -161,6 +175,7 @@ static int score_parcel(const pr_model *m, sqlite3_stmt *row, size_t i, double m
 		r = PR_ENOMEM;
 done:
 	pr_strbuf_free(&missing);
+	pr_strbuf_free(&absent);
 	pr_strbuf_free(&reasons);
 	return r;
 }
@@ -191,12 +206,15 @@ static int last_inspections(pr_context *ctx, sqlite3 *db, const char *as_of, pr_
 }
 
 /* Evaluates every factor for every parcel from the features table into s. */
-static int score_all(pr_context *ctx, const pr_model *m, sqlite3 *db, const char *source,
-		     size_t n_parcels, bool with_reasons, pr_scores *s)
+static int score_all(pr_model_eval *ev, const char *source, size_t n_parcels, bool with_reasons,
+		     pr_scores *s)
 {
+	pr_context *ctx = ev->ctx;
+	const pr_model *m = ev->m;
 	pr_strbuf sql = {0};
 	sqlite3_stmt *st = NULL;
 	double *values = NULL;
+	char *msg = NULL;
 	int r = 0;
 
 	pr_strbuf_printf(&sql, "SELECT parcel_id");
@@ -210,27 +228,30 @@ static int score_all(pr_context *ctx, const pr_model *m, sqlite3 *db, const char
 		r = PR_ENOMEM;
 		goto done;
 	}
-	if (pr_model_prepare_one(db, sql.data, &st) != SQLITE_OK) {
-		/* Find the factor at fault, to name its section. */
-		const char *msg = sqlite3_errmsg(db);
+	int rc = pr_model_prepare_one(ev->store, sql.data, &st);
+	if (rc != SQLITE_OK) {
+		/* Find the factor at fault, to name its section; the probes overwrite the
+		 * connection's message, so keep it. */
+		msg = strdup(pr_model_prepare_message(ev->store, rc));
 		for (int k = 0; k < m->n_factors; k++) {
 			pr_strbuf one = {0};
 			sqlite3_stmt *probe = NULL;
 			pr_strbuf_printf(&one, "SELECT (\n%s\n) FROM features",
 					 m->factors[k].value);
-			int rc = pr_model_prepare_one(db, one.data, &probe);
+			rc = pr_model_prepare_one(ev->store, one.data, &probe);
 			bool bad = rc != SQLITE_OK;
 			if (bad)
 				r = pr_error(ctx, PR_ECONFIG,
 					     "%s line %d [factor %s]: the value fails: %s", m->path,
 					     m->factors[k].line, m->factors[k].name,
-					     pr_model_prepare_message(db, rc));
+					     pr_model_prepare_message(ev->store, rc));
 			sqlite3_finalize(probe);
 			pr_strbuf_free(&one);
 			if (bad)
 				goto done;
 		}
-		r = pr_error(ctx, PR_ECONFIG, "%s: the factors do not run: %s", m->path, msg);
+		r = pr_error(ctx, PR_ECONFIG, "%s: the factors do not run: %s", m->path,
+			     msg ? msg : "out of memory");
 		goto done;
 	}
 	double max_points = 0;
@@ -243,7 +264,7 @@ static int score_all(pr_context *ctx, const pr_model *m, sqlite3 *db, const char
 		goto done;
 	}
 	size_t i = 0;
-	int rc;
+	pr_model_limit_start(ev);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (i >= n_parcels || sqlite3_column_int64(st, 0) != (sqlite3_int64)i) {
 			r = pr_error(ctx, PR_EINTERNAL, "scored rows out of parcel order at %zu",
@@ -253,24 +274,33 @@ static int score_all(pr_context *ctx, const pr_model *m, sqlite3 *db, const char
 		free(s->reasons[i]);
 		free(s->missing[i]);
 		s->reasons[i] = s->missing[i] = NULL;
-		r = score_parcel(m, st, i, max_points, with_reasons, values, s);
+		r = score_parcel(ev, st, i, max_points, with_reasons, values, s);
 		if (r < 0)
 			goto done;
 		i++;
 		if ((i & 0xffff) == 0)
 			pr_progress(ctx, "scores", i, n_parcels);
 	}
+	pr_model_limit_stop(ev);
 	if (rc != SQLITE_DONE) {
-		r = pr_error(ctx, PR_ECONFIG, "%s: the factors failed: %s", m->path,
-			     sqlite3_errmsg(db));
+		pr_strbuf who = {0};
+		r = pr_model_name_sections(m, true, &who);
+		if (r == 0)
+			r = pr_model_limit_error(ev, rc, who.len ? who.data : "scoring");
+		pr_strbuf_free(&who);
+		if (r == 0)
+			r = pr_error(ctx, PR_ECONFIG, "%s: the factors failed: %s", m->path,
+				     pr_model_prepare_message(ev->store, rc));
 		goto done;
 	}
 	if (i != n_parcels)
 		r = pr_error(ctx, PR_EINTERNAL, "scored %zu parcels of %zu", i, n_parcels);
 done:
-	free(values);
+	pr_model_limit_stop(ev);
 	sqlite3_finalize(st);
 	pr_strbuf_free(&sql);
+	free(values);
+	free(msg);
 	return r;
 }
 
@@ -300,24 +330,114 @@ static int store_scores(pr_context *ctx, sqlite3 *db, const pr_scores *s)
 	return r < 0 ? r : pr_store_exec(ctx, db, "COMMIT");
 }
 
-int pr_model_score(pr_context *ctx, const pr_model *m, sqlite3 *db, int32_t as_of, size_t n_parcels,
-		   pr_scores *ret_scores)
+/* ---- the time limit ------------------------------------------------------------------------ */
+
+/* SQLite calls the progress handler every this many virtual machine instructions: a clock read
+ * per some tens of microseconds of work, too rare to cost anything, often enough to stop a
+ * runaway query within a fraction of a second of its limit. */
+#define LIMIT_CHECK_STEPS 10000
+
+static int limit_handler(void *user)
+{
+	pr_model_eval *ev = user;
+	if (ev->started <= 0 || pr_now() - ev->started <= ev->time_limit_s)
+		return 0;
+	ev->stopped = true;
+	return 1;
+}
+
+void pr_model_limit_start(pr_model_eval *ev)
+{
+	ev->started = pr_now();
+	ev->stopped = false;
+}
+
+void pr_model_limit_stop(pr_model_eval *ev)
+{
+	ev->started = 0;
+}
+
+int pr_model_limit_error(pr_model_eval *ev, int rc, const char *who)
+{
+	if (rc != SQLITE_INTERRUPT || !ev->stopped)
+		return 0;
+	if (ev->limit_origin)
+		return pr_error(ev->ctx, PR_ECONFIG,
+				"%s %s: stopped after %g s (time_limit_s in [run] of %s)",
+				ev->m->path, who, ev->time_limit_s, ev->limit_origin);
+	return pr_error(ev->ctx, PR_ECONFIG, "%s %s: stopped after %g s (time_limit_s)",
+			ev->m->path, who, ev->time_limit_s);
+}
+
+int pr_model_name_sections(const pr_model *m, bool factors, pr_strbuf *out)
+{
+	int n = factors ? m->n_factors : m->n_features;
+	for (int pass = 0; pass < 2 && out->len == 0; pass++) {
+		for (int i = 0; i < n; i++) {
+			const char *sql = factors ? m->factors[i].value : m->features[i].expr;
+			if (!sql || (pass == 0 && !strcasestr(sql, "select")))
+				continue;
+			if (pr_strbuf_printf(out, "%sline %d [%s %s]", out->len ? " or " : "",
+					     factors ? m->factors[i].line : m->features[i].line,
+					     factors ? "factor" : "feature",
+					     factors ? m->factors[i].name : m->features[i].name) <
+			    0)
+				return PR_ENOMEM;
+		}
+	}
+	return 0;
+}
+
+/* Says once, at the start of a run, which features and factors go without a source. */
+static void log_absent(pr_model_eval *ev)
+{
+	for (int k = 0; k < PR_SRC_COUNT; k++) {
+		if (!(ev->absent >> k & 1))
+			continue;
+		pr_strbuf factors = {0};
+		for (int j = 0; j < ev->m->n_factors; j++)
+			if (ev->reads.factor[j] >> k & 1)
+				pr_strbuf_printf(&factors, "%s%s", factors.len ? ", " : "",
+						 ev->m->factors[j].name);
+		if (factors.len)
+			pr_log(ev->ctx, PR_LOG_WARNING,
+			       "model: no [%s] in the sources file: not assessed: %s",
+			       pr_source_defs[k].name, factors.data);
+		pr_strbuf_free(&factors);
+	}
+}
+
+int pr_model_score(pr_context *ctx, const pr_model *m, pr_store *store, int32_t as_of,
+		   size_t n_parcels, const pr_model_options *options, pr_scores *ret_scores)
 {
 	pr_scores s = {0};
 	rank_entry *ranks = NULL;
-	char as_of_text[16];
+	pr_model_eval ev = {.ctx = ctx, .m = m, .store = store, .db = store->db};
+	sqlite3 *db = store->db;
 	int r;
 
-	pr_format_date(as_of, as_of_text);
+	pr_format_date(as_of, ev.as_of);
+	if (options) {
+		ev.time_limit_s = options->time_limit_s;
+		ev.limit_origin = options->limit_origin;
+		for (int k = 0; k < PR_SRC_COUNT; k++)
+			ev.absent |= options->absent[k] ? 1u << k : 0;
+	}
 	r = allocate_scores(&s, n_parcels, m->n_features, m->n_factors);
 	if (r == 0)
-		r = pr_model_build_features(ctx, m, db, as_of_text, 1, false);
+		r = pr_model_find_reads(ctx, m, store, &ev.reads);
+	if (r < 0)
+		goto done;
+	log_absent(&ev);
+	if (ev.time_limit_s > 0)
+		sqlite3_progress_handler(db, LIMIT_CHECK_STEPS, limit_handler, &ev);
+	r = pr_model_build_features(&ev, 1, false);
 	bool two_passes = false;
 	for (int i = 0; i < m->n_features; i++)
 		two_passes = two_passes || m->features[i].uses_scores;
 	/* The reasons of a first pass would be thrown away: skip them. */
 	if (r == 0)
-		r = score_all(ctx, m, db, "features ORDER BY rowid", n_parcels, !two_passes, &s);
+		r = score_all(&ev, "features ORDER BY rowid", n_parcels, !two_passes, &s);
 	if (r == 0 && two_passes) {
 		/* Unless an expression feature uses a score-based one, the features table stays:
 		 * the second pass reads it with the new columns joined in. */
@@ -325,11 +445,11 @@ int pr_model_score(pr_context *ctx, const pr_model *m, sqlite3 *db, int32_t as_o
 		pr_strbuf source = {0};
 		r = store_scores(ctx, db, &s);
 		if (r == 0)
-			r = pr_model_build_features(ctx, m, db, as_of_text, 2, !rebuild);
+			r = pr_model_build_features(&ev, 2, !rebuild);
 		if (r == 0 && !rebuild)
-			r = pr_model_late_source(m, &source);
+			r = pr_model_late_source(&ev, &source);
 		if (r == 0)
-			r = score_all(ctx, m, db, rebuild ? "features ORDER BY rowid" : source.data,
+			r = score_all(&ev, rebuild ? "features ORDER BY rowid" : source.data,
 				      n_parcels, true, &s);
 		pr_strbuf_free(&source);
 	}
@@ -348,8 +468,9 @@ int pr_model_score(pr_context *ctx, const pr_model *m, sqlite3 *db, int32_t as_o
 	for (size_t j = 0; j < n_parcels; j++)
 		s.rank[ranks[j].index] = (uint32_t)(j + 1);
 
-	/* Visit list: the best-ranked parcels with points, less those inspected recently. */
-	r = last_inspections(ctx, db, as_of_text, &s);
+	/* Visit list: the best-ranked parcels with points, less those inspected recently. A
+	 * score of 0 (after rounding) is no reason to visit: the list stops there. */
+	r = last_inspections(ctx, db, ev.as_of, &s);
 	if (r < 0)
 		goto done;
 	uint32_t on_list = 0;
@@ -367,6 +488,7 @@ int pr_model_score(pr_context *ctx, const pr_model *m, sqlite3 *db, int32_t as_o
 	*ret_scores = s;
 	memset(&s, 0, sizeof s);
 done:
+	sqlite3_progress_handler(db, 0, NULL, NULL);
 	free(ranks);
 	pr_scores_free(&s);
 	return r;

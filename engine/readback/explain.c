@@ -2,7 +2,8 @@
 /* Explains one parcel's score from an output GeoPackage: rank, score and class, then every
  * factor with its value, points and reason, and the features behind them. The model is read
  * from the file itself (run_info keeps its text), so the explanation is the one the run used,
- * whatever model files have changed since. Reads with SQLite directly, read-only. */
+ * whatever model files have changed since; so are the sources the run went without (run_info
+ * names only those it read). Reads with SQLite directly, read-only. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@
 #include "model/model.h"
 #include "readback/readback.h"
 #include "sources/sources.h"
+#include "store/store.h"
 
 /* The text of the named column of the current row, "" when NULL or absent. */
 static const char *column_text(sqlite3_stmt *st, const char *name)
@@ -45,8 +47,45 @@ static char *recorded_model(sqlite3 *db)
 	return text;
 }
 
+/* The sources the run went without: those run_info does not describe. An output whose
+ * run_info describes no source at all (not one of ours, or older) counts as having had them
+ * all. */
+static unsigned absent_sources(sqlite3 *db)
+{
+	sqlite3_stmt *st = NULL;
+	unsigned present = 0;
+	if (sqlite3_prepare_v2(db, "SELECT key FROM run_info", -1, &st, NULL) != SQLITE_OK)
+		return 0;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *key = (const char *)sqlite3_column_text(st, 0);
+		const char *dot = key ? strchr(key, '.') : NULL;
+		if (!dot || (strcmp(dot, ".path") != 0 && strcmp(dot, ".rows_read") != 0))
+			continue;
+		for (int k = 0; k < PR_SRC_COUNT; k++)
+			if (strncmp(key, pr_source_defs[k].name, (size_t)(dot - key)) == 0 &&
+			    pr_source_defs[k].name[dot - key] == '\0')
+				present |= 1u << k;
+	}
+	sqlite3_finalize(st);
+	if (!(present >> PR_SRC_PARCELS & 1))
+		return 0;
+	return ~present & ((1u << PR_SRC_COUNT) - 1);
+}
+
+/* What each factor reads, as the run found it: on an empty store. */
+static int model_reads(pr_context *ctx, const pr_model *model, pr_model_reads *ret)
+{
+	pr_store store = {0};
+	int r = pr_store_open_empty(ctx, &store);
+	if (r == 0)
+		r = pr_model_find_reads(ctx, model, &store, ret);
+	pr_store_close(&store);
+	return r;
+}
+
 int pr_explain(pr_context *ctx, const char *gpkg_path, const char *parcel_id, char **ret_text)
 {
+	pr_model_reads reads = {0};
 	sqlite3 *db = NULL;
 	sqlite3_stmt *st = NULL;
 	pr_model *model = NULL;
@@ -69,6 +108,12 @@ int pr_explain(pr_context *ctx, const char *gpkg_path, const char *parcel_id, ch
 	r = pr_model_parse(ctx, "the model recorded in the output", model_text, &model);
 	if (r < 0)
 		goto done;
+	unsigned absent = absent_sources(db);
+	if (absent) {
+		r = model_reads(ctx, model, &reads);
+		if (r < 0)
+			goto done;
+	}
 
 	/* The parcel's row, with every factor's value evaluated on it. */
 	pr_strbuf_printf(&sql, "SELECT *");
@@ -105,7 +150,7 @@ int pr_explain(pr_context *ctx, const char *gpkg_path, const char *parcel_id, ch
 				? NAN
 				: sqlite3_column_double(st, c);
 	}
-	pr_parcel_values parcel = {model, values};
+	pr_parcel_values parcel = {model, values, absent, &reads};
 	const char *last = column_text(st, "last_inspection");
 	pr_strbuf_printf(&out, "parcel %s\n", key);
 	pr_strbuf_printf(&out, "  rank %s of %s, score %s / 100, class %s\n",
@@ -113,7 +158,10 @@ int pr_explain(pr_context *ctx, const char *gpkg_path, const char *parcel_id, ch
 			 column_text(st, "score"), column_text(st, "risk_class"));
 	pr_strbuf_printf(&out, "  owner: %s\n",
 			 *column_text(st, "owner") ? column_text(st, "owner") : "unknown");
-	pr_strbuf_printf(&out, "  last inspection: %s\n", *last ? last : "none on record");
+	pr_strbuf_printf(&out, "  last inspection: %s\n",
+			 *last				    ? last
+			 : absent >> PR_SRC_INSPECTIONS & 1 ? "unknown (no inspections data)"
+							    : "none on record");
 	pr_strbuf_printf(&out, "  data coverage: %.0f%% of the factors could be assessed\n",
 			 100 * sqlite3_column_double(st, column_index(st, "data_coverage")));
 	pr_strbuf_printf(&out, "  reasons: %s\n",
@@ -138,9 +186,11 @@ int pr_explain(pr_context *ctx, const char *gpkg_path, const char *parcel_id, ch
 			snprintf(value_text, sizeof value_text, "-");
 		pr_strbuf_printf(&out, "  %-25s %10s %8g %8.2f  ", fa->name, value_text, fa->weight,
 				 points);
-		int need = pr_model_missing_need(fa, &parcel);
-		if (need >= 0) {
-			pr_model_not_assessed(model, need, &out);
+		int not_assessed = pr_model_not_assessed(&parcel, k, &out);
+		if (not_assessed < 0) {
+			r = not_assessed;
+			goto done;
+		} else if (not_assessed) {
 			pr_strbuf_printf(&out, "\n");
 		} else if (points != 0 && fa->reason) {
 			r = pr_model_render_reason(fa->reason, &parcel, value, points, &out);
@@ -171,7 +221,11 @@ int pr_explain(pr_context *ctx, const char *gpkg_path, const char *parcel_id, ch
 	for (int k = 0; k < PR_SRC_COUNT; k++) {
 		const char *name = pr_source_defs[k].records_column;
 		const char *v = name ? column_text(st, name) : NULL;
-		if (v)
+		/* The count of a source left out is no count at all, whatever the column holds. */
+		if (v && absent >> k & 1)
+			pr_strbuf_printf(&out, "  %-28s unknown (no %s data)\n", name,
+					 pr_source_defs[k].name);
+		else if (v)
 			pr_strbuf_printf(&out, "  %-28s %s\n", name, *v ? v : "missing");
 	}
 	if (!out.data) {

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* The working store: an in-memory SpatiaLite database serving the joined records under their
  * canonical names (read-only tables parcels, population, complaints, inspections, each with
- * parcel_id), over which the model's SQL runs (engine/model/). */
+ * parcel_id), over which the model's SQL runs (engine/model/). Its authorizer keeps that SQL
+ * inside the store (no files, no code, no other SQL) and tells what each statement reads. */
 #ifndef PR_STORE_H
 #define PR_STORE_H
 
@@ -9,23 +10,48 @@
 
 #include "sources/sources.h"
 
+typedef struct pr_store_guard pr_store_guard;
+
 typedef struct pr_store {
 	sqlite3 *db;
-	void *spatialite; /* SpatiaLite's connection cache, released after the database */
+	void *spatialite;      /* SpatiaLite's connection cache, released after the database */
+	pr_store_guard *guard; /* the authorizer's state (store.c) */
 } pr_store;
 
-/* Opens an in-memory SpatiaLite database into store. Close with pr_store_close(). */
+/* Opens an in-memory SpatiaLite database into store, with the authorizer that refuses what
+ * model SQL may not do (see pr_store_function_refused). Close with pr_store_close(). */
 int pr_store_open(pr_context *ctx, pr_store *store);
+/* Opens a store whose four tables are empty: for checking a model's SQL before any input is
+ * read, and for finding what it reads. Close with pr_store_close(). */
+int pr_store_open_empty(pr_context *ctx, pr_store *store);
 /* Accepts a store that was never opened. */
 void pr_store_close(pr_store *store);
+
+/* True for an SQL function that model SQL may not call, compared without regard to case:
+ * whatever reads or writes files or lists folders (SpatiaLite's import, export, BLOB and zip
+ * functions, which SPATIALITE_SECURITY=relaxed enables), loads code, runs other SQL (eval,
+ * stored procedures) or suspends the process. Statements naming one fail to prepare. */
+bool pr_store_function_refused(const char *name);
+/* Why the authorizer refused the last statement prepared on store ("BlobFromFile() is not
+ * allowed: ..."), or NULL when it refused nothing since pr_store_clear_refusal(). */
+const char *pr_store_refusal(const pr_store *store);
+void pr_store_clear_refusal(pr_store *store);
+
 /* Which canonical fields of the four tables the model reads. */
 typedef struct pr_column_use {
 	bool field[PR_SRC_COUNT][PR_MAX_FIELDS];
 } pr_column_use;
 
-/* Records into use every table column that statements prepared on db from now on read (an
- * SQLite authorizer); NULL stops recording. use must outlive the recording. */
-void pr_store_watch_columns(sqlite3 *db, pr_column_use *use);
+/* Records into use every column of the four tables that statements prepared on store from now
+ * on read; NULL stops recording. use must outlive the recording. */
+void pr_store_watch_columns(pr_store *store, pr_column_use *use);
+
+/* Called for every table column a statement being prepared reads (column "" when it reads the
+ * table without naming a column, as COUNT(*) does). */
+typedef void (*pr_store_read_fn)(void *user, const char *table, const char *column);
+/* Calls fn for the reads of every statement prepared on store from now on; NULL stops. This
+ * and pr_store_watch_columns record independently of each other. */
+void pr_store_watch_reads(pr_store *store, pr_store_read_fn fn, void *user);
 
 /* Creates the four tables over the records (read-only virtual tables, see vtab.c; empty for a
  * source the sources file does not name: records[k] NULL). parcels and records must outlive

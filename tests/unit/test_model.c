@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /* The risk model on hand-made stores whose values are known: each factor of the default model,
  * saturation and weights, missing data, reason rendering, class thresholds, the visit list's
- * exclusion of recently inspected parcels, and one bad model file per kind of error. */
+ * exclusion of recently inspected parcels, one bad model file per kind of error, and what the
+ * model may not do: run past its time limit, reach files through SpatiaLite, or score a source
+ * left out of the sources file as zero. */
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "harness.h"
 #include "sources/records.h"
@@ -236,7 +239,7 @@ static void test_default_model_factors(void)
 		ASSERT_INT_EQ(exec(&fx, sql), 0);
 	}
 	ASSERT_INT_EQ(fixture_store(&fx), 0);
-	int r = pr_model_score(ctx, m, fx.store.db, as_of(), 7, &s);
+	int r = pr_model_score(ctx, m, &fx.store, as_of(), 7, NULL, &s);
 	if (r < 0)
 		FAIL_AT("%s", pr_context_errmsg(ctx));
 	ASSERT_INT_EQ(r, 0);
@@ -316,7 +319,7 @@ static void test_saturation_weights_classes(void)
 	ASSERT_INT_EQ(fixture_open(&fx, 6), 0);
 	ASSERT_INT_EQ(pr_model_parse(ctx, "small", small_model, &m), 0);
 	ASSERT_INT_EQ(fixture_store(&fx), 0);
-	ASSERT_INT_EQ(pr_model_score(ctx, m, fx.store.db, as_of(), 6, &s), 0);
+	ASSERT_INT_EQ(pr_model_score(ctx, m, &fx.store, as_of(), 6, NULL, &s), 0);
 	/* ramp: v = 0 → 0; 2 → half of 10; 3 and 4 → saturated at 10. */
 	ASSERT_DBL_NEAR(points(m, &s, 0, "ramp"), 0, 1e-12);
 	ASSERT_DBL_NEAR(points(m, &s, 1, "ramp"), 0, 1e-12);
@@ -356,7 +359,7 @@ static void test_visit_list_exclusion(void)
 				"(4, 1, '2026-07-04', 'minor')"),
 		      0);
 	ASSERT_INT_EQ(fixture_store(&fx), 0);
-	ASSERT_INT_EQ(pr_model_score(ctx, m, fx.store.db, as_of(), 6, &s), 0);
+	ASSERT_INT_EQ(pr_model_score(ctx, m, &fx.store, as_of(), 6, NULL, &s), 0);
 	ASSERT_INT_EQ(s.visit[3], 0);
 	ASSERT_INT_EQ(s.visit_rank[4], 1);
 	ASSERT_INT_EQ(s.visit_rank[2], 2);
@@ -386,7 +389,7 @@ static void test_two_passes(void)
 	ASSERT_INT_EQ(fixture_open(&fx, 6), 0);
 	ASSERT_INT_EQ(fixture_store(&fx), 0);
 	ASSERT_INT_EQ(pr_model_parse(ctx, "two.ini", text, &m), 0);
-	int r = pr_model_score(ctx, m, fx.store.db, as_of(), 6, &s);
+	int r = pr_model_score(ctx, m, &fx.store, as_of(), 6, NULL, &s);
 	if (r < 0)
 		FAIL_AT("%s", pr_context_errmsg(ctx));
 	/* P4: pass 1 gives f1 = 8 of 20 points: 40; then e = 80, f2 = 4 more: 60. */
@@ -476,7 +479,7 @@ static void expect_bad_model(const char *text, const char *needle)
 	}
 	int r = pr_model_parse(ctx, "bad.ini", text, &m);
 	if (r == 0)
-		r = pr_model_score(ctx, m, fx.store.db, as_of(), 2, &s);
+		r = pr_model_score(ctx, m, &fx.store, as_of(), 2, NULL, &s);
 	if (r != PR_ECONFIG)
 		FAIL_AT("status %d for a bad model, expected PR_ECONFIG (%s)", r,
 			pr_context_errmsg(ctx));
@@ -564,6 +567,286 @@ static void test_bad_models(void)
 			 "[factor f]: the value fails: more than one SQL statement");
 }
 
+/* Model SQL that never ends, in a feature's query, in an expression and in a factor's value,
+ * is stopped at the limit and the section running named; with no limit the same store scores
+ * normally. Not a timing test: only that it stops, and with which message. */
+#define ENDLESS                                                                                    \
+	"(WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r) SELECT max(n) FROM r)"
+
+static void expect_stopped(const char *text, const char *needle)
+{
+	fixture fx = {0};
+	pr_model *m = NULL;
+	pr_scores s = {0};
+	pr_model_options options = {.time_limit_s = 0.2, .limit_origin = "city.ini"};
+	if (fixture_open(&fx, 3) < 0 || fixture_store(&fx) < 0 ||
+	    pr_model_parse(ctx, "slow.ini", text, &m) < 0) {
+		FAIL_AT("setup: %s", pr_context_errmsg(ctx));
+	} else {
+		int r = pr_model_score(ctx, m, &fx.store, as_of(), 3, &options, &s);
+		if (r != PR_ECONFIG)
+			FAIL_AT("status %d for endless SQL, expected PR_ECONFIG", r);
+		else if (!strstr(pr_context_errmsg(ctx), needle))
+			FAIL_AT("'%s' lacks '%s'", pr_context_errmsg(ctx), needle);
+	}
+	pr_scores_free(&s);
+	pr_model_free(m);
+	fixture_close(&fx);
+}
+
+static void test_time_limit(void)
+{
+	const char *factor = "[factor f]\nvalue = 1\nweight = 1\nsaturate = 1\n";
+	char text[1024];
+	snprintf(text, sizeof text,
+		 "[feature ok]\nsql = SELECT parcel_id, 1 FROM parcels\n"
+		 "[feature slow]\nsql = SELECT parcel_id, " ENDLESS " FROM parcels\n%s",
+		 factor);
+	expect_stopped(text, "slow.ini line 3 [feature slow]: stopped after 0.2 s "
+			     "(time_limit_s in [run] of city.ini)");
+	/* In the features table, the expression with a subquery is the one named. */
+	snprintf(text, sizeof text, "[feature e]\nexpr = 2\n[feature slow]\nexpr = " ENDLESS "\n%s",
+		 factor);
+	expect_stopped(text, "slow.ini line 3 [feature slow]: stopped after 0.2 s");
+	snprintf(text, sizeof text, "%s[factor g]\nvalue = " ENDLESS "\nweight = 1\nsaturate = 1\n",
+		 factor);
+	expect_stopped(text, "slow.ini line 5 [factor g]: stopped after 0.2 s");
+
+	/* Under a limit, with every source given, the default model scores as without one. */
+	fixture fx = {0};
+	pr_model *m = NULL;
+	pr_scores a = {0}, b = {0};
+	pr_model_options options = {.time_limit_s = 600, .limit_origin = "city.ini"};
+	ASSERT_INT_EQ(fixture_open(&fx, 4), 0);
+	ASSERT_INT_EQ(
+	    exec(&fx, "UPDATE parcels SET floor_area_m2 = 40, dwellings = 1;"
+		      "INSERT INTO population VALUES (1, 1, 'H', 5, '2026-01-01', NULL, 0, "
+		      "0, 0), (1, 2, 'I', 4, '2026-02-01', NULL, 0, 0, 0);"
+		      "INSERT INTO complaints VALUES (2, 1, '2026-06-01', 'humidity', 0, 0, 0)"),
+	    0);
+	ASSERT_INT_EQ(fixture_store(&fx), 0);
+	ASSERT_INT_EQ(pr_model_load(ctx, NULL, &m), 0);
+	ASSERT_INT_EQ(pr_model_score(ctx, m, &fx.store, as_of(), 4, NULL, &a), 0);
+	ASSERT_INT_EQ(pr_model_score(ctx, m, &fx.store, as_of(), 4, &options, &b), 0);
+	for (int i = 0; i < 4; i++) {
+		ASSERT_DBL_NEAR(a.score[i], b.score[i], 0);
+		ASSERT_STR_EQ(a.reasons[i], b.reasons[i]);
+		ASSERT_DBL_NEAR(a.data_coverage[i], b.data_coverage[i], 0);
+	}
+	ASSERT_TRUE(a.score[1] > 0 && a.score[2] > 0);
+	pr_scores_free(&a);
+	pr_scores_free(&b);
+	pr_model_free(m);
+	fixture_close(&fx);
+}
+
+/* The function names a store registers, one per line, sorted (pragma_function_list). */
+static char *function_names(const char *security)
+{
+	pr_store store = {0};
+	sqlite3_stmt *st = NULL;
+	pr_strbuf names = {0};
+	setenv("SPATIALITE_SECURITY", security, 1);
+	if (pr_store_open(ctx, &store) == 0 &&
+	    sqlite3_prepare_v2(store.db,
+			       "SELECT DISTINCT lower(name) FROM pragma_function_list ORDER BY 1",
+			       -1, &st, NULL) == SQLITE_OK)
+		while (sqlite3_step(st) == SQLITE_ROW)
+			pr_strbuf_printf(&names, "\n%s\n", sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	pr_store_close(&store);
+	return names.data;
+}
+
+/* Whatever SPATIALITE_SECURITY says, model SQL cannot reach files: every function relaxed mode
+ * adds is refused (found from SpatiaLite itself, so a newer one is checked too), so are those
+ * strict mode keeps that read files, and a model naming one fails to check, naming the section
+ * and the function, without running. */
+static void test_sandbox(void)
+{
+	char *strict = function_names("strict");
+	char *relaxed = function_names("relaxed");
+	ASSERT_TRUE(strict && relaxed);
+	/* Relaxed mode took effect: the test below is not vacuous. */
+	ASSERT_TRUE(strstr(relaxed, "\nblobfromfile\n") && !strstr(strict, "\nblobfromfile\n"));
+	int added = 0;
+	for (char *line = strtok(relaxed, "\n"); line; line = strtok(NULL, "\n")) {
+		char key[160];
+		snprintf(key, sizeof key, "\n%s\n", line);
+		if (strstr(strict, key))
+			continue;
+		added++;
+		if (!pr_store_function_refused(line))
+			FAIL_AT("relaxed mode's %s() is not refused", line);
+	}
+	ASSERT_TRUE(added >= 20);
+	free(strict);
+	free(relaxed);
+	static const char *const always[] = {"load_extension",
+					     "fts3_tokenizer",
+					     "zipfile_numshp",
+					     "Zipfile_ShpN",
+					     "zipfile_numdbf",
+					     "zipfile_dbfn",
+					     "proj_setdatabasepath",
+					     "sqlproc_execute",
+					     "storedproc_execute",
+					     "pause",
+					     "BLOBTOFILE"};
+	for (size_t i = 0; i < sizeof always / sizeof *always; i++)
+		if (!pr_store_function_refused(always[i]))
+			FAIL_AT("%s() is not refused", always[i]);
+	ASSERT_TRUE(!pr_store_function_refused("st_area"));
+	ASSERT_TRUE(!pr_store_function_refused("count"));
+
+	/* The rest of the test runs as a site with relaxed mode in its environment would. */
+	setenv("SPATIALITE_SECURITY", "relaxed", 1);
+	char written[64];
+	snprintf(written, sizeof written, "/tmp/pr-sandbox-%d", (int)getpid());
+	const char *factor = "[factor f]\nvalue = 1\nweight = 1\nsaturate = 1\n";
+	char text[1024];
+	snprintf(text, sizeof text,
+		 "[feature leak]\nsql = SELECT parcel_id, length(BlobFromFile('/etc/passwd')) "
+		 "FROM parcels\n%s",
+		 factor);
+	expect_bad_model(text, "bad.ini line 1 [feature leak]: the sql does not run: "
+			       "blobfromfile() is not allowed: it reads files");
+	snprintf(
+	    text, sizeof text,
+	    "[feature dropped]\nsql = SELECT parcel_id, BlobToFile(X'41', '%s') FROM parcels\n%s",
+	    written, factor);
+	expect_bad_model(text, "[feature dropped]: the sql does not run: blobtofile() is not "
+			       "allowed: it writes files");
+	ASSERT_TRUE(access(written, F_OK) != 0);
+	snprintf(text, sizeof text, "[feature e]\nexpr = length(bLoBfRoMfIlE('/etc/passwd'))\n%s",
+		 factor);
+	expect_bad_model(text, "[feature e]: the expr fails: blobfromfile() is not allowed");
+	expect_bad_model("[factor f]\nvalue = load_extension('mod_spatialite')\nweight = 1\n"
+			 "saturate = 1\n",
+			 "[factor f]: the value fails: load_extension() is not allowed: it loads "
+			 "code");
+	snprintf(text, sizeof text,
+		 "[feature x]\nsql = SELECT parcel_id, eval('SELECT 1') FROM "
+		 "parcels\n%s",
+		 factor);
+	expect_bad_model(text, "eval() is not allowed: it runs other SQL");
+
+	/* SpatiaLite's geometry functions stay: a feature may use them. */
+	fixture fx = {0};
+	pr_model *m = NULL;
+	pr_scores s = {0};
+	ASSERT_INT_EQ(fixture_open(&fx, 2), 0);
+	ASSERT_INT_EQ(fixture_store(&fx), 0);
+	ASSERT_INT_EQ(
+	    pr_model_parse(ctx, "geo.ini",
+			   "[feature g]\nsql = SELECT parcel_id, ST_X(MakePoint(3, 4)) "
+			   "FROM parcels\n[factor f]\nvalue = g\nweight = 1\nsaturate = 3\n",
+			   &m),
+	    0);
+	int r = pr_model_score(ctx, m, &fx.store, as_of(), 2, NULL, &s);
+	if (r < 0)
+		FAIL_AT("%s", pr_context_errmsg(ctx));
+	ASSERT_DBL_NEAR(feature(m, &s, 1, "g"), 3, 0);
+	/* Nor does the store attach files or create tables over them, whoever asks. */
+	ASSERT_TRUE(sqlite3_exec(fx.store.db, "ATTACH 'x.db' AS x", NULL, NULL, NULL) != SQLITE_OK);
+	ASSERT_TRUE(sqlite3_exec(fx.store.db,
+				 "CREATE VIRTUAL TABLE pw USING VirtualText('/etc/passwd', "
+				 "'UTF-8', 0, POINT, NONE, ':')",
+				 NULL, NULL, NULL) != SQLITE_OK);
+	ASSERT_CONTAINS(pr_store_refusal(&fx.store), "virtual table module VirtualText");
+	pr_scores_free(&s);
+	pr_model_free(m);
+	fixture_close(&fx);
+	unsetenv("SPATIALITE_SECURITY");
+}
+
+/* Which sources the default model's features and factors read, through expressions too. */
+static void test_model_reads(void)
+{
+	pr_model *m = NULL;
+	pr_store store = {0};
+	pr_model_reads reads = {0};
+	ASSERT_INT_EQ(pr_model_load(ctx, NULL, &m), 0);
+	ASSERT_INT_EQ(pr_store_open_empty(ctx, &store), 0);
+	ASSERT_INT_EQ(pr_model_find_reads(ctx, m, &store, &reads), 0);
+	unsigned P = 1u << PR_SRC_PARCELS, R = 1u << PR_SRC_POPULATION;
+	unsigned C = 1u << PR_SRC_COMPLAINTS, I = 1u << PR_SRC_INSPECTIONS;
+	ASSERT_INT_EQ(reads.feature[feature_index(m, "households")], R);
+	ASSERT_INT_EQ(reads.feature[feature_index(m, "serious_complaint_weight")], C);
+	ASSERT_INT_EQ(reads.feature[feature_index(m, "owner_flagged_parcels")], P | I);
+	/* Through scores, nothing: they went without what was left out. */
+	ASSERT_INT_EQ(reads.feature[feature_index(m, "owner_high_risk_parcels")], P);
+	/* Expressions: through the features they name. */
+	ASSERT_INT_EQ(reads.feature[feature_index(m, "m2_per_person")], R);
+	ASSERT_INT_EQ(reads.feature[feature_index(m, "student_pattern")], R);
+	ASSERT_INT_EQ(reads.factor[factor_index(m, "complaints")], C);
+	ASSERT_INT_EQ(reads.factor[factor_index(m, "student_housing")], R);
+	ASSERT_INT_EQ(reads.factor[factor_index(m, "clean_inspection")], I);
+	ASSERT_INT_EQ(reads.factor[factor_index(m, "old_stock")], 0);
+	ASSERT_INT_EQ(reads.factor[factor_index(m, "portfolio_risk")], P);
+	/* The stand-in tables are gone. */
+	ASSERT_TRUE(sqlite3_exec(store.db, "SELECT * FROM features", NULL, NULL, NULL) !=
+		    SQLITE_OK);
+	pr_store_close(&store);
+	pr_model_free(m);
+}
+
+/* A source left out of the sources file is not assessed, never zero: its features are missing
+ * whatever their default, and so are expressions over them; factors over them give no points,
+ * even one with a negative weight that would make the unknown look clean, say so in the
+ * reasons and lower data_coverage; factors over other sources are untouched. */
+static void test_absent_source(void)
+{
+	static const char text[] =
+	    "[feature complaints_n]\nsql = SELECT parcel_id, COUNT(*) FROM complaints GROUP BY "
+	    "parcel_id\ndefault = 0\n"
+	    "[feature quiet]\nexpr = CASE WHEN complaints_n = 0 THEN 1 ELSE 0 END\n"
+	    "[feature size]\nsql = SELECT parcel_id, area_m2 FROM parcels\n"
+	    "[factor complained]\nvalue = complaints_n\nsaturate = 1\nweight = 10\n"
+	    "reason = {complaints_n} complaints\n"
+	    "[factor no_complaints]\nvalue = quiet\nsaturate = 1\nweight = -10\n"
+	    "reason = no complaints\n"
+	    "[factor big]\nvalue = size\nsaturate = 100\nweight = 10\nreason = big\n";
+	fixture fx = {0};
+	pr_model *m = NULL;
+	pr_scores given = {0}, left_out = {0};
+	pr_model_options options = {0};
+	options.absent[PR_SRC_COMPLAINTS] = true;
+	ASSERT_INT_EQ(fixture_open(&fx, 3), 0);
+	ASSERT_INT_EQ(exec(&fx, "INSERT INTO complaints VALUES (1, 1, '2026-06-01', 'humidity', "
+				"0, 0, 0)"),
+		      0);
+	ASSERT_INT_EQ(fixture_store(&fx), 0);
+	ASSERT_INT_EQ(pr_model_parse(ctx, "absent.ini", text, &m), 0);
+	ASSERT_INT_EQ(pr_model_score(ctx, m, &fx.store, as_of(), 3, NULL, &given), 0);
+	int r = pr_model_score(ctx, m, &fx.store, as_of(), 3, &options, &left_out);
+	if (r < 0)
+		FAIL_AT("%s", pr_context_errmsg(ctx));
+	ASSERT_INT_EQ(r, 0);
+	/* Given: P0 looks quiet (-10 of 20), P1 complained (+10). */
+	ASSERT_DBL_NEAR(given.score[0], 0, 0);
+	ASSERT_DBL_NEAR(given.score[1], 100, 0);
+	ASSERT_DBL_NEAR(given.data_coverage[0], 1, 0);
+	for (int i = 0; i < 3; i++) {
+		ASSERT_TRUE(isnan(feature(m, &left_out, i, "complaints_n")));
+		ASSERT_TRUE(isnan(feature(m, &left_out, i, "quiet")));
+		ASSERT_DBL_NEAR(feature(m, &left_out, i, "size"), 100, 0);
+		ASSERT_DBL_NEAR(points(m, &left_out, i, "complained"), 0, 0);
+		ASSERT_DBL_NEAR(points(m, &left_out, i, "no_complaints"), 0, 0);
+		ASSERT_DBL_NEAR(points(m, &left_out, i, "big"), 10, 0);
+		ASSERT_DBL_NEAR(left_out.score[i], 50, 0);
+		ASSERT_DBL_NEAR(left_out.data_coverage[i], 1.0 / 3, 1e-12);
+		ASSERT_STR_EQ(
+		    left_out.reasons[i],
+		    "big; complained not assessed (no complaints data); no_complaints not "
+		    "assessed (no complaints data)");
+	}
+	pr_scores_free(&given);
+	pr_scores_free(&left_out);
+	pr_model_free(m);
+	fixture_close(&fx);
+}
+
 int main(void)
 {
 	if (pr_context_new(&ctx) < 0)
@@ -574,6 +857,10 @@ int main(void)
 	RUN(test_store_tables);
 	RUN(test_two_passes);
 	RUN(test_bad_models);
+	RUN(test_time_limit);
+	RUN(test_sandbox);
+	RUN(test_model_reads);
+	RUN(test_absent_source);
 	pr_context_free(ctx);
 	return HARNESS_EXIT();
 }
