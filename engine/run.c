@@ -629,6 +629,11 @@ int pr_run(pr_context *ctx, const pr_sources *sources, const pr_run_options *opt
 	r = ingest_sources(ctx, sources, model, as_of, &in);
 	if (r < 0)
 		goto done;
+	if (!in.present[PR_SRC_INSPECTIONS] && model->exclude_inspected_days > 0)
+		pr_log(ctx, PR_LOG_WARNING,
+		       "no [inspections] in %s: the visit list cannot leave out parcels inspected "
+		       "in the last %d days",
+		       sources->file, model->exclude_inspected_days);
 
 	t = pr_now();
 	r = pr_store_open(ctx, &store);

@@ -113,10 +113,16 @@ static int fill(pr_writer *w, OGRLayerH layer, const pr_output *out)
 				OGR_F_SetFieldDouble(feat, first_feature + f, v);
 		}
 		int c = first_count;
-		for (int src = 0; src < PR_SRC_COUNT; src++)
-			if (pr_source_defs[src].records_column)
-				OGR_F_SetFieldInteger(
-				    feat, c++, out->records[src] ? (int)out->records[src][i] : 0);
+		/* A source left out of the sources file has no count: unknown, not zero. */
+		for (int src = 0; src < PR_SRC_COUNT; src++) {
+			if (!pr_source_defs[src].records_column)
+				continue;
+			if (out->records[src])
+				OGR_F_SetFieldInteger(feat, c, (int)out->records[src][i]);
+			else
+				OGR_F_SetFieldNull(feat, c);
+			c++;
+		}
 		OGRGeometryH g = NULL;
 		if (OGR_G_CreateFromWkbEx(p->wkb[i], w->srs, &g, p->wkb_size[i]) != OGRERR_NONE) {
 			r = pr_error_gdal(w->ctx, PR_EINTERNAL, "cannot rebuild parcel %s",

@@ -103,8 +103,11 @@ assert_eq "$RC" 0 "run with every source: $OUT"
 pr run "$SCRATCH/city/no_complaints.ini" -o "$nocomp"
 assert_eq "$RC" 0 "run without complaints: $OUT"
 assert_contains "$OUT" "warning: model: no [complaints] in the sources file: not assessed: complaints" "the run says what it went without"
-pr run "$SCRATCH/city/no_inspections.ini" -o "$noinsp" --quiet
+pr run "$SCRATCH/city/no_inspections.ini" -o "$noinsp"
 assert_eq "$RC" 0 "run without inspections: $OUT"
+assert_contains "$OUT" "cannot leave out parcels inspected" "the visit list's exclusion is said to be off"
+assert_eq "$(sql "$nocomp" "SELECT COUNT(*) FROM parcel_risk WHERE complaints_records IS NOT NULL")" 0 "no count of an absent source's records"
+assert_eq "$(sql "$nocomp" "SELECT COUNT(*) FROM parcel_risk WHERE population_records IS NULL")" 0 "counts of the sources given"
 
 had_points=$(sql "$full" "SELECT COUNT(*) FROM parcel_risk WHERE c_complaints > 0")
 [ "$had_points" -gt 0 ] || fail "no parcel has complaint points with every source: the test proves nothing"
