@@ -4,6 +4,7 @@
  * columns of its canonical fields, the columns GDAL may skip, and its CRS with the
  * transformation into the working CRS. */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
@@ -124,6 +125,13 @@ int pr_source_open(pr_context *ctx, const pr_sources *s, int source, OGRSpatialR
 	 * coordinate would pass for one without coordinates, and the value could not be named. */
 	if (is_csv_path(c->path))
 		open_opts = CSLAddString(open_opts, "AUTODETECT_TYPE=NO");
+	/* A PostGIS source runs its where filter on the server: the server bounds its time. */
+	if (strncmp(c->path, "PG:", 3) == 0) {
+		char prelude[96];
+		snprintf(prelude, sizeof prelude, "PRELUDE_STATEMENTS=SET statement_timeout = %.0f",
+			 s->time_limit_s * 1000);
+		open_opts = CSLAddString(open_opts, prelude);
+	}
 	o->ds = GDALOpenEx(c->path, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL,
 			   (const char *const *)open_opts, NULL);
 	CSLDestroy(open_opts);

@@ -44,6 +44,12 @@ assert_eq "$RC" 0 "PostGIS run: $OUT"
 q="SELECT parcel_id, score, rank, population_records, complaints_records, inspections_records FROM parcel_risk ORDER BY parcel_id"
 assert_eq "$(sql "$SCRATCH/pg.gpkg" "$q" | md5sum)" "$(sql "$SCRATCH/gpkg.gpkg" "$q" | md5sum)" "PostGIS and GeoPackage runs agree"
 assert_eq "$(sql "$SCRATCH/pg.gpkg" "SELECT value FROM run_info WHERE key = 'parcels.path'")" "PG:$conn" "run_info names the connection"
+# A where filter that runs too long on the server is stopped at time_limit_s (78), naming it.
+sed -e "s#^path = parcels.gpkg#path = PG:$conn#" -e "s/^where = use <> 'road'/where = pg_sleep(5) IS NOT NULL/" \
+	-e '/^\[run\]/a time_limit_s = 1' "$SCRATCH/city/sources.ini" >"$SCRATCH/city/slow.ini"
+pr check "$SCRATCH/city/slow.ini"
+assert_eq "$RC" 78 "a slow where on PostGIS: $OUT"
+assert_contains "$OUT" "where 'pg_sleep(5) IS NOT NULL'" "the filter is named"
 # A wrong connection: input missing (66), naming it.
 sed "s#^path = parcels.gpkg#path = PG:host=$pgdir port=$port user=parcelrisk dbname=nosuchdb#" \
 	"$SCRATCH/city/sources.ini" >"$SCRATCH/city/bad.ini"
