@@ -67,6 +67,13 @@ int pr_source_open(pr_context *ctx, const pr_sources *s, int source, OGRSpatialR
 	memset(o, 0, sizeof *o);
 	o->x_index = o->y_index = -1;
 	o->label = pr_basename(c->path);
+	{
+		int32_t as_of;
+		int m, d;
+		if (!s->as_of || !pr_parse_date(s->as_of, &as_of))
+			as_of = pr_today();
+		pr_civil_from_days(as_of, &o->as_of_year, &m, &d);
+	}
 	for (int f = 0; f < PR_MAX_FIELDS; f++)
 		o->field_index[f] = -1;
 

@@ -27,6 +27,9 @@ typedef struct opened_source {
 	int x_index, y_index;
 	OGRFieldType x_type, y_type;
 	const char *label; /* file name for messages */
+	/* The year that bounds build years: [run] as_of's, else this year's. (--as-of is resolved
+	 * by the run after the sources file and does not reach the reading stage.) */
+	int as_of_year;
 } opened_source;
 
 /* Opens the dataset and layer of a source, applies its filter, finds its columns and sets up the
@@ -49,6 +52,23 @@ typedef struct raw_value {
 	int64_t integer; /* 64-bit ids and keys stay exact */
 	int y, m, d;
 } raw_value;
+
+/* A value that passed its field's checks. */
+typedef struct pr_checked_value {
+	double number;	  /* PR_FT_REAL, PR_FT_INT; NAN when missing */
+	int32_t date;	  /* PR_FT_DATE: days since 1970; PR_DATE_NULL when missing */
+	const char *text; /* PR_FT_TEXT: into text_buf or the field's vocabulary; NULL: missing */
+	char text_buf[MAX_TEXT_LEN + 1];
+} pr_checked_value;
+
+/* The one check of a value against its canonical field, whatever the source's type: text is
+ * parsed as the text path always has, and a typed value is held to the same rules (a real day,
+ * a finite number, a whole one where the field counts things), then valid UTF-8, the field's
+ * plausible range and closed vocabulary. as_of_year bounds build years. Returns NULL when the
+ * value is usable (a missing value is: it is missing data), else the reject reason (PR_REJECT_*)
+ * with the value as the source gives it in shown (size bytes), safe for a message. */
+const char *pr_value_check(const pr_field_def *fd, const raw_value *v, int as_of_year,
+			   pr_checked_value *ret, char *shown, size_t size);
 
 /* The raw value of every canonical field the source maps (values[f] for field f). Text points
  * into feat, valid while it lives. */
