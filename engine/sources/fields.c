@@ -207,11 +207,26 @@ static void raw_from_feature(OGRFeatureH feat, int idx, OGRFieldType ftype, raw_
 	}
 }
 
-void pr_raw_values_from_feature(const opened_source *o, OGRFeatureH feat, raw_value *values)
+void pr_raw_values_from_feature(opened_source *o, OGRFeatureH feat, raw_value *values)
 {
 	for (int f = 0; f < PR_MAX_FIELDS; f++)
 		if (o->field_index[f] >= 0)
 			raw_from_feature(feat, o->field_index[f], o->field_type[f], &values[f]);
+	pr_raw_values_as_written(o, OGR_F_GetFID(feat), values);
+}
+
+void pr_raw_values_as_written(opened_source *o, int64_t fid, raw_value *values)
+{
+	if (o->n_watched == 0)
+		return;
+	for (int f = 0; f < PR_MAX_FIELDS; f++) {
+		const char *text;
+		if (o->field_index[f] < 0 || !pr_source_written(o, fid, o->field_index[f], &text))
+			continue;
+		memset(&values[f], 0, sizeof values[f]);
+		values[f].kind = text ? RAW_TEXT : RAW_MISSING;
+		values[f].text = text;
+	}
 }
 
 int pr_records_store_fields(pr_records *rec, size_t i, const opened_source *o,

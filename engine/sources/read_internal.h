@@ -7,6 +7,7 @@
 
 #include <math.h>
 
+#include <cpl_vsi.h>
 #include <gdal.h>
 #include <ogr_api.h>
 
@@ -16,6 +17,15 @@
 #define MAX_TEXT_LEN 1000
 
 /* ---- opening a source (open.c) ------------------------------------------------------------- */
+
+/* A row of a GeoPackage or SQLite table whose stored values GDAL's typed ones may not show: the
+ * text of each watched column as stored (NULL: SQL NULL). */
+typedef struct written_row {
+	int64_t fid;
+	char **text; /* n_watched of them */
+} written_row;
+
+#define MAX_WATCHED (PR_MAX_FIELDS + 2)
 
 typedef struct opened_source {
 	GDALDatasetH ds;
@@ -30,6 +40,21 @@ typedef struct opened_source {
 	/* The year that bounds build years: [run] as_of's, else this year's. (--as-of is resolved
 	 * by the run after the sources file and does not reach the reading stage.) */
 	int as_of_year;
+	/* The text as written of the columns GDAL typed (a .csvt, a GeoPackage's INTEGER, REAL,
+	 * DATE or DATETIME), where the typed value can lose it: GDAL reads 'abc' in an INTEGER
+	 * column as 0 and 2026-13-45 as no date at all. watched are their OGR field indexes. */
+	int watched[MAX_WATCHED];
+	int n_watched;
+	/* A CSV: the file read again alongside GDAL with its own CSV line reader, the record of
+	 * feature id csv_fid in csv_record, so every value is checked as the text it is. */
+	VSILFILE *csv_fp;
+	char csv_delimiter[2];
+	char **csv_record;
+	int64_t csv_fid;
+	/* A GeoPackage or SQLite table: the rows whose stored value is not of its column's type
+	 * or not a real day, sorted by fid; every other row's typed values are faithful. */
+	written_row *written;
+	size_t n_written;
 } opened_source;
 
 /* Opens the dataset and layer of a source, applies its filter, finds its columns and sets up the
@@ -40,6 +65,11 @@ int pr_source_open(pr_context *ctx, const pr_sources *s, int source, OGRSpatialR
 		   const bool *wanted, opened_source *o);
 /* Releases what pr_source_open() opened; accepts a closed source. */
 void pr_source_close(opened_source *o);
+/* The text as written of column idx (an OGR field index) in the row with feature id fid, when
+ * GDAL typed the column and its typed value may not show it: true, with *ret the text (NULL when
+ * the cell is NULL or absent). False when the typed value is the one to check. A CSV is read
+ * alongside GDAL: ask for rows in increasing fid order. */
+bool pr_source_written(opened_source *o, int64_t fid, int idx, const char **ret);
 
 /* ---- field values (fields.c) --------------------------------------------------------------- */
 
@@ -72,7 +102,10 @@ const char *pr_value_check(const pr_field_def *fd, const raw_value *v, int as_of
 
 /* The raw value of every canonical field the source maps (values[f] for field f). Text points
  * into feat, valid while it lives. */
-void pr_raw_values_from_feature(const opened_source *o, OGRFeatureH feat, raw_value *values);
+void pr_raw_values_from_feature(opened_source *o, OGRFeatureH feat, raw_value *values);
+/* Replaces the raw values of the row with feature id fid by the text as written wherever the
+ * source has it (pr_source_written): both reading paths call it after taking typed values. */
+void pr_raw_values_as_written(opened_source *o, int64_t fid, raw_value *values);
 
 /* Stores record i's canonical fields from their raw values (values[f] for each field f the
  * sources file maps). 1: kept; 0: rejected, with what the row had taken freed. */
@@ -103,7 +136,7 @@ typedef struct parcel_geom parcel_geom;
 /* The parcels being read: records, and each kept row's geometry on its way to the workers. */
 typedef struct parcel_reader {
 	pr_context *ctx;
-	const opened_source *o;
+	opened_source *o;
 	pr_parcels *out;
 	pr_rejects *rejects;
 	parcel_geom *geoms;
