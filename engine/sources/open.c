@@ -257,6 +257,51 @@ static int watch_typed_columns(pr_context *ctx, opened_source *o, const char *pa
 	return 0;
 }
 
+typedef struct named_column {
+	const char *name;
+	int index;
+} named_column;
+
+static int compare_named_column(const void *a, const void *b)
+{
+	const named_column *x = a, *y = b;
+	int c = strcasecmp(x->name, y->name);
+	return c ? c : (x->index > y->index) - (x->index < y->index);
+}
+
+/* A header that names a column twice is a configuration error: GDAL finds a column by the first
+ * of its names (case-insensitively), and leaving the other out of the read leaves out both, so
+ * what is read would depend on the header's order. Every column counts, mapped or not. */
+static int check_unique_columns(pr_context *ctx, const pr_sources *s, const pr_source_conf *c,
+				const char *section, OGRFeatureDefnH defn)
+{
+	int n = OGR_FD_GetFieldCount(defn), r = 0;
+	if (n < 2)
+		return 0;
+	named_column *cols = malloc((size_t)n * sizeof *cols);
+	if (!cols)
+		return PR_ENOMEM;
+	for (int i = 0; i < n; i++)
+		cols[i] = (named_column){OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(defn, i)), i};
+	qsort(cols, (size_t)n, sizeof *cols, compare_named_column);
+	/* Of the names given twice, the one whose second column comes first (within a name,
+	 * columns are sorted by position, so that is its group's second). */
+	int dup = -1;
+	for (int i = 1; i < n; i++)
+		if (strcasecmp(cols[i].name, cols[i - 1].name) == 0 &&
+		    (dup < 0 || cols[i].index < cols[dup].index))
+			dup = i;
+	if (dup >= 0)
+		r = pr_error(
+		    ctx, PR_ECONFIG,
+		    "%s: the header names column '%s' twice (columns %d and %d); rename one "
+		    "([%s] in %s line %d)",
+		    pr_basename(c->path), cols[dup - 1].name, cols[dup - 1].index + 1,
+		    cols[dup].index + 1, section, s->file, c->line);
+	free(cols);
+	return r;
+}
+
 static int column_index(pr_context *ctx, const pr_sources *s, const pr_source_conf *c,
 			const char *section, const char *key, OGRFeatureDefnH defn,
 			const char *column, int *ret_index)
@@ -346,6 +391,9 @@ int pr_source_open(pr_context *ctx, const pr_sources *s, int source, OGRSpatialR
 	}
 
 	OGRFeatureDefnH defn = OGR_L_GetLayerDefn(o->layer);
+	r = check_unique_columns(ctx, s, c, def->name, defn);
+	if (r < 0)
+		goto done;
 	for (int f = 0; f < def->n_fields; f++)
 		if (c->columns[f]) {
 			r = column_index(ctx, s, c, def->name, def->fields[f].name, defn,
