@@ -222,7 +222,8 @@ static int find_written_rows(pr_context *ctx, opened_source *o, OGRFeatureDefnH 
 		OGR_F_Destroy(feat);
 		feat = NULL;
 	}
-	qsort(o->written, o->n_written, sizeof *o->written, compare_written_fid);
+	if (o->n_written > 1)
+		qsort(o->written, o->n_written, sizeof *o->written, compare_written_fid);
 done:
 	if (feat)
 		OGR_F_Destroy(feat);
