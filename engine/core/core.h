@@ -89,8 +89,14 @@ bool pr_parse_double(const char *s, double *ret);
 bool pr_parse_int64(const char *s, int64_t min, int64_t max, int64_t *ret);
 
 /* Parses an ISO 8601 date or date-time (YYYY-MM-DD, YYYY-MM-DDTHH:MM[:SS][Z|±HH:MM], a space in
- * place of the T) or DD/MM/YYYY, checking that the day exists. Returns days since 1970-01-01. */
+ * place of the T) or DD/MM/YYYY, checking that the day exists, into year, month and day: any
+ * four-digit year (what is plausible is the caller's rule). */
+bool pr_parse_civil(const char *s, int *ret_y, int *ret_m, int *ret_d);
+/* The same for the years 1800 to 2200 (dates a user gives: as_of, --as-of). Returns days since
+ * 1970-01-01. */
 bool pr_parse_date(const char *s, int32_t *ret_days);
+/* True when year y (0 to 9999), month m and day d make a day of the Gregorian calendar. */
+bool pr_valid_civil(int y, int m, int d);
 /* Formats days since 1970-01-01 as YYYY-MM-DD into buf (11 bytes at least). */
 void pr_format_date(int32_t days, char *buf);
 int32_t pr_days_from_civil(int y, int m, int d);
@@ -99,6 +105,23 @@ void pr_civil_from_days(int32_t days, int *y, int *m, int *d);
 double pr_now(void);
 /* Today in UTC, as days since 1970-01-01. */
 int32_t pr_today(void);
+
+/* True when the n bytes at s are valid UTF-8: no stray or missing continuation byte, no
+ * overlong form, no surrogate, nothing above U+10FFFF. */
+bool pr_utf8_valid(const char *s, size_t n);
+/* The largest length not above n at which the valid UTF-8 text s can be cut without splitting a
+ * character (strlen(s) when n is beyond it). */
+size_t pr_utf8_cut(const char *s, size_t n);
+/* Copies text from a source into buf (size bytes) for a message or a reject: valid UTF-8 as it
+ * is, every other byte as \xHH, so the message stays valid UTF-8; as much as fits, never ending
+ * inside a character or an escape. s may be NULL (""). Returns buf. */
+const char *pr_text_for_message(const char *s, char *buf, size_t size);
+/* True when a and b are equal after folding ASCII letters to lower case (other bytes as they
+ * are, whatever the locale). */
+bool pr_ascii_equal_fold(const char *a, const char *b);
+/* Formats a coordinate in metres for a message: to the centimetre, or as %.17g when it is not
+ * finite or far beyond any real coordinate (1e308 prints short). Returns buf. */
+const char *pr_format_coordinate(double v, char *buf, size_t size);
 
 /* ---- growable buffers ---------------------------------------------------------------------- */
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Value parsers shared by every reading stage: locale-independent numbers, ISO 8601 and
- * DD/MM/YYYY dates checked against the calendar, white-space trimming, paths and buffers. */
+ * DD/MM/YYYY dates checked against the calendar, UTF-8 validity and text made safe to echo in a
+ * message, white-space trimming, paths and buffers. */
 #include <ctype.h>
 #include <errno.h>
 #include <locale.h>
@@ -139,6 +140,11 @@ static int days_in_month(int y, int m)
 	return m == 2 && leap ? 29 : dim[m - 1];
 }
 
+bool pr_valid_civil(int y, int m, int d)
+{
+	return y >= 0 && y <= 9999 && m >= 1 && m <= 12 && d >= 1 && d <= days_in_month(y, m);
+}
+
 /* Reads exactly n digits. */
 static bool digits(const char **p, int n, int *ret)
 {
@@ -191,7 +197,7 @@ static bool time_part(const char *p)
 	return *p == '\0';
 }
 
-bool pr_parse_date(const char *s, int32_t *ret_days)
+bool pr_parse_civil(const char *s, int *ret_y, int *ret_m, int *ret_d)
 {
 	if (!s)
 		return false;
@@ -218,10 +224,132 @@ bool pr_parse_date(const char *s, int32_t *ret_days)
 			return false;
 		}
 	}
-	if (y < 1800 || y > 2200 || m < 1 || m > 12 || d < 1 || d > days_in_month(y, m))
+	if (!pr_valid_civil(y, m, d))
+		return false;
+	*ret_y = y;
+	*ret_m = m;
+	*ret_d = d;
+	return true;
+}
+
+bool pr_parse_date(const char *s, int32_t *ret_days)
+{
+	int y, m, d;
+	if (!pr_parse_civil(s, &y, &m, &d) || y < 1800 || y > 2200)
 		return false;
 	*ret_days = pr_days_from_civil(y, m, d);
 	return true;
+}
+
+/* The length of the UTF-8 sequence at s (n bytes available), or 0 when it is not one: the
+ * table of RFC 3629, so overlong forms, surrogates (U+D800-U+DFFF) and code points above
+ * U+10FFFF are refused, as are sequences cut short. */
+static size_t utf8_sequence(const unsigned char *s, size_t n)
+{
+	unsigned char c = s[0];
+	size_t len;
+	unsigned char lo = 0x80, hi = 0xBF; /* the allowed range of the second byte */
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xC2 && c <= 0xDF) {
+		len = 2;
+	} else if (c >= 0xE0 && c <= 0xEF) {
+		len = 3;
+		lo = c == 0xE0 ? 0xA0 : 0x80;
+		hi = c == 0xED ? 0x9F : 0xBF;
+	} else if (c >= 0xF0 && c <= 0xF4) {
+		len = 4;
+		lo = c == 0xF0 ? 0x90 : 0x80;
+		hi = c == 0xF4 ? 0x8F : 0xBF;
+	} else {
+		return 0;
+	}
+	if (n < len || s[1] < lo || s[1] > hi)
+		return 0;
+	for (size_t i = 2; i < len; i++)
+		if ((s[i] & 0xC0) != 0x80)
+			return 0;
+	return len;
+}
+
+bool pr_utf8_valid(const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	for (size_t i = 0; i < n;) {
+		size_t len = utf8_sequence(p + i, n - i);
+		if (!len)
+			return false;
+		i += len;
+	}
+	return true;
+}
+
+size_t pr_utf8_cut(const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t len = strlen(s);
+	if (n >= len)
+		return len;
+	/* s[n] is the first byte left out: while it continues a sequence, the cut is inside one. */
+	while (n > 0 && (p[n] & 0xC0) == 0x80)
+		n--;
+	return n;
+}
+
+const char *pr_text_for_message(const char *s, char *buf, size_t size)
+{
+	const unsigned char *p = (const unsigned char *)(s ? s : "");
+	size_t n = strlen((const char *)p), out = 0;
+	if (size == 0)
+		return buf;
+	for (size_t i = 0; i < n;) {
+		size_t len = utf8_sequence(p + i, n - i);
+		/* Each piece goes whole or not at all: a message never ends inside a character
+		 * or an escape. */
+		if (len) {
+			if (out + len >= size)
+				break;
+			memcpy(buf + out, p + i, len);
+			out += len;
+			i += len;
+		} else {
+			if (out + 4 >= size)
+				break;
+			snprintf(buf + out, 5, "\\x%02X", p[i]);
+			out += 4;
+			i++;
+		}
+	}
+	buf[out] = '\0';
+	return buf;
+}
+
+bool pr_ascii_equal_fold(const char *a, const char *b)
+{
+	/* By hand: strcasecmp follows the locale, and only ASCII letters fold here. */
+	for (;; a++, b++) {
+		unsigned char x = (unsigned char)*a, y = (unsigned char)*b;
+		if (x >= 'A' && x <= 'Z')
+			x = (unsigned char)(x - 'A' + 'a');
+		if (y >= 'A' && y <= 'Z')
+			y = (unsigned char)(y - 'A' + 'a');
+		if (x != y)
+			return false;
+		if (!x)
+			return true;
+	}
+}
+
+const char *pr_format_coordinate(double v, char *buf, size_t size)
+{
+	/* To the centimetre, as coordinates in metres are read; a value far beyond any real
+	 * coordinate (1e308 written by a broken export) in exponent notation, so that it prints
+	 * in a few characters rather than three hundred digits. */
+	if (isfinite(v) && fabs(v) < 1e12)
+		snprintf(buf, size, "%.2f", v);
+	else
+		snprintf(buf, size, "%.17g", v);
+	return buf;
 }
 
 void pr_format_date(int32_t days, char *buf)

@@ -343,9 +343,11 @@ int pr_join_points(pr_context *ctx, const pr_parcel_index *index, pr_records *re
 	size_t keep = 0;
 	for (size_t i = 0; i < n; i++) {
 		if (rec->parcel[i] < 0) {
+			char x[40], y[40];
 			r = pr_rejects_add(rejects, rec->source, rec->row[i], PR_REJECT_OUTSIDE,
-					   "x %.2f y %.2f (no parcel within %g m)", rec->x[i],
-					   rec->y[i], snap_m);
+					   "x %s y %s (no parcel within %g m)",
+					   pr_format_coordinate(rec->x[i], x, sizeof x),
+					   pr_format_coordinate(rec->y[i], y, sizeof y), snap_m);
 			if (r < 0)
 				goto done;
 			continue;

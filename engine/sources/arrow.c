@@ -61,9 +61,13 @@ static void raw_from_arrow(const struct ArrowSchema *sc, const struct ArrowArray
 	switch (fmt[0]) {
 	case 'u':
 	case 'U': {
-		size_t len;
-		const unsigned char *text = arrow_bytes(sc, a, row, &len);
-		len = len < size - 1 ? len : size - 1;
+		size_t len, full;
+		const unsigned char *text = arrow_bytes(sc, a, row, &full);
+		len = full < size - 1 ? full : size - 1;
+		/* Text longer than the buffer is cut before a character, not inside one, which
+		 * would read as a bad encoding. */
+		while (len < full && len > 0 && (text[len] & 0xC0) == 0x80)
+			len--;
 		memcpy(buf, text, len);
 		buf[len] = '\0';
 		v->kind = RAW_TEXT;
@@ -183,21 +187,25 @@ int pr_read_parcels_arrow(parcel_reader *pr, uint64_t total)
 		const struct ArrowArray *geoms = batch.children[geom_col];
 		const struct ArrowSchema *geom_schema = schema.children[geom_col];
 		for (int64_t row = 0; row < batch.length && r == 0; row++) {
+			const struct ArrowArray *fids =
+			    fid_col >= 0 ? batch.children[fid_col] : NULL;
+			int64_t fid = fids && arrow_valid(fids, row)
+					  ? ((const int64_t *)fids->buffers[1])[row + fids->offset]
+					  : -1;
 			raw_value values[PR_MAX_FIELDS];
 			for (int f = 0; f < PR_MAX_FIELDS; f++)
 				if (cols[f] >= 0)
 					raw_from_arrow(schema.children[cols[f]],
 						       batch.children[cols[f]], row, &values[f],
 						       bufs[f], sizeof bufs[f]);
+			/* Typed columns are the same as on the feature path: a stored value GDAL
+			 * could not type (a date that does not exist, text in a number column)
+			 * comes as written. */
+			pr_raw_values_as_written(pr->o, fid, values);
 			size_t size = 0;
 			const unsigned char *wkb = arrow_valid(geoms, row)
 						       ? arrow_bytes(geom_schema, geoms, row, &size)
 						       : NULL;
-			const struct ArrowArray *fids =
-			    fid_col >= 0 ? batch.children[fid_col] : NULL;
-			int64_t fid = fids && arrow_valid(fids, row)
-					  ? ((const int64_t *)fids->buffers[1])[row + fids->offset]
-					  : -1;
 			r = pr_parcel_reader_add(pr, fid, values, NULL, wkb, size);
 			/* A row's own failure (say, its reprojection) is its reject, not the
 			 * read's. */

@@ -10,46 +10,61 @@
 #include "core/ini.h"
 #include "sources/sources.h"
 
+/* The closed vocabulary of inspection outcomes. */
+static const char *const outcome_words[] = {"none", "minor", "major", "closure", NULL};
+
+/* Every date field holds a day from 1800-01-01 to 2100-12-31. */
+#define PLAUSIBLE_DATE .range = PR_RANGE_FIXED, .min = 18000101, .max = 21001231
+
 /* One row per source kind: everything else (sections, keys, stages, store tables, output
- * columns) is derived from it. */
+ * columns) is derived from it. The plausible ranges and vocabularies are the contract's, here
+ * and nowhere else. */
 const pr_source_def pr_source_defs[PR_SRC_COUNT] = {
-    [PR_SRC_PARCELS] = {.name = "parcels",
-			.locate = PR_LOCATE_SELF,
-			.key_label = "parcel id",
-			.join_stage = "join parcels",
-			.n_fields = PR_PARCEL_FIELD_COUNT,
-			.fields = {[PR_PARCEL_ID] = {"id", PR_FT_TEXT, true},
-				   [PR_PARCEL_OWNER] = {"owner", PR_FT_TEXT, false},
-				   [PR_PARCEL_FLOOR_AREA] = {"floor_area_m2", PR_FT_REAL, false},
-				   [PR_PARCEL_DWELLINGS] = {"dwellings", PR_FT_INT, false},
-				   [PR_PARCEL_BUILD_YEAR] = {"build_year", PR_FT_INT, false},
-				   [PR_PARCEL_ADDRESS] = {"address", PR_FT_TEXT, false}}},
+    [PR_SRC_PARCELS] =
+	{.name = "parcels",
+	 .locate = PR_LOCATE_SELF,
+	 .key_label = "parcel id",
+	 .join_stage = "join parcels",
+	 .n_fields = PR_PARCEL_FIELD_COUNT,
+	 .fields = {[PR_PARCEL_ID] = {"id", PR_FT_TEXT, true},
+		    [PR_PARCEL_OWNER] = {"owner", PR_FT_TEXT, false},
+		    [PR_PARCEL_FLOOR_AREA] = {"floor_area_m2", PR_FT_REAL, false,
+					      .range = PR_RANGE_FIXED, .min = 1, .max = 1000000},
+		    [PR_PARCEL_DWELLINGS] = {"dwellings", PR_FT_INT, false, .range = PR_RANGE_FIXED,
+					     .min = 0, .max = 10000},
+		    /* Up to five years after the as-of year: buildings planned. */
+		    [PR_PARCEL_BUILD_YEAR] = {"build_year", PR_FT_INT, false,
+					      .range = PR_RANGE_AS_OF_YEAR, .min = 1000, .max = 5},
+		    [PR_PARCEL_ADDRESS] = {"address", PR_FT_TEXT, false}}},
     [PR_SRC_POPULATION] = {.name = "population",
 			   .locate = PR_LOCATE_POINT,
 			   .join_stage = "join population",
 			   .records_column = "population_records",
 			   .n_fields = 4,
 			   .fields = {{"household", PR_FT_TEXT, false},
-				      {"persons", PR_FT_INT, false},
-				      {"registered", PR_FT_DATE, false},
-				      {"left", PR_FT_DATE, false}}},
+				      {"persons", PR_FT_INT, false, .range = PR_RANGE_FIXED,
+				       .min = 1, .max = 99},
+				      {"registered", PR_FT_DATE, false, PLAUSIBLE_DATE},
+				      {"left", PR_FT_DATE, false, PLAUSIBLE_DATE}}},
     [PR_SRC_COMPLAINTS] = {.name = "complaints",
 			   .locate = PR_LOCATE_POINT,
 			   .join_stage = "join complaints",
 			   .records_column = "complaints_records",
 			   .n_fields = 2,
-			   .fields = {{"date", PR_FT_DATE, false},
+			   .fields = {{"date", PR_FT_DATE, false, PLAUSIBLE_DATE},
 				      {"category", PR_FT_TEXT, false}}},
-    [PR_SRC_INSPECTIONS] = {.name = "inspections",
-			    .locate = PR_LOCATE_KEY,
-			    .key_field = PR_INSPECTION_PARCEL,
-			    .key_label = "parcel key",
-			    .join_stage = "join inspections",
-			    .records_column = "inspections_records",
-			    .n_fields = 3,
-			    .fields = {[PR_INSPECTION_PARCEL] = {"parcel", PR_FT_TEXT, true},
-				       [PR_INSPECTION_DATE] = {"date", PR_FT_DATE, false},
-				       [PR_INSPECTION_OUTCOME] = {"outcome", PR_FT_TEXT, false}}},
+    [PR_SRC_INSPECTIONS] =
+	{.name = "inspections",
+	 .locate = PR_LOCATE_KEY,
+	 .key_field = PR_INSPECTION_PARCEL,
+	 .key_label = "parcel key",
+	 .join_stage = "join inspections",
+	 .records_column = "inspections_records",
+	 .n_fields = 3,
+	 .fields = {[PR_INSPECTION_PARCEL] = {"parcel", PR_FT_TEXT, true},
+		    [PR_INSPECTION_DATE] = {"date", PR_FT_DATE, false, PLAUSIBLE_DATE},
+		    [PR_INSPECTION_OUTCOME] = {"outcome", PR_FT_TEXT, false,
+					       .vocabulary = outcome_words}}},
 };
 
 int pr_source_by_name(const char *name)

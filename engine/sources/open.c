@@ -5,14 +5,19 @@
  * transformation into the working CRS. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
 
+#include <cpl_csv.h>
 #include <cpl_string.h>
 #include <sqlite3.h>
 
 #include "sources/read_internal.h"
+
+/* GDAL's CSV driver's own limit on a line (its MAX_LINE_SIZE open option's default). */
+#define CSV_MAX_LINE 10000000
 
 static bool is_csv_path(const char *path)
 {
@@ -28,6 +33,15 @@ static bool is_connection(const char *path)
 
 void pr_source_close(opened_source *o)
 {
+	if (o->csv_fp)
+		VSIFCloseL(o->csv_fp);
+	CSLDestroy(o->csv_record);
+	for (size_t i = 0; i < o->n_written; i++) {
+		for (int k = 0; k < o->n_watched; k++)
+			free(o->written[i].text[k]);
+		free(o->written[i].text);
+	}
+	free(o->written);
 	if (o->ct)
 		OCTDestroyCoordinateTransformation(o->ct);
 	if (o->srs)
@@ -79,6 +93,260 @@ int pr_source_read_failed(pr_context *ctx, const pr_sources *s, int source, cons
 			     (unsigned long long)rows);
 }
 
+static int compare_written_fid(const void *a, const void *b)
+{
+	const written_row *x = a, *y = b;
+	return x->fid < y->fid ? -1 : x->fid > y->fid;
+}
+
+bool pr_source_written(opened_source *o, int64_t fid, int idx, const char **ret)
+{
+	int w = -1;
+	for (int k = 0; k < o->n_watched; k++)
+		if (o->watched[k] == idx)
+			w = k;
+	if (w < 0)
+		return false;
+	if (o->csv_fp) {
+		/* GDAL numbers a CSV's records from 1 and skips blank lines: so does this. */
+		while (o->csv_fid < fid) {
+			char **record = CSVReadParseLine3L(
+			    o->csv_fp, CSV_MAX_LINE, o->csv_delimiter, true, false, false, true);
+			if (!record)
+				break;
+			if (!record[0]) {
+				CSLDestroy(record);
+				continue;
+			}
+			CSLDestroy(o->csv_record);
+			o->csv_record = record;
+			o->csv_fid++;
+		}
+		if (o->csv_fid != fid)
+			return false;
+		*ret = idx < CSLCount(o->csv_record) ? o->csv_record[idx] : NULL;
+		return true;
+	}
+	written_row key = {.fid = fid};
+	const written_row *row =
+	    o->n_written ? bsearch(&key, o->written, o->n_written, sizeof key, compare_written_fid)
+			 : NULL;
+	if (!row)
+		return false;
+	*ret = row->text[w];
+	return true;
+}
+
+/* A CSV whose columns a .csvt typed: GDAL turns 2026-13-45 or 'abc' into an empty field and 3.5
+ * into 3, so the file is read again alongside, with GDAL's own CSV line reader (the driver's
+ * separator detection, quoting and record numbering), and its values are checked as the text
+ * they are. When the header does not read the same as the layer's fields, the typed values are
+ * checked as they are. */
+static int read_csv_alongside(pr_context *ctx, opened_source *o, const char *path,
+			      OGRFeatureDefnH defn)
+{
+	o->csv_fp = VSIFOpenL(path, "rb");
+	if (!o->csv_fp)
+		return pr_error(ctx, PR_EDATA, "%s: cannot read %s again for its text", o->label,
+				path);
+	const char *line = CPLReadLineL(o->csv_fp);
+	o->csv_delimiter[0] = line ? CSVDetectSeperator(line) : ',';
+	VSIRewindL(o->csv_fp);
+	char **header =
+	    CSVReadParseLine3L(o->csv_fp, CSV_MAX_LINE, o->csv_delimiter, true, false, false, true);
+	bool same = header && CSLCount(header) == OGR_FD_GetFieldCount(defn);
+	for (int i = 0; same && header[i]; i++)
+		same = strcmp(header[i], OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(defn, i))) == 0;
+	CSLDestroy(header);
+	if (!same) {
+		VSIFCloseL(o->csv_fp);
+		o->csv_fp = NULL;
+		o->n_watched = 0;
+	}
+	return 0;
+}
+
+/* Appends s to sql as an SQL identifier; 0 or PR_ENOMEM. */
+static int sql_identifier(pr_strbuf *sql, const char *s)
+{
+	int r = pr_strbuf_append(sql, "\"", 1);
+	for (; *s && r == 0; s++)
+		r = *s == '"' ? pr_strbuf_append(sql, "\"\"", 2) : pr_strbuf_append(sql, s, 1);
+	return r == 0 ? pr_strbuf_append(sql, "\"", 1) : r;
+}
+
+/* The SQL condition under which a stored value of column name (of OGR type type) may not be what
+ * GDAL's typed value shows: another storage class than the column's (GDAL reads 'abc' in an
+ * INTEGER column as 0, '4,35' in a REAL one as 4), or for a date, text that is not a real day
+ * (2023-02-30 comes through as it is, 2026-13-45 as no date at all). SQLite's date() keeps
+ * 2024-02-31; julianday() carries it over into March, so the round trip tells. */
+static int written_condition(pr_strbuf *sql, const char *name, OGRFieldType type)
+{
+	pr_strbuf col = {0};
+	int r = sql_identifier(&col, name);
+	if (r < 0)
+		return r;
+	if (type == OFTInteger || type == OFTInteger64)
+		r = pr_strbuf_printf(sql, "typeof(%s) NOT IN ('integer', 'null')", col.data);
+	else if (type == OFTReal)
+		r = pr_strbuf_printf(sql, "typeof(%s) NOT IN ('integer', 'real', 'null')",
+				     col.data);
+	else if (type == OFTDate || type == OFTDateTime)
+		r = pr_strbuf_printf(sql,
+				     "(%s IS NOT NULL AND (typeof(%s) <> 'text' OR "
+				     "date(julianday(%s)) IS NOT substr(%s, 1, 10)))",
+				     col.data, col.data, col.data, col.data);
+	else
+		r = pr_strbuf_printf(sql, "%s IS NOT NULL", col.data);
+	pr_strbuf_free(&col);
+	return r;
+}
+
+/* A GeoPackage or SQLite table: one query, in SQLite's own SQL, finds the rows whose stored
+ * value in a watched column is not faithfully typed, with the text as stored. Clean tables give
+ * none, and every other row's typed value is checked as it is. */
+static int find_written_rows(pr_context *ctx, opened_source *o, OGRFeatureDefnH defn)
+{
+	pr_strbuf sql = {0};
+	OGRLayerH result = NULL;
+	OGRFeatureH feat = NULL;
+	size_t cap = 0;
+	const char *fid = OGR_L_GetFIDColumn(o->layer);
+	int r = pr_strbuf_printf(&sql, "SELECT CAST(");
+	if (r == 0)
+		r = fid && *fid ? sql_identifier(&sql, fid) : pr_strbuf_printf(&sql, "rowid");
+	if (r == 0)
+		r = pr_strbuf_printf(&sql, " AS INTEGER)");
+	for (int k = 0; k < o->n_watched && r == 0; k++) {
+		r = pr_strbuf_printf(&sql, ", CAST(");
+		if (r == 0)
+			r = sql_identifier(
+			    &sql, OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(defn, o->watched[k])));
+		if (r == 0)
+			r = pr_strbuf_printf(&sql, " AS TEXT)");
+	}
+	if (r == 0)
+		r = pr_strbuf_printf(&sql, " FROM ");
+	if (r == 0)
+		r = sql_identifier(&sql, OGR_L_GetName(o->layer));
+	for (int k = 0; k < o->n_watched && r == 0; k++) {
+		OGRFieldDefnH fd = OGR_FD_GetFieldDefn(defn, o->watched[k]);
+		r = pr_strbuf_printf(&sql, k ? " OR " : " WHERE ");
+		if (r == 0)
+			r = written_condition(&sql, OGR_Fld_GetNameRef(fd), OGR_Fld_GetType(fd));
+	}
+	if (r < 0)
+		goto done;
+	result = GDALDatasetExecuteSQL(o->ds, sql.data, NULL, NULL);
+	if (!result) {
+		r = pr_error_gdal(ctx, PR_EDATA, "%s: cannot read the stored values of %s",
+				  o->label, OGR_L_GetName(o->layer));
+		goto done;
+	}
+	while ((feat = OGR_L_GetNextFeature(result))) {
+		r = pr_grow((void **)&o->written, &cap, o->n_written + 1, sizeof *o->written);
+		if (r < 0)
+			goto done;
+		written_row *row = &o->written[o->n_written];
+		row->fid = OGR_F_GetFieldAsInteger64(feat, 0);
+		row->text = calloc((size_t)o->n_watched, sizeof *row->text);
+		if (!row->text) {
+			r = PR_ENOMEM;
+			goto done;
+		}
+		o->n_written++;
+		for (int k = 0; k < o->n_watched; k++)
+			if (OGR_F_IsFieldSetAndNotNull(feat, k + 1)) {
+				row->text[k] = strdup(OGR_F_GetFieldAsString(feat, k + 1));
+				if (!row->text[k]) {
+					r = PR_ENOMEM;
+					goto done;
+				}
+			}
+		OGR_F_Destroy(feat);
+		feat = NULL;
+	}
+	if (o->n_written > 1)
+		qsort(o->written, o->n_written, sizeof *o->written, compare_written_fid);
+done:
+	if (feat)
+		OGR_F_Destroy(feat);
+	if (result)
+		GDALDatasetReleaseResultSet(o->ds, result);
+	pr_strbuf_free(&sql);
+	return r;
+}
+
+/* The columns GDAL typed among those read, and how to get their text as written: a CSV read
+ * alongside, a GeoPackage's unfaithful rows. Other formats keep their types (PostGIS refuses
+ * 2023-02-30 and 'abc' in typed columns itself), and their typed values are checked as they
+ * are. */
+static int watch_typed_columns(pr_context *ctx, opened_source *o, const char *path,
+			       OGRFeatureDefnH defn)
+{
+	for (int f = 0; f < PR_MAX_FIELDS; f++)
+		if (o->field_index[f] >= 0 && o->field_type[f] != OFTString)
+			o->watched[o->n_watched++] = o->field_index[f];
+	if (o->x_index >= 0 && o->x_type != OFTString)
+		o->watched[o->n_watched++] = o->x_index;
+	if (o->y_index >= 0 && o->y_type != OFTString)
+		o->watched[o->n_watched++] = o->y_index;
+	if (o->n_watched == 0)
+		return 0;
+	const char *driver = GDALGetDriverShortName(GDALGetDatasetDriver(o->ds));
+	if (strcmp(driver, "CSV") == 0)
+		return read_csv_alongside(ctx, o, path, defn);
+	if (strcmp(driver, "GPKG") == 0 || strcmp(driver, "SQLite") == 0)
+		return find_written_rows(ctx, o, defn);
+	o->n_watched = 0;
+	return 0;
+}
+
+typedef struct named_column {
+	const char *name;
+	int index;
+} named_column;
+
+static int compare_named_column(const void *a, const void *b)
+{
+	const named_column *x = a, *y = b;
+	int c = strcasecmp(x->name, y->name);
+	return c ? c : (x->index > y->index) - (x->index < y->index);
+}
+
+/* A header that names a column twice is a configuration error: GDAL finds a column by the first
+ * of its names (case-insensitively), and leaving the other out of the read leaves out both, so
+ * what is read would depend on the header's order. Every column counts, mapped or not. */
+static int check_unique_columns(pr_context *ctx, const pr_sources *s, const pr_source_conf *c,
+				const char *section, OGRFeatureDefnH defn)
+{
+	int n = OGR_FD_GetFieldCount(defn), r = 0;
+	if (n < 2)
+		return 0;
+	named_column *cols = malloc((size_t)n * sizeof *cols);
+	if (!cols)
+		return PR_ENOMEM;
+	for (int i = 0; i < n; i++)
+		cols[i] = (named_column){OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(defn, i)), i};
+	qsort(cols, (size_t)n, sizeof *cols, compare_named_column);
+	/* Of the names given twice, the one whose second column comes first (within a name,
+	 * columns are sorted by position, so that is its group's second). */
+	int dup = -1;
+	for (int i = 1; i < n; i++)
+		if (strcasecmp(cols[i].name, cols[i - 1].name) == 0 &&
+		    (dup < 0 || cols[i].index < cols[dup].index))
+			dup = i;
+	if (dup >= 0)
+		r = pr_error(
+		    ctx, PR_ECONFIG,
+		    "%s: the header names column '%s' twice (columns %d and %d); rename one "
+		    "([%s] in %s line %d)",
+		    pr_basename(c->path), cols[dup - 1].name, cols[dup - 1].index + 1,
+		    cols[dup].index + 1, section, s->file, c->line);
+	free(cols);
+	return r;
+}
+
 static int column_index(pr_context *ctx, const pr_sources *s, const pr_source_conf *c,
 			const char *section, const char *key, OGRFeatureDefnH defn,
 			const char *column, int *ret_index)
@@ -111,6 +379,13 @@ int pr_source_open(pr_context *ctx, const pr_sources *s, int source, OGRSpatialR
 	memset(o, 0, sizeof *o);
 	o->x_index = o->y_index = -1;
 	o->label = pr_basename(c->path);
+	{
+		int32_t as_of;
+		int m, d;
+		if (!s->as_of || !pr_parse_date(s->as_of, &as_of))
+			as_of = pr_today();
+		pr_civil_from_days(as_of, &o->as_of_year, &m, &d);
+	}
 	for (int f = 0; f < PR_MAX_FIELDS; f++)
 		o->field_index[f] = -1;
 
@@ -131,6 +406,13 @@ int pr_source_open(pr_context *ctx, const pr_sources *s, int source, OGRSpatialR
 		snprintf(prelude, sizeof prelude, "PRELUDE_STATEMENTS=SET statement_timeout = %.0f",
 			 s->time_limit_s * 1000);
 		open_opts = CSLAddString(open_opts, prelude);
+	}
+	/* GeoJSON has no date type: GDAL guesses one from strings that look like dates, and a
+	 * date it cannot read would be lost. The text is kept and checked as text. */
+	{
+		GDALDriverH guess = GDALIdentifyDriverEx(c->path, GDAL_OF_VECTOR, NULL, NULL);
+		if (guess && strcmp(GDALGetDriverShortName(guess), "GeoJSON") == 0)
+			open_opts = CSLAddString(open_opts, "DATE_AS_STRING=YES");
 	}
 	o->ds = GDALOpenEx(c->path, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL,
 			   (const char *const *)open_opts, NULL);
@@ -174,6 +456,9 @@ int pr_source_open(pr_context *ctx, const pr_sources *s, int source, OGRSpatialR
 	}
 
 	OGRFeatureDefnH defn = OGR_L_GetLayerDefn(o->layer);
+	r = check_unique_columns(ctx, s, c, def->name, defn);
+	if (r < 0)
+		goto done;
 	for (int f = 0; f < def->n_fields; f++)
 		if (c->columns[f]) {
 			r = column_index(ctx, s, c, def->name, def->fields[f].name, defn,
@@ -196,6 +481,10 @@ int pr_source_open(pr_context *ctx, const pr_sources *s, int source, OGRSpatialR
 		o->x_type = OGR_Fld_GetType(OGR_FD_GetFieldDefn(defn, o->x_index));
 		o->y_type = OGR_Fld_GetType(OGR_FD_GetFieldDefn(defn, o->y_index));
 	}
+
+	r = watch_typed_columns(ctx, o, c->path, defn);
+	if (r < 0)
+		goto done;
 
 	/* Read only the columns the model can use: faster, and no personal data is copied
 	 * beyond what is needed. */

@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /* Reading the parcels: rows feature by feature (or through the Arrow stream, arrow.c), each
  * geometry repaired and measured by GEOS in worker threads, then the parcels sorted by id with
- * duplicates and unusable geometries rejected. The result does not depend on the number of
+ * duplicates and unusable geometries rejected: among them an area that is not finite and a
+ * parcel outside the working CRS's area of use. The result does not depend on the number of
  * threads. */
+#include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -153,11 +156,76 @@ static int flatten_rings(pr_context *ctx, uint64_t row, const GEOSGeometry *mult
 	return 0;
 }
 
+/* Where a parcel can lie: the working CRS's area of use in its own coordinates, widened by a
+ * margin. A parcel outside is not where the CRS says it is (coordinates of 1e300, axes swapped,
+ * another CRS's numbers) and would capture points it has nothing to do with. */
+typedef struct area_of_use {
+	bool known; /* false: the CRS has none, and only finiteness is checked */
+	double box[4];
+	char outside[96]; /* "outside the area of use of EPSG:31370" */
+} area_of_use;
+
+/* The area of use (PROJ gives it in degrees, longitude first) transformed into srs, densified
+ * along its edges; an area across the antimeridian as its two halves. The margin, a tenth of
+ * the box each side, keeps parcels that lie just past the published bounds. */
+static void find_area_of_use(OGRSpatialReferenceH srs, area_of_use *aou)
+{
+	double west, south, east, north;
+	OGRSpatialReferenceH degrees = NULL;
+	OGRCoordinateTransformationH ct = NULL;
+	memset(aou, 0, sizeof *aou);
+	if (!OSRGetAreaOfUse(srs, &west, &south, &east, &north, NULL))
+		goto done;
+	degrees = OSRNewSpatialReference(NULL);
+	if (!degrees || OSRImportFromEPSG(degrees, 4326) != OGRERR_NONE)
+		goto done;
+	OSRSetAxisMappingStrategy(degrees, OAMS_TRADITIONAL_GIS_ORDER);
+	ct = OCTNewCoordinateTransformation(degrees, srs);
+	if (!ct)
+		goto done;
+	double halves[2][4] = {{west, south, east, north}, {-180, south, east, north}};
+	int n = 1;
+	if (west > east) {
+		halves[0][2] = 180;
+		n = 2;
+	}
+	for (int k = 0; k < n; k++) {
+		double b[4];
+		if (!OCTTransformBounds(ct, halves[k][0], halves[k][1], halves[k][2], halves[k][3],
+					&b[0], &b[1], &b[2], &b[3], 21) ||
+		    !isfinite(b[0]) || !isfinite(b[1]) || !isfinite(b[2]) || !isfinite(b[3])) {
+			aou->known = false;
+			goto done;
+		}
+		for (int j = 0; j < 2; j++) {
+			aou->box[j] = k ? fmin(aou->box[j], b[j]) : b[j];
+			aou->box[j + 2] = k ? fmax(aou->box[j + 2], b[j + 2]) : b[j + 2];
+		}
+		aou->known = true;
+	}
+	double mx = (aou->box[2] - aou->box[0]) / 10, my = (aou->box[3] - aou->box[1]) / 10;
+	aou->box[0] -= mx;
+	aou->box[1] -= my;
+	aou->box[2] += mx;
+	aou->box[3] += my;
+	char label[64];
+	pr_srs_label(srs, label, sizeof label);
+	snprintf(aou->outside, sizeof aou->outside, "outside the area of use of %s", label);
+done:
+	/* A transformation that failed leaves its message: not a reading error. */
+	CPLErrorReset();
+	if (ct)
+		OCTDestroyCoordinateTransformation(ct);
+	if (degrees)
+		OSRRelease(degrees);
+}
+
 /* Turns a parcel's WKB into everything the join and the output need, with the worker's GEOS
  * handle. When the geometry is unusable g->failure says why (the parcel is then rejected as
  * an invalid geometry) and 0 is returned: a negative status (detail on ctx) means memory or
  * GEOS failed, which fails the run. */
-static int process_parcel(pr_context *ctx, GEOSWKBWriter *writer, uint64_t row, parcel_geom *g)
+static int process_parcel(pr_context *ctx, GEOSWKBWriter *writer, const area_of_use *aou,
+			  uint64_t row, parcel_geom *g)
 {
 	GEOSContextHandle_t h = ctx->geos;
 	GEOSGeometry *geom = NULL, *valid = NULL, *multi = NULL, *label = NULL;
@@ -201,6 +269,17 @@ static int process_parcel(pr_context *ctx, GEOSWKBWriter *writer, uint64_t row, 
 	GEOSGeom_getYMin_r(h, multi, &g->bbox[1]);
 	GEOSGeom_getXMax_r(h, multi, &g->bbox[2]);
 	GEOSGeom_getYMax_r(h, multi, &g->bbox[3]);
+	/* An area of Inf would outweigh every other parcel in the join and the model. */
+	if (!isfinite(g->area) || !isfinite(g->bbox[0]) || !isfinite(g->bbox[1]) ||
+	    !isfinite(g->bbox[2]) || !isfinite(g->bbox[3])) {
+		why = "area not finite";
+		goto done;
+	}
+	if (aou->known && (g->bbox[0] < aou->box[0] || g->bbox[1] < aou->box[1] ||
+			   g->bbox[2] > aou->box[2] || g->bbox[3] > aou->box[3])) {
+		why = aou->outside;
+		goto done;
+	}
 	label = GEOSPointOnSurface_r(h, multi);
 	if (!label || !GEOSGeomGetX_r(h, label, &g->label[0]) ||
 	    !GEOSGeomGetY_r(h, label, &g->label[1])) {
@@ -247,6 +326,7 @@ done:
 
 /* The parcels' geometries, cut into one contiguous chunk per task. */
 typedef struct geom_chunks {
+	const area_of_use *aou;
 	parcel_geom *geoms;
 	const uint64_t *rows; /* each parcel's row, for messages */
 	size_t n;
@@ -265,16 +345,17 @@ static int process_chunk(pr_context *ctx, int chunk, void *user)
 	GEOSWKBWriter_setOutputDimension_r(ctx->geos, writer, 2);
 	GEOSWKBWriter_setByteOrder_r(ctx->geos, writer, GEOS_WKB_NDR);
 	for (size_t i = start; i < end && r == 0; i++)
-		r = process_parcel(ctx, writer, gc->rows[i], &gc->geoms[i]);
+		r = process_parcel(ctx, writer, gc->aou, gc->rows[i], &gc->geoms[i]);
 	GEOSWKBWriter_destroy_r(ctx->geos, writer);
 	return r;
 }
 
 /* Processes every parcel's geometry, split over the context's threads. The result does not
  * depend on the number of threads: each parcel is handled on its own. */
-static int process_parcels(pr_context *ctx, parcel_geom *geoms, const uint64_t *rows, size_t n)
+static int process_parcels(pr_context *ctx, const area_of_use *aou, parcel_geom *geoms,
+			   const uint64_t *rows, size_t n)
 {
-	geom_chunks gc = {geoms, rows, n, n < 5000 ? 1 : pr_thread_count(ctx)};
+	geom_chunks gc = {aou, geoms, rows, n, n < 5000 ? 1 : pr_thread_count(ctx)};
 	return pr_parallel(ctx, gc.n_chunks, PR_PARALLEL_POOL, process_chunk, &gc);
 }
 
@@ -308,9 +389,12 @@ static int finish_parcels(pr_context *ctx, pr_parcels *p, parcel_geom *geoms, pr
 		return PR_ENOMEM;
 	for (size_t i = 0; i < n; i++) {
 		if (geoms[i].failure) {
-			r = pr_rejects_add(rejects, PR_SRC_PARCELS, p->rec.row[i],
-					   PR_REJECT_INVALID_GEOMETRY, "id '%.100s': %s",
-					   p->rec.cols[PR_PARCEL_ID].text[i], geoms[i].failure);
+			char id[101];
+			r = pr_rejects_add(
+			    rejects, PR_SRC_PARCELS, p->rec.row[i], PR_REJECT_INVALID_GEOMETRY,
+			    "id '%s': %s",
+			    pr_text_for_message(p->rec.cols[PR_PARCEL_ID].text[i], id, sizeof id),
+			    geoms[i].failure);
 			if (r < 0)
 				goto done;
 			continue;
@@ -352,9 +436,11 @@ static int finish_parcels(pr_context *ctx, pr_parcels *p, parcel_geom *geoms, pr
 		size_t i = order[k].index;
 		parcel_geom *g = &geoms[i];
 		if (k > 0 && strcmp(order[k].id, order[k - 1].id) == 0) {
+			char id[201];
 			r = pr_rejects_add(rejects, PR_SRC_PARCELS, order[k].row,
 					   PR_REJECT_DUPLICATE_ID,
-					   "id '%.200s' (first seen on row %llu)", order[k].id,
+					   "id '%s' (first seen on row %llu)",
+					   pr_text_for_message(order[k].id, id, sizeof id),
 					   (unsigned long long)order[k - 1].row);
 			if (r < 0)
 				goto done;
@@ -503,8 +589,9 @@ int pr_parcel_reader_add(parcel_reader *pr, int64_t fid, const raw_value *values
 		out->rec.n++;
 		return 0;
 	}
-	r = pr_rejects_add(pr->rejects, PR_SRC_PARCELS, row, reason, "id '%.100s': %s",
-			   id ? id : "", why);
+	char shown[101];
+	r = pr_rejects_add(pr->rejects, PR_SRC_PARCELS, row, reason, "id '%s': %s",
+			   pr_text_for_message(id, shown, sizeof shown), why);
 	for (int f = 0; f < PR_MAX_FIELDS; f++)
 		if (out->rec.cols[f].present && out->rec.cols[f].type == PR_FT_TEXT) {
 			free(out->rec.cols[f].text[i]);
@@ -547,6 +634,8 @@ int pr_read_parcels(pr_context *ctx, const pr_sources *sources, OGRSpatialRefere
 	if (r < 0)
 		return r;
 	pr_srs_label(o.srs, out->rec.crs_label, sizeof out->rec.crs_label);
+	area_of_use aou;
+	find_area_of_use(work_srs ? work_srs : o.srs, &aou);
 	{
 		OGRSpatialReferenceH target = work_srs ? work_srs : o.srs;
 		char *wkt = NULL;
@@ -575,7 +664,7 @@ int pr_read_parcels(pr_context *ctx, const pr_sources *sources, OGRSpatialRefere
 	if (r < 0)
 		goto done;
 	pr_progress(ctx, "parcels", pr.row, pr.row);
-	r = process_parcels(ctx, pr.geoms, out->rec.row, out->rec.n);
+	r = process_parcels(ctx, &aou, pr.geoms, out->rec.row, out->rec.n);
 	if (r == 0)
 		r = finish_parcels(ctx, out, pr.geoms, rejects);
 done:

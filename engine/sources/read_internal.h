@@ -7,6 +7,7 @@
 
 #include <math.h>
 
+#include <cpl_vsi.h>
 #include <gdal.h>
 #include <ogr_api.h>
 
@@ -16,6 +17,15 @@
 #define MAX_TEXT_LEN 1000
 
 /* ---- opening a source (open.c) ------------------------------------------------------------- */
+
+/* A row of a GeoPackage or SQLite table whose stored values GDAL's typed ones may not show: the
+ * text of each watched column as stored (NULL: SQL NULL). */
+typedef struct written_row {
+	int64_t fid;
+	char **text; /* n_watched of them */
+} written_row;
+
+#define MAX_WATCHED (PR_MAX_FIELDS + 2)
 
 typedef struct opened_source {
 	GDALDatasetH ds;
@@ -32,6 +42,24 @@ typedef struct opened_source {
 		double deadline; /* pr_now() after which the SQL is interrupted */
 		bool expired;
 	} limit;
+	/* The year that bounds build years: [run] as_of's, else this year's. (--as-of is resolved
+	 * by the run after the sources file and does not reach the reading stage.) */
+	int as_of_year;
+	/* The text as written of the columns GDAL typed (a .csvt, a GeoPackage's INTEGER, REAL,
+	 * DATE or DATETIME), where the typed value can lose it: GDAL reads 'abc' in an INTEGER
+	 * column as 0 and 2026-13-45 as no date at all. watched are their OGR field indexes. */
+	int watched[MAX_WATCHED];
+	int n_watched;
+	/* A CSV: the file read again alongside GDAL with its own CSV line reader, the record of
+	 * feature id csv_fid in csv_record, so every value is checked as the text it is. */
+	VSILFILE *csv_fp;
+	char csv_delimiter[2];
+	char **csv_record;
+	int64_t csv_fid;
+	/* A GeoPackage or SQLite table: the rows whose stored value is not of its column's type
+	 * or not a real day, sorted by fid; every other row's typed values are faithful. */
+	written_row *written;
+	size_t n_written;
 } opened_source;
 
 /* Opens the dataset and layer of a source, applies its filter, finds its columns and sets up the
@@ -46,6 +74,11 @@ void pr_source_close(opened_source *o);
  * message when a filter is set, the time limit when it stopped the read. */
 int pr_source_read_failed(pr_context *ctx, const pr_sources *s, int source, const opened_source *o,
 			  uint64_t rows);
+/* The text as written of column idx (an OGR field index) in the row with feature id fid, when
+ * GDAL typed the column and its typed value may not show it: true, with *ret the text (NULL when
+ * the cell is NULL or absent). False when the typed value is the one to check. A CSV is read
+ * alongside GDAL: ask for rows in increasing fid order. */
+bool pr_source_written(opened_source *o, int64_t fid, int idx, const char **ret);
 
 /* ---- field values (fields.c) --------------------------------------------------------------- */
 
@@ -59,9 +92,29 @@ typedef struct raw_value {
 	int y, m, d;
 } raw_value;
 
+/* A value that passed its field's checks. */
+typedef struct pr_checked_value {
+	double number;	  /* PR_FT_REAL, PR_FT_INT; NAN when missing */
+	int32_t date;	  /* PR_FT_DATE: days since 1970; PR_DATE_NULL when missing */
+	const char *text; /* PR_FT_TEXT: into text_buf or the field's vocabulary; NULL: missing */
+	char text_buf[MAX_TEXT_LEN + 1];
+} pr_checked_value;
+
+/* The one check of a value against its canonical field, whatever the source's type: text is
+ * parsed as the text path always has, and a typed value is held to the same rules (a real day,
+ * a finite number, a whole one where the field counts things), then valid UTF-8, the field's
+ * plausible range and closed vocabulary. as_of_year bounds build years. Returns NULL when the
+ * value is usable (a missing value is: it is missing data), else the reject reason (PR_REJECT_*)
+ * with the value as the source gives it in shown (size bytes), safe for a message. */
+const char *pr_value_check(const pr_field_def *fd, const raw_value *v, int as_of_year,
+			   pr_checked_value *ret, char *shown, size_t size);
+
 /* The raw value of every canonical field the source maps (values[f] for field f). Text points
  * into feat, valid while it lives. */
-void pr_raw_values_from_feature(const opened_source *o, OGRFeatureH feat, raw_value *values);
+void pr_raw_values_from_feature(opened_source *o, OGRFeatureH feat, raw_value *values);
+/* Replaces the raw values of the row with feature id fid by the text as written wherever the
+ * source has it (pr_source_written): both reading paths call it after taking typed values. */
+void pr_raw_values_as_written(opened_source *o, int64_t fid, raw_value *values);
 
 /* Stores record i's canonical fields from their raw values (values[f] for each field f the
  * sources file maps). 1: kept; 0: rejected, with what the row had taken freed. */
@@ -93,7 +146,7 @@ typedef struct parcel_geom parcel_geom;
 typedef struct parcel_reader {
 	pr_context *ctx;
 	const pr_sources *sources;
-	const opened_source *o;
+	opened_source *o;
 	pr_parcels *out;
 	pr_rejects *rejects;
 	parcel_geom *geoms;

@@ -124,16 +124,19 @@ int pr_rejects_add(pr_rejects *rj, int source, uint64_t row, const char *reason,
 {
 	if (pr_grow((void **)&rj->items, &rj->cap, rj->n + 1, sizeof *rj->items) < 0)
 		return PR_ENOMEM;
-	char value[512];
+	char value[512], safe[512];
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(value, sizeof value, fmt, ap);
 	va_end(ap);
+	/* The value lands in the output and in messages: valid UTF-8 whatever a caller's %.200s
+	 * cut or a source held. */
+	pr_text_for_message(value, safe, sizeof safe);
 	pr_reject *r = &rj->items[rj->n];
 	r->source = source;
 	r->row = row;
 	r->reason = reason;
-	r->value = strdup(value);
+	r->value = strdup(safe);
 	if (!r->value)
 		return PR_ENOMEM;
 	rj->n++;

@@ -21,8 +21,8 @@ static uint64_t row_number(OGRFeatureH feat, uint64_t position)
 }
 
 /* Reads all canonical fields of a feature into record i. 1: kept; 0: rejected. */
-static int read_fields(pr_records *rec, size_t i, const opened_source *o, OGRFeatureH feat,
-		       uint64_t row, pr_rejects *rejects, int *status)
+static int read_fields(pr_records *rec, size_t i, opened_source *o, OGRFeatureH feat, uint64_t row,
+		       pr_rejects *rejects, int *status)
 {
 	raw_value values[PR_MAX_FIELDS];
 	pr_raw_values_from_feature(o, feat, values);
@@ -110,37 +110,53 @@ done:
 	return r;
 }
 
+/* The text of a coordinate column as the source has it: as written when GDAL typed the column
+ * and may have lost it, else GDAL's (which reuses one buffer for formatted numbers: copy it). */
+static const char *coordinate_text(opened_source *o, OGRFeatureH feat, int idx, bool *ret_missing)
+{
+	const char *text;
+	if (pr_source_written(o, OGR_F_GetFID(feat), idx, &text)) {
+		*ret_missing = !text;
+		return text ? text : "";
+	}
+	*ret_missing = !OGR_F_IsFieldSetAndNotNull(feat, idx);
+	return OGR_F_GetFieldAsString(feat, idx);
+}
+
 /* One coordinate column of a feature: 1 parsed, 0 empty, -1 unparseable. Numeric columns are
  * read as numbers; text is parsed strictly, without copying (this runs for every row). */
-static int coordinate(OGRFeatureH feat, int idx, OGRFieldType type, double *ret)
+static int coordinate(opened_source *o, OGRFeatureH feat, int idx, OGRFieldType type, double *ret)
 {
-	if (!OGR_F_IsFieldSetAndNotNull(feat, idx))
-		return 0;
-	if (type == OFTReal || type == OFTInteger || type == OFTInteger64) {
+	bool missing;
+	const char *written;
+	if (!pr_source_written(o, OGR_F_GetFID(feat), idx, &written) &&
+	    (type == OFTReal || type == OFTInteger || type == OFTInteger64)) {
+		if (!OGR_F_IsFieldSetAndNotNull(feat, idx))
+			return 0;
 		*ret = OGR_F_GetFieldAsDouble(feat, idx);
 		return isfinite(*ret) ? 1 : -1;
 	}
-	const char *text = OGR_F_GetFieldAsString(feat, idx);
-	if (pr_blank(text))
+	const char *text = coordinate_text(o, feat, idx, &missing);
+	if (missing || pr_blank(text))
 		return 0;
 	return pr_parse_double(text, ret) ? 1 : -1;
 }
 
 /* The coordinates of a point source's feature, from its x/y columns or its geometry. Returns
  * NULL when they are usable, else the reject reason (with the value in buf). */
-static const char *point_coordinates(const opened_source *o, OGRFeatureH feat, double *x, double *y,
+static const char *point_coordinates(opened_source *o, OGRFeatureH feat, double *x, double *y,
 				     char *buf, size_t size)
 {
 	if (o->x_index >= 0) {
-		int cx = coordinate(feat, o->x_index, o->x_type, x);
-		int cy = coordinate(feat, o->y_index, o->y_type, y);
+		int cx = coordinate(o, feat, o->x_index, o->x_type, x);
+		int cy = coordinate(o, feat, o->y_index, o->y_type, y);
 		if (cx == 1 && cy == 1)
 			return NULL;
-		/* GDAL reuses one buffer for formatted numbers: copy each value out. */
-		char sx[64], sy[64];
-		snprintf(sx, sizeof sx, "%s", OGR_F_GetFieldAsString(feat, o->x_index));
-		snprintf(sy, sizeof sy, "%s", OGR_F_GetFieldAsString(feat, o->y_index));
-		snprintf(buf, size, "x '%.60s' y '%.60s'", sx, sy);
+		char sx[61], sy[61];
+		bool missing;
+		pr_text_for_message(coordinate_text(o, feat, o->x_index, &missing), sx, sizeof sx);
+		pr_text_for_message(coordinate_text(o, feat, o->y_index, &missing), sy, sizeof sy);
+		snprintf(buf, size, "x '%s' y '%s'", sx, sy);
 		return cx == 0 && cy == 0 ? PR_REJECT_NO_COORDINATES : PR_REJECT_BAD_COORDINATES;
 	}
 	OGRGeometryH g = OGR_F_GetGeometryRef(feat);

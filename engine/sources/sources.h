@@ -37,11 +37,27 @@ enum pr_parcel_field {
 };
 enum pr_inspection_field { PR_INSPECTION_PARCEL = 0, PR_INSPECTION_DATE, PR_INSPECTION_OUTCOME };
 
-/* A canonical field of a source: the name the model uses and how its values parse. */
+/* How a field's plausible range is bounded (the contract's "Failing loudly"). */
+enum pr_range {
+	PR_RANGE_NONE = 0,
+	PR_RANGE_FIXED,	     /* from min to max */
+	PR_RANGE_AS_OF_YEAR, /* from min to the as-of year plus max */
+};
+
+/* A canonical field of a source: the name the model uses, how its values parse, and which values
+ * are plausible. Every value, text or typed, goes through the checks of its field's type (see
+ * pr_value_check): a value outside the range, or a word outside a closed vocabulary, rejects its
+ * row. */
 typedef struct pr_field_def {
 	const char *name;
 	enum pr_field_type type;
 	bool required;
+	enum pr_range range;
+	/* Numbers: the value itself; dates: the day as YYYYMMDD (18000101). */
+	double min, max;
+	/* A closed vocabulary: the canonical words, lower case, NULL-terminated; a value is
+	 * compared after trimming and ASCII case folding and stored as the word. NULL: any text. */
+	const char *const *vocabulary;
 } pr_field_def;
 
 /* How the records of a source find their parcel. */
@@ -123,6 +139,9 @@ void pr_srs_label(OGRSpatialReferenceH srs, char *buf, size_t size);
 #define PR_REJECT_NO_ID		   "parcel without id"
 #define PR_REJECT_DUPLICATE_ID	   "duplicate parcel id"
 #define PR_REJECT_INVALID_GEOMETRY "invalid geometry"
+#define PR_REJECT_OUT_OF_RANGE	   "out of range"
+#define PR_REJECT_UNKNOWN_VALUE	   "unknown value"
+#define PR_REJECT_BAD_ENCODING	   "bad text encoding"
 
 typedef struct pr_reject {
 	int source;   /* enum pr_source_kind */

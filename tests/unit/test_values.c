@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Unit tests of the value parsers: numbers independent of the locale, ISO 8601 and DD/MM/YYYY
- * dates checked against the calendar. */
+ * dates checked against the calendar, the UTF-8 check and text made safe for messages. */
 #include <locale.h>
 
 #include "core/core.h"
@@ -90,6 +90,105 @@ static void test_trim(void)
 	ASSERT_TRUE(!pr_blank(" x "));
 }
 
+static void test_civil(void)
+{
+	int y = 0, m = 0, d = 0;
+	/* Any four-digit year parses; whether it is plausible is the field's rule. */
+	ASSERT_TRUE(pr_parse_civil("1799-12-31", &y, &m, &d));
+	ASSERT_INT_EQ(y * 10000 + m * 100 + d, 17991231);
+	ASSERT_TRUE(pr_parse_civil("01/01/2101", &y, &m, &d));
+	ASSERT_INT_EQ(y * 10000 + m * 100 + d, 21010101);
+	ASSERT_TRUE(pr_parse_civil("0999-06-01T10:00", &y, &m, &d));
+	ASSERT_TRUE(!pr_parse_civil("2023-02-29", &y, &m, &d));
+	ASSERT_TRUE(pr_parse_civil("2024-02-29", &y, &m, &d));
+	ASSERT_TRUE(!pr_parse_civil("2026-13-45", &y, &m, &d));
+	ASSERT_TRUE(!pr_parse_civil("2024-04-31", &y, &m, &d));
+	/* pr_parse_date keeps its bounds for the dates users give. */
+	int32_t days;
+	ASSERT_TRUE(!pr_parse_date("1799-12-31", &days));
+	ASSERT_TRUE(pr_parse_date("2200-12-31", &days));
+	ASSERT_TRUE(!pr_parse_date("2201-01-01", &days));
+
+	ASSERT_TRUE(pr_valid_civil(2024, 2, 29));
+	ASSERT_TRUE(!pr_valid_civil(2023, 2, 29));
+	ASSERT_TRUE(pr_valid_civil(2000, 2, 29));
+	ASSERT_TRUE(!pr_valid_civil(1900, 2, 29));
+	ASSERT_TRUE(!pr_valid_civil(2024, 2, 31));
+	ASSERT_TRUE(!pr_valid_civil(2026, 13, 45));
+	ASSERT_TRUE(!pr_valid_civil(2026, 0, 1));
+	ASSERT_TRUE(!pr_valid_civil(2026, 1, 0));
+	ASSERT_TRUE(!pr_valid_civil(10000, 1, 1));
+	ASSERT_TRUE(!pr_valid_civil(-1, 1, 1));
+}
+
+#define VALID(s) pr_utf8_valid((s), sizeof(s) - 1)
+
+static void test_utf8(void)
+{
+	ASSERT_TRUE(VALID(""));
+	ASSERT_TRUE(VALID("insalubrit\xC3\xA9")); /* é */
+	ASSERT_TRUE(VALID("\xE2\x82\xAC"));	  /* € */
+	ASSERT_TRUE(VALID("\xF0\x9F\x8F\xA0"));	  /* U+1F3E0 */
+	ASSERT_TRUE(VALID("\xEF\xBF\xBF"));	  /* U+FFFF */
+	ASSERT_TRUE(VALID("\xF4\x8F\xBF\xBF"));	  /* U+10FFFF, the last */
+	ASSERT_TRUE(VALID("\xED\x9F\xBF"));	  /* U+D7FF, before the surrogates */
+	ASSERT_TRUE(!VALID("insalubrit\xE9"));	  /* latin-1 é */
+	ASSERT_TRUE(!VALID("\x80"));		  /* a lone continuation byte */
+	ASSERT_TRUE(!VALID("\xC3"));		  /* cut short */
+	ASSERT_TRUE(!VALID("\xE2\x82"));	  /* cut short */
+	ASSERT_TRUE(!VALID("\xC3x"));		  /* not continued */
+	ASSERT_TRUE(!VALID("\xC0\xAF"));	  /* overlong '/' */
+	ASSERT_TRUE(!VALID("\xC1\xBF"));	  /* overlong */
+	ASSERT_TRUE(!VALID("\xE0\x80\xAF"));	  /* overlong, three bytes */
+	ASSERT_TRUE(!VALID("\xE0\x9F\xBF"));	  /* overlong U+07FF */
+	ASSERT_TRUE(!VALID("\xF0\x80\x80\xAF"));  /* overlong, four bytes */
+	ASSERT_TRUE(!VALID("\xF0\x8F\xBF\xBF"));  /* overlong U+FFFF */
+	ASSERT_TRUE(!VALID("\xED\xA0\x80"));	  /* U+D800, a surrogate */
+	ASSERT_TRUE(!VALID("\xED\xBF\xBF"));	  /* U+DFFF, a surrogate */
+	ASSERT_TRUE(!VALID("\xF4\x90\x80\x80"));  /* U+110000 */
+	ASSERT_TRUE(!VALID("\xF5\x80\x80\x80"));  /* no such lead byte */
+	ASSERT_TRUE(!VALID("\xFE"));
+	ASSERT_TRUE(!VALID("\xFF"));
+	ASSERT_TRUE(!VALID("\xED\xA0\x80\xED\xB0\x80")); /* CESU-8 pair */
+}
+
+static void test_text_for_message(void)
+{
+	char buf[16];
+	ASSERT_STR_EQ(pr_text_for_message("caf\xE9", buf, sizeof buf), "caf\\xE9");
+	ASSERT_TRUE(pr_utf8_valid(buf, strlen(buf)));
+	ASSERT_STR_EQ(pr_text_for_message("caf\xC3\xA9", buf, sizeof buf), "caf\xC3\xA9");
+	ASSERT_STR_EQ(pr_text_for_message(NULL, buf, sizeof buf), "");
+	/* Cut to fit, never inside a character or an escape. */
+	ASSERT_STR_EQ(pr_text_for_message("abcdefghijklm\xC3\xA9", buf, sizeof buf),
+		      "abcdefghijklm\xC3\xA9");
+	ASSERT_STR_EQ(pr_text_for_message("abcdefghijklmn\xC3\xA9", buf, sizeof buf),
+		      "abcdefghijklmn");
+	ASSERT_STR_EQ(pr_text_for_message("abcdefghijkl\xFF", buf, sizeof buf), "abcdefghijkl");
+	ASSERT_STR_EQ(pr_text_for_message("abcdefghijk\xFF", buf, sizeof buf), "abcdefghijk\\xFF");
+	/* A surrogate's bytes are escaped one by one. */
+	ASSERT_STR_EQ(pr_text_for_message("\xED\xA0\x80", buf, sizeof buf), "\\xED\\xA0\\x80");
+
+	ASSERT_INT_EQ(pr_utf8_cut("ab\xC3\xA9", 3), 2);
+	ASSERT_INT_EQ(pr_utf8_cut("ab\xC3\xA9", 4), 4);
+	ASSERT_INT_EQ(pr_utf8_cut("ab\xC3\xA9", 99), 4);
+	ASSERT_INT_EQ(pr_utf8_cut("\xF0\x9F\x8F\xA0x", 3), 0);
+}
+
+static void test_fold_and_coordinates(void)
+{
+	ASSERT_TRUE(pr_ascii_equal_fold("Major", "major"));
+	ASSERT_TRUE(pr_ascii_equal_fold("CLOSURE", "closure"));
+	ASSERT_TRUE(!pr_ascii_equal_fold("majors", "major"));
+	ASSERT_TRUE(!pr_ascii_equal_fold("\xC3\x89", "\xC3\xA9")); /* É is not folded yet */
+	char buf[40];
+	ASSERT_STR_EQ(pr_format_coordinate(147321.1, buf, sizeof buf), "147321.10");
+	ASSERT_STR_EQ(pr_format_coordinate(-0.005, buf, sizeof buf), "-0.01");
+	ASSERT_STR_EQ(pr_format_coordinate(1e308, buf, sizeof buf), "1e+308");
+	ASSERT_STR_EQ(pr_format_coordinate(-1.5e300, buf, sizeof buf), "-1.5000000000000001e+300");
+	ASSERT_STR_EQ(pr_format_coordinate(INFINITY, buf, sizeof buf), "inf");
+}
+
 int main(void)
 {
 	RUN(test_numbers);
@@ -98,5 +197,9 @@ int main(void)
 	RUN(test_dates);
 	RUN(test_civil_round_trip);
 	RUN(test_trim);
+	RUN(test_civil);
+	RUN(test_utf8);
+	RUN(test_text_for_message);
+	RUN(test_fold_and_coordinates);
 	return HARNESS_EXIT();
 }
