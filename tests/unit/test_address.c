@@ -1,0 +1,231 @@
+/* SPDX-License-Identifier: MIT */
+/* Unit tests of address matching: street names folded and expanded through the built-in
+ * abbreviation table (and what must stay apart), and the table's own errors. */
+#include <errno.h>
+
+#include "address/address.h"
+#include "harness.h"
+
+static pr_context *ctx;
+static pr_address_norm *norm;
+
+/* The normalised form of text, in a static buffer; "(null: errno N)" when refused. */
+static const char *normal(const char *text)
+{
+	static char buf[4][2048];
+	static int turn;
+	char *out = buf[turn++ % 4];
+	char *n = pr_address_normalise(norm, text);
+	if (!n)
+		snprintf(out, sizeof buf[0], "(null: errno %d)", errno);
+	else
+		snprintf(out, sizeof buf[0], "%s", n);
+	free(n);
+	return out;
+}
+
+#define ASSERT_SAME_NAME(a, b) ASSERT_STR_EQ(normal(a), normal(b))
+#define ASSERT_OTHER_NAME(a, b)                                                                    \
+	do {                                                                                       \
+		const char *na_ = normal(a), *nb_ = normal(b);                                     \
+		if (strcmp(na_, nb_) == 0) {                                                       \
+			FAIL_AT("'%s' and '%s' both normalise to '%s'", a, b, na_);                \
+			return;                                                                    \
+		}                                                                                  \
+	} while (0)
+
+static void test_folding(void)
+{
+	ASSERT_STR_EQ(normal("Avenue Louise"), "avenue louise");
+	ASSERT_STR_EQ(normal("  AVENUE   LOUISE  "), "avenue louise");
+	ASSERT_STR_EQ(normal("Chaussée d'Ixelles"), "chaussee d ixelles");
+	ASSERT_STR_EQ(normal("Rue de l’Église"), "rue de l eglise"); /* typographic apostrophe */
+	ASSERT_STR_EQ(normal("Place Eugène Flagey"), "place eugene flagey");
+	ASSERT_STR_EQ(normal("Rue du Sacré-Cœur"), "rue du sacre coeur");
+	ASSERT_STR_EQ(normal("Rue du Sacré-Coeur"), "rue du sacre coeur");
+	ASSERT_STR_EQ(normal("Rue Ærø"), "rue aerø"); /* æ is a ligature; ø is a letter */
+	ASSERT_STR_EQ(normal("Königsstraße"), "konigsstrasse");
+	ASSERT_SAME_NAME("KÖNIGSSTRASSE", "Königsstraße");
+	ASSERT_STR_EQ(normal("Rue du 1er Mai"), "rue du 1er mai");
+	ASSERT_STR_EQ(normal("Rue\u00a0Haute"), "rue haute");	 /* no-break space */
+	ASSERT_STR_EQ(normal("Kerk\u00adstraat"), "kerkstraat"); /* soft hyphen: one word */
+	ASSERT_STR_EQ(normal("Rue\tdes\r\nTanneurs."), "rue des tanneurs");
+	ASSERT_STR_EQ(normal("ＲＵＥ ＨＡＵＴＥ"), "rue haute"); /* fullwidth */
+	ASSERT_STR_EQ(normal("Rue Ma\u0301rie"), "rue marie");	 /* combining accent */
+	ASSERT_STR_EQ(normal(""), "");
+	ASSERT_STR_EQ(normal(" -- ' . "), "");
+	/* Without a table: folding only. */
+	char *plain = pr_address_normalise(NULL, "Av. Louise");
+	ASSERT_STR_EQ(plain, "av louise");
+	free(plain);
+}
+
+static void test_abbreviations(void)
+{
+	ASSERT_SAME_NAME("Av. Louise", "Avenue Louise");
+	ASSERT_SAME_NAME("Av Louise", "AVENUE LOUISE");
+	ASSERT_SAME_NAME("av. louise", "avenue  louise");
+	ASSERT_STR_EQ(normal("Av. Louise"), "avenue louise");
+	ASSERT_SAME_NAME("Chée de Waterloo", "Chaussée de Waterloo");
+	ASSERT_SAME_NAME("CHEE DE WATERLOO", "Chaussée de Waterloo");
+	ASSERT_SAME_NAME("Ch. de Waterloo", "Chaussée de Waterloo");
+	ASSERT_SAME_NAME("Rue St-Gilles", "Rue Saint-Gilles");
+	ASSERT_SAME_NAME("R. Ste-Catherine", "Rue Sainte-Catherine");
+	ASSERT_SAME_NAME("Bd Anspach", "Boulevard Anspach");
+	ASSERT_SAME_NAME("Boul. Anspach", "Boulevard Anspach");
+	ASSERT_SAME_NAME("Pl. Flagey", "Place Flagey");
+	ASSERT_SAME_NAME("Sq. Ambiorix", "Square Ambiorix");
+	ASSERT_SAME_NAME("Imp. du Pré", "Impasse du Pré");
+	ASSERT_SAME_NAME("Gal. de la Reine", "Galerie de la Reine");
+	ASSERT_SAME_NAME("Av. Gén. Bernheim", "Avenue Général Bernheim");
+	ASSERT_SAME_NAME("Av. du Dr. Decroly", "Avenue du Docteur Decroly");
+	ASSERT_SAME_NAME("Kon. Albertlaan", "Koning Albertlaan");
+	/* One word for Saint and Sint: a Dutch "St-" finds the register's "Sint-". */
+	ASSERT_SAME_NAME("St-Pieterslaan", "Sint-Pieterslaan");
+	ASSERT_SAME_NAME("Dr. Decrolylaan", "Dokter Decrolylaan");
+}
+
+static void test_dutch_compounds(void)
+{
+	ASSERT_STR_EQ(normal("Kerkstr."), "kerkstraat");
+	ASSERT_SAME_NAME("Kerkstr.", "Kerkstraat");
+	ASSERT_SAME_NAME("Kerk str.", "Kerkstraat");
+	ASSERT_SAME_NAME("Kerk straat", "Kerkstraat");
+	ASSERT_SAME_NAME("Brusselsestwg", "Brusselsesteenweg");
+	ASSERT_SAME_NAME("Brusselsestw.", "Brusselsesteenweg");
+	ASSERT_SAME_NAME("Brusselse Steenweg", "Brusselsesteenweg");
+	/* Decided: a separately written suffix is glued on, so these are one name. */
+	ASSERT_STR_EQ(normal("Louiza laan"), "louizalaan");
+	ASSERT_SAME_NAME("Louiza laan", "Louizalaan");
+	ASSERT_SAME_NAME("Louizaln.", "Louizalaan");
+	ASSERT_SAME_NAME("Louiza ln", "Louizalaan");
+	ASSERT_SAME_NAME("Flageypln", "Flageyplein");
+	ASSERT_SAME_NAME("Hertogendr.", "Hertogendreef");
+	/* A suffix with one letter or none before it is not expanded, nor is the type that
+	 * starts a name glued onto anything. */
+	ASSERT_STR_EQ(normal("Astr"), "astr");
+	ASSERT_STR_EQ(normal("Laan van Europa"), "laan van europa");
+	ASSERT_STR_EQ(normal("Str."), "straat");
+}
+
+static void test_names_kept_apart(void)
+{
+	ASSERT_OTHER_NAME("Rue de la Loi", "Rue de l'Oie");
+	ASSERT_OTHER_NAME("Saint-Gilles", "Rue de Saint-Gilles");
+	ASSERT_OTHER_NAME("St-Gilles", "Rue de Saint-Gilles");
+	ASSERT_OTHER_NAME("Rue Royale", "Rue Royale Sainte-Marie");
+	ASSERT_OTHER_NAME("Rue de la Station", "Rue de la Gare");
+	ASSERT_OTHER_NAME("Avenue Louise", "Avenue Louis");
+	ASSERT_OTHER_NAME("Kerkstraat", "Kerkplein");
+	ASSERT_OTHER_NAME("Rue Haute", "Rue Hautes");
+}
+
+static void test_refused_text(void)
+{
+	errno = 0;
+	ASSERT_TRUE(pr_address_normalise(norm, "Rue \xff Haute") == NULL);
+	ASSERT_INT_EQ(errno, EILSEQ);
+	ASSERT_STR_EQ(normal("\xc0\xaf"), "(null: errno 84)");	   /* overlong '/' */
+	ASSERT_STR_EQ(normal("\xed\xa0\x80"), "(null: errno 84)"); /* a surrogate */
+	ASSERT_STR_EQ(normal("Rue \xc3"), "(null: errno 84)");	   /* cut in a character */
+	char long_name[PR_ADDRESS_TEXT_MAX + 2];
+	memset(long_name, 'a', sizeof long_name - 1);
+	long_name[sizeof long_name - 1] = '\0';
+	errno = 0;
+	ASSERT_TRUE(pr_address_normalise(norm, long_name) == NULL);
+	ASSERT_INT_EQ(errno, E2BIG);
+	long_name[PR_ADDRESS_TEXT_MAX] = '\0';
+	char *ok = pr_address_normalise(norm, long_name);
+	ASSERT_TRUE(ok != NULL);
+	ASSERT_INT_EQ(strlen(ok), PR_ADDRESS_TEXT_MAX);
+	free(ok);
+	errno = 0;
+	ASSERT_TRUE(pr_address_normalise(norm, NULL) == NULL);
+	ASSERT_INT_EQ(errno, EINVAL);
+}
+
+/* A name written out in full comes out unchanged when normalised again. */
+static void test_normalising_twice(void)
+{
+	const char *names[] = {"Av. Louise",	     "Chée de Waterloo", "Kerk str.",
+			       "Brusselsestwg",	     "Louiza laan",	 "Rue St-Gilles",
+			       "Av. du Dr. Decroly", "Sint-Pieterslaan", "Königsstraße",
+			       "Rue du Sacré-Cœur",  "Rpt Schuman"};
+	for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+		char *once = pr_address_normalise(norm, names[i]);
+		ASSERT_TRUE(once != NULL);
+		char *twice = pr_address_normalise(norm, once);
+		ASSERT_TRUE(twice != NULL);
+		if (strcmp(once, twice) != 0)
+			FAIL_AT("'%s': '%s' then '%s'", names[i], once, twice);
+		free(once);
+		free(twice);
+	}
+}
+
+/* Parses table text expecting failure, and checks the message names what it should. */
+static int table_error(const char *text, char *msg, size_t size)
+{
+	pr_address_norm *n = NULL;
+	int r = pr_address_norm_parse(ctx, "t.tsv", text, &n);
+	snprintf(msg, size, "%s", pr_context_errmsg(ctx));
+	pr_address_norm_free(n);
+	return r;
+}
+
+static void test_table_errors(void)
+{
+	char msg[PR_ERRMSG_MAX];
+	ASSERT_INT_EQ(table_error("# c\nav avenue\n", msg, sizeof msg), PR_ECONFIG);
+	ASSERT_CONTAINS(msg, "t.tsv line 2");
+	ASSERT_CONTAINS(msg, "TAB");
+	ASSERT_INT_EQ(table_error("av\tavenue\nbd\tboulevard\nAv.\tavenida\n", msg, sizeof msg),
+		      PR_ECONFIG);
+	ASSERT_CONTAINS(msg, "t.tsv line 3: 'av' is already abbreviated on line 1");
+	ASSERT_INT_EQ(table_error("-str\tstraat\n-STR\tstraten\n", msg, sizeof msg), PR_ECONFIG);
+	ASSERT_CONTAINS(msg, "line 2: '-str'");
+	ASSERT_INT_EQ(table_error("av\tavenue\nave\tav\n", msg, sizeof msg), PR_ECONFIG);
+	ASSERT_CONTAINS(msg, "line 2: the expansion 'av' is itself abbreviated on line 1");
+	ASSERT_INT_EQ(table_error("\n\nr p\true\n", msg, sizeof msg), PR_ECONFIG);
+	ASSERT_CONTAINS(msg, "line 3: the abbreviation 'r p' is not one word");
+	ASSERT_INT_EQ(table_error("-s\tstraat\n", msg, sizeof msg), PR_ECONFIG);
+	ASSERT_CONTAINS(msg, "line 1: the suffix '-s' is shorter than two letters");
+	ASSERT_INT_EQ(table_error("-str\tgrote straat\n", msg, sizeof msg), PR_ECONFIG);
+	ASSERT_CONTAINS(msg, "line 1: the expansion 'grote straat' is not one word");
+	ASSERT_INT_EQ(table_error("av\tave\tnue\n", msg, sizeof msg), PR_ECONFIG);
+	ASSERT_CONTAINS(msg, "line 1: more than one TAB");
+	ASSERT_INT_EQ(table_error("av\t...\n", msg, sizeof msg), PR_ECONFIG);
+	ASSERT_CONTAINS(msg, "line 1: the expansion '...' has no letter or digit");
+	ASSERT_INT_EQ(table_error("a\xff\tx\n", msg, sizeof msg), PR_ECONFIG);
+	ASSERT_CONTAINS(msg, "line 1: the abbreviation is not UTF-8 text");
+
+	/* Comments, blank lines, CRLF ends, a missing last newline, words folded like names. */
+	pr_address_norm *n = NULL;
+	ASSERT_INT_EQ(pr_address_norm_parse(ctx, "t.tsv",
+					    "# a comment\r\n\r\n  # indented\nCHÉE\tChaussée\r\n"
+					    "rpt\trond-point\n-STR\tstraat",
+					    &n),
+		      0);
+	char *s = pr_address_normalise(n, "Chee de Wavre, rpt Montgomery, Kerkstr");
+	ASSERT_STR_EQ(s, "chaussee de wavre rond point montgomery kerkstraat");
+	free(s);
+	pr_address_norm_free(n);
+}
+
+int main(void)
+{
+	if (pr_context_new(&ctx) < 0 || pr_address_norm_new(ctx, &norm) < 0) {
+		fprintf(stderr, "setup: %s\n", ctx ? pr_context_errmsg(ctx) : "no context");
+		return 1;
+	}
+	RUN(test_folding);
+	RUN(test_abbreviations);
+	RUN(test_dutch_compounds);
+	RUN(test_names_kept_apart);
+	RUN(test_refused_text);
+	RUN(test_normalising_twice);
+	RUN(test_table_errors);
+	pr_address_norm_free(norm);
+	pr_context_free(ctx);
+	return HARNESS_EXIT();
+}
