@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* Locating records by address, starting with the street names: folded to one comparable form
- * (Unicode, case, punctuation, the French and Dutch street-type abbreviations of
- * data/addresses/). Not part of the public API. */
+/* Locating records by address: street names folded to one comparable form (Unicode, case,
+ * punctuation, the French and Dutch street-type abbreviations of data/addresses/), and house
+ * numbers and boxes parsed into parts. Not part of the public API. */
 #ifndef PR_ADDRESS_H
 #define PR_ADDRESS_H
 
@@ -46,5 +46,38 @@ void pr_address_norm_free(pr_address_norm *norm);
  * NULL on failure, with errno EILSEQ when text is not valid UTF-8, E2BIG when it is longer than
  * PR_ADDRESS_TEXT_MAX bytes, ENOMEM when memory ran out, EINVAL when text is NULL. */
 char *pr_address_normalise(const pr_address_norm *norm, const char *text);
+
+/* ---- house numbers ------------------------------------------------------------------------- */
+
+typedef struct pr_house_number {
+	uint32_t number; /* 1 to 99999 */
+	char suffix[8];	 /* lower-case letters ("a", "bis"), "" when none */
+	char box[16];	 /* normalised box (see pr_address_parse_box), "" when none */
+} pr_house_number;
+
+/* Parses a house number as Belgian registers and forms write it, surrounding spaces and case
+ * ignored, commas read as spaces:
+ *   "10"                          10
+ *   "10A", "10 a", "10bis"        10, suffix "a" / "bis" (1 to 7 letters)
+ *   "10/3", "10 / 3", "10A/2"     box after a slash
+ *   "10 bte 3", "10 bte. 3", "10 boîte 3", "10 bus 3", "10 box 3", "10 bt 3", "10 bx 3",
+ *   "10 app 3", "10 appt 3", "10 apt 3"                       a box after a keyword
+ *   "10 b3", "10b3", "10 b 3", "10 b. 3"   a 'b' followed by digits is a box (bpost's short form
+ *                                 of "bus"/"boîte"), never the suffix letter B: house 10B, box 3
+ *                                 is "10B/3" or "10B bus 3"; "10 b" and "10B" alone are suffix b
+ *   "10-12", "10 - 12"            a range: the first number, no suffix or box from the second
+ * The suffix, the range and the box come in that order, each optional; leading zeros of the
+ * number are ignored ("010" is 10). Refused: empty text, anything else around the parts
+ * ("abc", "10.5", "10 bte", "10a3"), 0, numbers above 99999, text that is not UTF-8 or longer
+ * than 64 bytes. Writes *ret only on success. */
+bool pr_address_parse_number(const char *text, pr_house_number *ret);
+
+/* Parses a box as a register's box column or a record's box field writes it: "3", "03", "A",
+ * "0.1", "RC", or with a keyword or slash as in a house number ("bte 3", "bus 3", "b3", "/3").
+ * The box is letters and digits, with single '.' or '-' between them; it is lower-cased and
+ * its leading zeros dropped (one zero stays: "0", "0.1"), so "bte 03", "3" and "B3" are all box
+ * "3". At most 15 characters once normalised. Refused: blank text (no box is not a box), a
+ * keyword alone, anything else. Writes ret_box only on success. */
+bool pr_address_parse_box(const char *text, char ret_box[16]);
 
 #endif

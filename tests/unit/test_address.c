@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Unit tests of address matching: street names folded and expanded through the built-in
- * abbreviation table (and what must stay apart), and the table's own errors. */
+ * abbreviation table (and what must stay apart), the table's own errors, and house numbers
+ * and boxes in every written form and the garbage they refuse. */
 #include <errno.h>
 
 #include "address/address.h"
@@ -8,6 +9,11 @@
 
 static pr_context *ctx;
 static pr_address_norm *norm;
+
+static const char *shown(const char *s)
+{
+	return s ? s : "(null)";
+}
 
 /* The normalised form of text, in a static buffer; "(null: errno N)" when refused. */
 static const char *normal(const char *text)
@@ -212,6 +218,161 @@ static void test_table_errors(void)
 	pr_address_norm_free(n);
 }
 
+#define ASSERT_NUMBER(text, n, suffix_, box_)                                                      \
+	do {                                                                                       \
+		pr_house_number hn_;                                                               \
+		memset(&hn_, 0x55, sizeof hn_);                                                    \
+		if (!pr_address_parse_number(text, &hn_)) {                                        \
+			FAIL_AT("'%s' does not parse", text);                                      \
+			return;                                                                    \
+		}                                                                                  \
+		ASSERT_INT_EQ(hn_.number, n);                                                      \
+		ASSERT_STR_EQ(hn_.suffix, suffix_);                                                \
+		ASSERT_STR_EQ(hn_.box, box_);                                                      \
+	} while (0)
+
+#define ASSERT_NOT_NUMBER(text)                                                                    \
+	do {                                                                                       \
+		pr_house_number hn_ = {7, "x", "y"};                                               \
+		if (pr_address_parse_number(text, &hn_)) {                                         \
+			FAIL_AT("'%s' parses as %u '%s' '%s'", shown(text), hn_.number,            \
+				hn_.suffix, hn_.box);                                              \
+			return;                                                                    \
+		}                                                                                  \
+		ASSERT_INT_EQ(hn_.number, 7); /* untouched */                                      \
+	} while (0)
+
+static void test_house_numbers(void)
+{
+	ASSERT_NUMBER("10", 10, "", "");
+	ASSERT_NUMBER(" 10 ", 10, "", "");
+	ASSERT_NUMBER("010", 10, "", "");
+	ASSERT_NUMBER("99999", 99999, "", "");
+	ASSERT_NUMBER("1", 1, "", "");
+	ASSERT_NUMBER("10A", 10, "a", "");
+	ASSERT_NUMBER("10 a", 10, "a", "");
+	ASSERT_NUMBER("10bis", 10, "bis", "");
+	ASSERT_NUMBER("10 BIS", 10, "bis", "");
+	ASSERT_NUMBER("10B", 10, "b", ""); /* a lone b is the suffix letter */
+	ASSERT_NUMBER("10 b", 10, "b", "");
+	ASSERT_NUMBER("10/3", 10, "", "3");
+	ASSERT_NUMBER("10 / 3", 10, "", "3");
+	ASSERT_NUMBER("10A/2", 10, "a", "2");
+	ASSERT_NUMBER("10 bte 3", 10, "", "3");
+	ASSERT_NUMBER("10 bte. 3", 10, "", "3");
+	ASSERT_NUMBER("10 Bte.3", 10, "", "3");
+	ASSERT_NUMBER("10 boîte 3", 10, "", "3");
+	ASSERT_NUMBER("10 BOÎTE 3", 10, "", "3");
+	ASSERT_NUMBER("10 boite 3", 10, "", "3");
+	ASSERT_NUMBER("10 bus 3", 10, "", "3");
+	ASSERT_NUMBER("10 box 3", 10, "", "3");
+	ASSERT_NUMBER("10 bt 3", 10, "", "3");
+	ASSERT_NUMBER("10 bx 3", 10, "", "3");
+	ASSERT_NUMBER("10 app. 3", 10, "", "3");
+	ASSERT_NUMBER("10, bte 3", 10, "", "3");
+	/* Decided: b followed by digits is a box, never the suffix B then a number. */
+	ASSERT_NUMBER("10 b3", 10, "", "3");
+	ASSERT_NUMBER("10b3", 10, "", "3");
+	ASSERT_NUMBER("10 b 3", 10, "", "3");
+	ASSERT_NUMBER("10 b. 3", 10, "", "3");
+	ASSERT_NUMBER("10B/3", 10, "b", "3");
+	ASSERT_NUMBER("10B bus 3", 10, "b", "3");
+	ASSERT_NUMBER("10 bte A", 10, "", "a");
+	ASSERT_NUMBER("10 bus 0.1", 10, "", "0.1");
+	ASSERT_NUMBER("10 bte 03", 10, "", "3");
+	ASSERT_NUMBER("10 bte 0", 10, "", "0");
+	ASSERT_NUMBER("10-12", 10, "", "");
+	ASSERT_NUMBER("10 - 12", 10, "", "");
+	ASSERT_NUMBER("10A-12", 10, "a", "");
+	ASSERT_NUMBER("10-12 bus 4", 10, "", "4");
+	ASSERT_NUMBER("\xef\xbc\x91\xef\xbc\x90", 10, "", ""); /* fullwidth 10 */
+	ASSERT_NUMBER("10\xc2\xa0"
+		      "bte\xc2\xa0"
+		      "3",
+		      10, "", "3"); /* no-break spaces */
+}
+
+static void test_house_number_garbage(void)
+{
+	ASSERT_NOT_NUMBER("");
+	ASSERT_NOT_NUMBER("   ");
+	ASSERT_NOT_NUMBER(NULL);
+	ASSERT_NOT_NUMBER("abc");
+	ASSERT_NOT_NUMBER("A10");
+	ASSERT_NOT_NUMBER("0");
+	ASSERT_NOT_NUMBER("000");
+	ASSERT_NOT_NUMBER("100000");
+	ASSERT_NOT_NUMBER("4294967297"); /* would wrap a 32-bit number to 1 */
+	ASSERT_NOT_NUMBER("10.5");
+	ASSERT_NOT_NUMBER("10,5");
+	ASSERT_NOT_NUMBER("-3");
+	ASSERT_NOT_NUMBER("10 bte");
+	ASSERT_NOT_NUMBER("10 bus");
+	ASSERT_NOT_NUMBER("10/");
+	ASSERT_NOT_NUMBER("10-");
+	ASSERT_NOT_NUMBER("10-A");
+	ASSERT_NOT_NUMBER("10a3");
+	ASSERT_NOT_NUMBER("10 bte 3 4");
+	ASSERT_NOT_NUMBER("10 abcdefgh"); /* suffix of 8 letters */
+	ASSERT_NOT_NUMBER("10 bte 1234567890123456");
+	ASSERT_NOT_NUMBER("10 10");
+	ASSERT_NOT_NUMBER("10 \xff");
+	ASSERT_NOT_NUMBER("10 bte ✓");
+	ASSERT_NOT_NUMBER("1000000000000000000000000000000000000000000000000000000000000000001");
+}
+
+#define ASSERT_BOX(text, expected)                                                                 \
+	do {                                                                                       \
+		char box_[16] = "untouched";                                                       \
+		if (!pr_address_parse_box(text, box_)) {                                           \
+			FAIL_AT("box '%s' does not parse", text);                                  \
+			return;                                                                    \
+		}                                                                                  \
+		ASSERT_STR_EQ(box_, expected);                                                     \
+	} while (0)
+
+#define ASSERT_NOT_BOX(text)                                                                       \
+	do {                                                                                       \
+		char box_[16] = "untouched";                                                       \
+		if (pr_address_parse_box(text, box_)) {                                            \
+			FAIL_AT("box '%s' parses as '%s'", shown(text), box_);                     \
+			return;                                                                    \
+		}                                                                                  \
+		ASSERT_STR_EQ(box_, "untouched");                                                  \
+	} while (0)
+
+static void test_boxes(void)
+{
+	ASSERT_BOX("3", "3");
+	ASSERT_BOX(" 3 ", "3");
+	ASSERT_BOX("03", "3"); /* decided: bte 03 and 3 are one box */
+	ASSERT_BOX("0003", "3");
+	ASSERT_BOX("bte 03", "3");
+	ASSERT_BOX("Bus 3", "3");
+	ASSERT_BOX("B3", "3");
+	ASSERT_BOX("bte B3", "3"); /* every keyword goes: a box reads the same twice */
+	ASSERT_BOX("/3", "3");
+	ASSERT_BOX("0", "0");
+	ASSERT_BOX("00", "0");
+	ASSERT_BOX("0.1", "0.1");
+	ASSERT_BOX("1.02", "1.02");
+	ASSERT_BOX("A", "a");
+	ASSERT_BOX("b", "b");
+	ASSERT_BOX("RC", "rc");
+	ASSERT_BOX("201A", "201a");
+	ASSERT_BOX("123456789012345", "123456789012345");
+	ASSERT_NOT_BOX("");
+	ASSERT_NOT_BOX("  ");
+	ASSERT_NOT_BOX(NULL);
+	ASSERT_NOT_BOX("bte");
+	ASSERT_NOT_BOX("bus");
+	ASSERT_NOT_BOX("3 4");
+	ASSERT_NOT_BOX("3..4");
+	ASSERT_NOT_BOX(".3");
+	ASSERT_NOT_BOX("1234567890123456");
+	ASSERT_NOT_BOX("3 \xff");
+}
+
 int main(void)
 {
 	if (pr_context_new(&ctx) < 0 || pr_address_norm_new(ctx, &norm) < 0) {
@@ -225,6 +386,9 @@ int main(void)
 	RUN(test_refused_text);
 	RUN(test_normalising_twice);
 	RUN(test_table_errors);
+	RUN(test_house_numbers);
+	RUN(test_house_number_garbage);
+	RUN(test_boxes);
 	pr_address_norm_free(norm);
 	pr_context_free(ctx);
 	return HARNESS_EXIT();
