@@ -80,4 +80,39 @@ bool pr_address_parse_number(const char *text, pr_house_number *ret);
  * keyword alone, anything else. Writes ret_box only on success. */
 bool pr_address_parse_box(const char *text, char ret_box[16]);
 
+/* ---- the key set --------------------------------------------------------------------------- */
+
+/* A bounded open-addressing hash table of byte-string keys, each given a dense number (0, 1, ...
+ * in insertion order) that callers use to index their own arrays of values. Linear probing over
+ * a power-of-two array of slots kept at most half full; each slot holds the key's hash beside
+ * where its record is, so a probe that meets another key rarely reads that key. The records
+ * (length, number, key bytes) follow each other in one growing buffer. Lookups do not modify
+ * the set, so threads may share a finished one. */
+typedef struct pr_key_set {
+	uint64_t *slots; /* hash << 32 | (offset of the record in bytes + 1); 0 when empty */
+	size_t slot_count;
+	size_t count;
+	unsigned char *bytes;
+	size_t bytes_len, bytes_cap;
+	size_t max_count;
+} pr_key_set;
+
+/* Longest key, in bytes. */
+#define PR_KEY_SET_KEY_MAX 65535
+/* Most keys a set may be made to hold. */
+#define PR_KEY_SET_COUNT_MAX ((size_t)1 << 30)
+
+/* An empty set that will hold at most max_count keys (at most PR_KEY_SET_COUNT_MAX). Free
+ * with pr_key_set_free(). */
+void pr_key_set_init(pr_key_set *set, size_t max_count);
+/* Accepts a set that was only initialised, or zeroed. */
+void pr_key_set_free(pr_key_set *set);
+/* The number of key, or -1 when it is not in the set. */
+int64_t pr_key_set_find(const pr_key_set *set, const void *key, size_t len);
+/* The number of key, adding it when it is not in the set yet (*ret_added says which). 0, or
+ * PR_ENOMEM, PR_EDATA when the set already holds max_count keys or 4 GiB of records,
+ * PR_EUSAGE for a key longer than PR_KEY_SET_KEY_MAX. */
+int pr_key_set_add(pr_key_set *set, const void *key, size_t len, uint32_t *ret_number,
+		   bool *ret_added);
+
 #endif

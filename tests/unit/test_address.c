@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Unit tests of address matching: street names folded and expanded through the built-in
- * abbreviation table (and what must stay apart), the table's own errors, and house numbers
- * and boxes in every written form and the garbage they refuse. */
+ * abbreviation table (and what must stay apart), the table's own errors, house numbers and
+ * boxes in every written form and the garbage they refuse, and the key set. */
 #include <errno.h>
 
 #include "address/address.h"
@@ -373,6 +373,50 @@ static void test_boxes(void)
 	ASSERT_NOT_BOX("3 \xff");
 }
 
+static void test_key_set(void)
+{
+	pr_key_set set;
+	pr_key_set_init(&set, 5000);
+	uint32_t number = 99;
+	bool added = false;
+	ASSERT_INT_EQ(pr_key_set_find(&set, "a", 1), -1);
+	ASSERT_INT_EQ(pr_key_set_add(&set, "a", 1, &number, &added), 0);
+	ASSERT_INT_EQ(number, 0);
+	ASSERT_TRUE(added);
+	ASSERT_INT_EQ(pr_key_set_add(&set, "", 0, &number, &added), 0); /* the empty key */
+	ASSERT_INT_EQ(number, 1);
+	ASSERT_INT_EQ(pr_key_set_add(&set, "a\0b", 3, &number, &added), 0); /* bytes, not text */
+	ASSERT_INT_EQ(number, 2);
+	ASSERT_INT_EQ(pr_key_set_add(&set, "a", 1, &number, &added), 0);
+	ASSERT_INT_EQ(number, 0);
+	ASSERT_TRUE(!added);
+	ASSERT_INT_EQ(pr_key_set_find(&set, "a\0c", 3), -1);
+	ASSERT_INT_EQ(pr_key_set_find(&set, "", 0), 1);
+	/* Many keys: numbered densely in insertion order, all found after the table grew. */
+	char key[32];
+	for (int i = 0; i < 4997; i++) {
+		int len = snprintf(key, sizeof key, "key %d", i);
+		ASSERT_INT_EQ(pr_key_set_add(&set, key, (size_t)len, &number, &added), 0);
+		ASSERT_INT_EQ(number, i + 3);
+		ASSERT_TRUE(added);
+	}
+	ASSERT_INT_EQ(set.count, 5000);
+	ASSERT_TRUE(set.slot_count >= 2 * set.count); /* at most half full */
+	for (int i = 0; i < 4997; i++) {
+		int len = snprintf(key, sizeof key, "key %d", i);
+		ASSERT_INT_EQ(pr_key_set_find(&set, key, (size_t)len), i + 3);
+	}
+	ASSERT_INT_EQ(pr_key_set_find(&set, "key 5000", 8), -1);
+	/* Bounded: a new key past the limit is refused, a known one still found. */
+	ASSERT_INT_EQ(pr_key_set_add(&set, "one more", 8, &number, &added), PR_EDATA);
+	ASSERT_INT_EQ(pr_key_set_add(&set, "key 7", 5, &number, &added), 0);
+	ASSERT_INT_EQ(number, 10);
+	static char huge[PR_KEY_SET_KEY_MAX + 1];
+	ASSERT_INT_EQ(pr_key_set_add(&set, huge, sizeof huge, &number, &added), PR_EUSAGE);
+	pr_key_set_free(&set);
+	pr_key_set_free(&set); /* twice is harmless */
+}
+
 int main(void)
 {
 	if (pr_context_new(&ctx) < 0 || pr_address_norm_new(ctx, &norm) < 0) {
@@ -389,6 +433,7 @@ int main(void)
 	RUN(test_house_numbers);
 	RUN(test_house_number_garbage);
 	RUN(test_boxes);
+	RUN(test_key_set);
 	pr_address_norm_free(norm);
 	pr_context_free(ctx);
 	return HARNESS_EXIT();
