@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* Locating records by address: street names folded to one comparable form (Unicode, case,
- * punctuation, the French and Dutch street-type abbreviations of data/addresses/), and house
- * numbers and boxes parsed into parts. Not part of the public API. */
+ * punctuation, the French and Dutch street-type abbreviations of data/addresses/), house numbers
+ * and boxes parsed into parts, and an index over the address register that answers a record's
+ * address with the contract's match levels, or says why it cannot. Not part of the public API. */
 #ifndef PR_ADDRESS_H
 #define PR_ADDRESS_H
 
@@ -10,6 +11,20 @@
 #include <stdint.h>
 
 #include "core/core.h"
+
+/* Why a record's address locates no parcel. Static strings, compared by content; they will join
+ * the other reasons in sources/sources.h. */
+#define PR_REJECT_AMBIGUOUS_ADDRESS "ambiguous address"
+#define PR_REJECT_UNKNOWN_STREET    "unknown street"
+#define PR_REJECT_UNKNOWN_ADDRESS   "unknown address"
+/* A street name that is not UTF-8. */
+#define PR_REJECT_BAD_ENCODING "bad text encoding"
+/* A register row without any usable street name. */
+#define PR_REJECT_NO_STREET "no street name"
+/* A house number or box that does not parse: the same reason, and string, as sources.h's. */
+#ifndef PR_REJECT_BAD_NUMBER
+#define PR_REJECT_BAD_NUMBER "bad number"
+#endif
 
 /* ---- names --------------------------------------------------------------------------------- */
 
@@ -114,5 +129,78 @@ int64_t pr_key_set_find(const pr_key_set *set, const void *key, size_t len);
  * PR_EUSAGE for a key longer than PR_KEY_SET_KEY_MAX. */
 int pr_key_set_add(pr_key_set *set, const void *key, size_t len, uint32_t *ret_number,
 		   bool *ret_added);
+
+/* ---- the index over the address register --------------------------------------------------- */
+
+/* Street-name columns a register row may have (French, Dutch, German, one spare). */
+#define PR_ADDRESS_NAMES_MAX 4
+/* Register rows one index may hold; the Belgian register is about 6 million. */
+#define PR_ADDRESS_ROWS_MAX 50000000u
+/* Postcodes are compared trimmed, as written; a longer one counts as missing. */
+#define PR_ADDRESS_POSTCODE_MAX 15
+
+/* One row of the address register. Nothing is kept: the index copies what it needs. */
+typedef struct pr_address_row {
+	/* The names of the row's street, one per language column; NULL or blank when a column is
+	 * empty. All of them find the row. */
+	const char *streets[PR_ADDRESS_NAMES_MAX];
+	/* As pr_address_parse_number reads it, a box inside it included. */
+	const char *number;
+	/* NULL or blank when none; when given, it wins over a box inside number. */
+	const char *box;
+	/* NULL or blank when none. */
+	const char *postcode;
+	/* The address's parcel, -1 when it fits no parcel. */
+	int32_t parcel;
+} pr_address_row;
+
+typedef struct pr_address_index pr_address_index;
+
+/* An empty index; norm must outlive it. Free with pr_address_index_free(). */
+int pr_address_index_new(pr_context *ctx, const pr_address_norm *norm,
+			 pr_address_index **ret_index);
+/* Adds one register row. A row that cannot be used is left out, changing nothing, and
+ * *ret_reject says why (PR_REJECT_BAD_ENCODING, PR_REJECT_BAD_NUMBER, PR_REJECT_NO_STREET);
+ * NULL when added. Names longer than PR_ADDRESS_TEXT_MAX, or without a letter or digit, are
+ * ignored; names that normalise alike count once. Returns 0; PR_EUSAGE for a parcel below -1
+ * and PR_EDATA past PR_ADDRESS_ROWS_MAX rows, changing nothing; or PR_ENOMEM (or PR_EDATA
+ * past PR_KEY_SET_COUNT_MAX keys), after which the row may be partly indexed and the index is
+ * only fit to be freed. The detail is on ctx. */
+int pr_address_index_add(pr_context *ctx, pr_address_index *index, const pr_address_row *row,
+			 const char **ret_reject);
+/* Register rows added (rejected ones not counted), and distinct street names. */
+uint64_t pr_address_index_rows(const pr_address_index *index);
+size_t pr_address_index_streets(const pr_address_index *index);
+/* Accepts NULL. */
+void pr_address_index_free(pr_address_index *index);
+
+typedef struct pr_address_match {
+	/* 1 to 4: the level that found the address; 0 when the record is rejected.
+	 * 1: street + number with suffix + box + postcode; 2: the same without the box;
+	 * 3: without the suffix letter either; 4: street + number in another postcode of the
+	 * street. */
+	int level;
+	const char *reject; /* NULL when found, else one of the PR_REJECT_* strings above */
+	int32_t parcel;	    /* when found: the address's parcel, -1 when it fits none; else -1 */
+	/* The record's normalised box ("" when none), for the store; also filled when the
+	 * record is rejected for its street or address. */
+	char box[16];
+} pr_address_match;
+
+/* Locates a record's address. The levels are tried in order, one hash lookup each, and the
+ * first that finds any register rows decides: rows that all lie on one parcel are a match,
+ * rows on different parcels (-1 counting as a parcel of its own) make the record
+ * PR_REJECT_AMBIGUOUS_ADDRESS, never a guess. A record's number with a suffix tries level 1
+ * and 2 with it and level 3 without; one without a suffix finds every suffix of the number at
+ * level 3 (and the plain number at 1 and 2). Level 4 is only tried when the street does not
+ * run through the record's postcode (a wrong or missing postcode): when it does, a number
+ * found only in another postcode may be a street of the same name in another municipality,
+ * and the record is PR_REJECT_UNKNOWN_ADDRESS. A name in no register row is
+ * PR_REJECT_UNKNOWN_STREET. The box is box when it is not blank, else the one written inside
+ * number ("10 bte 3"). Before any of that, a street that is not UTF-8 is
+ * PR_REJECT_BAD_ENCODING, then a number or box that does not parse PR_REJECT_BAD_NUMBER.
+ * Safe from several threads at once. Returns 0 with *ret filled, or PR_ENOMEM. */
+int pr_address_lookup(const pr_address_index *index, const char *street, const char *number,
+		      const char *box, const char *postcode, pr_address_match *ret);
 
 #endif

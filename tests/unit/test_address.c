@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /* Unit tests of address matching: street names folded and expanded through the built-in
  * abbreviation table (and what must stay apart), the table's own errors, house numbers and
- * boxes in every written form and the garbage they refuse, and the key set. */
+ * boxes in every written form and the garbage they refuse, the key set, and the index on a
+ * hand-made register at each match level and each reason to reject. Also prints (never
+ * asserts) how long 500,000 synthetic register rows take to index and to look up. */
 #include <errno.h>
+#include <time.h>
 
 #include "address/address.h"
 #include "harness.h"
@@ -417,6 +420,318 @@ static void test_key_set(void)
 	pr_key_set_free(&set); /* twice is harmless */
 }
 
+/* ---- the index ----------------------------------------------------------------------------- */
+
+static pr_address_index *index_;
+
+typedef struct register_row {
+	const char *fr, *nl, *de, *number, *box, *postcode;
+	int32_t parcel;
+} register_row;
+
+/* A hand-made register; the parcels are small numbers that say which case a row is for. */
+static const register_row hand_made[] = {
+    {"Avenue Louise", "Louizalaan", NULL, "10", "", "1050", 1},
+    /* A house whose rows all carry a box, on one parcel. */
+    {"Avenue Louise", "Louizalaan", NULL, "12", "1", "1050", 2},
+    {"Avenue Louise", "Louizalaan", NULL, "12", "2", "1050", 2},
+    {"Avenue Louise", "Louizalaan", NULL, "12 bte 3", NULL, "1050", 2},
+    /* Suffixes on different parcels, on one parcel, and a plain number. */
+    {"Avenue Louise", "Louizalaan", NULL, "14A", "", "1050", 3},
+    {"Avenue Louise", "Louizalaan", NULL, "14B", "", "1050", 4},
+    {"Avenue Louise", "Louizalaan", NULL, "16", "", "1050", 5},
+    {"Avenue Louise", "Louizalaan", NULL, "18A", "", "1050", 6},
+    {"Avenue Louise", "Louizalaan", NULL, "18B", "", "1050", 6},
+    /* The same street and number on two parcels. */
+    {"Avenue Louise", "Louizalaan", NULL, "20", "", "1050", 7},
+    {"Avenue Louise", "Louizalaan", NULL, "20", "", "1050", 8},
+    /* Boxes of one house on two parcels. */
+    {"Avenue Louise", "Louizalaan", NULL, "22", "1", "1050", 9},
+    {"Avenue Louise", "Louizalaan", NULL, "22", "2", "1050", 10},
+    /* An address that fits no parcel. */
+    {"Avenue Louise", "Louizalaan", NULL, "24", "", "1050", -1},
+    /* The same street in another postcode. */
+    {"Avenue Louise", "Louizalaan", NULL, "100", "", "1000", 11},
+    /* Homonyms in two municipalities. */
+    {"Rue de la Station", "Stationsstraat", NULL, "1", "", "1070", 20},
+    {"Rue de la Station", "Stationsstraat", NULL, "2", "", "1070", 21},
+    {"Rue de la Station", "Stationsstraat", NULL, "10", "", "1170", 22},
+    {"Rue de la Station", "Stationsstraat", NULL, "1", "", "1170", 23},
+    {"Rue de Saint-Gilles", "Sint-Gillisstraat", NULL, "5", "", "1060", 30},
+    {"Chaussée de Waterloo", "Waterloosesteenweg", NULL, "7", "", "1060", 31},
+    {"Rue de la Loi", "Wetstraat", NULL, "16", "", "1000", 40},
+    {NULL, "Kerkstraat", NULL, "3", "", "1082", 50},
+    {"Rue Royale", "Koningsstraat", "Königsstraße", "2", "", "1000", 60},
+};
+
+static int add_row(const register_row *row, const char **ret_reject)
+{
+	pr_address_row r = {
+	    {row->fr, row->nl, row->de, NULL}, row->number, row->box, row->postcode, row->parcel};
+	return pr_address_index_add(ctx, index_, &r, ret_reject);
+}
+
+static void test_index_build(void)
+{
+	ASSERT_INT_EQ(pr_address_index_new(ctx, norm, &index_), 0);
+	for (size_t i = 0; i < sizeof hand_made / sizeof *hand_made; i++) {
+		const char *reject = "unset";
+		ASSERT_INT_EQ(add_row(&hand_made[i], &reject), 0);
+		ASSERT_TRUE(reject == NULL);
+	}
+	ASSERT_INT_EQ(pr_address_index_rows(index_), sizeof hand_made / sizeof *hand_made);
+	/* FR and NL names, plus one German name. */
+	ASSERT_INT_EQ(pr_address_index_streets(index_), 2 * 6 + 1 + 1);
+
+	/* Rows the index cannot use are left out, saying why. */
+	const char *reject = NULL;
+	register_row bad_number = {"Rue Haute", NULL, NULL, "abc", "", "1000", 70};
+	ASSERT_INT_EQ(add_row(&bad_number, &reject), 0);
+	ASSERT_STR_EQ(reject, PR_REJECT_BAD_NUMBER);
+	register_row bad_box = {"Rue Haute", NULL, NULL, "5", "bte", "1000", 70};
+	ASSERT_INT_EQ(add_row(&bad_box, &reject), 0);
+	ASSERT_STR_EQ(reject, PR_REJECT_BAD_NUMBER);
+	register_row no_street = {"", " ", NULL, "5", "", "1000", 70};
+	ASSERT_INT_EQ(add_row(&no_street, &reject), 0);
+	ASSERT_STR_EQ(reject, PR_REJECT_NO_STREET);
+	register_row bad_text = {"Rue Haute", "Hoog\xffstraat", NULL, "5", "", "1000", 70};
+	ASSERT_INT_EQ(add_row(&bad_text, &reject), 0);
+	ASSERT_STR_EQ(reject, PR_REJECT_BAD_ENCODING);
+	register_row bad_parcel = {"Rue Haute", NULL, NULL, "5", "", "1000", -2};
+	ASSERT_INT_EQ(add_row(&bad_parcel, &reject), PR_EUSAGE);
+	ASSERT_CONTAINS(pr_context_errmsg(ctx), "parcel -2");
+	ASSERT_INT_EQ(pr_address_index_rows(index_), sizeof hand_made / sizeof *hand_made);
+	/* None of the refused rows made "Rue Haute" a known street. */
+	pr_address_match m;
+	ASSERT_INT_EQ(pr_address_lookup(index_, "Rue Haute", "5", NULL, "1000", &m), 0);
+	ASSERT_STR_EQ(m.reject, PR_REJECT_UNKNOWN_STREET);
+}
+
+/* Looks a record up; checks its level and parcel, or its reject reason (level 0). */
+#define ASSERT_FOUND(street, number, box, postcode, level_, parcel_)                               \
+	do {                                                                                       \
+		pr_address_match m_;                                                               \
+		ASSERT_INT_EQ(pr_address_lookup(index_, street, number, box, postcode, &m_), 0);   \
+		if (m_.reject) {                                                                   \
+			FAIL_AT("%s %s: rejected as %s", shown(street), shown(number), m_.reject); \
+			return;                                                                    \
+		}                                                                                  \
+		ASSERT_INT_EQ(m_.level, level_);                                                   \
+		ASSERT_INT_EQ(m_.parcel, parcel_);                                                 \
+	} while (0)
+
+#define ASSERT_REJECTED(street, number, box, postcode, reason)                                     \
+	do {                                                                                       \
+		pr_address_match m_;                                                               \
+		ASSERT_INT_EQ(pr_address_lookup(index_, street, number, box, postcode, &m_), 0);   \
+		if (!m_.reject) {                                                                  \
+			FAIL_AT("%s %s: found at level %d, parcel %d", shown(street),              \
+				shown(number), m_.level, (int)m_.parcel);                          \
+			return;                                                                    \
+		}                                                                                  \
+		ASSERT_STR_EQ(m_.reject, reason);                                                  \
+		ASSERT_INT_EQ(m_.level, 0);                                                        \
+		ASSERT_INT_EQ(m_.parcel, -1);                                                      \
+	} while (0)
+
+static void test_level_1(void)
+{
+	ASSERT_FOUND("Avenue Louise", "10", NULL, "1050", 1, 1);
+	ASSERT_FOUND("Av. Louise", "12 bte 2", NULL, "1050", 1, 2);
+	ASSERT_FOUND("AVENUE LOUISE", "12/3", "", " 1050 ", 1, 2); /* box "bte 3" in the register */
+	ASSERT_FOUND("Avenue Louise", "12", "1", "1050", 1, 2);
+	ASSERT_FOUND("Avenue Louise", "22 bus 1", NULL, "1050", 1, 9);
+	ASSERT_FOUND("Avenue Louise", "22", "002", "1050", 1, 10);
+	ASSERT_FOUND("Avenue Louise", "14a", NULL, "1050", 1, 3);
+	ASSERT_FOUND("Avenue Louise", "14 B", NULL, "1050", 1, 4);
+	/* Found, on no parcel: the caller's "outside every parcel". */
+	ASSERT_FOUND("Avenue Louise", "24", NULL, "1050", 1, -1);
+	ASSERT_FOUND("Rue de la Station", "1", NULL, "1070", 1, 20);
+	ASSERT_FOUND("Rue de la Station", "1", NULL, "1170", 1, 23);
+	ASSERT_FOUND("Chée de Waterloo", "7", NULL, "1060", 1, 31);
+}
+
+static void test_multilingual_streets(void)
+{
+	/* A record naming the street in Dutch finds the address registered with FR+NL names. */
+	ASSERT_FOUND("Louizalaan", "10", NULL, "1050", 1, 1);
+	ASSERT_FOUND("Louiza laan", "12 bus 1", NULL, "1050", 1, 2);
+	ASSERT_FOUND("Louizaln.", "16", NULL, "1050", 1, 5);
+	ASSERT_FOUND("Waterloosestwg", "7", NULL, "1060", 1, 31);
+	ASSERT_FOUND("Stationsstr.", "2", NULL, "1070", 1, 21);
+	ASSERT_FOUND("Kerkstr.", "3", NULL, "1082", 1, 50);
+	ASSERT_FOUND("Koningsstraat", "2", NULL, "1000", 1, 60);
+	ASSERT_FOUND("KÖNIGSSTRASSE", "2", NULL, "1000", 1, 60);
+	ASSERT_FOUND("St-Gillisstraat", "5", NULL, "1060", 1, 30);
+}
+
+static void test_level_2(void)
+{
+	/* No box, at a house whose register rows all carry one on the same parcel. */
+	ASSERT_FOUND("Avenue Louise", "12", NULL, "1050", 2, 2);
+	/* A box the register does not know, at a house on one parcel. */
+	ASSERT_FOUND("Avenue Louise", "12 bte 9", NULL, "1050", 2, 2);
+	ASSERT_FOUND("Avenue Louise", "10 bte 1", NULL, "1050", 2, 1);
+	/* A box at a house registered without one. */
+	ASSERT_FOUND("Avenue Louise", "16", "4", "1050", 2, 5);
+}
+
+static void test_level_3(void)
+{
+	/* A suffix the register does not know, at a plain number. */
+	ASSERT_FOUND("Avenue Louise", "16B", NULL, "1050", 3, 5);
+	/* No suffix, at a house whose suffixes all lie on one parcel. */
+	ASSERT_FOUND("Avenue Louise", "18", NULL, "1050", 3, 6);
+	ASSERT_FOUND("Avenue Louise", "18C bte 2", NULL, "1050", 3, 6);
+}
+
+static void test_level_4(void)
+{
+	/* No postcode, or one the street does not run through: the street's other postcodes. */
+	ASSERT_FOUND("Avenue Louise", "100", NULL, "", 4, 11);
+	ASSERT_FOUND("Avenue Louise", "100", NULL, NULL, 4, 11);
+	ASSERT_FOUND("Avenue Louise", "100", NULL, "1180", 4, 11);
+	ASSERT_FOUND("Avenue Louise", "10", NULL, "1000 Bruxelles", 4, 1);
+	ASSERT_FOUND("Rue de la Station", "10", NULL, "", 4, 22);
+	ASSERT_FOUND("Rue de la Station", "2", NULL, "1000", 4, 21);
+	/* Level 4 drops the suffix and the box too. */
+	ASSERT_FOUND("Avenue Louise", "100B bte 2", NULL, "", 4, 11);
+	/* In two postcodes on different parcels. */
+	ASSERT_REJECTED("Rue de la Station", "1", NULL, "", PR_REJECT_AMBIGUOUS_ADDRESS);
+}
+
+static void test_ambiguous(void)
+{
+	/* The same street and number on two parcels. */
+	ASSERT_REJECTED("Avenue Louise", "20", NULL, "1050", PR_REJECT_AMBIGUOUS_ADDRESS);
+	/* Suffixes on two parcels, the record without one. */
+	ASSERT_REJECTED("Avenue Louise", "14", NULL, "1050", PR_REJECT_AMBIGUOUS_ADDRESS);
+	/* Boxes on two parcels, the record without a box or with an unknown one. */
+	ASSERT_REJECTED("Avenue Louise", "22", NULL, "1050", PR_REJECT_AMBIGUOUS_ADDRESS);
+	ASSERT_REJECTED("Avenue Louise", "22 bte 7", NULL, "1050", PR_REJECT_AMBIGUOUS_ADDRESS);
+}
+
+static void test_unknown(void)
+{
+	ASSERT_REJECTED("Rue Imaginaire", "10", NULL, "1050", PR_REJECT_UNKNOWN_STREET);
+	ASSERT_REJECTED("", "10", NULL, "1050", PR_REJECT_UNKNOWN_STREET);
+	ASSERT_REJECTED(NULL, "10", NULL, "1050", PR_REJECT_UNKNOWN_STREET);
+	ASSERT_REJECTED("Rue de l'Oie", "16", NULL, "1000", PR_REJECT_UNKNOWN_STREET);
+	/* The municipality is not part of the street. */
+	ASSERT_REJECTED("St-Gilles", "5", NULL, "1060", PR_REJECT_UNKNOWN_STREET);
+	ASSERT_REJECTED("Saint-Gilles", "5", NULL, "1060", PR_REJECT_UNKNOWN_STREET);
+	ASSERT_FOUND("Rue de St-Gilles", "5", NULL, "1060", 1, 30);
+	/* 10 is not 100, nor 1 10. */
+	ASSERT_REJECTED("Avenue Louise", "1", NULL, "1050", PR_REJECT_UNKNOWN_ADDRESS);
+	ASSERT_REJECTED("Avenue Louise", "100", NULL, "1050", PR_REJECT_UNKNOWN_ADDRESS);
+	ASSERT_REJECTED("Avenue Louise", "10", NULL, "1000", PR_REJECT_UNKNOWN_ADDRESS);
+	ASSERT_REJECTED("Avenue Louise", "999", NULL, "", PR_REJECT_UNKNOWN_ADDRESS);
+	/* A street of the same name in another municipality is not this one: the record's
+	 * street runs through its postcode, so the number is not looked for elsewhere. */
+	ASSERT_REJECTED("Rue de la Station", "10", NULL, "1070", PR_REJECT_UNKNOWN_ADDRESS);
+	ASSERT_REJECTED("Rue de la Station", "2", NULL, "1170", PR_REJECT_UNKNOWN_ADDRESS);
+}
+
+static void test_bad_records(void)
+{
+	ASSERT_REJECTED("Avenue Louise", "abc", NULL, "1050", PR_REJECT_BAD_NUMBER);
+	ASSERT_REJECTED("Avenue Louise", "", NULL, "1050", PR_REJECT_BAD_NUMBER);
+	ASSERT_REJECTED("Avenue Louise", NULL, NULL, "1050", PR_REJECT_BAD_NUMBER);
+	ASSERT_REJECTED("Avenue Louise", "12", "bte", "1050", PR_REJECT_BAD_NUMBER);
+	ASSERT_REJECTED("Rue Imaginaire", "0", NULL, "1050", PR_REJECT_BAD_NUMBER);
+	ASSERT_REJECTED("Avenue \xc3", "10", NULL, "1050", PR_REJECT_BAD_ENCODING);
+	char long_name[PR_ADDRESS_TEXT_MAX + 2];
+	memset(long_name, 'a', sizeof long_name - 1);
+	long_name[sizeof long_name - 1] = '\0';
+	ASSERT_REJECTED(long_name, "10", NULL, "1050", PR_REJECT_UNKNOWN_STREET);
+}
+
+static void test_box_argument_wins(void)
+{
+	/* Decided: the box argument, when not blank, wins over a box inside the number. */
+	ASSERT_FOUND("Avenue Louise", "22 bte 1", "2", "1050", 1, 10);
+	ASSERT_FOUND("Avenue Louise", "22 bte 1", "  ", "1050", 1, 9);
+	ASSERT_FOUND("Avenue Louise", "22/2", "bus 01", "1050", 1, 9);
+	pr_address_match m;
+	ASSERT_INT_EQ(pr_address_lookup(index_, "Avenue Louise", "22 bte 1", "B2", "1050", &m), 0);
+	ASSERT_STR_EQ(m.box, "2");
+	ASSERT_INT_EQ(pr_address_lookup(index_, "Rue Imaginaire", "7 bte 03", NULL, "1050", &m), 0);
+	ASSERT_STR_EQ(m.box, "3"); /* kept for the store, also when rejected */
+	ASSERT_INT_EQ(pr_address_lookup(index_, "Avenue Louise", "10", NULL, "1050", &m), 0);
+	ASSERT_STR_EQ(m.box, "");
+}
+
+/* A register a duplicate row does not change; one that fails mid-way keeps its earlier rows. */
+static void test_index_bounds(void)
+{
+	const char *reject = NULL;
+	register_row again = hand_made[0];
+	ASSERT_INT_EQ(add_row(&again, &reject), 0);
+	ASSERT_TRUE(reject == NULL);
+	ASSERT_FOUND("Avenue Louise", "10", NULL, "1050", 1, 1);
+	/* Every name column is used. */
+	pr_address_row four = {{"Rue A", "B-straat", "C-Straße", "Rue D"}, "1", "", "1000", 80};
+	ASSERT_INT_EQ(pr_address_index_add(ctx, index_, &four, &reject), 0);
+	ASSERT_TRUE(reject == NULL);
+	ASSERT_FOUND("Rue D", "1", NULL, "1000", 1, 80);
+	ASSERT_FOUND("C Strasse", "1", NULL, "1000", 1, 80);
+}
+
+/* ---- timing -------------------------------------------------------------------------------- */
+
+/* 500,000 rows: 5,000 streets named in French and Dutch, 50 houses a street with two boxes
+ * each, one parcel a house, postcodes by street. Prints the times; asserts only results. */
+static void test_index_timing(void)
+{
+	enum { ROWS = 500000, STREETS = 5000 };
+	pr_address_index *big = NULL;
+	ASSERT_INT_EQ(pr_address_index_new(ctx, norm, &big), 0);
+	char fr[64], nl[64], number[16], box[8], postcode[8];
+	double start = pr_now();
+	clock_t cpu_start = clock();
+	for (int i = 0; i < ROWS; i++) {
+		int street = i % STREETS, row_in_street = i / STREETS;
+		snprintf(fr, sizeof fr, "Rue Synthétique %d", street);
+		snprintf(nl, sizeof nl, "Synthetische Kerk%dstraat", street);
+		snprintf(number, sizeof number, "%d", row_in_street / 2 + 1);
+		snprintf(box, sizeof box, "%d", row_in_street % 2 + 1);
+		snprintf(postcode, sizeof postcode, "%d", 1000 + street % 19 * 10);
+		pr_address_row row = {{fr, nl, NULL, NULL}, number, box, postcode, i / 2};
+		const char *reject = NULL;
+		int r = pr_address_index_add(ctx, big, &row, &reject);
+		if (r < 0 || reject) {
+			FAIL_AT("row %d: %d %s", i, r, reject ? reject : pr_context_errmsg(ctx));
+			pr_address_index_free(big);
+			return;
+		}
+	}
+	double built = pr_now() - start;
+	double built_cpu = (double)(clock() - cpu_start) / CLOCKS_PER_SEC;
+	start = pr_now();
+	cpu_start = clock();
+	int found = 0;
+	for (int i = 0; i < ROWS; i++) {
+		int street = i % STREETS, row_in_street = i / STREETS;
+		snprintf(nl, sizeof nl, "Synthetische Kerk%dstr.", street);
+		snprintf(number, sizeof number, "%d bus %d", row_in_street / 2 + 1,
+			 row_in_street % 2 + 1);
+		snprintf(postcode, sizeof postcode, "%d", 1000 + street % 19 * 10);
+		pr_address_match m;
+		if (pr_address_lookup(big, nl, number, NULL, postcode, &m) == 0 && m.level == 1 &&
+		    m.parcel == i / 2)
+			found++;
+	}
+	double looked_up = pr_now() - start;
+	double looked_up_cpu = (double)(clock() - cpu_start) / CLOCKS_PER_SEC;
+	/* CPU time beside the elapsed: test machines are often shared. */
+	printf("  index of %d register rows (%zu street names) built in %.2f s (%.2f s CPU); "
+	       "%d lookups in %.2f s (%.2f s CPU)\n",
+	       ROWS, pr_address_index_streets(big), built, built_cpu, ROWS, looked_up,
+	       looked_up_cpu);
+	pr_address_index_free(big);
+	ASSERT_INT_EQ(found, ROWS);
+}
+
 int main(void)
 {
 	if (pr_context_new(&ctx) < 0 || pr_address_norm_new(ctx, &norm) < 0) {
@@ -434,6 +749,19 @@ int main(void)
 	RUN(test_house_number_garbage);
 	RUN(test_boxes);
 	RUN(test_key_set);
+	RUN(test_index_build);
+	RUN(test_level_1);
+	RUN(test_multilingual_streets);
+	RUN(test_level_2);
+	RUN(test_level_3);
+	RUN(test_level_4);
+	RUN(test_ambiguous);
+	RUN(test_unknown);
+	RUN(test_bad_records);
+	RUN(test_box_argument_wins);
+	RUN(test_index_bounds);
+	RUN(test_index_timing);
+	pr_address_index_free(index_);
 	pr_address_norm_free(norm);
 	pr_context_free(ctx);
 	return HARNESS_EXIT();
