@@ -142,6 +142,11 @@ void pr_srs_label(OGRSpatialReferenceH srs, char *buf, size_t size);
 #define PR_REJECT_OUT_OF_RANGE	   "out of range"
 #define PR_REJECT_UNKNOWN_VALUE	   "unknown value"
 #define PR_REJECT_BAD_ENCODING	   "bad text encoding"
+/* Records located by address (engine/address/): */
+#define PR_REJECT_AMBIGUOUS_ADDRESS "ambiguous address"
+#define PR_REJECT_UNKNOWN_STREET    "unknown street"
+#define PR_REJECT_UNKNOWN_ADDRESS   "unknown address"
+#define PR_REJECT_NO_STREET	    "no street name" /* a register row without a usable name */
 
 typedef struct pr_reject {
 	int source;   /* enum pr_source_kind */
