@@ -120,7 +120,7 @@ static OGRGeometryH lot_geometry(const lot_shape *lot)
 /* A street address derived from the address point alone (no random draw, so the rest of the
  * city does not change): the street from the 100 m band it stands in, the number from its
  * position along it. */
-static void street_address(const parcel *p, char *buf, size_t size)
+static void simple_address(const parcel *p, char *buf, size_t size)
 {
 	static const char *const streets[] = {
 	    "Rue Haute",	 "Rue de Brabant",	 "Chaussée de Gand", "Rue de la Senne",
@@ -170,7 +170,7 @@ int synth_write_feature(synth *s, const parcel *p)
 		OGR_F_SetFieldNull(f, 6);
 	} else {
 		char address[80];
-		street_address(p, address, sizeof address);
+		simple_address(p, address, sizeof address);
 		OGR_F_SetFieldString(f, 6, address);
 	}
 	if (OGR_L_CreateFeature(s->layer, f) != OGRERR_NONE)

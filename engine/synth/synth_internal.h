@@ -22,6 +22,10 @@
 #define CITY_CENTRE_X 14800000 /* Brussels in EPSG:31370 */
 #define CITY_CENTRE_Y 17000000
 
+/* A cell of the grid is one block plus half of the streets around it (see city.c). */
+#define CELL_W 11900
+#define CELL_H 9900
+
 /* A stream of random numbers (rng.c). */
 typedef struct pr_rng {
 	uint64_t s[4];
@@ -68,7 +72,7 @@ enum output {
 	OUT_COUNT,
 };
 
-/* A malformed row to plant in one of the CSVs (see planted_rows_template in text_files.c). */
+/* A malformed row to plant in one of the CSVs (see the planted_* templates in text_files.c). */
 typedef struct planted_row {
 	int output;
 	uint64_t at;
@@ -76,7 +80,15 @@ typedef struct planted_row {
 	const char *reason;
 	uint64_t row; /* the data row it was written at; 0 until then */
 } planted_row;
-#define PLANTED_COUNT 8 /* the rows of planted_rows_template in text_files.c */
+#define PLANTED_MAX 10 /* rows in the longest template of text_files.c */
+
+enum planted_variant {
+	PLANT_NO_COORDINATES,
+	PLANT_BAD_COORDINATES,
+	PLANT_BAD_DATE,
+	PLANT_BAD_NUMBER,
+	PLANT_UNKNOWN_ID,
+};
 
 typedef struct out_file {
 	char *path;
@@ -154,7 +166,8 @@ typedef struct synth {
 	int32_t as_of;
 
 	out_file out[OUT_COUNT];
-	planted_row planted[PLANTED_COUNT];
+	planted_row planted[PLANTED_MAX];
+	size_t planted_count;
 
 	/* Templates for planted rows: the latest valid values written. */
 	int64_t tpl_x, tpl_y;

@@ -29,17 +29,9 @@ static const char *const output_headers[] = {
     "",
 };
 
-enum planted_variant {
-	PLANT_NO_COORDINATES,
-	PLANT_BAD_COORDINATES,
-	PLANT_BAD_DATE,
-	PLANT_BAD_NUMBER,
-	PLANT_UNKNOWN_ID,
-};
-
 /* The malformed rows planted in each CSV, at fixed data rows (1 = the first line after the
  * header); a file shorter than that gets them at its end. */
-static const planted_row planted_rows_template[] = {
+static const planted_row planted_simple[] = {
     {OUT_POPULATION, 5, PLANT_NO_COORDINATES, "no coordinates", 0},
     {OUT_POPULATION, 12, PLANT_BAD_COORDINATES, "bad coordinates", 0},
     {OUT_POPULATION, 20, PLANT_BAD_DATE, "bad date", 0},
@@ -49,14 +41,15 @@ static const planted_row planted_rows_template[] = {
     {OUT_INSPECTIONS, 2, PLANT_UNKNOWN_ID, "unknown parcel id", 0},
     {OUT_INSPECTIONS, 3, PLANT_BAD_DATE, "bad date", 0},
 };
-_Static_assert(sizeof planted_rows_template / sizeof *planted_rows_template == PLANTED_COUNT,
-	       "PLANTED_COUNT is the number of planted rows");
+_Static_assert(sizeof planted_simple / sizeof *planted_simple <= PLANTED_MAX,
+	       "PLANTED_MAX holds every template");
 
 /* Opens each text file as a temporary beside its final name and writes its header; arms the rows
  * to plant in the CSVs. */
 int synth_open_outputs(synth *s, const char *dir)
 {
-	memcpy(s->planted, planted_rows_template, sizeof s->planted);
+	memcpy(s->planted, planted_simple, sizeof planted_simple);
+	s->planted_count = sizeof planted_simple / sizeof *planted_simple;
 	for (int i = 0; i < OUT_COUNT; i++) {
 		out_file *o = &s->out[i];
 		o->path = pr_path_relative_to(dir, output_names[i]);
@@ -157,7 +150,7 @@ void synth_flush_planted(synth *s, int output, bool at_end)
 	bool again = true;
 	while (again) {
 		again = false;
-		for (size_t i = 0; i < PLANTED_COUNT; i++) {
+		for (size_t i = 0; i < s->planted_count; i++) {
 			planted_row *p = &s->planted[i];
 			if (p->output != output || p->row != 0)
 				continue;
@@ -172,7 +165,7 @@ void synth_flush_planted(synth *s, int output, bool at_end)
 void synth_write_planted_rejects(synth *s)
 {
 	static const char *const source_names[] = {"population", "complaints", "inspections"};
-	for (size_t i = 0; i < PLANTED_COUNT; i++) {
+	for (size_t i = 0; i < s->planted_count; i++) {
 		const planted_row *p = &s->planted[i];
 		line l = {.len = 0};
 		put_str(&l, source_names[p->output]);
