@@ -27,9 +27,12 @@ static const char usage_text[] =
     "  check SOURCES.ini [--model MODEL.ini]\n"
     "                        validate the configuration, the model and the inputs, as run\n"
     "                        would; writes nothing\n"
-    "  synth DIR [--parcels N] [--seed S] [--force]\n"
+    "  synth DIR [--parcels N] [--seed S] [--registers simple|brussels] [--force]\n"
     "                        write a synthetic city with planted cases and its sources.ini\n"
-    "                        into a new or empty folder (--force: one that holds files)\n"
+    "                        into a new or empty folder (--force: one that holds files);\n"
+    "                        --registers brussels writes the same city as Brussels exports\n"
+    "                        it: an address register, the population located by address,\n"
+    "                        CP1252 with ';', French and Dutch words\n"
     "  explain OUT.gpkg PARCEL_ID\n"
     "                        the score of one parcel, factor by factor\n"
     "  evaluate OUT.gpkg TRUTH.csv [--k N]\n"
@@ -289,10 +292,12 @@ static int cmd_synth(pr_context *ctx, terminal *t, int argc, char **argv)
 	    {"parcels", required_argument, NULL, 'n'},
 	    {"seed", required_argument, NULL, 's'},
 	    {"force", no_argument, NULL, 'f'},
+	    {"registers", required_argument, NULL, 'r'},
 	    {NULL, 0, NULL, 0},
 	};
 	unsigned long long parcels = 2000, seed = 1;
 	bool force = false;
+	enum pr_synth_registers registers = PR_SYNTH_REGISTERS_SIMPLE;
 	int c;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
@@ -310,14 +315,25 @@ static int cmd_synth(pr_context *ctx, terminal *t, int argc, char **argv)
 		case 'f':
 			force = true;
 			break;
+		case 'r':
+			if (strcmp(optarg, "simple") == 0)
+				registers = PR_SYNTH_REGISTERS_SIMPLE;
+			else if (strcmp(optarg, "brussels") == 0)
+				registers = PR_SYNTH_REGISTERS_BRUSSELS;
+			else
+				return usage_error("--registers '%s' is not simple or brussels",
+						   optarg);
+			break;
 		default:
 			return unknown_option("synth", argv);
 		}
 	}
 	if (optind + 1 != argc)
 		return usage_error("%s", "synth takes one DIR");
-	pr_synth_options so = {
-	    .parcels = (uint32_t)parcels, .seed = (uint64_t)seed, .force = force};
+	pr_synth_options so = {.parcels = (uint32_t)parcels,
+			       .seed = (uint64_t)seed,
+			       .force = force,
+			       .registers = registers};
 	int r = pr_synth(ctx, argv[optind], &so);
 	if (r < 0)
 		return fail(ctx, t, r);

@@ -7,11 +7,9 @@
 
 #include "synth/synth_internal.h"
 
-/* A cell is one block plus half of the streets around it; blocks of 96-104 m x 76-84 m jittered
- * by 1 m leave streets of 13-25 m, so a point 3-6 m in front of a lot is always nearer to it than
- * to the opposite block. */
-#define CELL_W		     11900
-#define CELL_H		     9900
+/* A cell (CELL_W x CELL_H, in synth_internal.h) is one block plus half of the streets around it;
+ * blocks of 96-104 m x 76-84 m jittered by 1 m leave streets of 13-25 m, so a point 3-6 m in
+ * front of a lot is always nearer to it than to the opposite block. */
 #define PARCELS_PER_BLOCK    25.5 /* measured mean, used only to shape the grid */
 #define PARK_SHARE	     0.04
 #define NEIGHBOURHOOD_BLOCKS 4 /* a neighbourhood is 4 x 4 blocks */

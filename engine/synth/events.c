@@ -21,6 +21,21 @@ static const char *const category_names[] = {
     "insalubrity", "overcrowding", "humidity", "electricity", "noise", "waste", "other",
 };
 
+/* The categories of Brussels complaint forms, in French and in Dutch (data/synth/
+ * sources-brussels.ini maps them); a few "other" complaints name what they are about, a value
+ * no mapping has, as free-text categories do. */
+static const char *const category_words[CAT_COUNT][2] = {
+    {"insalubrité", "ongezondheid"},
+    {"surpeuplement", "overbevolking"},
+    {"humidité", "vocht"},
+    {"électricité", "elektriciteit"},
+    {"bruit", "geluidsoverlast"},
+    {"déchets", "afval"},
+    {"autre", "andere"},
+};
+static const char *const unmapped_category_words[2] = {"odeurs", "geurhinder"};
+#define UNMAPPED_OTHER 0.12
+
 /* Background complaints are mostly about nuisances; tenants' complaints (humidity above all)
  * happen everywhere now and then, which is what makes complaints alone a weak signal. Homes draw
  * nuisances here and their tenants' complaints apart (see write_tenant_complaints); shops and
@@ -32,6 +47,13 @@ static const int park_category_weights[CAT_COUNT] = {0, 0, 0, 0, 40, 40, 20};
 
 enum outcome { OUTCOME_NONE, OUTCOME_MINOR, OUTCOME_MAJOR, OUTCOME_CLOSURE };
 static const char *const outcome_names[] = {"none", "minor", "major", "closure"};
+/* The outcomes in the inspectorate's French and Dutch reports. */
+static const char *const outcome_words[][2] = {
+    {"aucune", "geen"},
+    {"mineure", "klein"},
+    {"infraction grave", "ernstige inbreuk"},
+    {"interdiction de location", "verhuurverbod"},
+};
 static const int complaint_outcome_weights[] = {45, 40, 12, 3};
 static const int routine_outcome_weights[] = {55, 35, 8, 2};
 
@@ -45,6 +67,23 @@ static int write_complaint_at(synth *s, int64_t x, int64_t y, int32_t received, 
 	s->tpl_lat = lat;
 	synth_flush_planted(s, OUT_COMPLAINTS, false);
 	line l = {.len = 0};
+	if (s->registers == PR_SYNTH_REGISTERS_BRUSSELS) {
+		/* lon;lat;date_plainte;catégorie with decimal commas, as a Belgian spreadsheet
+		 * saves them. */
+		put_fixed_with(&l, llround(lon * 1e7), 7, ',');
+		put_char(&l, ';');
+		put_fixed_with(&l, llround(lat * 1e7), 7, ',');
+		put_char(&l, ';');
+		put_date(&l, received, true);
+		put_char(&l, ';');
+		bool dutch = pr_rng_chance(&s->text_rng, 0.4);
+		if (category == CAT_OTHER && pr_rng_chance(&s->text_rng, UNMAPPED_OTHER))
+			put_str(&l, unmapped_category_words[dutch]);
+		else
+			synth_put_typed_word(s, &l, category_words[category][dutch]);
+		synth_emit_cp1252(s, OUT_COMPLAINTS, &l, false);
+		return 0;
+	}
 	put_fixed(&l, llround(lon * 1e7), 7);
 	put_char(&l, ',');
 	put_fixed(&l, llround(lat * 1e7), 7);
@@ -84,6 +123,16 @@ static void write_inspection(synth *s, const parcel *p, int32_t date, int outcom
 	put_str(&l, p->key);
 	if (padded)
 		put_char(&l, ' ');
+	if (s->registers == PR_SYNTH_REGISTERS_BRUSSELS) {
+		/* capakey;date_visite;resultat */
+		put_char(&l, ';');
+		put_date(&l, date, true);
+		put_char(&l, ';');
+		synth_put_typed_word(s, &l,
+				     outcome_words[outcome][pr_rng_chance(&s->text_rng, 0.4)]);
+		synth_emit_cp1252(s, OUT_INSPECTIONS, &l, false);
+		return;
+	}
 	put_char(&l, ',');
 	put_date(&l, date, false);
 	put_char(&l, ',');

@@ -15,16 +15,23 @@ static int norm_area_m2(int persons)
 	return persons <= 0 ? 0 : 18 + 10 * (persons - 1);
 }
 
-/* One row of population.csv: a household registered at the parcel's address point from
- * registered until left (PR_DATE_NULL while it still lives there). */
+/* One row of population.csv: a household registered at the parcel's address point (with the
+ * Brussels-shaped registers: at its address) from registered until left (PR_DATE_NULL while it
+ * still lives there). */
 static void write_household(synth *s, const parcel *p, int persons, int32_t registered,
 			    int32_t left)
 {
 	s->tpl_x = p->addr_x;
 	s->tpl_y = p->addr_y;
+	s->tpl_address = p->address;
 	synth_flush_planted(s, OUT_POPULATION, false);
-	/* Clerks of some communes type dates day first. */
+	/* Clerks of some communes type dates day first. Drawn with either registers, so that the
+	 * city stays the same; the Brussels-shaped register has all its dates day first. */
 	bool day_first = rand_chance(s, 0.05);
+	if (s->registers == PR_SYNTH_REGISTERS_BRUSSELS) {
+		synth_write_typed_household(s, p, persons, registered, left);
+		return;
+	}
 	line l = {.len = 0};
 	put_fixed(&l, p->addr_x, 2);
 	put_char(&l, ',');

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* One parcel of the synthetic city from its lot to its rows: its kind, CaPaKey-like key, owner,
  * build year and address point, then its households, complaints, inspections, feature and truth
- * line, always in the same order so that the random stream, and so the output, stays the same. */
+ * line (and with the Brussels-shaped registers its address and register rows), always in the
+ * same order so that the random stream, and so the output, stays the same. */
 #include <string.h>
 
 #include "synth/synth_internal.h"
@@ -141,7 +142,10 @@ int synth_emit_parcel(synth *s, const lot_shape *lot, bool corner, int level, in
 		int len = synth_side_length(&lot->r[0], side);
 		synth_side_point(&lot->r[0], side, rand_range(s, 100, len - 100),
 				 rand_range(s, 100, 300), &p.addr_x, &p.addr_y);
+		p.addr_side = side;
 	}
+	if (s->registers == PR_SYNTH_REGISTERS_BRUSSELS && (r = synth_locate_address(s, &p)))
+		return r;
 	synth_plan_households(s, &p);
 	/* Missing data, as in every real cadastre extract. */
 	p.floor_null = rand_chance(s, 0.01);
@@ -152,6 +156,8 @@ int synth_emit_parcel(synth *s, const lot_shape *lot, bool corner, int level, in
 	synth_write_parcel_inspections(s, &p);
 	if ((r = synth_write_feature(s, &p)))
 		return r;
+	if (s->registers == PR_SYNTH_REGISTERS_BRUSSELS)
+		synth_write_address_rows(s, &p);
 	synth_write_truth(s, &p);
 	s->kind_count[p.kind]++;
 	s->parcels++;

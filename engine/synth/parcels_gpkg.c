@@ -119,8 +119,10 @@ static OGRGeometryH lot_geometry(const lot_shape *lot)
 
 /* A street address derived from the address point alone (no random draw, so the rest of the
  * city does not change): the street from the 100 m band it stands in, the number from its
- * position along it. */
-static void street_address(const parcel *p, char *buf, size_t size)
+ * position along it. The simple registers' address: not unique (lots along the same side of a
+ * block share a number, interior lots are all "Rue Haute 1"), which nothing locates by. The
+ * Brussels-shaped registers write the address of their register instead. */
+static void simple_address(const parcel *p, char *buf, size_t size)
 {
 	static const char *const streets[] = {
 	    "Rue Haute",	 "Rue de Brabant",	 "Chaussée de Gand", "Rue de la Senne",
@@ -166,11 +168,18 @@ int synth_write_feature(synth *s, const parcel *p)
 		OGR_F_SetFieldInteger(f, 4, p->build_year);
 	}
 	OGR_F_SetFieldString(f, 5, p->use);
+	char address[160];
 	if (p->kind == KIND_ROAD) {
 		OGR_F_SetFieldNull(f, 6);
+	} else if (s->registers == PR_SYNTH_REGISTERS_BRUSSELS) {
+		/* An interior lot has no street front and so no address. */
+		synth_address_text(s, p, address, sizeof address);
+		if (*address)
+			OGR_F_SetFieldString(f, 6, address);
+		else
+			OGR_F_SetFieldNull(f, 6);
 	} else {
-		char address[80];
-		street_address(p, address, sizeof address);
+		simple_address(p, address, sizeof address);
 		OGR_F_SetFieldString(f, 6, address);
 	}
 	if (OGR_L_CreateFeature(s->layer, f) != OGRERR_NONE)

@@ -4,7 +4,9 @@
  * look-alikes (student housing, large families, social housing, bars) are planted, plus the truth
  * and the malformed rows a test needs to score the engine. Everything is streamed out block by
  * block from one seeded random stream, so the same (parcels, seed) always gives the same bytes.
- * This file is the entry point, pr_synth(); synth_internal.h lists the files beside it. */
+ * The Brussels-shaped registers write the same city as Brussels exports it, their wording drawn
+ * from a stream of its own. This file is the entry point, pr_synth(); synth_internal.h lists the
+ * files beside it. */
 #include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
@@ -74,6 +76,8 @@ int pr_synth(pr_context *ctx, const char *dir, const pr_synth_options *options)
 {
 	uint32_t parcels = options ? options->parcels : 0;
 	uint64_t seed = options ? options->seed : 0;
+	enum pr_synth_registers registers =
+	    options ? options->registers : PR_SYNTH_REGISTERS_SIMPLE;
 	int r = 0;
 	synth *s = NULL;
 	char *saved_options[GDAL_OPTION_COUNT] = {NULL};
@@ -85,6 +89,9 @@ int pr_synth(pr_context *ctx, const char *dir, const pr_synth_options *options)
 		return pr_error(ctx, PR_EUSAGE,
 				"synth: parcels must be between %u and %u, not %" PRIu32,
 				PR_SYNTH_MIN_PARCELS, PR_SYNTH_MAX_PARCELS, parcels);
+	if (registers != PR_SYNTH_REGISTERS_SIMPLE && registers != PR_SYNTH_REGISTERS_BRUSSELS)
+		return pr_error(ctx, PR_EUSAGE, "synth: unknown kind of registers %d",
+				(int)registers);
 	if (!options->force && holds_files(dir))
 		return pr_error(ctx, PR_EUSAGE,
 				"synth: %s already holds files; synth writes into a new or empty "
@@ -96,6 +103,7 @@ int pr_synth(pr_context *ctx, const char *dir, const pr_synth_options *options)
 	s->ctx = ctx;
 	s->seed = seed;
 	s->target = parcels;
+	s->registers = registers;
 	s->as_of = pr_days_from_civil(2026, 11, 1);
 	s->boost = 300.0 / parcels < 1.0 ? 1.0 : 300.0 / parcels > 4.0 ? 4.0 : 300.0 / parcels;
 	s->null_keys_left = 2;
@@ -118,8 +126,19 @@ int pr_synth(pr_context *ctx, const char *dir, const pr_synth_options *options)
 			     strerror(errno));
 		goto done;
 	}
+	if (registers == PR_SYNTH_REGISTERS_BRUSSELS) {
+		s->to_cp1252 = iconv_open("CP1252", "UTF-8");
+		if (s->to_cp1252 == (iconv_t)-1) {
+			s->to_cp1252 = NULL;
+			r = pr_error(ctx, PR_EINTERNAL, "iconv cannot convert UTF-8 to CP1252: %s",
+				     strerror(errno));
+			goto done;
+		}
+	}
 	if ((r = synth_open_outputs(s, dir)) || (r = synth_make_reference_systems(s)) ||
 	    (r = synth_plan_city(s)))
+		goto done;
+	if (registers == PR_SYNTH_REGISTERS_BRUSSELS && (r = synth_plan_streets(s)))
 		goto done;
 
 	for (size_t i = 0; i < GDAL_OPTION_COUNT; i++) {
@@ -144,10 +163,18 @@ int pr_synth(pr_context *ctx, const char *dir, const pr_synth_options *options)
 	synth_flush_planted(s, OUT_COMPLAINTS, true);
 	synth_flush_planted(s, OUT_INSPECTIONS, true);
 	synth_write_planted_rejects(s);
+	if (registers == PR_SYNTH_REGISTERS_BRUSSELS)
+		synth_write_twin_addresses(s);
 	synth_write_sources_ini(s);
 	for (int i = 0; i < OUT_COUNT; i++)
 		if ((r = synth_close_output(s, &s->out[i])))
 			goto done;
+	if (s->encoding_failures) {
+		r = pr_error(ctx, PR_EINTERNAL,
+			     "synth: %" PRIu64 " rows hold characters CP1252 does not have",
+			     s->encoding_failures);
+		goto done;
+	}
 	if (rename(s->gpkg_tmp_path, s->gpkg_path) != 0) {
 		r = pr_error(ctx, PR_ECANTCREAT, "cannot rename %s: %s", s->gpkg_tmp_path,
 			     strerror(errno));
@@ -155,6 +182,8 @@ int pr_synth(pr_context *ctx, const char *dir, const pr_synth_options *options)
 	}
 	/* In output order, sources.ini last: it is what points at the rest. */
 	for (int i = 0; i < OUT_COUNT; i++) {
+		if (!s->out[i].path)
+			continue; /* addresses.txt of the simple registers */
 		if (rename(s->out[i].tmp_path, s->out[i].path) != 0) {
 			r = pr_error(ctx, PR_ECANTCREAT, "cannot rename %s: %s", s->out[i].tmp_path,
 				     strerror(errno));
@@ -187,6 +216,12 @@ int pr_synth(pr_context *ctx, const char *dir, const pr_synth_options *options)
 	       s->noise.short_lets, s->noise.roommates, s->noise.flats, s->noise.large_households,
 	       s->noise.tenant_complaint_parcels, s->noise.bad_visits, s->noise.careless_findings,
 	       s->noise.student_complaints);
+	if (registers == PR_SYNTH_REGISTERS_BRUSSELS)
+		pr_log(ctx, PR_LOG_INFO,
+		       "synth: address register: %" PRIu64 " rows, %zu streets of up to %" PRId64
+		       " blocks, house numbers up to %" PRIu32,
+		       s->out[OUT_ADDRESSES].rows, s->street_count, s->segment_blocks,
+		       s->max_number);
 
 done:
 	if (s->feature)
@@ -204,6 +239,9 @@ done:
 		OSRRelease(s->srs_lambert);
 	if (s->srs_wgs84)
 		OSRRelease(s->srs_wgs84);
+	if (s->to_cp1252)
+		iconv_close(s->to_cp1252);
+	synth_free_streets(s);
 	for (int i = 0; i < OUT_COUNT; i++) {
 		out_file *o = &s->out[i];
 		if (o->f)

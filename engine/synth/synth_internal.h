@@ -5,6 +5,7 @@
 #ifndef PR_SYNTH_INTERNAL_H
 #define PR_SYNTH_INTERNAL_H
 
+#include <iconv.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -21,6 +22,10 @@
  * coordinates and every output prints without rounding surprises. */
 #define CITY_CENTRE_X 14800000 /* Brussels in EPSG:31370 */
 #define CITY_CENTRE_Y 17000000
+
+/* A cell of the grid is one block plus half of the streets around it (see city.c). */
+#define CELL_W 11900
+#define CELL_H 9900
 
 /* A stream of random numbers (rng.c). */
 typedef struct pr_rng {
@@ -64,11 +69,12 @@ enum output {
 	OUT_INSPECTIONS,
 	OUT_TRUTH,
 	OUT_REJECTS,
+	OUT_ADDRESSES, /* the address register, with PR_SYNTH_REGISTERS_BRUSSELS only */
 	OUT_SOURCES,
 	OUT_COUNT,
 };
 
-/* A malformed row to plant in one of the CSVs (see planted_rows_template in text_files.c). */
+/* A malformed row to plant in one of the CSVs (see the planted_* templates in text_files.c). */
 typedef struct planted_row {
 	int output;
 	uint64_t at;
@@ -76,7 +82,20 @@ typedef struct planted_row {
 	const char *reason;
 	uint64_t row; /* the data row it was written at; 0 until then */
 } planted_row;
-#define PLANTED_COUNT 8 /* the rows of planted_rows_template in text_files.c */
+#define PLANTED_MAX 10 /* rows in the longest template of text_files.c */
+
+enum planted_variant {
+	PLANT_NO_COORDINATES,
+	PLANT_BAD_COORDINATES,
+	PLANT_BAD_DATE,
+	PLANT_BAD_NUMBER,
+	PLANT_UNKNOWN_ID,
+	/* Brussels-shaped registers only */
+	PLANT_UNKNOWN_STREET,	 /* a street the address register does not have */
+	PLANT_UNKNOWN_ADDRESS,	 /* a known street, a house number it does not have */
+	PLANT_AMBIGUOUS_ADDRESS, /* the address the register holds on two parcels */
+	PLANT_UNKNOWN_VALUE,	 /* an inspection outcome outside the vocabulary */
+};
 
 typedef struct out_file {
 	char *path;
@@ -89,6 +108,24 @@ typedef struct out_file {
 typedef struct rect {
 	int64_t x0, y0, x1, y1;
 } rect;
+
+/* Where a lot stands in the Brussels-shaped city's street network (addresses.c): its street,
+ * one of the streets of this city, and its house number. */
+typedef struct street_address {
+	int32_t street; /* index into synth.streets; -1 for a lot without a street front */
+	uint32_t number;
+	char suffix;	      /* 'A' for a house numbered like "13A", else '\0' */
+	bool next_has_suffix; /* the next lot's number is this one with a letter */
+} street_address;
+
+/* A street of the Brussels-shaped city: a name of the vocabulary in addresses.c, maybe with a
+ * qualifier ("Petite rue ...", "Kleine ...straat"), unique within its commune's postcode. */
+typedef struct street {
+	uint16_t name;
+	uint8_t qualifier;
+	uint8_t commune;
+	uint32_t round; /* 0, or more when the names ran out: the numbers then start higher */
+} street;
 
 /* One parcel's shape: one rectangle, or two for a multipolygon; front is the set of sides that
  * face a street (none for interior parcels and roads). */
@@ -139,6 +176,8 @@ typedef struct parcel {
 	int build_year;
 	bool floor_null, dwellings_null;
 	int64_t addr_x, addr_y; /* the address point, where its households are registered */
+	int addr_side;		/* the side of the lot the address point is on */
+	street_address address; /* Brussels-shaped registers only */
 	int32_t earliest;	/* no registration before this day */
 	int32_t last_serious;	/* date of its latest serious complaint, or PR_DATE_NULL */
 	bool careless_owner;	/* owned by a careless landlord of the pool */
@@ -150,11 +189,13 @@ typedef struct synth {
 	pr_rng rng;
 	uint64_t seed;
 	uint32_t target;
+	enum pr_synth_registers registers;
 	double boost; /* makes the rare kinds show up in very small cities too */
 	int32_t as_of;
 
 	out_file out[OUT_COUNT];
-	planted_row planted[PLANTED_COUNT];
+	planted_row planted[PLANTED_MAX];
+	size_t planted_count;
 
 	/* Templates for planted rows: the latest valid values written. */
 	int64_t tpl_x, tpl_y;
@@ -194,6 +235,28 @@ typedef struct synth {
 	struct {
 		uint64_t single_owner_slums, landlords, landlord_slums, landlord_rentals;
 	} slum_owners;
+
+	/* Brussels-shaped registers only (addresses.c, typed_rows.c). The wording of their rows
+	 * is drawn from text_rng, never from rng, so that the city stays the simple variant's. */
+	pr_rng text_rng;
+	iconv_t to_cp1252;
+	uint64_t encoding_failures;
+	int64_t segment_blocks;	 /* blocks along one street before it takes another name */
+	uint32_t max_number;	 /* the highest house number a street can have */
+	uint32_t number_span;	 /* a power of ten above max_number: numbers of a round */
+	int32_t *segment_street; /* per street segment: its street + 1, 0 while unnamed */
+	size_t segment_cap;
+	street *streets;
+	size_t street_count, street_cap;
+	uint32_t commune_streets[22]; /* streets named so far in each commune's postcode */
+	street_address tpl_address;
+	/* The first two parcels with an address: the register holds one made-up address on both. */
+	struct {
+		street_address address;
+		int64_t x, y;
+		char key[24];
+	} twin[2];
+	int twins;
 } synth;
 
 /* The weight of each deprivation level (0, affluent, to 3) in a perimeter lot's chance of being a
@@ -231,7 +294,7 @@ static inline int rand_weighted(synth *s, const int *weights, int n)
 /* A line of output built by hand: faster than snprintf for millions of rows, and independent of
  * the locale by construction. Rows are short; anything past the buffer is dropped. */
 typedef struct line {
-	char data[256];
+	char data[512];
 	size_t len;
 } line;
 
@@ -269,8 +332,8 @@ static inline void put_uint(line *l, uint64_t v, int width)
 	put_mem(l, out, (size_t)n);
 }
 
-/* v / 10^decimals with exactly that many decimals. */
-static inline void put_fixed(line *l, int64_t v, int decimals)
+/* v / 10^decimals with exactly that many decimals, point as the decimal separator. */
+static inline void put_fixed_with(line *l, int64_t v, int decimals, char point)
 {
 	uint64_t scale = 1;
 	for (int i = 0; i < decimals; i++)
@@ -280,8 +343,13 @@ static inline void put_fixed(line *l, int64_t v, int decimals)
 		v = -v;
 	}
 	put_uint(l, (uint64_t)v / scale, 1);
-	put_char(l, '.');
+	put_char(l, point);
 	put_uint(l, (uint64_t)v % scale, decimals);
+}
+
+static inline void put_fixed(line *l, int64_t v, int decimals)
+{
+	put_fixed_with(l, v, decimals, '.');
 }
 
 static inline void put_date(line *l, int32_t days, bool day_first)
@@ -367,6 +435,47 @@ void synth_write_truth(synth *s, const parcel *p);
 /* planted_rejects.csv and sources.ini, written once everything else is. */
 void synth_write_planted_rejects(synth *s);
 int synth_write_sources_ini(synth *s);
+
+/* ---- addresses.c: streets, house numbers and addresses.txt (Brussels-shaped registers) ---- */
+
+/* Sizes the street network: how many blocks one street runs, the highest house number. */
+int synth_plan_streets(synth *s);
+/* Names the street p's address point faces (the first lot on it names it) and numbers the lot.
+ * No draw from s->rng. */
+int synth_locate_address(synth *s, parcel *p);
+/* The street's name in French (0), Dutch (1) or German (2, often empty) into buf. */
+void synth_street_name(const synth *s, int32_t index, int language, char *buf, size_t size);
+/* The postcode of a street's commune. */
+uint32_t synth_street_postcode(const synth *s, int32_t index);
+/* A house number no lot on a's street has: which = 0 is in no register row, which = 1 is the
+ * one synth_write_twin_addresses() gives two parcels. */
+uint32_t synth_unused_number(const synth *s, const street_address *a, int which);
+/* "13" or "13A" into l. */
+void synth_put_house_number(line *l, const street_address *a);
+/* The French address "Rue de la Loi 13A", or an empty string for a lot without one. */
+void synth_address_text(const synth *s, const parcel *p, char *buf, size_t size);
+/* The boxes of a subdivided house are numbered 1, 2, 3... or, in a few, lettered A, B, C. */
+bool synth_boxes_lettered(const synth *s, const parcel *p);
+/* Writes the rows of p's address to addresses.txt: one per box when it has several dwellings. */
+void synth_write_address_rows(synth *s, const parcel *p);
+/* The made-up address the register holds on two parcels, written once everything else is. */
+void synth_write_twin_addresses(synth *s);
+/* Frees the street tables. */
+void synth_free_streets(synth *s);
+
+/* ---- typed_rows.c: rows as Brussels exports hold them (Brussels-shaped registers) ---------- */
+
+/* Writes l to output in CP1252 with CRLF; header says whether it is the header line. */
+void synth_emit_cp1252(synth *s, int output, const line *l, bool header);
+/* A street written as people type it: either language, abbreviated, in any case. True when
+ * it came out in Dutch. */
+bool synth_put_typed_street(synth *s, line *l, int32_t index);
+/* A word of a vocabulary as clerks type it: mostly as is, sometimes capitalised or without
+ * accents. */
+void synth_put_typed_word(synth *s, line *l, const char *word);
+/* One household row of population.csv, located by address. */
+void synth_write_typed_household(synth *s, const parcel *p, int persons, int32_t registered,
+				 int32_t left);
 
 /* ---- parcels_gpkg.c: parcels.gpkg ---------------------------------------------------------- */
 

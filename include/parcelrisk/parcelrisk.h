@@ -135,18 +135,33 @@ int pr_check(pr_context *ctx, const pr_sources *sources, const pr_run_options *o
 #define PR_SYNTH_MIN_PARCELS 10u
 #define PR_SYNTH_MAX_PARCELS 20000000u
 
+/* How the registers of the synthetic city are written. The city itself (parcels, households,
+ * complaints, inspections, truth) is the same in both for the same parcels and seed. */
+enum pr_synth_registers {
+	/* population.csv located by x/y, complaints by lon/lat, canonical words, UTF-8 CSV */
+	PR_SYNTH_REGISTERS_SIMPLE = 0,
+	/* as Brussels exports them: an address register addresses.txt (pipe-separated UTF-8,
+	 * one row per address or box, streets in French and Dutch), population.csv located by
+	 * address as people type it, complaints and inspections in French and Dutch words, all
+	 * three in CP1252 with ';', CRLF and DD/MM/YYYY; its sources.ini uses the second part of
+	 * the sources-file contract (addresses, separators, encodings, vocabularies) */
+	PR_SYNTH_REGISTERS_BRUSSELS = 1,
+};
+
 /* What pr_synth() writes. */
 typedef struct pr_synth_options {
 	uint32_t parcels; /* PR_SYNTH_MIN_PARCELS..PR_SYNTH_MAX_PARCELS */
 	uint64_t seed;
 	bool force; /* write into a folder that already holds files, replacing synth's own */
+	enum pr_synth_registers registers; /* PR_SYNTH_REGISTERS_SIMPLE when left zero */
 } pr_synth_options;
 
 /* Writes a synthetic Brussels-like city into dir (created if missing): parcels.gpkg,
  * population.csv, complaints.csv, inspections.csv, truth.csv, planted_rejects.csv and
- * sources.ini. The same (parcels, seed) always gives byte-identical files. PR_EUSAGE when
- * parcels is outside PR_SYNTH_MIN_PARCELS..PR_SYNTH_MAX_PARCELS, or when dir holds files and
- * force is not set: a folder of real data is never overwritten by accident. */
+ * sources.ini, and with PR_SYNTH_REGISTERS_BRUSSELS also addresses.txt. The same (parcels,
+ * seed, registers) always gives byte-identical files. PR_EUSAGE when parcels is outside
+ * PR_SYNTH_MIN_PARCELS..PR_SYNTH_MAX_PARCELS, registers is not one of the enum, or dir holds
+ * files and force is not set: a folder of real data is never overwritten by accident. */
 int pr_synth(pr_context *ctx, const char *dir, const pr_synth_options *options);
 
 /* ---- reading an output --------------------------------------------------------------------- */
