@@ -12,6 +12,7 @@
 #include <cpl_vsi.h>
 #include <gdal.h>
 
+#include "address/address.h"
 #include "join/join.h"
 #include "output/output.h"
 #include "sources/records.h"
@@ -29,6 +30,8 @@ typedef struct ingest {
 	pr_rejects source_rejects[PR_SRC_COUNT]; /* per source while reading in parallel */
 	pr_column_use use; /* what the model reads: nothing else is copied from the sources */
 	uint64_t snapped[PR_SRC_COUNT];
+	bool by_address[PR_SRC_COUNT];		  /* located through the address register */
+	uint64_t address_levels[PR_SRC_COUNT][5]; /* records located by address, per match level */
 	double seconds[PR_SRC_COUNT];
 	double index_seconds;
 } ingest;
@@ -105,6 +108,8 @@ static int read_source(pr_context *ctx, int task, void *user)
 static int read_and_join(pr_context *ctx, const pr_sources *s, ingest *in)
 {
 	pr_parcel_index *index = NULL;
+	pr_address_norm *norm = NULL;
+	pr_address_index *addresses = NULL;
 	read_tasks rt = {.sources = s, .in = in};
 	int r = working_srs(ctx, s, in);
 	if (r < 0)
@@ -115,11 +120,16 @@ static int read_and_join(pr_context *ctx, const pr_sources *s, ingest *in)
 	for (int k = PR_SRC_POPULATION; k < PR_SRC_COUNT; k++) {
 		if (!s->src[k].present)
 			continue;
-		/* Keys join records to parcels whether or not the model reads them. */
+		/* Keys join records to parcels whether or not the model reads them; so do the
+		 * register's fields and the address of a source located by address. */
 		for (int f = 0; f < pr_source_defs[k].n_fields; f++)
-			in->use.field[k][f] =
-			    in->use.field[k][f] || pr_source_defs[k].fields[f].required;
+			in->use.field[k][f] = in->use.field[k][f] ||
+					      pr_source_defs[k].fields[f].required ||
+					      k == PR_SRC_ADDRESSES;
+		for (int a = 0; a < PR_ADDRESS_PARTS && s->src[k].by_address; a++)
+			in->use.field[k][pr_source_defs[k].address_field[a]] = true;
 		in->present[k] = true;
+		in->by_address[k] = s->src[k].by_address;
 		rt.srs[k] = OSRClone(in->work_srs);
 		if (!rt.srs[k]) {
 			r = PR_ENOMEM;
@@ -142,13 +152,42 @@ static int read_and_join(pr_context *ctx, const pr_sources *s, ingest *in)
 		goto done;
 	in->index_seconds = pr_now() - t0;
 
-	for (int k = PR_SRC_POPULATION; k < PR_SRC_COUNT; k++) {
+	/* The address register first: the sources located by address are joined through it. */
+	static const int join_order[] = {PR_SRC_ADDRESSES, PR_SRC_POPULATION, PR_SRC_COMPLAINTS,
+					 PR_SRC_INSPECTIONS};
+	_Static_assert(sizeof join_order / sizeof *join_order == PR_SRC_COUNT - 1,
+		       "every source but the parcels is joined");
+	for (int j = 0; j < PR_SRC_COUNT - 1; j++) {
+		int k = join_order[j];
 		if (!in->present[k])
 			continue;
 		const pr_source_conf *c = &s->src[k];
 		pr_rejects *rejects = &in->source_rejects[k];
 		t0 = pr_now();
-		if (pr_source_defs[k].locate == PR_LOCATE_POINT) {
+		if (k == PR_SRC_ADDRESSES) {
+			r = pr_join_register(ctx, index, &in->parcels, &in->records[k], c->snap_m,
+					     rejects);
+			if (r == 0)
+				r = pr_address_norm_new(ctx, &norm);
+			if (r == 0)
+				r = pr_address_index_from_register(ctx, norm, &in->records[k],
+								   rejects, &addresses);
+			if (r < 0)
+				goto done;
+		} else if (c->by_address) {
+			r = pr_join_by_address(ctx, addresses, &in->records[k], rejects,
+					       in->address_levels[k]);
+			if (r < 0)
+				goto done;
+			uint64_t *l = in->address_levels[k];
+			pr_log(ctx, PR_LOG_INFO,
+			       "%s: located by address: %llu street+number+box+postcode, %llu "
+			       "without the box, %llu without the suffix letter, %llu in another "
+			       "postcode",
+			       pr_source_defs[k].name, (unsigned long long)l[1],
+			       (unsigned long long)l[2], (unsigned long long)l[3],
+			       (unsigned long long)l[4]);
+		} else if (pr_source_defs[k].locate == PR_LOCATE_POINT) {
 			size_t before = rejects->n;
 			r = pr_join_points(ctx, index, &in->records[k], c->snap_m, rejects);
 			if (r < 0)
@@ -190,6 +229,8 @@ done:
 		if (rt.srs[k])
 			OSRRelease(rt.srs[k]);
 	pr_parcel_index_free(index);
+	pr_address_index_free(addresses);
+	pr_address_norm_free(norm);
 	return r;
 }
 
@@ -201,6 +242,58 @@ static uint64_t joined_of(const ingest *in, int k)
 static uint64_t read_of(const ingest *in, int k)
 {
 	return k == PR_SRC_PARCELS ? in->parcels.rec.rows_read : in->records[k].rows_read;
+}
+
+/* The streets of a source's "unknown street" rejects ("street 'X' number ..."), most frequent
+ * first, into the report: usually a missing abbreviation or a renamed street. */
+typedef struct street_count {
+	char street[64];
+	uint64_t count;
+} street_count;
+
+static int compare_street_count(const void *a, const void *b)
+{
+	const street_count *x = a, *y = b;
+	if (x->count != y->count)
+		return x->count > y->count ? -1 : 1;
+	return strcmp(x->street, y->street);
+}
+
+static void list_unknown_streets(const ingest *in, int k, pr_source_report *rep)
+{
+	street_count *list = NULL;
+	size_t n = 0, cap = 0;
+	for (size_t i = 0; i < in->rejects.n; i++) {
+		const pr_reject *rj = &in->rejects.items[i];
+		if (rj->source != k || strcmp(rj->reason, PR_REJECT_UNKNOWN_STREET) != 0)
+			continue;
+		const char *open = rj->value ? strchr(rj->value, '\'') : NULL;
+		const char *close = open ? strchr(open + 1, '\'') : NULL;
+		if (!close)
+			continue;
+		char street[64];
+		snprintf(street, sizeof street, "%.*s", (int)(close - open - 1), open + 1);
+		size_t j = 0;
+		while (j < n && strcmp(list[j].street, street) != 0)
+			j++;
+		if (j == n) {
+			if (pr_grow((void **)&list, &cap, n + 1, sizeof *list) < 0)
+				break;
+			list[n] = (street_count){.count = 0};
+			memcpy(list[n].street, street, sizeof street);
+			n++;
+		}
+		list[j].count++;
+	}
+	if (n)
+		qsort(list, n, sizeof *list, compare_street_count);
+	for (size_t j = 0; j < n && j < sizeof rep->unknown_streets / sizeof *rep->unknown_streets;
+	     j++) {
+		memcpy(rep->unknown_streets[j].street, list[j].street, sizeof list[j].street);
+		rep->unknown_streets[j].count = list[j].count;
+		rep->n_unknown_streets++;
+	}
+	free(list);
 }
 
 static void fill_report(const ingest *in, int k, pr_source_report *rep)
@@ -215,6 +308,10 @@ static void fill_report(const ingest *in, int k, pr_source_report *rep)
 	rep->snapped = in->snapped[k];
 	rep->repaired = k == PR_SRC_PARCELS ? in->parcels.repaired : 0;
 	memcpy(rep->extent, rec->extent, sizeof rep->extent);
+	rep->by_address = in->by_address[k];
+	memcpy(rep->address_levels, in->address_levels[k], sizeof rep->address_levels);
+	if (rep->by_address)
+		list_unknown_streets(in, k, rep);
 	for (size_t i = 0; i < in->rejects.n; i++) {
 		const pr_reject *rj = &in->rejects.items[i];
 		if (rj->source != k)
@@ -498,7 +595,16 @@ static int fill_run_info(const pr_sources *s, const pr_model *model, const inges
 		r |= pr_kv_add(info, key, "%llu", (unsigned long long)joined_of(in, k));
 		snprintf(key, sizeof key, "%s.rejected", name);
 		r |= pr_kv_add(info, key, "%zu", pr_rejects_count(&in->rejects, k));
-		if (pr_source_defs[k].locate == PR_LOCATE_POINT) {
+		if (s->src[k].by_address) {
+			static const char *const levels[5] = {NULL, "street_number_box_postcode",
+							      "without_box", "without_suffix",
+							      "other_postcode"};
+			for (int l = 1; l <= 4; l++) {
+				snprintf(key, sizeof key, "%s.address.%s", name, levels[l]);
+				r |= pr_kv_add(info, key, "%llu",
+					       (unsigned long long)in->address_levels[k][l]);
+			}
+		} else if (pr_source_defs[k].locate == PR_LOCATE_POINT) {
 			snprintf(key, sizeof key, "%s.snapped", name);
 			r |= pr_kv_add(info, key, "%llu", (unsigned long long)in->snapped[k]);
 		}

@@ -277,6 +277,21 @@ static int cmd_check(pr_context *ctx, terminal *t, int argc, char **argv)
 		for (int j = 0; j < rep->n_reasons; j++)
 			printf("    %-22s %" PRIu64 "\n", rep->reasons[j].reason,
 			       rep->reasons[j].count);
+		if (rep->by_address) {
+			static const char *const levels[5] = {
+			    NULL, "street, number, box, postcode", "without the box",
+			    "without the suffix letter", "in another postcode"};
+			printf("  located by address:\n");
+			for (int l = 1; l <= 4; l++)
+				printf("    %-30s %" PRIu64 "\n", levels[l],
+				       rep->address_levels[l]);
+			if (rep->n_unknown_streets)
+				printf("  most frequent unknown streets (a missing abbreviation? a "
+				       "renamed street?):\n");
+			for (int j = 0; j < rep->n_unknown_streets; j++)
+				printf("    %-40s %" PRIu64 "\n", rep->unknown_streets[j].street,
+				       rep->unknown_streets[j].count);
+		}
 		if (rep->repaired)
 			printf("  repaired:  %" PRIu64 " invalid geometries\n", rep->repaired);
 		if (rep->extent[0] != 0 || rep->extent[2] != 0)

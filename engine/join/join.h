@@ -36,4 +36,26 @@ int pr_join_keys(pr_context *ctx, const pr_parcels *parcels, pr_records *rec, in
 bool pr_join_diagnose(const pr_parcels *parcels, const pr_records *rec, uint64_t outside, char *buf,
 		      size_t size);
 
+/* ---- records located by address (address_join.c) ------------------------------------------- */
+
+typedef struct pr_address_norm pr_address_norm;
+typedef struct pr_address_index pr_address_index;
+
+/* Joins the address register (rec, source PR_SRC_ADDRESSES) to parcels: a row whose parcel key
+ * names a parcel goes to it, the others by their point as pr_join_points does; rows that fit
+ * nowhere become rejects and are removed. */
+int pr_join_register(pr_context *ctx, const pr_parcel_index *index, const pr_parcels *parcels,
+		     pr_records *rec, double snap_m, pr_rejects *rejects);
+/* Indexes the joined register for lookups; rows the index cannot use (no street name, a number
+ * that does not parse) become rejects and are removed. Free *ret_index with
+ * pr_address_index_free(). */
+int pr_address_index_from_register(pr_context *ctx, const pr_address_norm *norm, pr_records *rec,
+				   pr_rejects *rejects, pr_address_index **ret_index);
+/* Locates every record of rec (a source located by address) through index, by the contract's
+ * match levels; a record without a match is a reject (unknown street, unknown address,
+ * ambiguous address) and is removed. Its box is kept normalised. ret_levels[1..4] counts the
+ * records each level found. */
+int pr_join_by_address(pr_context *ctx, const pr_address_index *index, pr_records *rec,
+		       pr_rejects *rejects, uint64_t ret_levels[5]);
+
 #endif

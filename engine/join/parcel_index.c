@@ -280,6 +280,9 @@ static int join_chunk(pr_context *ctx, int chunk, void *user)
 	int r = 0;
 	for (size_t k = start; k < end && r == 0; k++) {
 		size_t i = jc->order[k].index;
+		/* Already placed by its key (the address register): keep it. */
+		if (rec->parcel[i] >= 0)
+			continue;
 		bool snapped = false;
 		rec->parcel[i] = assign_with(jc->index, ctx->geos, &c, rec->x[i], rec->y[i],
 					     jc->snap_m, &snapped);

@@ -16,6 +16,13 @@ static const char *const outcome_words[] = {"none", "minor", "major", "closure",
 /* Every date field holds a day from 1800-01-01 to 2100-12-31. */
 #define PLAUSIBLE_DATE .range = PR_RANGE_FIXED, .min = 18000101, .max = 21001231
 
+/* The fields a point source is located by when it has no coordinates (see [addresses]). */
+#define ADDRESS_FIELDS                                                                             \
+	{"street", PR_FT_TEXT, false}, {"number", PR_FT_TEXT, false}, {"box", PR_FT_TEXT, false},  \
+	{                                                                                          \
+		"postcode", PR_FT_TEXT, false                                                      \
+	}
+
 /* One row per source kind: everything else (sections, keys, stages, store tables, output
  * columns) is derived from it. The plausible ranges and vocabularies are the contract's, here
  * and nowhere else. */
@@ -40,19 +47,23 @@ const pr_source_def pr_source_defs[PR_SRC_COUNT] = {
 			   .locate = PR_LOCATE_POINT,
 			   .join_stage = "join population",
 			   .records_column = "population_records",
-			   .n_fields = 4,
+			   .address_field = {4, 5, 6, 7},
+			   .n_fields = 8,
 			   .fields = {{"household", PR_FT_TEXT, false},
 				      {"persons", PR_FT_INT, false, .range = PR_RANGE_FIXED,
 				       .min = 1, .max = 99},
 				      {"registered", PR_FT_DATE, false, PLAUSIBLE_DATE},
-				      {"left", PR_FT_DATE, false, PLAUSIBLE_DATE}}},
+				      {"left", PR_FT_DATE, false, PLAUSIBLE_DATE},
+				      ADDRESS_FIELDS}},
     [PR_SRC_COMPLAINTS] = {.name = "complaints",
 			   .locate = PR_LOCATE_POINT,
 			   .join_stage = "join complaints",
 			   .records_column = "complaints_records",
-			   .n_fields = 2,
+			   .address_field = {2, 3, 4, 5},
+			   .n_fields = 6,
 			   .fields = {{"date", PR_FT_DATE, false, PLAUSIBLE_DATE},
-				      {"category", PR_FT_TEXT, false}}},
+				      {"category", PR_FT_TEXT, false},
+				      ADDRESS_FIELDS}},
     [PR_SRC_INSPECTIONS] =
 	{.name = "inspections",
 	 .locate = PR_LOCATE_KEY,
@@ -64,7 +75,26 @@ const pr_source_def pr_source_defs[PR_SRC_COUNT] = {
 	 .fields = {[PR_INSPECTION_PARCEL] = {"parcel", PR_FT_TEXT, true},
 		    [PR_INSPECTION_DATE] = {"date", PR_FT_DATE, false, PLAUSIBLE_DATE},
 		    [PR_INSPECTION_OUTCOME] = {"outcome", PR_FT_TEXT, false,
-					       .vocabulary = outcome_words}}},
+					       .vocabulary = outcome_words}},
+	 .address_field = {-1, -1, -1, -1}},
+    /* No records column: the register describes addresses, not what happens at them (a model
+     * counts a parcel's addresses or boxes from table addresses). */
+    [PR_SRC_ADDRESSES] = {.name = "addresses",
+			  .locate = PR_LOCATE_POINT,
+			  .key_field = PR_REGISTER_PARCEL,
+			  .key_label = "address's parcel key",
+			  .join_stage = "join addresses",
+			  .address_field = {-1, -1, -1, -1},
+			  .n_fields = 8,
+			  .fields = {[PR_REGISTER_STREET] = {"street", PR_FT_TEXT, true,
+							     .columns = PR_REGISTER_STREETS},
+				     [PR_REGISTER_STREET + 1] = {"street_2", PR_FT_TEXT, false},
+				     [PR_REGISTER_STREET + 2] = {"street_3", PR_FT_TEXT, false},
+				     [PR_REGISTER_STREET + 3] = {"street_4", PR_FT_TEXT, false},
+				     [PR_REGISTER_NUMBER] = {"number", PR_FT_TEXT, true},
+				     [PR_REGISTER_BOX] = {"box", PR_FT_TEXT, false},
+				     [PR_REGISTER_POSTCODE] = {"postcode", PR_FT_TEXT, false},
+				     [PR_REGISTER_PARCEL] = {"parcel", PR_FT_TEXT, false}}},
 };
 
 int pr_source_by_name(const char *name)
@@ -116,6 +146,31 @@ double pr_source_max_rejected(const pr_sources *sources, int source)
 	if (sources->src[source].max_rejected >= 0)
 		return sources->src[source].max_rejected;
 	return sources->max_rejected;
+}
+
+/* A key that may list several columns ("street = streetname_fr, streetname_nl"): each fills
+ * the next field from f on, at most count of them. */
+static int set_columns(parse_state *st, const pr_ini_pos *pos, pr_source_conf *c, int f, int count,
+		       const char *section, const char *name, const char *value)
+{
+	char *list = strdup(value), *save = NULL;
+	int n = 0, r = 0;
+	if (!list)
+		return PR_ENOMEM;
+	for (char *col = strtok_r(list, ",", &save); col && r == 0;
+	     col = strtok_r(NULL, ",", &save)) {
+		pr_trim(col);
+		if (!*col)
+			continue;
+		if (n == count)
+			r = pr_error(st->ctx, PR_ECONFIG,
+				     "%s line %d [%s]: %s lists more than %d columns", st->path,
+				     pos->line, section, name, count);
+		else
+			r = set_string(st, pos, &c->columns[f + n++], section, name, col);
+	}
+	free(list);
+	return r;
 }
 
 static int handle_key(void *user, const pr_ini_pos *pos, const char *section, const char *name,
@@ -207,6 +262,9 @@ static int handle_key(void *user, const pr_ini_pos *pos, const char *section, co
 						"%s line %d [%s]: field '%s' names no column",
 						st->path, pos->line, section, name);
 			}
+			if (def->fields[f].columns > 1)
+				return set_columns(st, pos, c, f, def->fields[f].columns, section,
+						   name, value);
 			return set_string(st, pos, &c->columns[f], section, name, value);
 		}
 	pr_strbuf known = {0};
@@ -318,7 +376,29 @@ static int validate(pr_context *ctx, pr_sources *s)
 				    "%s line %d [%s]: missing key '%s' (the column holding "
 				    "the %s)",
 				    s->file, c->line, def->name, def->fields[f].name,
-				    def->key_label);
+				    f == def->key_field && def->key_label ? def->key_label
+									  : def->fields[f].name);
+		const int *addr = def->address_field;
+		c->by_address =
+		    def->locate == PR_LOCATE_POINT && addr[0] >= 0 &&
+		    (c->columns[addr[PR_ADDRESS_STREET]] || c->columns[addr[PR_ADDRESS_NUMBER]]);
+		if (c->by_address && (c->x || c->y))
+			return pr_error(ctx, PR_ECONFIG,
+					"%s line %d [%s]: give x and y, or street and number, not "
+					"both",
+					s->file, c->line, def->name);
+		if (c->by_address &&
+		    (!c->columns[addr[PR_ADDRESS_STREET]] || !c->columns[addr[PR_ADDRESS_NUMBER]]))
+			return pr_error(ctx, PR_ECONFIG,
+					"%s line %d [%s]: a source located by address needs both "
+					"street and number",
+					s->file, c->line, def->name);
+		if (c->by_address && !s->src[PR_SRC_ADDRESSES].present)
+			return pr_error(ctx, PR_ECONFIG,
+					"%s line %d [%s]: located by address (street, number), but "
+					"the sources file has no [addresses] section (the address "
+					"register)",
+					s->file, c->line, def->name);
 		if (def->locate == PR_LOCATE_POINT && (!c->x) != (!c->y))
 			return pr_error(ctx, PR_ECONFIG,
 					"%s line %d [%s]: give both x and y, or neither to use the "

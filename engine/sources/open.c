@@ -502,15 +502,14 @@ int pr_source_open(pr_context *ctx, const pr_sources *s, int source, OGRSpatialR
 				ignored = CSLAddString(
 				    ignored, OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(defn, i)));
 		}
-		if (def->locate == PR_LOCATE_KEY)
-			ignored = CSLAddString(ignored, "OGR_GEOMETRY");
-		if (def->locate == PR_LOCATE_POINT && c->x)
+		if (def->locate == PR_LOCATE_KEY || c->by_address ||
+		    (def->locate == PR_LOCATE_POINT && c->x))
 			ignored = CSLAddString(ignored, "OGR_GEOMETRY");
 		OGR_L_SetIgnoredFields(o->layer, (const char **)ignored);
 		CSLDestroy(ignored);
 	}
 
-	bool needs_crs = def->locate != PR_LOCATE_KEY;
+	bool needs_crs = def->locate != PR_LOCATE_KEY && !c->by_address;
 	if (!needs_crs)
 		goto done;
 	if (c->crs) {

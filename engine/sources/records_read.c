@@ -189,14 +189,14 @@ int pr_read_records(pr_context *ctx, const pr_sources *sources, int source,
 	pr_records_init(out, source, c);
 	for (int f = 0; f < PR_MAX_FIELDS && wanted; f++)
 		out->cols[f].present = out->cols[f].present && wanted[f];
-	r = pr_source_open(ctx, sources, source, def->locate == PR_LOCATE_POINT ? work_srs : NULL,
-			   wanted, &o);
+	/* Located by coordinates, or (by_address) through the address register later. */
+	bool points = def->locate == PR_LOCATE_POINT && !c->by_address;
+	r = pr_source_open(ctx, sources, source, points ? work_srs : NULL, wanted, &o);
 	if (r < 0)
 		return r;
 	if (o.srs)
 		pr_srs_label(o.srs, out->crs_label, sizeof out->crs_label);
-	if (def->locate == PR_LOCATE_POINT && o.x_index < 0 &&
-	    wkbFlatten(OGR_L_GetGeomType(o.layer)) != wkbPoint &&
+	if (points && o.x_index < 0 && wkbFlatten(OGR_L_GetGeomType(o.layer)) != wkbPoint &&
 	    OGR_L_GetGeomType(o.layer) != wkbUnknown) {
 		r = pr_error(ctx, PR_ECONFIG,
 			     "%s line %d [%s]: %s holds %s geometries, not points; give x and y "
@@ -228,9 +228,10 @@ int pr_read_records(pr_context *ctx, const pr_sources *sources, int source,
 		out->row[i] = row_number(feat, row);
 		out->parcel[i] = -1;
 		out->snapped[i] = 0;
-		if (def->locate == PR_LOCATE_POINT) {
-			char value[160];
+		if (out->x)
 			out->x[i] = out->y[i] = NAN;
+		if (points) {
+			char value[160];
 			const char *why = point_coordinates(&o, feat, &out->x[i], &out->y[i], value,
 							    sizeof value);
 			if (why) {
@@ -254,7 +255,7 @@ int pr_read_records(pr_context *ctx, const pr_sources *sources, int source,
 		goto done;
 	}
 	pr_progress(ctx, def->name, row, row);
-	if (def->locate == PR_LOCATE_POINT)
+	if (points)
 		r = transform_points(ctx, out, o.ct, rejects);
 done:
 	if (feat)

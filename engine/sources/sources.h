@@ -17,6 +17,7 @@ enum pr_source_kind {
 	PR_SRC_POPULATION,
 	PR_SRC_COMPLAINTS,
 	PR_SRC_INSPECTIONS,
+	PR_SRC_ADDRESSES, /* the address register: joined first, it locates records by address */
 	PR_SRC_COUNT
 };
 
@@ -36,6 +37,20 @@ enum pr_parcel_field {
 	PR_PARCEL_FIELD_COUNT
 };
 enum pr_inspection_field { PR_INSPECTION_PARCEL = 0, PR_INSPECTION_DATE, PR_INSPECTION_OUTCOME };
+/* The address register's fields: up to four names of the street (one per language column),
+ * the house number, box, postcode, and the address's parcel key. */
+enum pr_register_field {
+	PR_REGISTER_STREET = 0, /* then PR_REGISTER_STREET + 1 .. + 3 */
+	PR_REGISTER_NUMBER = 4,
+	PR_REGISTER_BOX,
+	PR_REGISTER_POSTCODE,
+	PR_REGISTER_PARCEL,
+};
+#define PR_REGISTER_STREETS 4
+/* A point source may be located by address instead of x/y: its address fields are these
+ * names, at positions the source kind's row gives (pr_source_def.address_field). */
+enum pr_address_part { PR_ADDRESS_STREET, PR_ADDRESS_NUMBER, PR_ADDRESS_BOX, PR_ADDRESS_POSTCODE };
+#define PR_ADDRESS_PARTS 4
 
 /* How a field's plausible range is bounded (the contract's "Failing loudly"). */
 enum pr_range {
@@ -58,6 +73,9 @@ typedef struct pr_field_def {
 	/* A closed vocabulary: the canonical words, lower case, NULL-terminated; a value is
 	 * compared after trimming and ASCII case folding and stored as the word. NULL: any text. */
 	const char *const *vocabulary;
+	/* How many columns the field's key may list ("street = name_fr, name_nl"): they fill this
+	 * field and the ones after it. 0 or 1: one column. */
+	int columns;
 } pr_field_def;
 
 /* How the records of a source find their parcel. */
@@ -74,6 +92,9 @@ typedef struct pr_source_def {
 	const char *key_label;	    /* words for its required key field, in errors */
 	const char *join_stage;	    /* progress name of its join (a static string), or NULL */
 	const char *records_column; /* parcel_risk's count of its records, or NULL */
+	/* PR_LOCATE_POINT sources that may be located by address instead: the fields holding
+	 * street, number, box and postcode (enum pr_address_part); -1 when it cannot be. */
+	int address_field[PR_ADDRESS_PARTS];
 	int n_fields;
 	pr_field_def fields[PR_MAX_FIELDS];
 } pr_source_def;
@@ -94,6 +115,7 @@ typedef struct pr_source_conf {
 	int crs_line;
 	double snap_m;	     /* points only */
 	char *x, *y;	     /* points only: coordinate columns; NULL: the layer's geometry */
+	bool by_address;     /* points only: located through the address register, not x/y */
 	double max_rejected; /* share of rows that may be rejected, 0–1; < 0: [run]'s */
 	char *columns[PR_MAX_FIELDS]; /* source column of each canonical field, or NULL */
 } pr_source_conf;

@@ -106,7 +106,7 @@ int pr_run(pr_context *ctx, const pr_sources *sources, const pr_run_options *opt
 
 /* Per-source figures of a check or run. */
 typedef struct pr_source_report {
-	char name[32]; /* parcels, population, complaints, inspections */
+	char name[32]; /* parcels, population, complaints, inspections, addresses */
 	char crs[64];  /* the source's CRS, as an authority:code or a short name */
 	uint64_t rows_read;
 	uint64_t joined;   /* parcels kept, or records assigned to a parcel */
@@ -119,6 +119,16 @@ typedef struct pr_source_report {
 		char reason[32];
 		uint64_t count;
 	} reasons[12];
+	/* A source located by address: records found at each match level (1: street, number,
+	 * box and postcode; 2: without the box; 3: without the suffix letter; 4: in another
+	 * postcode of the street), and the most frequent streets the register does not know. */
+	bool by_address;
+	uint64_t address_levels[5];
+	int n_unknown_streets;
+	struct {
+		char street[64];
+		uint64_t count;
+	} unknown_streets[10];
 } pr_source_report;
 
 /* Validates configuration, the model and the inputs and joins them as pr_run would, writing

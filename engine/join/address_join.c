@@ -1,0 +1,173 @@
+/* SPDX-License-Identifier: MIT */
+/* Records located by address: the address register joined to parcels first (an address's
+ * parcel is its parcel key when that names a parcel, else its point through the assignment
+ * rule), then indexed (engine/address/), then every record of a source located by address
+ * matched against it by the contract's levels. A record that finds no address, or finds
+ * addresses on different parcels, is a reject with its reason: never a guess. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "address/address.h"
+#include "join/join.h"
+#include "sources/records.h"
+
+static int compare_key_to_parcel(const void *key, const void *elem)
+{
+	return strcmp((const char *)key, *(char *const *)elem);
+}
+
+int pr_join_register(pr_context *ctx, const pr_parcel_index *index, const pr_parcels *parcels,
+		     pr_records *rec, double snap_m, pr_rejects *rejects)
+{
+	const pr_column *keys = &rec->cols[PR_REGISTER_PARCEL];
+	char **ids = parcels->rec.cols[PR_PARCEL_ID].text;
+	/* The key first: the cadastre's own link between address and parcel. A key that names no
+	 * parcel (a parcel left out by where, a stale key) leaves the address to its point. */
+	if (keys->present)
+		for (size_t i = 0; i < rec->n; i++) {
+			const char *key = keys->text[i];
+			char *const *hit = key && *key && parcels->rec.n
+					       ? bsearch(key, ids, parcels->rec.n, sizeof *ids,
+							 compare_key_to_parcel)
+					       : NULL;
+			if (hit)
+				rec->parcel[i] = (int32_t)(hit - ids);
+		}
+	return pr_join_points(ctx, index, rec, snap_m, rejects);
+}
+
+int pr_address_index_from_register(pr_context *ctx, const pr_address_norm *norm, pr_records *rec,
+				   pr_rejects *rejects, pr_address_index **ret_index)
+{
+	pr_address_index *index = NULL;
+	int r = pr_address_index_new(ctx, norm, &index);
+	size_t keep = 0;
+	for (size_t i = 0; i < rec->n && r == 0; i++) {
+		pr_address_row row = {.parcel = rec->parcel[i]};
+		for (int s = 0; s < PR_REGISTER_STREETS; s++)
+			row.streets[s] = rec->cols[PR_REGISTER_STREET + s].present
+					     ? rec->cols[PR_REGISTER_STREET + s].text[i]
+					     : NULL;
+		row.number = rec->cols[PR_REGISTER_NUMBER].text[i];
+		row.box =
+		    rec->cols[PR_REGISTER_BOX].present ? rec->cols[PR_REGISTER_BOX].text[i] : NULL;
+		row.postcode = rec->cols[PR_REGISTER_POSTCODE].present
+				   ? rec->cols[PR_REGISTER_POSTCODE].text[i]
+				   : NULL;
+		const char *reject = NULL;
+		r = pr_address_index_add(ctx, index, &row, &reject);
+		if (r < 0)
+			break;
+		if (reject) {
+			r = pr_rejects_add(rejects, rec->source, rec->row[i], reject,
+					   "street '%.100s' number '%.40s'",
+					   row.streets[0] ? row.streets[0] : "",
+					   row.number ? row.number : "");
+			continue;
+		}
+		if (keep != i)
+			pr_records_move(rec, keep, i);
+		keep++;
+	}
+	if (r < 0) {
+		pr_address_index_free(index);
+		return r;
+	}
+	pr_records_truncate(rec, keep);
+	*ret_index = index;
+	return 0;
+}
+
+/* Matching in chunks on the worker threads; the index is read-only. */
+typedef struct address_chunks {
+	const pr_address_index *index;
+	pr_records *rec;
+	const int *field; /* the source's address fields, enum pr_address_part */
+	pr_address_match *matches;
+	size_t per;
+} address_chunks;
+
+static const char *text_of(const pr_records *rec, int field, size_t i)
+{
+	return field >= 0 && rec->cols[field].present ? rec->cols[field].text[i] : NULL;
+}
+
+static int match_chunk(pr_context *ctx, int chunk, void *user)
+{
+	address_chunks *ac = user;
+	size_t start = (size_t)chunk * ac->per;
+	size_t end = start + ac->per < ac->rec->n ? start + ac->per : ac->rec->n;
+	for (size_t i = start; i < end; i++) {
+		int r = pr_address_lookup(
+		    ac->index, text_of(ac->rec, ac->field[PR_ADDRESS_STREET], i),
+		    text_of(ac->rec, ac->field[PR_ADDRESS_NUMBER], i),
+		    text_of(ac->rec, ac->field[PR_ADDRESS_BOX], i),
+		    text_of(ac->rec, ac->field[PR_ADDRESS_POSTCODE], i), &ac->matches[i]);
+		if (r < 0)
+			return pr_error(ctx, r, "%s: out of memory matching addresses",
+					pr_source_defs[ac->rec->source].name);
+	}
+	return 0;
+}
+
+int pr_join_by_address(pr_context *ctx, const pr_address_index *index, pr_records *rec,
+		       pr_rejects *rejects, uint64_t ret_levels[5])
+{
+	const int *field = pr_source_defs[rec->source].address_field;
+	pr_address_match *matches = NULL;
+	int r = 0;
+	memset(ret_levels, 0, 5 * sizeof *ret_levels);
+	if (rec->n == 0)
+		return 0;
+	matches = calloc(rec->n, sizeof *matches);
+	if (!matches)
+		return PR_ENOMEM;
+	int nthreads = rec->n < 20000 ? 1 : pr_thread_count(ctx);
+	address_chunks ac = {index, rec, field, matches,
+			     (rec->n + (size_t)nthreads - 1) / nthreads};
+	r = pr_parallel(ctx, (int)((rec->n + ac.per - 1) / ac.per), PR_PARALLEL_POOL, match_chunk,
+			&ac);
+	if (r < 0)
+		goto done;
+	size_t keep = 0;
+	pr_column *box = field[PR_ADDRESS_BOX] >= 0 ? &rec->cols[field[PR_ADDRESS_BOX]] : NULL;
+	for (size_t i = 0; i < rec->n; i++) {
+		const pr_address_match *m = &matches[i];
+		const char *reason = m->reject	     ? m->reject
+				     : m->parcel < 0 ? PR_REJECT_OUTSIDE
+						     : NULL;
+		if (reason) {
+			const char *street = text_of(rec, field[PR_ADDRESS_STREET], i);
+			const char *number = text_of(rec, field[PR_ADDRESS_NUMBER], i);
+			const char *postcode = text_of(rec, field[PR_ADDRESS_POSTCODE], i);
+			r = pr_rejects_add(rejects, rec->source, rec->row[i], reason,
+					   "street '%.100s' number '%.40s' postcode '%.15s'",
+					   street ? street : "", number ? number : "",
+					   postcode ? postcode : "");
+			if (r < 0)
+				goto done;
+			continue;
+		}
+		ret_levels[m->level]++;
+		rec->parcel[i] = m->parcel;
+		/* The store keeps the normalised box, so that a model can count the distinct boxes
+		 * registered at an address. */
+		if (box && box->present) {
+			char *normal = m->box[0] ? strdup(m->box) : NULL;
+			if (m->box[0] && !normal) {
+				r = PR_ENOMEM;
+				goto done;
+			}
+			free(box->text[i]);
+			box->text[i] = normal;
+		}
+		if (keep != i)
+			pr_records_move(rec, keep, i);
+		keep++;
+	}
+	pr_records_truncate(rec, keep);
+	pr_progress(ctx, pr_source_defs[rec->source].join_stage, rec->rows_read, rec->rows_read);
+done:
+	free(matches);
+	return r;
+}
