@@ -389,10 +389,19 @@ static int column_index(pr_context *ctx, const pr_sources *s, const pr_source_co
 		pr_strbuf_printf(&names, "%s%s", i ? ", " : "",
 				 column_name(o, OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(defn, i)),
 					     name, sizeof name));
+	/* A header that is not UTF-8 says why a name with accents is not found. */
+	bool not_utf8 = false;
+	for (int i = 0; i < n && !o->rules.recode; i++) {
+		const char *h = OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(defn, i));
+		not_utf8 = not_utf8 || !pr_utf8_valid(h, strlen(h));
+	}
 	int r = pr_error(ctx, PR_ECONFIG,
-			 "%s line %d [%s]: %s = %s, but %s has no column '%s' (its columns: %s)",
+			 "%s line %d [%s]: %s = %s, but %s has no column '%s' (its columns: %s)%s",
 			 s->file, c->line, section, key, column, pr_basename(c->path), column,
-			 names.data ? names.data : "none");
+			 names.data ? names.data : "none",
+			 not_utf8 ? "; its header is not UTF-8: add encoding = CP1252 (or the "
+				    "file's encoding)"
+				  : "");
 	pr_strbuf_free(&names);
 	return r;
 }
@@ -424,8 +433,8 @@ static int check_separator(pr_context *ctx, const pr_sources *s, int source, ope
 	const char *driver = GDALGetDriverShortName(GDALGetDatasetDriver(o->ds));
 	if (strcmp(driver, "CSV") != 0)
 		return pr_error(ctx, PR_ECONFIG,
-				"%s line %d [%s]: separator = %s, but %s is not delimited text "
-				"(GDAL reads it as %s)",
+				"%s line %d [%s]: separator '%s' is given, but %s is not delimited "
+				"text (GDAL reads it as %s)",
 				s->file, c->separator_line, pr_source_defs[source].name,
 				separator_name(c->separator), pr_basename(c->path), driver);
 	VSILFILE *fp = VSIFOpenL(c->path, "rb");
@@ -440,9 +449,9 @@ static int check_separator(pr_context *ctx, const pr_sources *s, int source, ope
 	if (detected == c->separator)
 		return 0;
 	return pr_error(ctx, PR_ECONFIG,
-			"%s line %d [%s]: separator = %s, but GDAL reads the header of %s as "
-			"separated by '%s': the file does not use the separator the sources file "
-			"gives",
+			"%s line %d [%s]: separator '%s' is given, but GDAL reads the header of %s "
+			"as separated by '%s': the file does not use the separator the sources "
+			"file gives",
 			s->file, c->separator_line, pr_source_defs[source].name,
 			separator_name(c->separator), pr_basename(c->path),
 			separator_name(detected));
