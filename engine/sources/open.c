@@ -489,6 +489,16 @@ int pr_source_open(pr_context *ctx, const pr_sources *s, int source, OGRSpatialR
 		goto done;
 	}
 
+	/* GDAL 3.6's CSV driver cannot open pipe-separated text at all; reading it with GDAL's
+	 * CPL CSV line reader is not built yet. Say so rather than fail as unreadable data. */
+	if (c->separator == '|') {
+		r = pr_error(
+		    ctx, PR_ECONFIG,
+		    "%s line %d [%s]: separator '|' is not read yet (GDAL 3.6's CSV driver "
+		    "cannot open pipe-separated text): convert %s to ';' or ',' separators",
+		    s->file, c->separator_line, def->name, pr_basename(c->path));
+		goto done;
+	}
 	/* CSV coordinates are read as text columns and parsed here rather than through the
 	 * driver's X_POSSIBLE_NAMES/Y_POSSIBLE_NAMES options: those type the columns as Real and
 	 * turn an unparseable value ("abc", "4,35") into an empty field, so a row with a bad

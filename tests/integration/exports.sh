@@ -140,6 +140,13 @@ assert_eq "$RC" 78 "a wrong separator"
 assert_contains "$OUT" "separator ',' is given, but GDAL reads the header of complaints.csv as separated by ';'" \
 	"both separators named"
 
+# A pipe-separated file is not read yet: a configuration error that says so, not unreadable data.
+tr ';' '|' <"$bx/inspections.csv" >"$bx/inspections.txt"
+variant pipe '/^\[inspections\]/,${s/^path = .*/path = inspections.txt/;s/^separator = .*/separator = |/}'
+pr check "$bx/pipe.ini"
+assert_eq "$RC" 78 "separator = |"
+assert_contains "$OUT" "separator '|' is not read yet" "said so"
+
 # Outcomes: 'fermeture' is unknown without a mapping, closure with one.
 sed 's/;infraction grave\r$/;fermeture\r/' "$bx/inspections.csv" >"$bx/fermeture.csv"
 n=$(grep -ac ';fermeture' "$bx/fermeture.csv")
