@@ -421,18 +421,60 @@ static int compare_reason_count(const void *a, const void *b)
 static const char *likely_cause(const reason_count *top, const pr_source_conf *c)
 {
 	const char *reason = top->reason, *value = top->example->value ? top->example->value : "";
+	const char *section = pr_source_defs[top->example->source].name;
+	/* Causes that name the source's section or field are written here. */
+	static __thread char why[384];
+	if (strcmp(reason, PR_REJECT_BAD_ENCODING) == 0) {
+		if (c->encoding)
+			snprintf(why, sizeof why,
+				 "the text does not convert from encoding %s: check the "
+				 "encoding of [%s]",
+				 c->encoding, section);
+		else
+			snprintf(
+			    why, sizeof why,
+			    "the text is not UTF-8: the file is likely in a Windows or Latin-1 "
+			    "encoding; add encoding = CP1252 (or the file's encoding) to [%s]",
+			    section);
+		return why;
+	}
 	if (strcmp(reason, PR_REJECT_BAD_COORDINATES) == 0 ||
 	    strcmp(reason, PR_REJECT_BAD_NUMBER) == 0) {
-		if (strchr(value, ','))
-			return "the numbers look written with a decimal comma, as a spreadsheet "
-			       "exports them";
+		if (strchr(value, ',') && c->decimal != ',') {
+			snprintf(why, sizeof why,
+				 "the numbers look written with a decimal comma, as a spreadsheet "
+				 "exports them: add decimal = , to [%s]",
+				 section);
+			return why;
+		}
+		if (strchr(value, '.') && c->decimal == ',')
+			return "the numbers hold a dot although the source says decimal = ,";
 		if (strstr(value, "cannot be transformed"))
 			return "the coordinates cannot be reprojected: check the source's crs";
 		return "check that the mapped column holds numbers";
 	}
-	if (strcmp(reason, PR_REJECT_BAD_DATE) == 0)
-		return "the dates are in a form the engine does not read (ISO 8601 YYYY-MM-DD or "
-		       "DD/MM/YYYY)";
+	if (strcmp(reason, PR_REJECT_BAD_DATE) == 0) {
+		static const char *const formats[] = {"DD/MM/YYYY", "MM/DD/YYYY", "YYYY/MM/DD"};
+		snprintf(why, sizeof why,
+			 "the dates are in a form the engine does not read (ISO 8601 YYYY-MM-DD or "
+			 "%s, as date_format in [%s] says; it may also be MM/DD/YYYY or "
+			 "YYYY/MM/DD)",
+			 formats[c->date_format], section);
+		return why;
+	}
+	if (strcmp(reason, PR_REJECT_OUT_OF_RANGE) == 0)
+		return "the values lie outside the contract's plausible ranges: check that the "
+		       "mapped column holds what its field means (for dates, also date_format: a "
+		       "month-first date read day-first lands in another month)";
+	if (strcmp(reason, PR_REJECT_UNKNOWN_VALUE) == 0) {
+		/* The example names its field first: "outcome 'fermeture'". */
+		int n = (int)strcspn(value, " ");
+		snprintf(why, sizeof why,
+			 "the values are not canonical words: map the site's words onto them in "
+			 "[%s] with %.*s.<canonical> = word, word",
+			 section, n, value);
+		return why;
+	}
 	if (strcmp(reason, PR_REJECT_OUTSIDE) == 0)
 		return c->crs ? "the points lie away from the parcels: check the source's crs "
 				"and the x/y columns"
@@ -630,6 +672,13 @@ static int fill_run_info(const pr_sources *s, const pr_model *model, const inges
 		snprintf(key, sizeof key, "%s.fields_read", pr_source_defs[k].name);
 		r |= pr_kv_add(info, key, "%s", used.data ? used.data : "");
 		pr_strbuf_free(&used);
+		for (int f = 0; f < pr_source_defs[k].n_fields; f++) {
+			if (!in->records[k].unmapped_summary[f])
+				continue;
+			snprintf(key, sizeof key, "%s.unmapped_%s", pr_source_defs[k].name,
+				 pr_source_defs[k].fields[f].name);
+			r |= pr_kv_add(info, key, "%s", in->records[k].unmapped_summary[f]);
+		}
 	}
 	pr_versions(versions, sizeof versions);
 	for (char *line = strtok(versions, "\n"); line; line = strtok(NULL, "\n")) {

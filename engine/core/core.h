@@ -87,11 +87,29 @@ bool pr_blank(const char *s);
 bool pr_parse_double(const char *s, double *ret);
 /* The same for a whole number in [min, max]. */
 bool pr_parse_int64(const char *s, int64_t min, int64_t max, int64_t *ret);
+/* The same two with the source's decimal mark: '.' as above, or ',' (4,35 is 4.35; a value
+ * holding a dot, or two commas, is refused: 1.234,5 could be a thousand). */
+bool pr_parse_double_decimal(const char *s, char decimal, double *ret);
+bool pr_parse_int64_decimal(const char *s, char decimal, int64_t min, int64_t max, int64_t *ret);
+
+/* The order in which a source writes slashed dates (its date_format); ISO 8601 is always read. */
+enum pr_date_format {
+	PR_DATE_DMY = 0, /* DD/MM/YYYY, the default */
+	PR_DATE_MDY,	 /* MM/DD/YYYY */
+	PR_DATE_YMD,	 /* YYYY/MM/DD */
+};
 
 /* Parses an ISO 8601 date or date-time (YYYY-MM-DD, YYYY-MM-DDTHH:MM[:SS][Z|±HH:MM], a space in
  * place of the T) or DD/MM/YYYY, checking that the day exists, into year, month and day: any
  * four-digit year (what is plausible is the caller's rule). */
 bool pr_parse_civil(const char *s, int *ret_y, int *ret_m, int *ret_d);
+/* The same with the slashed form of format in place of DD/MM/YYYY (two-digit days and months,
+ * four-digit years; ISO 8601 is read whatever the format). */
+bool pr_parse_civil_as(const char *s, enum pr_date_format format, int *ret_y, int *ret_m,
+		       int *ret_d);
+/* True when s is a slashed date NN/NN/YYYY that is a real day read day-first and month-first
+ * alike (neither part above 12): its order cannot be told from the value. */
+bool pr_date_order_ambiguous(const char *s);
 /* The same for the years 1800 to 2200 (dates a user gives: as_of, --as-of). Returns days since
  * 1970-01-01. */
 bool pr_parse_date(const char *s, int32_t *ret_days);

@@ -18,7 +18,8 @@ typedef struct ini_state {
 	pr_ini_pos pos;
 	bool last_was_key;
 	int status;
-	char **seen; /* "section\037key" of every key so far: none may come twice */
+	char **seen;   /* "section\037key" of every key so far: none may come twice */
+	char raw[512]; /* the line being parsed, as read */
 	size_t n_seen, cap_seen;
 } ini_state;
 
@@ -50,6 +51,8 @@ static char *read_line(char *str, int num, void *stream)
 	if (!s)
 		return NULL;
 	st->pos.line++;
+	snprintf(st->raw, sizeof st->raw, "%s", s);
+	st->pos.raw = st->raw;
 	size_t len = strlen(s);
 	if (len + 1 >= (size_t)num && s[len - 1] != '\n' && !feof(st->file)) {
 		st->status = pr_error(st->ctx, PR_ECONFIG,

@@ -12,6 +12,10 @@ typedef struct pr_ini_pos {
 	int line;	   /* line of the key */
 	int section_line;  /* line of the current [section] header */
 	bool continuation; /* this value continues the previous key on an indented line */
+	/* The key's line as read, before libinih cut it: a value that starts with " ;" reaches
+	 * the handler empty (libinih reads it as a comment), and a key such as separator can
+	 * look here for what was written. */
+	const char *raw;
 } pr_ini_pos;
 
 /* Called with name and value NULL when a [section] header is read, then once per key. Returns 0

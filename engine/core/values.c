@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Value parsers shared by every reading stage: locale-independent numbers, ISO 8601 and
- * DD/MM/YYYY dates checked against the calendar, UTF-8 validity and text made safe to echo in a
+ * slashed dates (DD/MM/YYYY, MM/DD/YYYY or YYYY/MM/DD) checked against the calendar, numbers
+ * with a decimal comma, UTF-8 validity and text made safe to echo in a
  * message, white-space trimming, paths and buffers. */
 #include <ctype.h>
 #include <errno.h>
@@ -108,6 +109,38 @@ bool pr_parse_int64(const char *s, int64_t min, int64_t max, int64_t *ret)
 	return true;
 }
 
+/* The text of a number written with a decimal comma, in the C form: the comma becomes a point.
+ * A dot is refused (it may be a thousands separator: 1.234,5), as is more than one comma. */
+static bool decimal_comma_to_point(const char *s, char *buf, size_t size)
+{
+	if (!s || strlen(s) >= size || strchr(s, '.'))
+		return false;
+	int commas = 0;
+	size_t i = 0;
+	for (; s[i]; i++) {
+		buf[i] = s[i] == ',' ? '.' : s[i];
+		commas += s[i] == ',';
+	}
+	buf[i] = '\0';
+	return commas <= 1;
+}
+
+bool pr_parse_double_decimal(const char *s, char decimal, double *ret)
+{
+	char buf[72];
+	if (decimal != ',')
+		return pr_parse_double(s, ret);
+	return decimal_comma_to_point(s, buf, sizeof buf) && pr_parse_double(buf, ret);
+}
+
+bool pr_parse_int64_decimal(const char *s, char decimal, int64_t min, int64_t max, int64_t *ret)
+{
+	char buf[72];
+	if (decimal != ',')
+		return pr_parse_int64(s, min, max, ret);
+	return decimal_comma_to_point(s, buf, sizeof buf) && pr_parse_int64(buf, min, max, ret);
+}
+
 /* Days from civil, after Howard Hinnant's public-domain algorithm. */
 int32_t pr_days_from_civil(int y, int m, int d)
 {
@@ -197,22 +230,59 @@ static bool time_part(const char *p)
 	return *p == '\0';
 }
 
-bool pr_parse_civil(const char *s, int *ret_y, int *ret_m, int *ret_d)
+/* A slashed date's three parts as written: two digits, two digits, four digits (a two-digit
+ * year is refused: 01/02/24 could be 1924 or 2024), or with date_format YYYY/MM/DD four, two and
+ * two. Returns false when s is not of that shape. */
+static bool slashed_parts(const char *p, bool year_first, int *a, int *b, int *c)
+{
+	if (year_first)
+		return digits(&p, 4, a) && *p++ == '/' && digits(&p, 2, b) && *p++ == '/' &&
+		       digits(&p, 2, c) && !*p;
+	return digits(&p, 2, a) && *p++ == '/' && digits(&p, 2, b) && *p++ == '/' &&
+	       digits(&p, 4, c) && !*p;
+}
+
+/* Copies s trimmed into buf (size bytes); false when it does not fit. */
+static bool trimmed_copy(const char *s, char *buf, size_t size)
 {
 	if (!s)
 		return false;
-	char buf[64];
 	size_t len = strlen(s);
-	if (len >= sizeof buf)
+	if (len >= size)
 		return false;
 	memcpy(buf, s, len + 1);
 	pr_trim(buf);
+	return true;
+}
+
+bool pr_parse_civil_as(const char *s, enum pr_date_format format, int *ret_y, int *ret_m,
+		       int *ret_d)
+{
+	char buf[64];
+	if (!trimmed_copy(s, buf, sizeof buf))
+		return false;
 	const char *p = buf;
 	int y, m, d;
-	if (isdigit((unsigned char)p[0]) && isdigit((unsigned char)p[1]) && p[2] == '/') {
-		if (!digits(&p, 2, &d) || *p++ != '/' || !digits(&p, 2, &m) || *p++ != '/' ||
-		    !digits(&p, 4, &y) || *p)
+	bool iso = isdigit((unsigned char)p[0]) && isdigit((unsigned char)p[1]) &&
+		   isdigit((unsigned char)p[2]) && isdigit((unsigned char)p[3]) && p[4] == '-';
+	if (!iso) {
+		/* Only the form the source says it writes: 2024/03/05 in a DD/MM/YYYY column
+		 * is as wrong as 05/03/2024 in a YYYY/MM/DD one. */
+		int a, b, c;
+		if (!slashed_parts(p, format == PR_DATE_YMD, &a, &b, &c))
 			return false;
+		switch (format) {
+		case PR_DATE_DMY:
+			d = a, m = b, y = c;
+			break;
+		case PR_DATE_MDY:
+			m = a, d = b, y = c;
+			break;
+		case PR_DATE_YMD:
+		default:
+			y = a, m = b, d = c;
+			break;
+		}
 	} else {
 		if (!digits(&p, 4, &y) || *p++ != '-' || !digits(&p, 2, &m) || *p++ != '-' ||
 		    !digits(&p, 2, &d))
@@ -230,6 +300,22 @@ bool pr_parse_civil(const char *s, int *ret_y, int *ret_m, int *ret_d)
 	*ret_m = m;
 	*ret_d = d;
 	return true;
+}
+
+bool pr_parse_civil(const char *s, int *ret_y, int *ret_m, int *ret_d)
+{
+	return pr_parse_civil_as(s, PR_DATE_DMY, ret_y, ret_m, ret_d);
+}
+
+bool pr_date_order_ambiguous(const char *s)
+{
+	char buf[64];
+	int a, b, c;
+	if (!trimmed_copy(s, buf, sizeof buf) || !slashed_parts(buf, false, &a, &b, &c))
+		return false;
+	/* Every month has a 12th day: both orders make a day exactly when both parts are
+	 * months. */
+	return a >= 1 && a <= 12 && b >= 1 && b <= 12;
 }
 
 bool pr_parse_date(const char *s, int32_t *ret_days)

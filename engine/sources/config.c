@@ -3,15 +3,21 @@
  * fields the model is written against. Parsed with libinih; every error names the file, the line
  * and the key, and nothing is accepted silently (unknown sections and keys are errors). */
 #include <errno.h>
+#include <iconv.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "address/address.h"
 #include "core/ini.h"
 #include "sources/sources.h"
 
 /* The closed vocabulary of inspection outcomes. */
 static const char *const outcome_words[] = {"none", "minor", "major", "closure", NULL};
+/* The canonical complaint categories: an open vocabulary (other values are kept as written). */
+static const char *const category_words[] = {"insalubrity", "overcrowding", "humidity",
+					     "electricity", "fire",	    "noise",
+					     "waste",	    "other",	    NULL};
 
 /* Every date field holds a day from 1800-01-01 to 2100-12-31. */
 #define PLAUSIBLE_DATE .range = PR_RANGE_FIXED, .min = 18000101, .max = 21001231
@@ -62,7 +68,8 @@ const pr_source_def pr_source_defs[PR_SRC_COUNT] = {
 			   .address_field = {2, 3, 4, 5},
 			   .n_fields = 6,
 			   .fields = {{"date", PR_FT_DATE, false, PLAUSIBLE_DATE},
-				      {"category", PR_FT_TEXT, false},
+				      {"category", PR_FT_TEXT, false, .vocabulary = category_words,
+				       .open_vocabulary = true},
 				      ADDRESS_FIELDS}},
     [PR_SRC_INSPECTIONS] =
 	{.name = "inspections",
@@ -139,6 +146,157 @@ static int parse_share(parse_state *st, const pr_ini_pos *pos, const char *secti
 		    st->path, pos->line, section, value);
 	*ret = v / 100;
 	return 0;
+}
+
+/* separator: one of the characters a delimited text is split on, or its name. libinih reads
+ * " ;" as the start of a comment, so "separator = ;" arrives empty: the line as written tells
+ * it from "separator =". */
+static int parse_separator(parse_state *st, const pr_ini_pos *pos, const char *section,
+			   const char *value, pr_source_conf *c)
+{
+	static const struct {
+		const char *name;
+		char ch;
+	} known[] = {{",", ','},     {";", ';'},	 {"|", '|'},   {"tab", '\t'},
+		     {"comma", ','}, {"semicolon", ';'}, {"pipe", '|'}};
+	char written[16] = "";
+	if (pr_blank(value) && pos->raw) {
+		const char *eq = strchr(pos->raw, '=');
+		if (eq) {
+			eq++;
+			while (*eq == ' ' || *eq == '\t')
+				eq++;
+			if (*eq == ';')
+				value = ";";
+		}
+	}
+	snprintf(written, sizeof written, "%s", value);
+	for (size_t i = 0; i < sizeof known / sizeof *known; i++)
+		if (pr_ascii_equal_fold(written, known[i].name)) {
+			c->separator = known[i].ch;
+			c->separator_line = pos->line;
+			return 0;
+		}
+	return pr_error(st->ctx, PR_ECONFIG,
+			"%s line %d [%s]: separator '%s' is not one of , ; | tab (or comma, "
+			"semicolon, pipe)",
+			st->path, pos->line, section, value);
+}
+
+static int parse_date_format(parse_state *st, const pr_ini_pos *pos, const char *section,
+			     const char *value, pr_source_conf *c)
+{
+	static const struct {
+		const char *name;
+		enum pr_date_format format;
+	} known[] = {
+	    {"DD/MM/YYYY", PR_DATE_DMY}, {"MM/DD/YYYY", PR_DATE_MDY}, {"YYYY/MM/DD", PR_DATE_YMD}};
+	for (size_t i = 0; i < sizeof known / sizeof *known; i++)
+		if (pr_ascii_equal_fold(value, known[i].name)) {
+			c->date_format = known[i].format;
+			c->date_format_set = true;
+			return 0;
+		}
+	return pr_error(st->ctx, PR_ECONFIG,
+			"%s line %d [%s]: date_format '%s' is not one of DD/MM/YYYY, MM/DD/YYYY, "
+			"YYYY/MM/DD (ISO dates YYYY-MM-DD are always read)",
+			st->path, pos->line, section, value);
+}
+
+/* `<field>.<canonical> = word, word`: a site's words for a canonical value of a text field,
+ * normalised as street names are. A closed vocabulary allows only its own canonical words. */
+static int parse_vocab_key(parse_state *st, const pr_ini_pos *pos, const char *section,
+			   const pr_source_def *def, pr_source_conf *c, const char *name,
+			   const char *value)
+{
+	const char *dot = strchr(name, '.');
+	int f = -1;
+	for (int g = 0; g < def->n_fields; g++)
+		if (strlen(def->fields[g].name) == (size_t)(dot - name) &&
+		    strncmp(def->fields[g].name, name, (size_t)(dot - name)) == 0)
+			f = g;
+	const char *canonical = dot + 1;
+	if (f < 0 || def->fields[f].type != PR_FT_TEXT)
+		return pr_error(st->ctx, PR_ECONFIG,
+				"%s line %d [%s]: unknown key '%s' (a mapping of values is "
+				"<field>.<canonical word> = word, word, for a text field of [%s])",
+				st->path, pos->line, section, name, section);
+	const pr_field_def *fd = &def->fields[f];
+	if (!*canonical)
+		return pr_error(st->ctx, PR_ECONFIG,
+				"%s line %d [%s]: '%s' names no canonical word after the dot",
+				st->path, pos->line, section, name);
+	if (fd->vocabulary && !fd->open_vocabulary) {
+		bool known = false;
+		for (const char *const *w = fd->vocabulary; *w; w++)
+			known = known || strcmp(*w, canonical) == 0;
+		if (!known) {
+			pr_strbuf words = {0};
+			for (const char *const *w = fd->vocabulary; *w; w++)
+				pr_strbuf_printf(&words, "%s%s", words.len ? ", " : "", *w);
+			int r = pr_error(st->ctx, PR_ECONFIG,
+					 "%s line %d [%s]: '%s' is not a canonical %s (the %s "
+					 "of an %s is one of %s)",
+					 st->path, pos->line, section, canonical, fd->name,
+					 fd->name, section, words.data ? words.data : "");
+			pr_strbuf_free(&words);
+			return r;
+		}
+	}
+	pr_vocab_map *map = &c->vocab[f];
+	char *copy = strdup(value);
+	if (!copy)
+		return PR_ENOMEM;
+	int r = 0, n = 0;
+	char *save = NULL;
+	for (char *w = strtok_r(copy, ",", &save); w && r == 0; w = strtok_r(NULL, ",", &save)) {
+		if (pr_blank(w))
+			continue;
+		char *word = pr_address_normalise(st->sources->norm, w);
+		if (!word || !*word) {
+			char shown[128];
+			r = pr_error(st->ctx,
+				     word	       ? PR_ECONFIG
+				     : errno == ENOMEM ? PR_ENOMEM
+						       : PR_ECONFIG,
+				     "%s line %d [%s]: %s: '%s' is not a word to map (no letter or "
+				     "digit, not UTF-8, or too long)",
+				     st->path, pos->line, section, name,
+				     pr_text_for_message(pr_trim(w), shown, sizeof shown));
+			free(word);
+			break;
+		}
+		n++;
+		/* A word may map onto one canonical word only, and may not be another. */
+		const char *other = NULL;
+		for (size_t i = 0; i < map->n && !other; i++)
+			if (strcmp(map->items[i].word, word) == 0 &&
+			    strcmp(map->items[i].canonical, canonical) != 0)
+				other = map->items[i].canonical;
+		for (const char *const *v = fd->vocabulary; v && *v && !other; v++)
+			if (strcmp(*v, canonical) != 0 && strcmp(*v, word) == 0)
+				other = *v;
+		if (other) {
+			r = pr_error(st->ctx, PR_ECONFIG,
+				     "%s line %d [%s]: '%s' cannot be both %s '%s' and '%s'",
+				     st->path, pos->line, section, pr_trim(w), fd->name, other,
+				     canonical);
+			free(word);
+			break;
+		}
+		if (pr_grow((void **)&map->items, &map->cap, map->n + 1, sizeof *map->items) < 0 ||
+		    !(map->items[map->n].canonical = strdup(canonical))) {
+			free(word);
+			r = PR_ENOMEM;
+			break;
+		}
+		map->items[map->n++].word = word;
+	}
+	free(copy);
+	if (r == 0 && n == 0)
+		r = pr_error(st->ctx, PR_ECONFIG, "%s line %d [%s]: %s names no word", st->path,
+			     pos->line, section, name);
+	return r;
 }
 
 double pr_source_max_rejected(const pr_sources *sources, int source)
@@ -240,6 +398,29 @@ static int handle_key(void *user, const pr_ini_pos *pos, const char *section, co
 	}
 	if (strcmp(name, "max_rejected") == 0)
 		return parse_share(st, pos, section, value, &c->max_rejected);
+	if (strcmp(name, "separator") == 0) {
+		if (c->separator)
+			return pr_error(st->ctx, PR_ECONFIG,
+					"%s line %d [%s]: key 'separator' is given twice", st->path,
+					pos->line, section);
+		return parse_separator(st, pos, section, value, c);
+	}
+	if (strcmp(name, "encoding") == 0) {
+		c->encoding_line = pos->line;
+		return set_string(st, pos, &c->encoding, section, name, value);
+	}
+	if (strcmp(name, "decimal") == 0) {
+		if (strcmp(value, ".") != 0 && strcmp(value, ",") != 0)
+			return pr_error(st->ctx, PR_ECONFIG,
+					"%s line %d [%s]: decimal '%s' is not . or ,", st->path,
+					pos->line, section, value);
+		c->decimal = value[0];
+		return 0;
+	}
+	if (strcmp(name, "date_format") == 0)
+		return parse_date_format(st, pos, section, value, c);
+	if (strchr(name, '.'))
+		return parse_vocab_key(st, pos, section, def, c, name, value);
 	if (points && strcmp(name, "x") == 0)
 		return set_string(st, pos, &c->x, section, name, value);
 	if (points && strcmp(name, "y") == 0)
@@ -268,10 +449,15 @@ static int handle_key(void *user, const pr_ini_pos *pos, const char *section, co
 			return set_string(st, pos, &c->columns[f], section, name, value);
 		}
 	pr_strbuf known = {0};
-	pr_strbuf_printf(&known, "path, layer, where, crs, max_rejected%s",
+	pr_strbuf_printf(&known,
+			 "path, layer, where, crs, max_rejected, separator, encoding, decimal, "
+			 "date_format%s",
 			 points ? ", x, y, snap_m" : "");
 	for (int f = 0; f < def->n_fields; f++)
 		pr_strbuf_printf(&known, ", %s", def->fields[f].name);
+	for (int f = 0; f < def->n_fields; f++)
+		if (def->fields[f].type == PR_FT_TEXT)
+			pr_strbuf_printf(&known, ", %s.<canonical>", def->fields[f].name);
 	int r = pr_error(st->ctx, PR_ECONFIG, "%s line %d [%s]: unknown key '%s' (known: %s)",
 			 st->path, pos->line, section, name, known.data ? known.data : "");
 	pr_strbuf_free(&known);
@@ -409,6 +595,15 @@ static int validate(pr_context *ctx, pr_sources *s)
 			if (r < 0)
 				return r;
 		}
+		if (c->encoding) {
+			iconv_t cd = iconv_open("UTF-8", c->encoding);
+			if (cd == (iconv_t)-1)
+				return pr_error(ctx, PR_ECONFIG,
+						"%s line %d [%s]: encoding '%s' is not one iconv "
+						"knows (such as CP1252, ISO-8859-1 or UTF-8)",
+						s->file, c->encoding_line, def->name, c->encoding);
+			iconv_close(cd);
+		}
 		char *resolved = pr_path_relative_to(s->dir, c->path);
 		if (!resolved)
 			return PR_ENOMEM;
@@ -437,8 +632,13 @@ int pr_sources_load(pr_context *ctx, const char *path, pr_sources **ret_sources)
 	}
 	s->max_rejected = PR_DEFAULT_MAX_REJECTED;
 	s->time_limit_s = PR_DEFAULT_TIME_LIMIT_S;
-	for (int k = 0; k < PR_SRC_COUNT; k++)
+	for (int k = 0; k < PR_SRC_COUNT; k++) {
 		s->src[k].max_rejected = -1;
+		s->src[k].decimal = '.';
+	}
+	r = pr_address_norm_new(ctx, &s->norm);
+	if (r < 0)
+		goto done;
 	s->file = strdup(path);
 	s->dir = pr_dirname(path);
 	if (!s->file || !s->dir) {
@@ -473,9 +673,17 @@ void pr_sources_free(pr_sources *s)
 		free(c->crs);
 		free(c->x);
 		free(c->y);
-		for (int f = 0; f < PR_MAX_FIELDS; f++)
+		for (int f = 0; f < PR_MAX_FIELDS; f++) {
 			free(c->columns[f]);
+			for (size_t i = 0; i < c->vocab[f].n; i++) {
+				free(c->vocab[f].items[i].word);
+				free(c->vocab[f].items[i].canonical);
+			}
+			free(c->vocab[f].items);
+		}
+		free(c->encoding);
 	}
+	pr_address_norm_free(s->norm);
 	free(s->file);
 	free(s->dir);
 	free(s->crs);

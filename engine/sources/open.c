@@ -33,6 +33,7 @@ static bool is_connection(const char *path)
 
 void pr_source_close(opened_source *o)
 {
+	pr_value_rules_close(&o->rules);
 	if (o->csv_fp)
 		VSIFCloseL(o->csv_fp);
 	CSLDestroy(o->csv_record);
@@ -302,6 +303,16 @@ static int watch_typed_columns(pr_context *ctx, opened_source *o, const char *pa
 	return 0;
 }
 
+/* A header's column name in UTF-8 for comparing and messages: converted from the source's
+ * encoding (a config's date_départ finds a CP1252 header), else as it is. Into buf. */
+static const char *column_name(const opened_source *o, const char *name, char *buf, size_t size)
+{
+	char *utf8 = o->rules.recode ? pr_value_to_utf8(&o->rules, name) : NULL;
+	pr_text_for_message(utf8 ? utf8 : name, buf, size);
+	free(utf8);
+	return buf;
+}
+
 typedef struct named_column {
 	const char *name;
 	int index;
@@ -318,7 +329,7 @@ static int compare_named_column(const void *a, const void *b)
  * of its names (case-insensitively), and leaving the other out of the read leaves out both, so
  * what is read would depend on the header's order. Every column counts, mapped or not. */
 static int check_unique_columns(pr_context *ctx, const pr_sources *s, const pr_source_conf *c,
-				const char *section, OGRFeatureDefnH defn)
+				const char *section, const opened_source *o, OGRFeatureDefnH defn)
 {
 	int n = OGR_FD_GetFieldCount(defn), r = 0;
 	if (n < 2)
@@ -336,36 +347,114 @@ static int check_unique_columns(pr_context *ctx, const pr_sources *s, const pr_s
 		if (strcasecmp(cols[i].name, cols[i - 1].name) == 0 &&
 		    (dup < 0 || cols[i].index < cols[dup].index))
 			dup = i;
-	if (dup >= 0)
+	if (dup >= 0) {
+		char name[256];
 		r = pr_error(
 		    ctx, PR_ECONFIG,
 		    "%s: the header names column '%s' twice (columns %d and %d); rename one "
 		    "([%s] in %s line %d)",
-		    pr_basename(c->path), cols[dup - 1].name, cols[dup - 1].index + 1,
-		    cols[dup].index + 1, section, s->file, c->line);
+		    pr_basename(c->path), column_name(o, cols[dup - 1].name, name, sizeof name),
+		    cols[dup - 1].index + 1, cols[dup].index + 1, section, s->file, c->line);
+	}
 	free(cols);
 	return r;
 }
 
+/* The column a key of the sources file names, compared as GDAL compares names (ASCII case
+ * ignored) with the header read in the source's encoding. */
 static int column_index(pr_context *ctx, const pr_sources *s, const pr_source_conf *c,
-			const char *section, const char *key, OGRFeatureDefnH defn,
-			const char *column, int *ret_index)
+			const char *section, const char *key, const opened_source *o,
+			OGRFeatureDefnH defn, const char *column, int *ret_index)
 {
-	int idx = OGR_FD_GetFieldIndex(defn, column);
-	if (idx >= 0) {
-		*ret_index = idx;
-		return 0;
+	int n = OGR_FD_GetFieldCount(defn);
+	char name[256];
+	if (!o->rules.recode) {
+		int idx = OGR_FD_GetFieldIndex(defn, column);
+		if (idx >= 0) {
+			*ret_index = idx;
+			return 0;
+		}
+	} else {
+		for (int i = 0; i < n; i++)
+			if (pr_ascii_equal_fold(
+				column_name(o, OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(defn, i)),
+					    name, sizeof name),
+				column)) {
+				*ret_index = i;
+				return 0;
+			}
 	}
 	pr_strbuf names = {0};
-	for (int i = 0; i < OGR_FD_GetFieldCount(defn) && i < 40; i++)
+	for (int i = 0; i < n && i < 40; i++)
 		pr_strbuf_printf(&names, "%s%s", i ? ", " : "",
-				 OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(defn, i)));
+				 column_name(o, OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(defn, i)),
+					     name, sizeof name));
+	/* A header that is not UTF-8 says why a name with accents is not found. */
+	bool not_utf8 = false;
+	for (int i = 0; i < n && !o->rules.recode; i++) {
+		const char *h = OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(defn, i));
+		not_utf8 = not_utf8 || !pr_utf8_valid(h, strlen(h));
+	}
 	int r = pr_error(ctx, PR_ECONFIG,
-			 "%s line %d [%s]: %s = %s, but %s has no column '%s' (its columns: %s)",
+			 "%s line %d [%s]: %s = %s, but %s has no column '%s' (its columns: %s)%s",
 			 s->file, c->line, section, key, column, pr_basename(c->path), column,
-			 names.data ? names.data : "none");
+			 names.data ? names.data : "none",
+			 not_utf8 ? "; its header is not UTF-8: add encoding = CP1252 (or the "
+				    "file's encoding)"
+				  : "");
 	pr_strbuf_free(&names);
 	return r;
+}
+
+/* The separator's name in messages. */
+static const char *separator_name(char ch)
+{
+	switch (ch) {
+	case '\t':
+		return "tab";
+	case ',':
+		return ",";
+	case ';':
+		return ";";
+	case '|':
+		return "|";
+	case ' ':
+		return "space";
+	default:
+		return "?";
+	}
+}
+
+/* A source whose separator the sources file gives and GDAL detects (, ; tab): GDAL splits the
+ * file on what it detects in the header line, so that must be what the file is said to use. */
+static int check_separator(pr_context *ctx, const pr_sources *s, int source, opened_source *o)
+{
+	const pr_source_conf *c = &s->src[source];
+	const char *driver = GDALGetDriverShortName(GDALGetDatasetDriver(o->ds));
+	if (strcmp(driver, "CSV") != 0)
+		return pr_error(ctx, PR_ECONFIG,
+				"%s line %d [%s]: separator '%s' is given, but %s is not delimited "
+				"text (GDAL reads it as %s)",
+				s->file, c->separator_line, pr_source_defs[source].name,
+				separator_name(c->separator), pr_basename(c->path), driver);
+	VSILFILE *fp = VSIFOpenL(c->path, "rb");
+	const char *line = fp ? CPLReadLineL(fp) : NULL;
+	/* A .tsv is split on tabs whatever its header holds. */
+	size_t n = strlen(c->path);
+	char detected = n > 4 && strcasecmp(c->path + n - 4, ".tsv") == 0 ? '\t'
+			: line						  ? CSVDetectSeperator(line)
+									  : ',';
+	if (fp)
+		VSIFCloseL(fp);
+	if (detected == c->separator)
+		return 0;
+	return pr_error(ctx, PR_ECONFIG,
+			"%s line %d [%s]: separator '%s' is given, but GDAL reads the header of %s "
+			"as separated by '%s': the file does not use the separator the sources "
+			"file gives",
+			s->file, c->separator_line, pr_source_defs[source].name,
+			separator_name(c->separator), pr_basename(c->path),
+			separator_name(detected));
 }
 
 int pr_source_open(pr_context *ctx, const pr_sources *s, int source, OGRSpatialReferenceH work_srs,
@@ -388,12 +477,28 @@ int pr_source_open(pr_context *ctx, const pr_sources *s, int source, OGRSpatialR
 	}
 	for (int f = 0; f < PR_MAX_FIELDS; f++)
 		o->field_index[f] = -1;
+	o->vocab = c->vocab;
+	r = pr_value_rules_open(ctx, s, source, &o->rules);
+	if (r < 0)
+		return r;
 
 	struct stat st;
-	if (!is_connection(c->path) && stat(c->path, &st) != 0)
-		return pr_error(ctx, PR_ENOINPUT, "%s: input missing: %s (%s, [%s] path in %s)",
-				def->name, c->path, strerror(errno), def->name, s->file);
+	if (!is_connection(c->path) && stat(c->path, &st) != 0) {
+		r = pr_error(ctx, PR_ENOINPUT, "%s: input missing: %s (%s, [%s] path in %s)",
+			     def->name, c->path, strerror(errno), def->name, s->file);
+		goto done;
+	}
 
+	/* GDAL 3.6's CSV driver cannot open pipe-separated text at all; reading it with GDAL's
+	 * CPL CSV line reader is not built yet. Say so rather than fail as unreadable data. */
+	if (c->separator == '|') {
+		r = pr_error(
+		    ctx, PR_ECONFIG,
+		    "%s line %d [%s]: separator '|' is not read yet (GDAL 3.6's CSV driver "
+		    "cannot open pipe-separated text): convert %s to ';' or ',' separators",
+		    s->file, c->separator_line, def->name, pr_basename(c->path));
+		goto done;
+	}
 	/* CSV coordinates are read as text columns and parsed here rather than through the
 	 * driver's X_POSSIBLE_NAMES/Y_POSSIBLE_NAMES options: those type the columns as Real and
 	 * turn an unparseable value ("abc", "4,35") into an empty field, so a row with a bad
@@ -455,13 +560,18 @@ int pr_source_open(pr_context *ctx, const pr_sources *s, int source, OGRSpatialR
 		OGR_L_ResetReading(o->layer);
 	}
 
+	if (c->separator) {
+		r = check_separator(ctx, s, source, o);
+		if (r < 0)
+			goto done;
+	}
 	OGRFeatureDefnH defn = OGR_L_GetLayerDefn(o->layer);
-	r = check_unique_columns(ctx, s, c, def->name, defn);
+	r = check_unique_columns(ctx, s, c, def->name, o, defn);
 	if (r < 0)
 		goto done;
 	for (int f = 0; f < def->n_fields; f++)
 		if (c->columns[f]) {
-			r = column_index(ctx, s, c, def->name, def->fields[f].name, defn,
+			r = column_index(ctx, s, c, def->name, def->fields[f].name, o, defn,
 					 c->columns[f], &o->field_index[f]);
 			if (r < 0)
 				goto done;
@@ -472,10 +582,10 @@ int pr_source_open(pr_context *ctx, const pr_sources *s, int source, OGRSpatialR
 				o->field_index[f] = -1;
 		}
 	if (c->x) {
-		r = column_index(ctx, s, c, def->name, "x", defn, c->x, &o->x_index);
+		r = column_index(ctx, s, c, def->name, "x", o, defn, c->x, &o->x_index);
 		if (r < 0)
 			goto done;
-		r = column_index(ctx, s, c, def->name, "y", defn, c->y, &o->y_index);
+		r = column_index(ctx, s, c, def->name, "y", o, defn, c->y, &o->y_index);
 		if (r < 0)
 			goto done;
 		o->x_type = OGR_Fld_GetType(OGR_FD_GetFieldDefn(defn, o->x_index));

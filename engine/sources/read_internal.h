@@ -5,6 +5,7 @@
 #ifndef PR_READ_INTERNAL_H
 #define PR_READ_INTERNAL_H
 
+#include <iconv.h>
 #include <math.h>
 
 #include <cpl_vsi.h>
@@ -27,6 +28,17 @@ typedef struct written_row {
 
 #define MAX_WATCHED (PR_MAX_FIELDS + 2)
 
+/* How a source writes its values, from its section of the sources file: what pr_value_check
+ * needs besides the field. */
+typedef struct pr_value_rules {
+	bool recode;	 /* the source has an encoding other than UTF-8 */
+	iconv_t to_utf8; /* from that encoding, when recode */
+	char decimal;	 /* '.' or ',' */
+	enum pr_date_format date_format;
+	const struct pr_address_norm *norm; /* vocabulary values are compared normalised */
+	const pr_vocab_map *vocab;	    /* the field's mapped words; NULL: none */
+} pr_value_rules;
+
 typedef struct opened_source {
 	GDALDatasetH ds;
 	OGRLayerH layer;
@@ -37,6 +49,10 @@ typedef struct opened_source {
 	int x_index, y_index;
 	OGRFieldType x_type, y_type;
 	const char *label; /* file name for messages */
+	/* The source's encoding, decimal mark, date format and vocabularies (vocab set per
+	 * field by whoever checks a value). */
+	pr_value_rules rules;
+	const pr_vocab_map *vocab; /* the section's mapped words, one map per field */
 	/* The time limit of the source's SQL (a where filter run by SQLite inside GDAL). */
 	struct {
 		double deadline; /* pr_now() after which the SQL is interrupted */
@@ -98,16 +114,31 @@ typedef struct pr_checked_value {
 	int32_t date;	  /* PR_FT_DATE: days since 1970; PR_DATE_NULL when missing */
 	const char *text; /* PR_FT_TEXT: into text_buf or the field's vocabulary; NULL: missing */
 	char text_buf[MAX_TEXT_LEN + 1];
+	bool unmapped; /* text of an open vocabulary that is none of its words, kept as written */
+	/* A date written with slashes in day-month order or month-day order: 1 when it reads as
+	 * a day either way (neither part above 12), 2 when only one way; 0 otherwise. */
+	int8_t date_order;
 } pr_checked_value;
 
 /* The one check of a value against its canonical field, whatever the source's type: text is
- * parsed as the text path always has, and a typed value is held to the same rules (a real day,
- * a finite number, a whole one where the field counts things), then valid UTF-8, the field's
- * plausible range and closed vocabulary. as_of_year bounds build years. Returns NULL when the
- * value is usable (a missing value is: it is missing data), else the reject reason (PR_REJECT_*)
- * with the value as the source gives it in shown (size bytes), safe for a message. */
-const char *pr_value_check(const pr_field_def *fd, const raw_value *v, int as_of_year,
-			   pr_checked_value *ret, char *shown, size_t size);
+ * first converted from the source's encoding into UTF-8 (a value that does not convert, or
+ * that is not UTF-8 without an encoding, is `bad text encoding`), then parsed with the source's
+ * decimal mark and date format, and a typed value is held to the same rules (a real day, a
+ * finite number, a whole one where the field counts things); then the field's plausible range
+ * and vocabulary (the source's mapped words included). rules NULL: UTF-8, '.', DD/MM/YYYY, no
+ * mapping. as_of_year bounds build years. Returns NULL when the value is usable (a missing value
+ * is: it is missing data), else the reject reason (PR_REJECT_*) with the value as the source
+ * gives it in shown (size bytes), safe for a message. */
+const char *pr_value_check(const pr_field_def *fd, const pr_value_rules *rules, const raw_value *v,
+			   int as_of_year, pr_checked_value *ret, char *shown, size_t size);
+/* Sets up rules from a source's section (rules->to_utf8 open when it has an encoding; release
+ * with pr_value_rules_close). 0, or PR_ECONFIG when iconv does not know the encoding. */
+int pr_value_rules_open(pr_context *ctx, const pr_sources *s, int source, pr_value_rules *rules);
+void pr_value_rules_close(pr_value_rules *rules);
+/* Converts text from the rules' encoding into UTF-8 in a buffer the caller frees (NULL when it
+ * does not convert, or when it is not valid UTF-8 and the rules have no encoding; errno ENOMEM
+ * when memory ran out). */
+char *pr_value_to_utf8(const pr_value_rules *rules, const char *text);
 
 /* The raw value of every canonical field the source maps (values[f] for field f). Text points
  * into feat, valid while it lives. */

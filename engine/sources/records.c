@@ -70,6 +70,8 @@ void pr_records_free(pr_records *rec)
 		free(c->text);
 		free(c->num);
 		free(c->date);
+		pr_tally_free(rec->unmapped[f]);
+		free(rec->unmapped_summary[f]);
 	}
 	free(rec->row);
 	free(rec->x);
@@ -179,4 +181,122 @@ void pr_parcels_free(pr_parcels *p)
 	free(p->srs_wkt);
 	pr_records_free(&p->rec);
 	memset(p, 0, sizeof *p);
+}
+
+/* An open-addressing hash table of words; slots are a power of two, at most half full. */
+#define TALLY_MAX_WORDS 100000
+
+struct pr_tally {
+	char **word;
+	uint64_t *count;
+	size_t slots, n;
+	uint64_t others; /* rows whose word came after TALLY_MAX_WORDS distinct ones */
+};
+
+static uint64_t word_hash(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
+static size_t tally_slot(const pr_tally *t, const char *word)
+{
+	size_t i = (size_t)word_hash(word) & (t->slots - 1);
+	while (t->word[i] && strcmp(t->word[i], word) != 0)
+		i = (i + 1) & (t->slots - 1);
+	return i;
+}
+
+static int tally_grow(pr_tally *t)
+{
+	pr_tally bigger = {.slots = t->slots ? t->slots * 2 : 64, .n = t->n, .others = t->others};
+	bigger.word = calloc(bigger.slots, sizeof *bigger.word);
+	bigger.count = calloc(bigger.slots, sizeof *bigger.count);
+	if (!bigger.word || !bigger.count) {
+		free(bigger.word);
+		free(bigger.count);
+		return PR_ENOMEM;
+	}
+	for (size_t i = 0; i < t->slots; i++)
+		if (t->word[i]) {
+			size_t j = tally_slot(&bigger, t->word[i]);
+			bigger.word[j] = t->word[i];
+			bigger.count[j] = t->count[i];
+		}
+	free(t->word);
+	free(t->count);
+	*t = bigger;
+	return 0;
+}
+
+int pr_tally_add(pr_tally **tally, const char *word)
+{
+	if (!*tally && !(*tally = calloc(1, sizeof **tally)))
+		return PR_ENOMEM;
+	pr_tally *t = *tally;
+	if (2 * (t->n + 1) > t->slots && t->n < TALLY_MAX_WORDS && tally_grow(t) < 0)
+		return PR_ENOMEM;
+	size_t i = tally_slot(t, word);
+	if (!t->word[i]) {
+		if (t->n >= TALLY_MAX_WORDS) {
+			t->others++;
+			return 0;
+		}
+		if (!(t->word[i] = strdup(word)))
+			return PR_ENOMEM;
+		t->n++;
+	}
+	t->count[i]++;
+	return 0;
+}
+
+typedef struct tally_entry {
+	const char *word;
+	uint64_t count;
+} tally_entry;
+
+static int compare_tally_entry(const void *a, const void *b)
+{
+	const tally_entry *x = a, *y = b;
+	if (x->count != y->count)
+		return x->count > y->count ? -1 : 1;
+	return strcmp(x->word, y->word);
+}
+
+char *pr_tally_summary(const pr_tally *t, int max)
+{
+	if (!t || t->n == 0)
+		return NULL;
+	tally_entry *e = malloc(t->n * sizeof *e);
+	if (!e)
+		return NULL;
+	size_t n = 0;
+	for (size_t i = 0; i < t->slots; i++)
+		if (t->word[i])
+			e[n++] = (tally_entry){t->word[i], t->count[i]};
+	qsort(e, n, sizeof *e, compare_tally_entry);
+	pr_strbuf out = {0};
+	int r = 0;
+	for (size_t i = 0; i < n && (int)i < max && r == 0; i++)
+		r = pr_strbuf_printf(&out, "%s%s (%llu)", i ? ", " : "", e[i].word,
+				     (unsigned long long)e[i].count);
+	free(e);
+	if (r < 0) {
+		pr_strbuf_free(&out);
+		return NULL;
+	}
+	return out.data;
+}
+
+void pr_tally_free(pr_tally *t)
+{
+	if (!t)
+		return;
+	for (size_t i = 0; i < t->slots; i++)
+		free(t->word[i]);
+	free(t->word);
+	free(t->count);
+	free(t);
 }

@@ -139,7 +139,7 @@ static int coordinate(opened_source *o, OGRFeatureH feat, int idx, OGRFieldType 
 	const char *text = coordinate_text(o, feat, idx, &missing);
 	if (missing || pr_blank(text))
 		return 0;
-	return pr_parse_double(text, ret) ? 1 : -1;
+	return pr_parse_double_decimal(text, o->rules.decimal, ret) ? 1 : -1;
 }
 
 /* The coordinates of a point source's feature, from its x/y columns or its geometry. Returns
@@ -174,6 +174,41 @@ static const char *point_coordinates(opened_source *o, OGRFeatureH feat, double 
 		return NULL;
 	snprintf(buf, size, "x '%.17g' y '%.17g'", *x, *y);
 	return PR_REJECT_BAD_COORDINATES;
+}
+
+/* What the kept rows say that no single row does: the values of an open vocabulary that no
+ * mapping names (logged, and summarised for run_info), and date columns whose every slashed
+ * date reads as a day in either order, where the sources file's date_format decides alone. */
+static int report_values(pr_context *ctx, const pr_sources *sources, int source, pr_records *out)
+{
+	const pr_source_conf *c = &sources->src[source];
+	const pr_source_def *def = &pr_source_defs[source];
+	static const char *const formats[] = {[PR_DATE_DMY] = "DD/MM/YYYY",
+					      [PR_DATE_MDY] = "MM/DD/YYYY",
+					      [PR_DATE_YMD] = "YYYY/MM/DD"};
+	for (int f = 0; f < def->n_fields; f++) {
+		if (out->unmapped[f]) {
+			out->unmapped_summary[f] =
+			    pr_tally_summary(out->unmapped[f], PR_UNMAPPED_LISTED);
+			if (!out->unmapped_summary[f])
+				return PR_ENOMEM;
+			pr_log(ctx, PR_LOG_INFO,
+			       "%s: %s values that no %s.<canonical> mapping names, kept as "
+			       "written: %s",
+			       def->name, def->fields[f].name, def->fields[f].name,
+			       out->unmapped_summary[f]);
+		}
+		if (out->slashed_dates[f] && out->ambiguous_dates[f] == out->slashed_dates[f])
+			pr_log(ctx, PR_LOG_WARNING,
+			       "%s: every date of column '%s' (%llu rows) reads as a day both "
+			       "day-first and month-first (none has a day above 12), so the order "
+			       "cannot be told from the data: read as %s (date_format%s in %s line "
+			       "%d); check it against the export",
+			       def->name, c->columns[f], (unsigned long long)out->slashed_dates[f],
+			       formats[c->date_format], c->date_format_set ? "" : ", the default",
+			       sources->file, c->line);
+	}
+	return 0;
 }
 
 int pr_read_records(pr_context *ctx, const pr_sources *sources, int source,
@@ -255,7 +290,8 @@ int pr_read_records(pr_context *ctx, const pr_sources *sources, int source,
 		goto done;
 	}
 	pr_progress(ctx, def->name, row, row);
-	if (points)
+	r = report_values(ctx, sources, source, out);
+	if (r == 0 && points)
 		r = transform_points(ctx, out, o.ct, rejects);
 done:
 	if (feat)

@@ -70,12 +70,17 @@ typedef struct pr_field_def {
 	enum pr_range range;
 	/* Numbers: the value itself; dates: the day as YYYYMMDD (18000101). */
 	double min, max;
-	/* A closed vocabulary: the canonical words, lower case, NULL-terminated; a value is
-	 * compared after trimming and ASCII case folding and stored as the word. NULL: any text. */
+	/* The canonical words of a text field, lower case, NULL-terminated (NULL: none). A value
+	 * is compared with them, and with the words the sources file maps onto them
+	 * (`<field>.<canonical> = word, word`), after the normalisation of street names, and
+	 * stored as the canonical word. A closed vocabulary rejects any other value as
+	 * `unknown value`; an open one keeps it as written and counts it. Any text field may be
+	 * mapped; only a closed vocabulary limits the canonical words of its mappings. */
 	const char *const *vocabulary;
 	/* How many columns the field's key may list ("street = name_fr, name_nl"): they fill this
 	 * field and the ones after it. 0 or 1: one column. */
 	int columns;
+	bool open_vocabulary;
 } pr_field_def;
 
 /* How the records of a source find their parcel. */
@@ -105,6 +110,17 @@ extern const pr_source_def pr_source_defs[PR_SRC_COUNT];
 /* The source kind whose section is name, or -1. */
 int pr_source_by_name(const char *name);
 
+/* A site's words for a text field's canonical values: `<field>.<canonical> = word, word`. */
+typedef struct pr_vocab_word {
+	char *word;	 /* normalised as street names are */
+	char *canonical; /* as the sources file writes it */
+} pr_vocab_word;
+
+typedef struct pr_vocab_map {
+	pr_vocab_word *items;
+	size_t n, cap;
+} pr_vocab_map;
+
 typedef struct pr_source_conf {
 	bool present;
 	int line;    /* line of the section header in the sources file */
@@ -118,6 +134,14 @@ typedef struct pr_source_conf {
 	bool by_address;     /* points only: located through the address register, not x/y */
 	double max_rejected; /* share of rows that may be rejected, 0–1; < 0: [run]'s */
 	char *columns[PR_MAX_FIELDS]; /* source column of each canonical field, or NULL */
+	/* How the source writes its text (the contract's "Reading real exports"). */
+	char separator; /* ',', ';', '|' or '\t'; 0: as GDAL detects it */
+	char *encoding; /* an iconv name; NULL: UTF-8 */
+	char decimal;	/* '.' or ',' */
+	enum pr_date_format date_format;
+	bool date_format_set; /* written in the sources file, not the default */
+	int separator_line, encoding_line;
+	pr_vocab_map vocab[PR_MAX_FIELDS]; /* each text field's mapped words */
 } pr_source_conf;
 
 struct pr_sources {
@@ -130,6 +154,9 @@ struct pr_sources {
 	double max_rejected; /* [run]: the share of a source's rows that may be rejected, 0–1 */
 	double time_limit_s; /* [run]: how long model SQL and where filters may run */
 	pr_source_conf src[PR_SRC_COUNT];
+	/* The normalisation of street names and vocabulary values (engine/address/), made once
+	 * per loaded sources file and shared by everything that reads them. */
+	struct pr_address_norm *norm;
 };
 
 #define PR_DEFAULT_MAX_REJECTED 0.05
@@ -198,6 +225,16 @@ typedef struct pr_column {
 	char **text;
 } pr_column;
 
+/* Distinct words with their counts: the values of an open vocabulary that no mapping names. */
+typedef struct pr_tally pr_tally;
+/* Counts word once more (copying it), creating *tally on first use; 0 or PR_ENOMEM. Past
+ * 100,000 distinct words, new ones are counted together. */
+int pr_tally_add(pr_tally **tally, const char *word);
+/* "word (count), word (count)", most frequent first (ties: by word), at most max words; NULL
+ * when the tally is empty or memory ran out. The caller frees it. */
+char *pr_tally_summary(const pr_tally *tally, int max);
+void pr_tally_free(pr_tally *tally);
+
 /* The records of one source that parsed: coordinates (points), the row each came from and
  * its canonical fields; parcel is the joined parcel's index, or -1 while unknown. */
 typedef struct pr_records {
@@ -214,7 +251,16 @@ typedef struct pr_records {
 	/* Up to PR_SWAP_SAMPLE points transformed with x and y swapped (see pr_join_diagnose). */
 	double swapped_sample[2 * PR_SWAP_SAMPLE];
 	size_t n_swapped_sample;
+	/* Of the kept rows, per field: the values of an open vocabulary that no mapping names
+	 * (kept as written), and a summary of them for run_info (see pr_tally_summary, at most
+	 * PR_UNMAPPED_LISTED words); the dates written with slashes, and how many of them read
+	 * as a day both day-first and month-first. */
+	pr_tally *unmapped[PR_MAX_FIELDS];
+	char *unmapped_summary[PR_MAX_FIELDS];
+	uint64_t slashed_dates[PR_MAX_FIELDS], ambiguous_dates[PR_MAX_FIELDS];
 } pr_records;
+
+#define PR_UNMAPPED_LISTED 20
 
 void pr_records_free(pr_records *rec);
 

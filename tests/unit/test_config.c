@@ -179,6 +179,96 @@ static void test_bad_values(void)
 	expect_error("[parcels\npath = p.gpkg\n", PR_ECONFIG, "line 1: not an INI line");
 }
 
+/* The keys of "Reading real exports": separator (with libinih's comment rule worked around),
+ * encoding, decimal, date_format, and mapped words. */
+static void test_export_keys(void)
+{
+	char msg[1024];
+	pr_sources *s = NULL;
+	int r = load("[parcels]\npath = p.gpkg\nid = c\n"
+		     "[complaints]\npath = c.csv\nseparator = ;\nencoding = CP1252\n"
+		     "decimal = ,\ndate_format = MM/DD/YYYY\ncategory = cat\n"
+		     "category.humidity = Humidité, VOCHT\ncategory.smell = odeurs\n"
+		     "[inspections]\npath = i.txt\nseparator = |\nparcel = k\n"
+		     "outcome.closure = Fermeture, interdiction de location\n"
+		     "[population]\npath = p.tsv\nseparator = tab\n",
+		     msg, sizeof msg, &s);
+	ASSERT_INT_EQ(r, 0);
+	const pr_source_conf *c = &s->src[PR_SRC_COMPLAINTS];
+	ASSERT_INT_EQ(c->separator, ';');
+	ASSERT_STR_EQ(c->encoding, "CP1252");
+	ASSERT_INT_EQ(c->decimal, ',');
+	ASSERT_INT_EQ(c->date_format, PR_DATE_MDY);
+	ASSERT_TRUE(c->date_format_set);
+	/* Mapped words are kept normalised as street names are. */
+	ASSERT_INT_EQ(c->vocab[1].n, 3);
+	ASSERT_STR_EQ(c->vocab[1].items[0].word, "humidite");
+	ASSERT_STR_EQ(c->vocab[1].items[0].canonical, "humidity");
+	ASSERT_STR_EQ(c->vocab[1].items[1].word, "vocht");
+	ASSERT_STR_EQ(c->vocab[1].items[2].canonical, "smell");
+	ASSERT_INT_EQ(s->src[PR_SRC_INSPECTIONS].separator, '|');
+	ASSERT_INT_EQ(s->src[PR_SRC_INSPECTIONS].decimal, '.');
+	ASSERT_INT_EQ(s->src[PR_SRC_INSPECTIONS].date_format, PR_DATE_DMY);
+	ASSERT_STR_EQ(s->src[PR_SRC_INSPECTIONS].vocab[PR_INSPECTION_OUTCOME].items[1].word,
+		      "interdiction de location");
+	ASSERT_INT_EQ(s->src[PR_SRC_POPULATION].separator, '\t');
+	pr_sources_free(s);
+
+	/* "separator = ;" reaches libinih's handler empty; the line as written says ';'. */
+	s = NULL;
+	ASSERT_INT_EQ(load("[parcels]\npath = p.gpkg\nid = c\nseparator = ; semicolons\n", msg,
+			   sizeof msg, &s),
+		      0);
+	ASSERT_INT_EQ(s->src[PR_SRC_PARCELS].separator, ';');
+	pr_sources_free(s);
+	s = NULL;
+	ASSERT_INT_EQ(load("[parcels]\npath = p.gpkg\nid = c\nseparator=;\n", msg, sizeof msg, &s),
+		      0);
+	ASSERT_INT_EQ(s->src[PR_SRC_PARCELS].separator, ';');
+	pr_sources_free(s);
+	s = NULL;
+	ASSERT_INT_EQ(
+	    load("[parcels]\npath = p.gpkg\nid = c\nseparator = semicolon\n", msg, sizeof msg, &s),
+	    0);
+	ASSERT_INT_EQ(s->src[PR_SRC_PARCELS].separator, ';');
+	pr_sources_free(s);
+}
+
+static void test_export_key_errors(void)
+{
+	expect_error("[parcels]\npath = p.gpkg\nid = c\nseparator =\n", PR_ECONFIG,
+		     "line 4 [parcels]: separator '' is not one of");
+	expect_error("[parcels]\npath = p.gpkg\nid = c\nseparator = :\n", PR_ECONFIG,
+		     "line 4 [parcels]: separator ':'");
+	expect_error("[parcels]\npath = p.gpkg\nid = c\n\nencoding = KLINGON-8\n", PR_ECONFIG,
+		     "line 5 [parcels]: encoding 'KLINGON-8' is not one iconv knows");
+	expect_error("[parcels]\npath = p.gpkg\nid = c\ndecimal = comma\n", PR_ECONFIG,
+		     "line 4 [parcels]: decimal 'comma' is not . or ,");
+	expect_error("[parcels]\npath = p.gpkg\nid = c\ndate_format = DD/MM/YY\n", PR_ECONFIG,
+		     "line 4 [parcels]: date_format 'DD/MM/YY' is not one of");
+	/* A closed vocabulary: only its own canonical words. */
+	expect_error("[parcels]\npath = p.gpkg\nid = c\n[inspections]\npath = i.csv\nparcel = "
+		     "k\noutcome.shut = fermeture\n",
+		     PR_ECONFIG, "line 7 [inspections]: 'shut' is not a canonical outcome");
+	expect_error("[parcels]\npath = p.gpkg\nid = c\n[inspections]\npath = i.csv\nparcel = "
+		     "k\noutcome.major = grave\noutcome.minor = Grave\n",
+		     PR_ECONFIG,
+		     "line 8 [inspections]: 'Grave' cannot be both outcome 'major' and "
+		     "'minor'");
+	expect_error("[parcels]\npath = p.gpkg\nid = c\n[inspections]\npath = i.csv\nparcel = "
+		     "k\noutcome.major = minor\n",
+		     PR_ECONFIG, "cannot be both outcome 'minor' and 'major'");
+	expect_error("[parcels]\npath = p.gpkg\nid = c\n[inspections]\npath = i.csv\nparcel = "
+		     "k\ndate.x = y\n",
+		     PR_ECONFIG, "line 7 [inspections]: unknown key 'date.x'");
+	expect_error("[parcels]\npath = p.gpkg\nid = c\n[complaints]\npath = c.csv\n"
+		     "category.fire = , ,\n",
+		     PR_ECONFIG, "line 6 [complaints]: category.fire names no word");
+	expect_error("[parcels]\npath = p.gpkg\nid = c\n[complaints]\npath = c.csv\n"
+		     "category.fire = feu, ?!\n",
+		     PR_ECONFIG, "'?!' is not a word to map");
+}
+
 static void test_missing_file(void)
 {
 	pr_context *ctx = NULL;
@@ -203,6 +293,8 @@ int main(void)
 	RUN(test_feet_working_crs);
 	RUN(test_bad_values);
 	RUN(test_missing_file);
+	RUN(test_export_keys);
+	RUN(test_export_key_errors);
 	char cmd[600];
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
 	if (system(cmd) != 0)

@@ -3,6 +3,7 @@
  * for text and for typed values, the plausible ranges at their boundaries, the calendar, the
  * closed vocabulary of outcomes and the UTF-8 check, each with the reject reason and the value
  * shown as the source has it. */
+#include "address/address.h"
 #include "harness.h"
 #include "sources/read_internal.h"
 
@@ -44,7 +45,8 @@ static char shown[201];
 static const char *check(const pr_field_def *fd, raw_value v)
 {
 	shown[0] = '\0';
-	const char *reason = pr_value_check(fd, &v, AS_OF_YEAR, &checked, shown, sizeof shown);
+	const char *reason =
+	    pr_value_check(fd, NULL, &v, AS_OF_YEAR, &checked, shown, sizeof shown);
 	return reason ? reason : "ok";
 }
 
@@ -160,7 +162,8 @@ static void test_vocabulary(void)
 	const pr_field_def *outcome = field(PR_SRC_INSPECTIONS, "outcome");
 	ASSERT_TRUE(outcome && outcome->vocabulary);
 	/* Categories stay open. */
-	ASSERT_TRUE(field(PR_SRC_COMPLAINTS, "category")->vocabulary == NULL);
+	ASSERT_TRUE(outcome->open_vocabulary == false);
+	ASSERT_TRUE(field(PR_SRC_COMPLAINTS, "category")->open_vocabulary);
 	ASSERT_STR_EQ(check(outcome, text("Major")), "ok");
 	ASSERT_STR_EQ(checked.text, "major");
 	ASSERT_STR_EQ(check(outcome, text("  CLOSURE ")), "ok");
@@ -171,8 +174,9 @@ static void test_vocabulary(void)
 	ASSERT_STR_EQ(shown, "fermeture");
 	ASSERT_STR_EQ(check(outcome, text("majors")), PR_REJECT_UNKNOWN_VALUE);
 	ASSERT_STR_EQ(check(outcome, integer(1)), PR_REJECT_UNKNOWN_VALUE);
-	/* Not folded yet: a later issue adds Unicode normalisation. */
-	ASSERT_STR_EQ(check(outcome, text("M\xC3\x80JOR")), PR_REJECT_UNKNOWN_VALUE);
+	/* Compared after the normalisation of street names: accents and case folded. */
+	ASSERT_STR_EQ(check(outcome, text("M\xC3\x80JOR")), "ok");
+	ASSERT_STR_EQ(checked.text, "major");
 	ASSERT_STR_EQ(check(outcome, text("")), "ok");
 	ASSERT_TRUE(checked.text == NULL);
 }
@@ -221,8 +225,139 @@ static void test_long_text(void)
 	ASSERT_INT_EQ(strlen(shown), 200);
 }
 
+/* The reason with a source's rules, or "ok". */
+static const char *check_with(const pr_field_def *fd, const pr_value_rules *rules, raw_value v)
+{
+	shown[0] = '\0';
+	const char *reason =
+	    pr_value_check(fd, rules, &v, AS_OF_YEAR, &checked, shown, sizeof shown);
+	return reason ? reason : "ok";
+}
+
+/* A source's encoding, decimal mark, date format and mapped words, through the one check. */
+static void test_source_rules(void)
+{
+	pr_context *ctx = NULL;
+	pr_address_norm *norm = NULL;
+	ASSERT_INT_EQ(pr_context_new(&ctx), 0);
+	ASSERT_INT_EQ(pr_address_norm_new(ctx, &norm), 0);
+	const pr_field_def *category = field(PR_SRC_COMPLAINTS, "category");
+	const pr_field_def *outcome = field(PR_SRC_INSPECTIONS, "outcome");
+	const pr_field_def *date = field(PR_SRC_COMPLAINTS, "date");
+	const pr_field_def *floor = field(PR_SRC_PARCELS, "floor_area_m2");
+	const pr_field_def *persons = field(PR_SRC_POPULATION, "persons");
+
+	/* The canonical words are already in normal form, so they compare as they are. */
+	for (const pr_field_def *fd = category; fd; fd = fd == category ? outcome : NULL)
+		for (const char *const *w = fd->vocabulary; *w; w++) {
+			char *folded = pr_address_normalise(norm, *w);
+			ASSERT_STR_EQ(folded, *w);
+			free(folded);
+		}
+
+	pr_vocab_word words[] = {{"humidite", "humidity"},
+				 {"vocht", "humidity"},
+				 {"odeurs", "smell"},
+				 {"fermeture", "closure"}};
+	pr_vocab_map map = {.items = words, .n = 4};
+	pr_value_rules rules = {
+	    .decimal = ',', .date_format = PR_DATE_MDY, .norm = norm, .vocab = &map};
+	rules.to_utf8 = iconv_open("UTF-8", "CP1252");
+	rules.recode = rules.to_utf8 != (iconv_t)-1;
+	ASSERT_TRUE(rules.recode);
+
+	/* CP1252 is read as UTF-8 first: "Humidité", then mapped. */
+	ASSERT_STR_EQ(check_with(category, &rules, text("Humidit\xE9")), "ok");
+	ASSERT_STR_EQ(checked.text, "humidity");
+	ASSERT_TRUE(!checked.unmapped);
+	ASSERT_STR_EQ(check_with(category, &rules, text(" VOCHT ")), "ok");
+	ASSERT_STR_EQ(checked.text, "humidity");
+	/* A canonical word is itself; an open field keeps other words as written. */
+	ASSERT_STR_EQ(check_with(category, &rules, text("Noise")), "ok");
+	ASSERT_STR_EQ(checked.text, "noise");
+	ASSERT_STR_EQ(check_with(category, &rules,
+				 text(" D\xE9"
+				      "chets ")),
+		      "ok");
+	ASSERT_STR_EQ(checked.text, "D\xC3\xA9"
+				    "chets");
+	ASSERT_TRUE(checked.unmapped);
+	/* A canonical word of an open field's mapping that is not in its list is allowed. */
+	ASSERT_STR_EQ(check_with(category, &rules, text("Odeurs")), "ok");
+	ASSERT_STR_EQ(checked.text, "smell");
+	/* A byte CP1252 leaves undefined does not convert. */
+	ASSERT_STR_EQ(check_with(category, &rules, text("bruit\x81")), PR_REJECT_BAD_ENCODING);
+	ASSERT_STR_EQ(shown, "bruit\\x81");
+	/* The mapping feeds the closed vocabulary; unmapped words stay unknown. */
+	pr_value_rules closed = rules;
+	ASSERT_STR_EQ(check_with(outcome, &closed, text("Fermeture")), "ok");
+	ASSERT_STR_EQ(checked.text, "closure");
+	ASSERT_STR_EQ(check_with(outcome, NULL, text("fermeture")), PR_REJECT_UNKNOWN_VALUE);
+	ASSERT_STR_EQ(check_with(outcome, &closed, text("\xE0 revoir")), PR_REJECT_UNKNOWN_VALUE);
+	ASSERT_STR_EQ(shown, "\xC3\xA0 revoir");
+
+	/* Decimal commas in numbers; a dot or both marks is a bad number. */
+	ASSERT_STR_EQ(check_with(floor, &rules, text("1234,5")), "ok");
+	ASSERT_DBL_NEAR(checked.number, 1234.5, 0);
+	ASSERT_STR_EQ(check_with(floor, &rules, text("1.234,5")), PR_REJECT_BAD_NUMBER);
+	ASSERT_STR_EQ(check_with(floor, &rules, text("1234.5")), PR_REJECT_BAD_NUMBER);
+	ASSERT_STR_EQ(check_with(persons, &rules, text("3,0")), "ok");
+	ASSERT_STR_EQ(check_with(floor, NULL, text("1234,5")), PR_REJECT_BAD_NUMBER);
+	/* Typed numbers are what they are. */
+	ASSERT_STR_EQ(check_with(floor, &rules, number(1234.5)), "ok");
+
+	/* MM/DD/YYYY strictly; ISO always; the order of slashed dates noted. */
+	ASSERT_STR_EQ(check_with(date, &rules, text("03/25/2024")), "ok");
+	ASSERT_INT_EQ(checked.date, pr_days_from_civil(2024, 3, 25));
+	ASSERT_INT_EQ(checked.date_order, 2);
+	ASSERT_STR_EQ(check_with(date, &rules, text("03/05/2024")), "ok");
+	ASSERT_INT_EQ(checked.date, pr_days_from_civil(2024, 3, 5));
+	ASSERT_INT_EQ(checked.date_order, 1);
+	ASSERT_STR_EQ(check_with(date, &rules, text("25/03/2024")), PR_REJECT_BAD_DATE);
+	ASSERT_STR_EQ(check_with(date, &rules, text("2024-03-25")), "ok");
+	ASSERT_INT_EQ(checked.date_order, 0);
+	ASSERT_STR_EQ(check_with(date, &rules, text("03/25/24")), PR_REJECT_BAD_DATE);
+	rules.date_format = PR_DATE_YMD;
+	ASSERT_STR_EQ(check_with(date, &rules, text("2024/03/05")), "ok");
+	ASSERT_INT_EQ(checked.date, pr_days_from_civil(2024, 3, 5));
+	ASSERT_INT_EQ(checked.date_order, 0);
+	ASSERT_STR_EQ(check_with(date, &rules, text("2024/02/30")), PR_REJECT_BAD_DATE);
+	ASSERT_STR_EQ(check_with(date, &rules, text("1799/12/31")), PR_REJECT_OUT_OF_RANGE);
+
+	iconv_close(rules.to_utf8);
+	pr_address_norm_free(norm);
+	pr_context_free(ctx);
+}
+
+static void test_tally(void)
+{
+	pr_tally *t = NULL;
+	ASSERT_TRUE(pr_tally_summary(NULL, 20) == NULL);
+	const char *words[] = {"odeurs", "feu", "odeurs", "brand", "feu", "odeurs"};
+	for (size_t i = 0; i < sizeof words / sizeof *words; i++)
+		ASSERT_INT_EQ(pr_tally_add(&t, words[i]), 0);
+	char *summary = pr_tally_summary(t, 20);
+	ASSERT_STR_EQ(summary, "odeurs (3), feu (2), brand (1)");
+	free(summary);
+	summary = pr_tally_summary(t, 2);
+	ASSERT_STR_EQ(summary, "odeurs (3), feu (2)");
+	free(summary);
+	/* Many distinct words grow the table. */
+	char word[32];
+	for (int i = 0; i < 1000; i++) {
+		snprintf(word, sizeof word, "w%04d", i);
+		ASSERT_INT_EQ(pr_tally_add(&t, word), 0);
+	}
+	summary = pr_tally_summary(t, 4);
+	ASSERT_STR_EQ(summary, "odeurs (3), feu (2), brand (1), w0000 (1)");
+	free(summary);
+	pr_tally_free(t);
+}
+
 int main(void)
 {
+	RUN(test_source_rules);
+	RUN(test_tally);
 	RUN(test_persons);
 	RUN(test_parcel_numbers);
 	RUN(test_date_ranges);

@@ -189,8 +189,75 @@ static void test_fold_and_coordinates(void)
 	ASSERT_STR_EQ(pr_format_coordinate(INFINITY, buf, sizeof buf), "inf");
 }
 
+static void test_decimal_comma(void)
+{
+	double v = 0;
+	int64_t i = 0;
+	ASSERT_TRUE(pr_parse_double_decimal("4,3326790", ',', &v));
+	ASSERT_DBL_NEAR(v, 4.332679, 1e-12);
+	ASSERT_TRUE(pr_parse_double_decimal(" 1234,5 ", ',', &v));
+	ASSERT_DBL_NEAR(v, 1234.5, 0);
+	ASSERT_TRUE(pr_parse_double_decimal("-12", ',', &v));
+	ASSERT_DBL_NEAR(v, -12, 0);
+	/* A dot may be a thousands separator: refused, as is a second comma. */
+	ASSERT_TRUE(!pr_parse_double_decimal("1.234,5", ',', &v));
+	ASSERT_TRUE(!pr_parse_double_decimal("1234.5", ',', &v));
+	ASSERT_TRUE(!pr_parse_double_decimal("1,2,3", ',', &v));
+	ASSERT_TRUE(!pr_parse_double_decimal(",", ',', &v));
+	/* Without decimal = , nothing changes: 4,35 is not a number. */
+	ASSERT_TRUE(!pr_parse_double_decimal("4,35", '.', &v));
+	ASSERT_TRUE(pr_parse_double_decimal("4.35", '.', &v));
+	ASSERT_TRUE(pr_parse_int64_decimal("3,0", ',', 0, 10, &i));
+	ASSERT_INT_EQ(i, 3);
+	ASSERT_TRUE(!pr_parse_int64_decimal("3,5", ',', 0, 10, &i));
+	ASSERT_TRUE(!pr_parse_int64_decimal("3.0", ',', 0, 10, &i));
+	ASSERT_TRUE(!pr_parse_int64_decimal("3,0", '.', 0, 10, &i));
+}
+
+static void test_date_formats(void)
+{
+	int y = 0, m = 0, d = 0;
+	ASSERT_TRUE(pr_parse_civil_as("05/03/2024", PR_DATE_DMY, &y, &m, &d));
+	ASSERT_TRUE(y == 2024 && m == 3 && d == 5);
+	ASSERT_TRUE(pr_parse_civil_as("05/03/2024", PR_DATE_MDY, &y, &m, &d));
+	ASSERT_TRUE(y == 2024 && m == 5 && d == 3);
+	ASSERT_TRUE(pr_parse_civil_as(" 2024/03/05 ", PR_DATE_YMD, &y, &m, &d));
+	ASSERT_TRUE(y == 2024 && m == 3 && d == 5);
+	/* ISO is read whatever the format. */
+	ASSERT_TRUE(pr_parse_civil_as("2024-03-05", PR_DATE_MDY, &y, &m, &d));
+	ASSERT_TRUE(m == 3 && d == 5);
+	ASSERT_TRUE(pr_parse_civil_as("2024-03-05T10:00Z", PR_DATE_YMD, &y, &m, &d));
+	/* Strictly the form said, a real day, four-digit years. */
+	ASSERT_TRUE(!pr_parse_civil_as("25/03/2024", PR_DATE_MDY, &y, &m, &d));
+	ASSERT_TRUE(!pr_parse_civil_as("03/25/2024", PR_DATE_DMY, &y, &m, &d));
+	ASSERT_TRUE(pr_parse_civil_as("03/25/2024", PR_DATE_MDY, &y, &m, &d));
+	ASSERT_TRUE(!pr_parse_civil_as("02/30/2024", PR_DATE_MDY, &y, &m, &d));
+	ASSERT_TRUE(pr_parse_civil_as("02/29/2024", PR_DATE_MDY, &y, &m, &d));
+	ASSERT_TRUE(!pr_parse_civil_as("02/29/2023", PR_DATE_MDY, &y, &m, &d));
+	ASSERT_TRUE(!pr_parse_civil_as("2024/02/30", PR_DATE_YMD, &y, &m, &d));
+	ASSERT_TRUE(!pr_parse_civil_as("05/03/24", PR_DATE_DMY, &y, &m, &d));
+	ASSERT_TRUE(!pr_parse_civil_as("05/03/24", PR_DATE_MDY, &y, &m, &d));
+	ASSERT_TRUE(!pr_parse_civil_as("24/03/05", PR_DATE_YMD, &y, &m, &d));
+	ASSERT_TRUE(!pr_parse_civil_as("05/03/2024", PR_DATE_YMD, &y, &m, &d));
+	ASSERT_TRUE(!pr_parse_civil_as("2024/03/05", PR_DATE_DMY, &y, &m, &d));
+	ASSERT_TRUE(!pr_parse_civil_as("5/3/2024", PR_DATE_DMY, &y, &m, &d));
+	ASSERT_TRUE(!pr_parse_civil_as("05/03/2024 10:00", PR_DATE_DMY, &y, &m, &d));
+	/* The default is unchanged. */
+	ASSERT_TRUE(pr_parse_civil("05/03/2024", &y, &m, &d));
+	ASSERT_TRUE(m == 3 && d == 5);
+	/* Which slashed dates cannot tell their order. */
+	ASSERT_TRUE(pr_date_order_ambiguous("05/03/2024"));
+	ASSERT_TRUE(pr_date_order_ambiguous("12/12/2024"));
+	ASSERT_TRUE(!pr_date_order_ambiguous("13/03/2024"));
+	ASSERT_TRUE(!pr_date_order_ambiguous("03/13/2024"));
+	ASSERT_TRUE(!pr_date_order_ambiguous("2024-03-05"));
+	ASSERT_TRUE(!pr_date_order_ambiguous("2024/03/05"));
+}
+
 int main(void)
 {
+	RUN(test_decimal_comma);
+	RUN(test_date_formats);
 	RUN(test_numbers);
 	RUN(test_numbers_ignore_locale);
 	RUN(test_integers);
