@@ -33,6 +33,7 @@ static bool is_connection(const char *path)
 
 void pr_source_close(opened_source *o)
 {
+	char *copy_path = o->copy_path;
 	pr_value_rules_close(&o->rules);
 	if (o->csv_fp)
 		VSIFCloseL(o->csv_fp);
@@ -49,6 +50,10 @@ void pr_source_close(opened_source *o)
 		OSRRelease(o->srs);
 	if (o->ds)
 		GDALClose(o->ds);
+	if (copy_path) {
+		VSIUnlink(copy_path);
+		free(copy_path);
+	}
 	memset(o, 0, sizeof *o);
 }
 
@@ -425,6 +430,57 @@ static const char *separator_name(char ch)
 	}
 }
 
+/* GDAL 3.6's CSV driver cannot open pipe-separated text at all (the address register comes so).
+ * Its records are read with GDAL's own CSV line reader (quotes, separators and line ends inside
+ * quotes honoured) into an in-memory comma-separated copy, quoted by GDAL's CSV escaping, that
+ * GDAL then opens like any CSV: every other check of the source stays the same. Row n is the
+ * file's n-th record after the header; blank lines are not records. */
+static int copy_pipe_separated(pr_context *ctx, const pr_sources *s, int source, opened_source *o)
+{
+	const pr_source_conf *c = &s->src[source];
+	static int copies;
+	char path[96];
+	snprintf(path, sizeof path, "/vsimem/parcelrisk/%d-%d-%s.csv", source,
+		 __atomic_add_fetch(&copies, 1, __ATOMIC_RELAXED), pr_source_defs[source].name);
+	VSILFILE *in = VSIFOpenL(c->path, "rb");
+	VSILFILE *out = in ? VSIFOpenL(path, "wb") : NULL;
+	int r = 0;
+	if (!in || !out) {
+		r = pr_error(ctx, in ? PR_ENOMEM : PR_ENOINPUT, "%s: cannot read %s",
+			     pr_source_defs[source].name, c->path);
+		goto done;
+	}
+	o->copy_path = strdup(path);
+	if (!o->copy_path) {
+		r = PR_ENOMEM;
+		goto done;
+	}
+	char **record;
+	while (r == 0 && (record = CSVReadParseLine3L(in, 0, "|", true, false, false, true))) {
+		int n = CSLCount(record);
+		bool blank = n == 0 || (n == 1 && !*record[0]);
+		for (int i = 0; i < n && !blank && r == 0; i++) {
+			char *quoted = CPLEscapeString(record[i], -1, CPLES_CSV);
+			if (!quoted || (i && VSIFWriteL(",", 1, 1, out) != 1) ||
+			    VSIFWriteL(quoted, 1, strlen(quoted), out) != strlen(quoted))
+				r = PR_ENOMEM;
+			CPLFree(quoted);
+		}
+		if (!blank && r == 0 && VSIFWriteL("\n", 1, 1, out) != 1)
+			r = PR_ENOMEM;
+		CSLDestroy(record);
+	}
+	if (r < 0)
+		pr_error(ctx, r, "%s: out of memory copying %s", pr_source_defs[source].name,
+			 c->path);
+done:
+	if (in)
+		VSIFCloseL(in);
+	if (out)
+		VSIFCloseL(out);
+	return r;
+}
+
 /* A source whose separator the sources file gives and GDAL detects (, ; tab): GDAL splits the
  * file on what it detects in the header line, so that must be what the file is said to use. */
 static int check_separator(pr_context *ctx, const pr_sources *s, int source, opened_source *o)
@@ -489,21 +545,18 @@ int pr_source_open(pr_context *ctx, const pr_sources *s, int source, OGRSpatialR
 		goto done;
 	}
 
-	/* GDAL 3.6's CSV driver cannot open pipe-separated text at all; reading it with GDAL's
-	 * CPL CSV line reader is not built yet. Say so rather than fail as unreadable data. */
+	const char *open_path = c->path;
 	if (c->separator == '|') {
-		r = pr_error(
-		    ctx, PR_ECONFIG,
-		    "%s line %d [%s]: separator '|' is not read yet (GDAL 3.6's CSV driver "
-		    "cannot open pipe-separated text): convert %s to ';' or ',' separators",
-		    s->file, c->separator_line, def->name, pr_basename(c->path));
-		goto done;
+		r = copy_pipe_separated(ctx, s, source, o);
+		if (r < 0)
+			goto done;
+		open_path = o->copy_path;
 	}
 	/* CSV coordinates are read as text columns and parsed here rather than through the
 	 * driver's X_POSSIBLE_NAMES/Y_POSSIBLE_NAMES options: those type the columns as Real and
 	 * turn an unparseable value ("abc", "4,35") into an empty field, so a row with a bad
 	 * coordinate would pass for one without coordinates, and the value could not be named. */
-	if (is_csv_path(c->path))
+	if (is_csv_path(open_path))
 		open_opts = CSLAddString(open_opts, "AUTODETECT_TYPE=NO");
 	/* A PostGIS source runs its where filter on the server: the server bounds its time. */
 	if (strncmp(c->path, "PG:", 3) == 0) {
@@ -519,7 +572,7 @@ int pr_source_open(pr_context *ctx, const pr_sources *s, int source, OGRSpatialR
 		if (guess && strcmp(GDALGetDriverShortName(guess), "GeoJSON") == 0)
 			open_opts = CSLAddString(open_opts, "DATE_AS_STRING=YES");
 	}
-	o->ds = GDALOpenEx(c->path, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL,
+	o->ds = GDALOpenEx(open_path, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL,
 			   (const char *const *)open_opts, NULL);
 	CSLDestroy(open_opts);
 	if (!o->ds) {
@@ -560,7 +613,7 @@ int pr_source_open(pr_context *ctx, const pr_sources *s, int source, OGRSpatialR
 		OGR_L_ResetReading(o->layer);
 	}
 
-	if (c->separator) {
+	if (c->separator && c->separator != '|') {
 		r = check_separator(ctx, s, source, o);
 		if (r < 0)
 			goto done;

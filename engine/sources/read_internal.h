@@ -42,6 +42,9 @@ typedef struct pr_value_rules {
 typedef struct opened_source {
 	GDALDatasetH ds;
 	OGRLayerH layer;
+	/* A pipe-separated source: the in-memory comma-separated copy GDAL opens, removed on
+	 * close; NULL otherwise. */
+	char *copy_path;
 	OGRSpatialReferenceH srs;	 /* the source's CRS, GIS axis order; owned */
 	OGRCoordinateTransformationH ct; /* NULL when already in the working CRS */
 	int field_index[PR_MAX_FIELDS];

@@ -4,8 +4,9 @@
 # street, number, box and postcode, not coordinates. Located through its address register, every
 # household must land on the parcel its coordinates give in the simple city of the same seed,
 # the planted bad addresses must be rejected under their reasons, and check must report the
-# match levels and the unknown streets. (The exports are read here as UTF-8, comma-separated
-# copies; reading them as written — CP1252, ';' and '|' — is the next step of the same issue.)
+# match levels and the unknown streets. Read as exported (the pipe-separated UTF-8 register, the
+# CP1252 ';' population, through synth's own sources.ini) and as UTF-8 comma-separated copies
+# (any GDAL format is a register): the same parcels both ways.
 . "$(dirname "$0")/lib.sh"
 python=/usr/bin/python3
 [ -x "$python" ] || python=python3
@@ -65,6 +66,14 @@ sed -n '1,/^\[complaints\]/p' "$SCRATCH/sx/sources.ini" | grep -v '^\[complaints
 
 pr run "$SCRATCH/bx/addr.ini" -o "$SCRATCH/by_address.gpkg" --quiet
 assert_eq "$RC" 0 "run located by address: $OUT"
+pr run "$SCRATCH/bx/sources.ini" -o "$SCRATCH/as_exported.gpkg" --quiet
+assert_eq "$RC" 0 "run on the exports as written: $OUT"
+assert_eq "$(sql "$SCRATCH/as_exported.gpkg" "ATTACH '$SCRATCH/by_address.gpkg' AS c;
+  SELECT COUNT(*) FROM parcel_risk a JOIN c.parcel_risk b USING (parcel_id)
+  WHERE a.population_records IS NOT b.population_records")" 0 \
+	"the exports as written locate every household as their UTF-8 copies do"
+assert_eq "$(sql "$SCRATCH/as_exported.gpkg" "SELECT value FROM run_info WHERE key = 'addresses.rows_read'")" \
+	"$(($(wc -l <"$SCRATCH/bx/addresses.txt") - 1))" "every register row read from the pipe-separated file"
 pr run "$SCRATCH/sx/population.ini" -o "$SCRATCH/by_xy.gpkg" --quiet
 assert_eq "$RC" 0 "run located by coordinates: $OUT"
 parcels=$(sql "$SCRATCH/by_xy.gpkg" "SELECT COUNT(*) FROM parcel_risk")
