@@ -486,6 +486,13 @@ static const char *likely_cause(const reason_count *top, const pr_source_conf *c
 	if (strcmp(reason, PR_REJECT_UNKNOWN_PARCEL) == 0)
 		return "the keys do not match the parcels' ids: check the mapped key column and "
 		       "the parcels' id column";
+	if (strcmp(reason, PR_REJECT_UNKNOWN_STREET) == 0)
+		return "the street names match none of the address register's: check the street "
+		       "column, the register's name columns ([addresses] street), and whether "
+		       "the names use abbreviations data/addresses/abbreviations.tsv lacks";
+	if (strcmp(reason, PR_REJECT_UNKNOWN_ADDRESS) == 0)
+		return "the streets are known but not the house numbers: check the number column, "
+		       "and whether the register is the right one (its postcodes, its date)";
 	return NULL;
 }
 

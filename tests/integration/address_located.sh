@@ -119,6 +119,12 @@ assert_contains "$OUT" "located by address:" "check reports the match levels"
 assert_contains "$OUT" "without the box" "check names the levels"
 assert_contains "$OUT" "most frequent unknown streets" "check lists unknown streets"
 
+# A register that matches none of the records' streets fails the run, saying why.
+sed 's/^street = rue$/street = menage/' "$SCRATCH/bx/sources.ini" >"$SCRATCH/bx/wrongstreet.ini"
+pr check "$SCRATCH/bx/wrongstreet.ini"
+assert_eq "$RC" 65 "every street unknown"
+assert_contains "$OUT" "fail as 'unknown street': the street names match none" "the likely cause"
+
 # Configuration: an address source needs the register, both street and number, not x/y too.
 sed '/^\[addresses\]/,/^\[population\]/{/^\[population\]/!d}' "$SCRATCH/bx/addr.ini" >"$SCRATCH/bx/noreg.ini"
 pr check "$SCRATCH/bx/noreg.ini"
