@@ -181,6 +181,55 @@ static void test_bad_values(void)
 
 /* The keys of "Reading real exports": separator (with libinih's comment rule worked around),
  * encoding, decimal, date_format, and mapped words. */
+/* [addresses]: a street listed over several columns fills street, street_2...; a point source
+ * with street and number is located by address, and needs the register, both keys, and no x/y. */
+static void test_address_keys(void)
+{
+	char msg[1024];
+	pr_sources *s = NULL;
+	int r = load("[parcels]\npath = p.gpkg\nid = c\n"
+		     "[addresses]\npath = a.txt\nx = x\ny = y\nnumber = n\n"
+		     "street = name_fr , name_nl,name_de\n"
+		     "[population]\npath = p.csv\nstreet = rue\nnumber = numero\n",
+		     msg, sizeof msg, &s);
+	ASSERT_INT_EQ(r, 0);
+	const pr_source_conf *a = &s->src[PR_SRC_ADDRESSES];
+	ASSERT_STR_EQ(a->columns[PR_REGISTER_STREET], "name_fr");
+	ASSERT_STR_EQ(a->columns[PR_REGISTER_STREET + 1], "name_nl");
+	ASSERT_STR_EQ(a->columns[PR_REGISTER_STREET + 2], "name_de");
+	ASSERT_TRUE(a->columns[PR_REGISTER_STREET + 3] == NULL);
+	ASSERT_TRUE(s->src[PR_SRC_POPULATION].by_address);
+	ASSERT_TRUE(!s->src[PR_SRC_COMPLAINTS].by_address);
+	pr_sources_free(s);
+	s = NULL;
+
+	r = load("[parcels]\npath = p.gpkg\nid = c\n"
+		 "[addresses]\npath = a.txt\nnumber = n\nstreet = a, b, c, d, e\n",
+		 msg, sizeof msg, NULL);
+	ASSERT_INT_EQ(r, PR_ECONFIG);
+	ASSERT_CONTAINS(msg, "street lists more than 4 columns");
+	r = load("[parcels]\npath = p.gpkg\nid = c\n"
+		 "[population]\npath = p.csv\nstreet = rue\nnumber = numero\n",
+		 msg, sizeof msg, NULL);
+	ASSERT_INT_EQ(r, PR_ECONFIG);
+	ASSERT_CONTAINS(msg, "no [addresses] section");
+	r = load("[parcels]\npath = p.gpkg\nid = c\n[addresses]\npath = a.txt\nstreet = s\n"
+		 "number = n\n[population]\npath = p.csv\nstreet = rue\n",
+		 msg, sizeof msg, NULL);
+	ASSERT_INT_EQ(r, PR_ECONFIG);
+	ASSERT_CONTAINS(msg, "needs both street and number");
+	r = load("[parcels]\npath = p.gpkg\nid = c\n[addresses]\npath = a.txt\nstreet = s\n"
+		 "number = n\n[population]\npath = p.csv\nstreet = rue\nnumber = no\n"
+		 "x = x\ny = y\n",
+		 msg, sizeof msg, NULL);
+	ASSERT_INT_EQ(r, PR_ECONFIG);
+	ASSERT_CONTAINS(msg, "not both");
+	r = load("[parcels]\npath = p.gpkg\nid = c\n[addresses]\npath = a.txt\nstreet = s\n", msg,
+		 sizeof msg, NULL);
+	ASSERT_INT_EQ(r, PR_ECONFIG);
+	ASSERT_CONTAINS(msg, "missing key 'number'");
+}
+
 static void test_export_keys(void)
 {
 	char msg[1024];
@@ -293,6 +342,7 @@ int main(void)
 	RUN(test_feet_working_crs);
 	RUN(test_bad_values);
 	RUN(test_missing_file);
+	RUN(test_address_keys);
 	RUN(test_export_keys);
 	RUN(test_export_key_errors);
 	char cmd[600];
