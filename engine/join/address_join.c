@@ -11,28 +11,15 @@
 #include "join/join.h"
 #include "sources/records.h"
 
-static int compare_key_to_parcel(const void *key, const void *elem)
-{
-	return strcmp((const char *)key, *(char *const *)elem);
-}
-
 int pr_join_register(pr_context *ctx, const pr_parcel_index *index, const pr_parcels *parcels,
 		     pr_records *rec, double snap_m, pr_rejects *rejects)
 {
 	const pr_column *keys = &rec->cols[PR_REGISTER_PARCEL];
-	char **ids = parcels->rec.cols[PR_PARCEL_ID].text;
 	/* The key first: the cadastre's own link between address and parcel. A key that names no
 	 * parcel (a parcel left out by where, a stale key) leaves the address to its point. */
 	if (keys->present)
-		for (size_t i = 0; i < rec->n; i++) {
-			const char *key = keys->text[i];
-			char *const *hit = key && *key && parcels->rec.n
-					       ? bsearch(key, ids, parcels->rec.n, sizeof *ids,
-							 compare_key_to_parcel)
-					       : NULL;
-			if (hit)
-				rec->parcel[i] = (int32_t)(hit - ids);
-		}
+		for (size_t i = 0; i < rec->n; i++)
+			rec->parcel[i] = pr_parcels_find(parcels, keys->text[i]);
 	return pr_join_points(ctx, index, rec, snap_m, rejects);
 }
 

@@ -26,6 +26,10 @@ int32_t pr_parcel_index_assign(const pr_parcel_index *index, GEOSContextHandle_t
 int pr_join_points(pr_context *ctx, const pr_parcel_index *index, pr_records *rec, double snap_m,
 		   pr_rejects *rejects);
 
+/* The index of the parcel whose id is key (parcels are sorted by id), -1 for none or a NULL or
+ * empty key. */
+int32_t pr_parcels_find(const pr_parcels *parcels, const char *key);
+
 /* Assigns every record of rec to the parcel whose id equals its key field (compared after
  * trimming spaces); unknown keys become rejects and are removed from rec. */
 int pr_join_keys(pr_context *ctx, const pr_parcels *parcels, pr_records *rec, int key_field,

@@ -370,19 +370,25 @@ static int compare_key_to_parcel(const void *key, const void *elem)
 	return strcmp((const char *)key, *(char *const *)elem);
 }
 
+int32_t pr_parcels_find(const pr_parcels *parcels, const char *key)
+{
+	char **ids = parcels->rec.cols[PR_PARCEL_ID].text;
+	char *const *hit =
+	    key && *key && parcels->rec.n
+		? bsearch(key, ids, parcels->rec.n, sizeof *ids, compare_key_to_parcel)
+		: NULL;
+	return hit ? (int32_t)(hit - ids) : -1;
+}
+
 int pr_join_keys(pr_context *ctx, const pr_parcels *parcels, pr_records *rec, int key_field,
 		 pr_rejects *rejects)
 {
-	char **ids = parcels->rec.cols[PR_PARCEL_ID].text;
 	size_t keep = 0;
 	int r = 0;
 	for (size_t i = 0; i < rec->n; i++) {
 		const char *key = rec->cols[key_field].text[i];
-		char *const *hit =
-		    key && parcels->rec.n
-			? bsearch(key, ids, parcels->rec.n, sizeof *ids, compare_key_to_parcel)
-			: NULL;
-		if (!hit) {
+		int32_t parcel = pr_parcels_find(parcels, key);
+		if (parcel < 0) {
 			r = pr_rejects_add(rejects, rec->source, rec->row[i],
 					   PR_REJECT_UNKNOWN_PARCEL, "%s '%.200s'",
 					   pr_source_defs[rec->source].fields[key_field].name,
@@ -391,7 +397,7 @@ int pr_join_keys(pr_context *ctx, const pr_parcels *parcels, pr_records *rec, in
 				return r;
 			continue;
 		}
-		rec->parcel[i] = (int32_t)(hit - ids);
+		rec->parcel[i] = parcel;
 		if (keep != i)
 			pr_records_move(rec, keep, i);
 		keep++;
