@@ -248,23 +248,10 @@ static uint64_t read_of(const ingest *in, int k)
 
 /* The streets of a source's "unknown street" rejects ("street 'X' number ..."), most frequent
  * first, into the report: usually a missing abbreviation or a renamed street. */
-typedef struct street_count {
-	char street[64];
-	uint64_t count;
-} street_count;
-
-static int compare_street_count(const void *a, const void *b)
-{
-	const street_count *x = a, *y = b;
-	if (x->count != y->count)
-		return x->count > y->count ? -1 : 1;
-	return strcmp(x->street, y->street);
-}
-
 static void list_unknown_streets(const ingest *in, int k, pr_source_report *rep)
 {
-	street_count *list = NULL;
-	size_t n = 0, cap = 0;
+	enum { TOP = sizeof rep->unknown_streets / sizeof *rep->unknown_streets };
+	pr_tally *streets = NULL;
 	for (size_t i = 0; i < in->rejects.n; i++) {
 		const pr_reject *rj = &in->rejects.items[i];
 		if (rj->source != k || strcmp(rj->reason, PR_REJECT_UNKNOWN_STREET) != 0)
@@ -273,29 +260,21 @@ static void list_unknown_streets(const ingest *in, int k, pr_source_report *rep)
 		const char *close = open ? strchr(open + 1, '\'') : NULL;
 		if (!close)
 			continue;
-		char street[64];
+		char street[sizeof rep->unknown_streets[0].street];
 		snprintf(street, sizeof street, "%.*s", (int)(close - open - 1), open + 1);
-		size_t j = 0;
-		while (j < n && strcmp(list[j].street, street) != 0)
-			j++;
-		if (j == n) {
-			if (pr_grow((void **)&list, &cap, n + 1, sizeof *list) < 0)
-				break;
-			list[n] = (street_count){.count = 0};
-			memcpy(list[n].street, street, sizeof street);
-			n++;
-		}
-		list[j].count++;
+		if (pr_tally_add(&streets, street) < 0)
+			break;
 	}
-	if (n)
-		qsort(list, n, sizeof *list, compare_street_count);
-	for (size_t j = 0; j < n && j < sizeof rep->unknown_streets / sizeof *rep->unknown_streets;
-	     j++) {
-		memcpy(rep->unknown_streets[j].street, list[j].street, sizeof list[j].street);
-		rep->unknown_streets[j].count = list[j].count;
-		rep->n_unknown_streets++;
+	const char *words[TOP];
+	uint64_t counts[TOP];
+	int n = pr_tally_top(streets, TOP, words, counts);
+	for (int j = 0; j < n; j++) {
+		snprintf(rep->unknown_streets[j].street, sizeof rep->unknown_streets[j].street,
+			 "%s", words[j]);
+		rep->unknown_streets[j].count = counts[j];
 	}
-	free(list);
+	rep->n_unknown_streets = n > 0 ? n : 0;
+	pr_tally_free(streets);
 }
 
 static void fill_report(const ingest *in, int k, pr_source_report *rep)

@@ -265,24 +265,39 @@ static int compare_tally_entry(const void *a, const void *b)
 	return strcmp(x->word, y->word);
 }
 
-char *pr_tally_summary(const pr_tally *t, int max)
+int pr_tally_top(const pr_tally *t, int max, const char **ret_words, uint64_t *ret_counts)
 {
-	if (!t || t->n == 0)
-		return NULL;
+	if (!t || t->n == 0 || max <= 0)
+		return 0;
 	tally_entry *e = malloc(t->n * sizeof *e);
 	if (!e)
-		return NULL;
+		return PR_ENOMEM;
 	size_t n = 0;
 	for (size_t i = 0; i < t->slots; i++)
 		if (t->word[i])
 			e[n++] = (tally_entry){t->word[i], t->count[i]};
 	qsort(e, n, sizeof *e, compare_tally_entry);
+	int top = n < (size_t)max ? (int)n : max;
+	for (int i = 0; i < top; i++) {
+		ret_words[i] = e[i].word;
+		ret_counts[i] = e[i].count;
+	}
+	free(e);
+	return top;
+}
+
+char *pr_tally_summary(const pr_tally *t, int max)
+{
+	const char **words = max > 0 ? malloc((size_t)max * sizeof *words) : NULL;
+	uint64_t *counts = max > 0 ? malloc((size_t)max * sizeof *counts) : NULL;
+	int n = words && counts ? pr_tally_top(t, max, words, counts) : 0;
 	pr_strbuf out = {0};
 	int r = 0;
-	for (size_t i = 0; i < n && (int)i < max && r == 0; i++)
-		r = pr_strbuf_printf(&out, "%s%s (%llu)", i ? ", " : "", e[i].word,
-				     (unsigned long long)e[i].count);
-	free(e);
+	for (int i = 0; i < n && r == 0; i++)
+		r = pr_strbuf_printf(&out, "%s%s (%llu)", i ? ", " : "", words[i],
+				     (unsigned long long)counts[i]);
+	free(words);
+	free(counts);
 	if (r < 0) {
 		pr_strbuf_free(&out);
 		return NULL;

@@ -230,6 +230,9 @@ typedef struct pr_tally pr_tally;
 /* Counts word once more (copying it), creating *tally on first use; 0 or PR_ENOMEM. Past
  * 100,000 distinct words, new ones are counted together. */
 int pr_tally_add(pr_tally **tally, const char *word);
+/* The at most max most frequent words (ties: by word) into ret_words (owned by the tally) and
+ * ret_counts, each of max entries; returns how many, or PR_ENOMEM. */
+int pr_tally_top(const pr_tally *tally, int max, const char **ret_words, uint64_t *ret_counts);
 /* "word (count), word (count)", most frequent first (ties: by word), at most max words; NULL
  * when the tally is empty or memory ran out. The caller frees it. */
 char *pr_tally_summary(const pr_tally *tally, int max);
