@@ -246,6 +246,34 @@ static uint64_t read_of(const ingest *in, int k)
 	return k == PR_SRC_PARCELS ? in->parcels.rec.rows_read : in->records[k].rows_read;
 }
 
+/* A reason of one source's rejects: how many, and the first row rejected for it. */
+typedef struct reason_count {
+	const char *reason;
+	uint64_t count;
+	const pr_reject *example;
+} reason_count;
+
+/* The distinct reasons of source k's rejects in the order they first occur, at most max. */
+static int count_reasons(const ingest *in, int k, reason_count *out, int max)
+{
+	int n = 0;
+	for (size_t i = 0; i < in->rejects.n; i++) {
+		const pr_reject *rj = &in->rejects.items[i];
+		if (rj->source != k)
+			continue;
+		int j = 0;
+		while (j < n && strcmp(out[j].reason, rj->reason) != 0)
+			j++;
+		if (j == n) {
+			if (n == max)
+				continue;
+			out[n++] = (reason_count){rj->reason, 0, rj};
+		}
+		out[j].count++;
+	}
+	return n;
+}
+
 /* The streets of a source's "unknown street" rejects ("street 'X' number ..."), most frequent
  * first, into the report: usually a missing abbreviation or a renamed street. */
 static void list_unknown_streets(const ingest *in, int k, pr_source_report *rep)
@@ -293,22 +321,14 @@ static void fill_report(const ingest *in, int k, pr_source_report *rep)
 	memcpy(rep->address_levels, in->address_levels[k], sizeof rep->address_levels);
 	if (rep->by_address)
 		list_unknown_streets(in, k, rep);
-	for (size_t i = 0; i < in->rejects.n; i++) {
-		const pr_reject *rj = &in->rejects.items[i];
-		if (rj->source != k)
-			continue;
-		int j = 0;
-		while (j < rep->n_reasons && strcmp(rep->reasons[j].reason, rj->reason) != 0)
-			j++;
-		if (j == rep->n_reasons) {
-			if (j == (int)(sizeof rep->reasons / sizeof *rep->reasons))
-				continue;
-			snprintf(rep->reasons[j].reason, sizeof rep->reasons[j].reason, "%s",
-				 rj->reason);
-			rep->n_reasons++;
-		}
-		rep->reasons[j].count++;
+	reason_count reasons[sizeof rep->reasons / sizeof *rep->reasons];
+	int n = count_reasons(in, k, reasons, (int)(sizeof reasons / sizeof *reasons));
+	for (int j = 0; j < n; j++) {
+		snprintf(rep->reasons[j].reason, sizeof rep->reasons[j].reason, "%s",
+			 reasons[j].reason);
+		rep->reasons[j].count = reasons[j].count;
 	}
+	rep->n_reasons = n;
 }
 
 /* Every source must account for all its rows; a mismatch is a bug, never a silent loss. */
@@ -380,13 +400,6 @@ static int check_model(pr_context *ctx, const pr_model *model, const pr_sources 
 	pr_store_close(&store);
 	return r;
 }
-
-/* The reasons of one source's rejects, most frequent first, each with its first row. */
-typedef struct reason_count {
-	const char *reason;
-	uint64_t count;
-	const pr_reject *example;
-} reason_count;
 
 static int compare_reason_count(const void *a, const void *b)
 {
@@ -491,21 +504,7 @@ static int check_reject_budget(pr_context *ctx, const pr_sources *s, const inges
 		bool no_parcels = k == PR_SRC_PARCELS && joined_of(in, k) == 0;
 		if (share <= allowed && !no_parcels)
 			continue;
-		int n = 0;
-		for (size_t i = 0; i < in->rejects.n; i++) {
-			const pr_reject *rj = &in->rejects.items[i];
-			if (rj->source != k)
-				continue;
-			int j = 0;
-			while (j < n && strcmp(reasons[j].reason, rj->reason) != 0)
-				j++;
-			if (j == n) {
-				if (n == (int)(sizeof reasons / sizeof *reasons))
-					continue;
-				reasons[n++] = (reason_count){rj->reason, 0, rj};
-			}
-			reasons[j].count++;
-		}
+		int n = count_reasons(in, k, reasons, (int)(sizeof reasons / sizeof *reasons));
 		qsort(reasons, (size_t)n, sizeof *reasons, compare_reason_count);
 		pr_strbuf msg = {0};
 		const char *name = pr_source_defs[k].name;
