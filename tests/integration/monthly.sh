@@ -89,9 +89,10 @@ weight = 1
 INI
 "$PARCELRISK" run "$big/sources.ini" -o "$target" --model "$SCRATCH/slow.ini" --quiet >/dev/null 2>&1 &
 pid=$!
+# Wait until it holds the lock, looking in /proc/locks: taking the lock to test it (flock -n)
+# could make the run itself find it taken and exit 75.
 for _ in $(seq 1 600); do
-	ls -a "$SCRATCH" | grep -q '^\.busy\.gpkg\..*\.tmp\.gpkg$' && break
-	flock -n "$SCRATCH/.busy.gpkg.lock" true 2>/dev/null || break
+	ino=$(stat -c %i "$SCRATCH/.busy.gpkg.lock" 2>/dev/null) && grep -q ":$ino " /proc/locks && break
 	sleep 0.05
 done
 pr run "$ini" -o "$target" --quiet
