@@ -34,6 +34,9 @@ typedef struct pr_factor {
 	char *reason; /* template with {name} placeholders */
 	double weight, from, saturate;
 	bool has_weight, has_saturate;
+	/* Points on top of the 0-100 scale: the weight is left out of the sum the score is scaled
+	 * by, so a city whose data never gives the factor a value scores exactly as without it. */
+	bool on_top;
 	int line;
 	/* needs resolved: indexes into the model's value names (pr_model_value_name) */
 	int n_needs;

@@ -113,6 +113,16 @@ typedef struct model_parse {
 	const char *label;
 } model_parse;
 
+static int parse_yes_no(model_parse *mp, const pr_ini_pos *pos, const char *section,
+			const char *name, const char *value, bool *ret)
+{
+	if (strcmp(value, "yes") != 0 && strcmp(value, "no") != 0)
+		return pr_error(mp->ctx, PR_ECONFIG, "%s line %d [%s]: %s '%s' is not yes or no",
+				mp->label, pos->line, section, name, value);
+	*ret = strcmp(value, "yes") == 0;
+	return 0;
+}
+
 static int parse_number(model_parse *mp, const pr_ini_pos *pos, const char *section,
 			const char *name, const char *value, double min, double max, double *ret)
 {
@@ -239,15 +249,8 @@ static int handle_model_key(void *user, const pr_ini_pos *pos, const char *secti
 		if (strcmp(name, "label") == 0)
 			return pr_ini_set_string(ctx, mp->label, pos, section, name, value,
 						 &f->label);
-		if (strcmp(name, "uses_scores") == 0) {
-			if (strcmp(value, "yes") != 0 && strcmp(value, "no") != 0)
-				return pr_error(
-				    ctx, PR_ECONFIG,
-				    "%s line %d [%s]: uses_scores '%s' is not yes or no", mp->label,
-				    pos->line, section, value);
-			f->uses_scores = strcmp(value, "yes") == 0;
-			return 0;
-		}
+		if (strcmp(name, "uses_scores") == 0)
+			return parse_yes_no(mp, pos, section, name, value, &f->uses_scores);
 		if (strcmp(name, "default") == 0) {
 			f->has_default = true;
 			return parse_number(mp, pos, section, name, value, -1e12, 1e12,
@@ -283,13 +286,15 @@ static int handle_model_key(void *user, const pr_ini_pos *pos, const char *secti
 	}
 	if (strcmp(name, "from") == 0)
 		return parse_number(mp, pos, section, name, value, -1e12, 1e12, &fa->from);
+	if (strcmp(name, "on_top") == 0)
+		return parse_yes_no(mp, pos, section, name, value, &fa->on_top);
 	if (strcmp(name, "saturate") == 0) {
 		fa->has_saturate = true;
 		return parse_number(mp, pos, section, name, value, -1e12, 1e12, &fa->saturate);
 	}
 	return pr_error(ctx, PR_ECONFIG,
 			"%s line %d [%s]: unknown key '%s' (known: value, needs, weight, from, "
-			"saturate, reason)",
+			"saturate, on_top, reason)",
 			mp->label, pos->line, section, name);
 }
 

@@ -97,7 +97,7 @@ static int score_parcel(const pr_model_eval *ev, sqlite3_stmt *row, size_t i, do
 	const pr_model *m = ev->m;
 	factor_points fp[PR_MODEL_MAX_FACTORS];
 	pr_strbuf missing = {0}, absent = {0}, reasons = {0};
-	int covered = 0, n_fp = 0, r = 0;
+	int covered = 0, scaled = 0, n_fp = 0, r = 0;
 	double total = 0;
 	int n_values = pr_model_n_values(m);
 	int first_factor = COL_FIRST_VALUE + n_values;
@@ -126,7 +126,9 @@ static int score_parcel(const pr_model_eval *ev, sqlite3_stmt *row, size_t i, do
 				pr_strbuf_printf(&absent, "%s%s", absent.len ? "; " : "",
 						 missing.data + from);
 		}
-		covered += assessed;
+		/* A factor on top is outside the scale and outside the coverage alike. */
+		covered += assessed && !fa->on_top;
+		scaled += !fa->on_top;
 		double points = 0;
 		int c = first_factor + k;
 		if (assessed && sqlite3_column_type(row, c) != SQLITE_NULL) {
@@ -166,7 +168,7 @@ static int score_parcel(const pr_model_eval *ev, sqlite3_stmt *row, size_t i, do
 			   : s->score[i] >= m->class_high   ? PR_CLASS_HIGH
 			   : s->score[i] >= m->class_medium ? PR_CLASS_MEDIUM
 							    : PR_CLASS_LOW;
-	s->data_coverage[i] = m->n_factors ? (double)covered / m->n_factors : 1;
+	s->data_coverage[i] = scaled ? (double)covered / scaled : 1;
 	s->reasons[i] = reasons.data ? reasons.data : strdup("");
 	reasons.data = NULL;
 	s->missing[i] = missing.data;
@@ -256,7 +258,7 @@ static int score_all(pr_model_eval *ev, const char *source, size_t n_parcels, bo
 	}
 	double max_points = 0;
 	for (int k = 0; k < m->n_factors; k++)
-		if (m->factors[k].weight > 0)
+		if (m->factors[k].weight > 0 && !m->factors[k].on_top)
 			max_points += m->factors[k].weight;
 	values = malloc((size_t)pr_model_n_values(m) * sizeof *values);
 	if (!values) {

@@ -9,17 +9,18 @@
 #include "synth/synth_internal.h"
 
 /* Shares of the ways a street, number or box is written. */
-#define TYPED_DUTCH		0.40 /* the Dutch name rather than the French */
-#define TYPED_ABBREVIATED	0.35 /* the street's kind abbreviated: "Av.", "Chée", "str." */
-#define TYPED_SUFFIX_APART	0.20 /* of those in Dutch, "Waterloose Stwg" for "...stwg" */
-#define TYPED_SAINT_ABBREVIATED 0.50 /* "St-Gilles", "St-Gillisstraat" */
-#define TYPED_TYPOGRAPHIC	0.20 /* "l’Étuve": the typographic apostrophe */
-#define TYPED_DOUBLE_SPACE	0.03
-#define TYPED_BOX_GIVEN		0.85 /* at a subdivided house, the household gives its box */
-#define TYPED_BOX_UNKNOWN	0.04 /* of those, a box the register does not list */
-#define TYPED_BOX_UNLISTED	0.03 /* a box given at a house the register lists without boxes */
-#define TYPED_BOX_APART		0.50 /* the box in its own column, not inside the number */
-#define TYPED_LETTER_ADDED	0.01 /* "13B" for 13: a letter the register does not have */
+#define TYPED_DUTCH		 0.40 /* the Dutch name rather than the French */
+#define TYPED_ABBREVIATED	 0.35 /* the street's kind abbreviated: "Av.", "Chée", "str." */
+#define TYPED_SUFFIX_APART	 0.20 /* of those in Dutch, "Waterloose Stwg" for "...stwg" */
+#define TYPED_SAINT_ABBREVIATED	 0.50 /* "St-Gilles", "St-Gillisstraat" */
+#define TYPED_TYPOGRAPHIC	 0.20 /* "l’Étuve": the typographic apostrophe */
+#define TYPED_DOUBLE_SPACE	 0.03
+#define TYPED_BOX_GIVEN		 0.85 /* at a subdivided house, the household gives its box */
+#define TYPED_BOX_UNKNOWN	 0.04 /* of those, a box the register does not list */
+#define TYPED_BOX_UNLISTED	 0.03 /* a box given at a house the register lists without boxes */
+#define TYPED_BOX_APART		 0.50 /* the box in its own column, not inside the number */
+#define TYPED_LETTER_ADDED	 0.01 /* "13B" for 13: a letter the register does not have */
+#define TYPED_ROOMS_PER_DWELLING 3    /* a crowded slum is let room by room, a box per room */
 
 enum text_case { CASE_AS_IS, CASE_UPPER, CASE_LOWER, CASE_PLAIN };
 
@@ -184,12 +185,16 @@ void synth_write_typed_household(synth *s, const parcel *p, int persons, int32_t
 	bool dutch = synth_put_typed_street(s, &l, a->street);
 	put_char(&l, ';');
 
-	/* The register lists a subdivided house box by box. */
+	/* The register lists a subdivided house box by box. A crowded slum is let room by room,
+	 * and its households give the boxes of rooms that no permit and no register lists. */
 	char box[8] = "";
 	int boxes = p->dwellings >= 2 ? p->dwellings : 0;
-	if (pr_rng_chance(rng, boxes ? TYPED_BOX_GIVEN : TYPED_BOX_UNLISTED)) {
-		int i = boxes ? (int)pr_rng_range(rng, 1, boxes) : 1;
-		if (boxes && pr_rng_chance(rng, TYPED_BOX_UNKNOWN))
+	bool rooms = p->signals & SIGNAL_CROWDED;
+	int given =
+	    rooms ? TYPED_ROOMS_PER_DWELLING * (p->dwellings > 1 ? p->dwellings : 1) : boxes;
+	if (pr_rng_chance(rng, given ? TYPED_BOX_GIVEN : TYPED_BOX_UNLISTED)) {
+		int i = given ? (int)pr_rng_range(rng, 1, given) : 1;
+		if (boxes && !rooms && pr_rng_chance(rng, TYPED_BOX_UNKNOWN))
 			i = boxes + (int)pr_rng_range(rng, 1, 3);
 		if (boxes && synth_boxes_lettered(s, p))
 			snprintf(box, sizeof box, "%c", 'A' + i - 1);

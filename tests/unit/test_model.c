@@ -43,6 +43,7 @@ static int fixture_open(fixture *fx, int n)
 		     "floor_area_m2 REAL, dwellings INTEGER, build_year INTEGER);"
 		     "CREATE TABLE population (parcel_id, row, household, persons, registered, "
 		     "\"left\", x, y, snapped);"
+		     "CREATE TABLE population_box (parcel_id, row, box);"
 		     "CREATE TABLE complaints (parcel_id, row, date, category, x, y, snapped);"
 		     "CREATE TABLE inspections (parcel_id, row, date, outcome);") < 0)
 		return -1;
@@ -118,7 +119,8 @@ static int fixture_store(fixture *fx)
 		p->area[i] = 100;
 	static const char *const queries[PR_SRC_COUNT] = {
 	    NULL,
-	    "SELECT parcel_id, row, household, persons, registered, \"left\" FROM population",
+	    "SELECT parcel_id, row, household, persons, registered, \"left\", NULL, NULL, box, "
+	    "NULL FROM population LEFT JOIN population_box USING (parcel_id, row)",
 	    "SELECT parcel_id, row, date, category FROM complaints",
 	    "SELECT parcel_id, row, NULL, date, outcome FROM inspections",
 	};
@@ -206,6 +208,13 @@ static void test_default_model_factors(void)
 	ASSERT_INT_EQ(exec(&fx, "INSERT INTO population VALUES (0, 99, 'HX', 3, '2019-01-01', "
 				"'2021-01-01', 0, 0, 0)"),
 		      0);
+	/* P0's households live in boxes 1 to 3 (one written twice, one box long gone), and the
+	 * one who left in 2021 gave box 9: beyond five years, not counted. */
+	ASSERT_INT_EQ(exec(&fx, "INSERT INTO population_box SELECT parcel_id, row, CASE row % 3 "
+				"WHEN 0 THEN '1' WHEN 1 THEN '2' ELSE '3' END FROM population "
+				"WHERE parcel_id = 0 AND row < 99"),
+		      0);
+	ASSERT_INT_EQ(exec(&fx, "INSERT INTO population_box VALUES (0, 99, '9')"), 0);
 	/* P1: nothing known about the building. */
 	/* P2: two recent serious complaints, one older, three about noise; one dwelling. */
 	ASSERT_INT_EQ(exec(&fx, "UPDATE parcels SET floor_area_m2 = 90, dwellings = 1, "
@@ -254,6 +263,10 @@ static void test_default_model_factors(void)
 	ASSERT_DBL_NEAR(feature(m, &s, 0, "m2_per_person"), 5, 1e-9);
 	ASSERT_DBL_NEAR(points(m, &s, 0, "subdivision"), 25, 1e-9);
 	ASSERT_DBL_NEAR(points(m, &s, 0, "overcrowding"), 25, 1e-9);
+	/* Three boxes for one dwelling: the boxes factor full, on top of the scale. */
+	ASSERT_DBL_NEAR(feature(m, &s, 0, "boxes_5y"), 3, 0);
+	ASSERT_DBL_NEAR(points(m, &s, 0, "boxes"), 15, 1e-9);
+	ASSERT_CONTAINS(s.reasons[0], "3 boxes registered at in 5 years for 1 dwelling");
 	/* 6 registrations in 24 months? No: all in 2020, so no turnover points. */
 	ASSERT_DBL_NEAR(points(m, &s, 0, "turnover"), 0, 1e-9);
 	/* Built 1900: 45 of the 60 years to saturation, of weight 5. */
@@ -269,7 +282,12 @@ static void test_default_model_factors(void)
 	ASSERT_CONTAINS(s.reasons[1], "overcrowding not assessed (no floor area on record)");
 	ASSERT_CONTAINS(s.missing[1],
 			"subdivision not assessed (no number of dwellings on record)");
-	ASSERT_DBL_NEAR(s.data_coverage[1], 6.0 / m->n_factors, 1e-9);
+	/* Coverage is over the factors of the scale: boxes is on top of it. */
+	int scaled = 0;
+	for (int k = 0; k < m->n_factors; k++)
+		scaled += !m->factors[k].on_top;
+	ASSERT_INT_EQ(scaled, m->n_factors - 1);
+	ASSERT_DBL_NEAR(s.data_coverage[1], 6.0 / scaled, 1e-9);
 	ASSERT_DBL_NEAR(s.score[1], 0, 0);
 
 	/* P2: recency-weighted serious complaints (1 + 1 + 0.5), noise left out. */
@@ -597,6 +615,49 @@ static void expect_stopped(const char *text, const char *needle)
 	fixture_close(&fx);
 }
 
+/* A factor on_top adds its points without joining the scale: where it gives nothing the score
+ * is the one without it; where it gives points they come on top, capped at 100. */
+static void test_on_top(void)
+{
+	static const char base[] = "[factor f1]\nvalue = parcel_id\nfrom = 0\nsaturate = 10\n"
+				   "weight = 10\n";
+	static const char top[] = "[factor t]\nvalue = CASE WHEN parcel_id >= 4 THEN parcel_id END"
+				  "\nfrom = 3\nsaturate = 5\nweight = 10\non_top = yes\n";
+	char text[512];
+	fixture fx = {0};
+	pr_model *m = NULL;
+	pr_scores s = {0};
+	ASSERT_INT_EQ(fixture_open(&fx, 6), 0);
+	ASSERT_INT_EQ(fixture_store(&fx), 0);
+	snprintf(text, sizeof text, "%s%s", base, top);
+	ASSERT_INT_EQ(pr_model_parse(ctx, "top.ini", text, &m), 0);
+	int r = pr_model_score(ctx, m, &fx.store, as_of(), 6, NULL, &s);
+	if (r < 0)
+		FAIL_AT("%s", pr_context_errmsg(ctx));
+	/* f1 alone: parcel_id / 10 of the scale; t adds (id - 3) / 2 of its 10 points. */
+	ASSERT_DBL_NEAR(s.score[2], 20, 1e-9);
+	ASSERT_DBL_NEAR(s.score[3], 30, 1e-9);
+	ASSERT_DBL_NEAR(s.score[4], 40 + 50, 1e-9);
+	ASSERT_DBL_NEAR(s.score[5], 100, 1e-9); /* 50 + 100, capped */
+	pr_scores_free(&s);
+	pr_model_free(m);
+	fixture_close(&fx);
+	/* The same factor without on_top joins the scale of 20 points. */
+	snprintf(text, sizeof text, "%s%s", base, top);
+	*strstr(text, "on_top = yes") = ';';
+	ASSERT_INT_EQ(fixture_open(&fx, 6), 0);
+	ASSERT_INT_EQ(fixture_store(&fx), 0);
+	ASSERT_INT_EQ(pr_model_parse(ctx, "top.ini", text, &m), 0);
+	ASSERT_INT_EQ(pr_model_score(ctx, m, &fx.store, as_of(), 6, NULL, &s), 0);
+	ASSERT_DBL_NEAR(s.score[2], 10, 1e-9);
+	ASSERT_DBL_NEAR(s.score[4], 45, 1e-9);
+	pr_scores_free(&s);
+	pr_model_free(m);
+	fixture_close(&fx);
+	expect_bad_model("[factor f]\nvalue = 1\nweight = 1\nsaturate = 1\non_top = maybe\n",
+			 "bad.ini line 5 [factor f]: on_top 'maybe' is not yes or no");
+}
+
 static void test_time_limit(void)
 {
 	const char *factor = "[factor f]\nvalue = 1\nweight = 1\nsaturate = 1\n";
@@ -859,6 +920,7 @@ int main(void)
 	RUN(test_visit_list_exclusion);
 	RUN(test_store_tables);
 	RUN(test_two_passes);
+	RUN(test_on_top);
 	RUN(test_bad_models);
 	RUN(test_time_limit);
 	RUN(test_sandbox);
