@@ -152,15 +152,27 @@ static int fail(pr_context *ctx, terminal *t, int status)
 	return exit_code(status);
 }
 
+/* Prints text and a newline, without the credentials it may hold (a path echoed back from the
+ * command line can be a connection string). */
+static void put_line(FILE *f, const char *text)
+{
+	char *clean = pr_redact_credentials(text);
+	fprintf(f, "%s\n", clean ? clean : "(out of memory)");
+	free(clean);
+}
+
 static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static int usage_error(const char *fmt, ...)
 {
+	char *text = NULL;
 	va_list ap;
 	va_start(ap, fmt);
-	fprintf(stderr, "parcelrisk: ");
-	vfprintf(stderr, fmt, ap);
-	fprintf(stderr, "\nTry 'parcelrisk --help'.\n");
+	int n = vasprintf(&text, fmt, ap);
 	va_end(ap);
+	fprintf(stderr, "parcelrisk: ");
+	put_line(stderr, n < 0 ? "invalid usage" : text);
+	fprintf(stderr, "Try 'parcelrisk --help'.\n");
+	free(text);
 	return EX_USAGE;
 }
 
@@ -238,7 +250,7 @@ static int cmd_run(pr_context *ctx, terminal *t, int argc, char **argv)
 	if (r < 0)
 		return fail(ctx, t, r);
 	if (!t->quiet)
-		printf("%s\n", out);
+		put_line(stdout, out);
 	return 0;
 }
 
@@ -266,7 +278,11 @@ static int cmd_check(pr_context *ctx, terminal *t, int argc, char **argv)
 	pr_sources_free(sources);
 	if (r < 0)
 		return fail(ctx, t, r);
-	printf("%s: configuration and inputs are usable\n", argv[optind]);
+	char *line = NULL;
+	if (asprintf(&line, "%s: configuration and inputs are usable", argv[optind]) < 0)
+		return fail(ctx, t, PR_ENOMEM);
+	put_line(stdout, line);
+	free(line);
 	for (int i = 0; i < n; i++) {
 		const pr_source_report *rep = &reports[i];
 		printf("\n[%s]\n  crs:       %s\n  rows:      %" PRIu64 "\n  joined:    %" PRIu64,
@@ -352,7 +368,11 @@ static int cmd_synth(pr_context *ctx, terminal *t, int argc, char **argv)
 	int r = pr_synth(ctx, argv[optind], &so);
 	if (r < 0)
 		return fail(ctx, t, r);
-	printf("%s/sources.ini\n", argv[optind]);
+	char *path = NULL;
+	if (asprintf(&path, "%s/sources.ini", argv[optind]) < 0)
+		return fail(ctx, t, PR_ENOMEM);
+	put_line(stdout, path);
+	free(path);
 	return 0;
 }
 

@@ -164,6 +164,12 @@ char *pr_dirname(const char *path);
 /* The file name part of path: a pointer into path. */
 const char *pr_basename(const char *path);
 
+/* ---- credentials --------------------------------------------------------------------------- */
+
+/* Writes text into out (at least strlen(text) + 1 bytes) without the credentials it holds, as
+ * pr_redact_credentials() does. The result is never longer, and out may be text itself. */
+void pr_redact(const char *text, char *out);
+
 /* SHA-256 of a buffer or of a file's content, as 64 hex digits and a NUL. */
 void pr_sha256_hex(const void *data, size_t size, char out[65]);
 bool pr_sha256_file(const char *path, char out[65]);

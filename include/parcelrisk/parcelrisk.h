@@ -50,6 +50,15 @@ const char *pr_status_message(int status);
  * ("parcelrisk 0.1.0\nGDAL 3.6.2\n..."). Writes at most size bytes including the NUL. */
 void pr_versions(char *buf, size_t size);
 
+/* A copy of text without the credentials it may hold, for a message, a log or a file: the
+ * "password=..." pairs of a connection string (as in GDAL's "PG:dbname=x password=y"; any case
+ * of the key, "sslpassword" too, a value in quotes with its escaped quotes, anywhere in the text)
+ * are removed, and the password of a URL's "user:password@" ("postgresql://u:p@host/db" becomes
+ * "postgresql://u@host/db"). Text without credentials comes back unchanged. The engine applies
+ * it to every message and every run_info value it makes; an embedder printing its own paths can
+ * too. The caller frees the result with free(); NULL when text is NULL or memory runs out. */
+char *pr_redact_credentials(const char *text);
+
 /* ---- context ----------------------------------------------------------------------------- */
 
 typedef struct pr_context pr_context;
