@@ -6,6 +6,7 @@
 #ifndef PR_OUTPUT_H
 #define PR_OUTPUT_H
 
+#include <gdal.h>
 #include <sqlite3.h>
 
 #include "sources/sources.h"
@@ -50,6 +51,12 @@ int pr_gpkg_bulk_rtree(pr_context *ctx, sqlite3 *db, const char *table, const ch
  * returned in *ret_tmp (the caller frees it and moves the file into place with
  * pr_output_commit once the GeoPackage is in place too). */
 int pr_write_visits_csv(pr_context *ctx, const pr_output *out, const char *path, char **ret_tmp);
+
+/* Turns SQLite's secure_delete on for a connection that writes the output at path (a plain
+ * SQLite one, or GDAL's dataset), for as long as it is open: what is deleted or moved while
+ * writing is overwritten with zeros. PR_EINTERNAL when SQLite does not confirm it. */
+int pr_output_secure_delete(pr_context *ctx, sqlite3 *db, const char *path);
+int pr_output_secure_delete_gdal(pr_context *ctx, GDALDatasetH ds, const char *path);
 
 /* Flushes tmp to disk, renames it to path and flushes the folder. */
 int pr_output_commit(pr_context *ctx, const char *tmp, const char *path);
