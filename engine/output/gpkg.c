@@ -265,7 +265,10 @@ int pr_write_gpkg(pr_context *ctx, const pr_output *out, const char *path)
 		r = pr_error(ctx, PR_EINTERNAL, "GDAL has no GPKG driver");
 		goto done;
 	}
+	/* SQLite creates the file (and later its journal with the file's mode). */
+	mode_t umask_before = pr_output_umask_narrow();
 	w.ds = GDALCreate(drv, tmp, 0, 0, 0, GDT_Unknown, NULL);
+	pr_output_umask_restore(umask_before);
 	if (!w.ds) {
 		r = pr_error_gdal(ctx, PR_ECANTCREAT, "cannot create %s", tmp);
 		goto done;

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* What every output gets, whatever its audience: SQLite's secure_delete on each connection that
  * writes a GeoPackage, so that rows deleted or moved while writing (SQLite moves cells between
- * pages as its b-trees grow) are overwritten with zeros instead of lingering in free space. */
+ * pages as its b-trees grow) are overwritten with zeros instead of lingering in free space; and
+ * a file mode of 0640 at most, from the moment the file is created. */
 #include <stdio.h>
+#include <sys/stat.h>
 
 #include <cpl_error.h>
 #include <ogr_api.h>
@@ -41,4 +43,20 @@ int pr_output_secure_delete_gdal(pr_context *ctx, GDALDatasetH ds, const char *p
 		return pr_error_gdal(ctx, PR_EINTERNAL, "%s: SQLite did not turn secure_delete on",
 				     path);
 	return 0;
+}
+
+/* The files are created by SQLite and GDAL's CSV driver, with 0644 or 0666 less the umask, and
+ * GDAL's GeoPackage driver refuses a file made beforehand with the right mode: narrowing the
+ * umask while they create them is what leaves no moment in which others may open the file.
+ * umask(077) first, so that the umask is never wider than both, even between the two calls. */
+mode_t pr_output_umask_narrow(void)
+{
+	mode_t old = umask(077);
+	umask(old | (0777 & ~PR_OUTPUT_MODE));
+	return old;
+}
+
+void pr_output_umask_restore(mode_t old)
+{
+	umask(old);
 }

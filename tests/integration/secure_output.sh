@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 # What every output gets whatever its audience: nothing deleted or moved while writing lingers
 # in the GeoPackage's free space (SQLite's secure_delete), checked on the file's bytes by
-# free_space_check.py.
+# free_space_check.py; and every file a run writes has mode 0640 at most, whatever the umask.
 . "$(dirname "$0")/lib.sh"
 here=$(dirname "$0")
 python=/usr/bin/python3
@@ -25,4 +25,25 @@ cp "$SCRATCH/out.gpkg" "$SCRATCH/control.gpkg"
 sql "$SCRATCH/control.gpkg" "PRAGMA secure_delete = OFF; DELETE FROM visit_list;" >/dev/null
 "$python" "$here/free_space_check.py" "$SCRATCH/control.gpkg" >"$SCRATCH/control.log" &&
 	fail "free_space_check.py found nothing after a delete without secure_delete"
+# File modes: under a umask that lets everyone read and write, the GeoPackage and the visits CSV
+# (and the lock beside them) are still not readable by others; a narrower umask is kept.
+run_with_umask() { # umask output-name what
+	(
+		umask "$1"
+		"$PARCELRISK" run "$SCRATCH/city/sources.ini" -o "$SCRATCH/$2.gpkg" \
+			--visits-csv "$SCRATCH/$2.csv" --quiet
+	) >"$SCRATCH/umask.log" 2>&1 || fail "$3: $(cat "$SCRATCH/umask.log")"
+}
+run_with_umask 000 open "run under umask 000"
+assert_eq "$(stat -c %a "$SCRATCH/open.gpkg")" 640 "GeoPackage mode under umask 000"
+assert_eq "$(stat -c %a "$SCRATCH/open.csv")" 640 "visits CSV mode under umask 000"
+assert_eq "$(stat -c %a "$SCRATCH/.open.gpkg.lock")" 600 "lock file mode under umask 000"
+# A month later, over the files of the month before (which someone made readable to all).
+chmod 666 "$SCRATCH/open.gpkg" "$SCRATCH/open.csv"
+run_with_umask 000 open "second run under umask 000"
+assert_eq "$(stat -c %a "$SCRATCH/open.gpkg")" 640 "GeoPackage mode replacing a 666 file"
+assert_eq "$(stat -c %a "$SCRATCH/open.csv")" 640 "visits CSV mode replacing a 666 file"
+run_with_umask 077 closed "run under umask 077"
+assert_eq "$(stat -c %a "$SCRATCH/closed.gpkg")" 600 "GeoPackage mode under umask 077"
+assert_eq "$(stat -c %a "$SCRATCH/closed.csv")" 600 "visits CSV mode under umask 077"
 finish
