@@ -147,6 +147,14 @@ typedef struct pr_source_report {
 int pr_check(pr_context *ctx, const pr_sources *sources, const pr_run_options *options,
 	     pr_source_report *reports, int max_reports, int *ret_count);
 
+/* ---- pseudonym key -------------------------------------------------------------------------- */
+
+/* Makes a new key file for the owners' pseudonyms ([run] pseudonym_key_file) at path: 32 bytes
+ * from the kernel's random source (getrandom), written as 64 hex digits and a newline, in a new
+ * file of mode 0600. Never replaces an existing file, nor writes through a link: PR_ECANTCREAT
+ * when path exists (a new key changes every pseudonym) or cannot be created. */
+int pr_keygen(pr_context *ctx, const char *path);
+
 /* ---- synthetic city ------------------------------------------------------------------------ */
 
 /* The smallest and largest city pr_synth() writes, in parcels (the largest: some ten gigabytes
