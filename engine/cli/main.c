@@ -38,6 +38,10 @@ static const char usage_text[] =
     "  evaluate OUT.gpkg TRUTH.csv [--k N]\n"
     "                        precision at k and average precision of the ranking against a\n"
     "                        truth file (parcel, is_slum, kind), beside two baselines\n"
+    "  keygen FILE           make a key for the owners' pseudonyms (the sources file's\n"
+    "                        [run] pseudonym_key_file): 32 random bytes in a new file of\n"
+    "                        mode 0600; never replaces a file (a new key changes every\n"
+    "                        pseudonym)\n"
     "  --version             versions of parcelrisk and its libraries\n"
     "  --help                this text\n"
     "\n"
@@ -428,6 +432,19 @@ static int cmd_evaluate(pr_context *ctx, terminal *t, int argc, char **argv)
 	return 0;
 }
 
+static int cmd_keygen(pr_context *ctx, terminal *t, int argc, char **argv)
+{
+	if (argc != 2 || (argv[1][0] == '-' && argv[1][1]))
+		return usage_error("%s", "keygen takes one FILE");
+	int r = pr_keygen(ctx, argv[1]);
+	if (r < 0)
+		return fail(ctx, t, r);
+	put_line(stdout, argv[1]);
+	fprintf(stderr, "Keep this key private and backed up: lose it and next month's "
+			"pseudonyms change; leak it and names can be tested against them.\n");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2)
@@ -472,6 +489,8 @@ int main(int argc, char **argv)
 		code = cmd_explain(ctx, &t, argc - 1, argv + 1);
 	else if (strcmp(cmd, "evaluate") == 0)
 		code = cmd_evaluate(ctx, &t, argc - 1, argv + 1);
+	else if (strcmp(cmd, "keygen") == 0)
+		code = cmd_keygen(ctx, &t, argc - 1, argv + 1);
 	else
 		code = usage_error("unknown command '%s'", cmd);
 	pr_context_free(ctx);
