@@ -101,6 +101,14 @@ no_secret_in_out "check of an unknown database"
 pr run "$SCRATCH/city/secret-bad.ini" -o "$SCRATCH/secret-bad.gpkg"
 assert_eq "$RC" 66 "run: unknown database, with a password"
 no_secret_in_out "run on an unknown database"
+# A password holding a slash, with a column the table lacks: the message names the connection,
+# not a "file name" cut from it at the slash, inside the password.
+parcels_at "PG:$base dbname=postgres password='a/$secret'" "$SCRATCH/city/secret-slash.ini"
+sed -i 's/^id = capakey$/id = no_such_column/' "$SCRATCH/city/secret-slash.ini"
+pr check "$SCRATCH/city/secret-slash.ini"
+assert_eq "$RC" 78 "a column the PostGIS table lacks"
+assert_contains "$OUT" "no_such_column" "the missing column is named"
+no_secret_in_out "a missing column, with a password holding a slash"
 # An output, and --previous, named with a password.
 pr run "$SCRATCH/city/sources.ini" -o "$SCRATCH/PG:dbname=x password=$secret"
 assert_eq "$RC" 64 "an output named with a password"
