@@ -702,6 +702,18 @@ static int check_output_paths(pr_context *ctx, const pr_sources *s, const pr_run
 		const char *out = outputs[i].path;
 		if (!out)
 			continue;
+		/* An output is a file: a password in its name would be written beside it (the
+		 * lock and temporary files take the name) and shown in every message about it. */
+		char *clean = pr_redact_credentials(out);
+		if (!clean)
+			return PR_ENOMEM;
+		bool holds_password = strcmp(clean, out) != 0;
+		free(clean);
+		if (holds_password)
+			return pr_error(ctx, PR_EUSAGE,
+					"%s %s: an output is a file, and its name may not hold a "
+					"password",
+					outputs[i].option, out);
 		const char *input = NULL;
 		char what[64] = "";
 		for (int k = 0; k < PR_SRC_COUNT && !input; k++)

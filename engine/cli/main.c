@@ -38,6 +38,10 @@ static const char usage_text[] =
     "  evaluate OUT.gpkg TRUTH.csv [--k N]\n"
     "                        precision at k and average precision of the ranking against a\n"
     "                        truth file (parcel, is_slum, kind), beside two baselines\n"
+    "  keygen FILE           make a key for the owners' pseudonyms (the sources file's\n"
+    "                        [run] pseudonym_key_file): 32 random bytes in a new file of\n"
+    "                        mode 0600; never replaces a file (a new key changes every\n"
+    "                        pseudonym)\n"
     "  --version             versions of parcelrisk and its libraries\n"
     "  --help                this text\n"
     "\n"
@@ -152,15 +156,27 @@ static int fail(pr_context *ctx, terminal *t, int status)
 	return exit_code(status);
 }
 
+/* Prints text and a newline, without the credentials it may hold (a path echoed back from the
+ * command line can be a connection string). */
+static void put_line(FILE *f, const char *text)
+{
+	char *clean = pr_redact_credentials(text);
+	fprintf(f, "%s\n", clean ? clean : "(out of memory)");
+	free(clean);
+}
+
 static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static int usage_error(const char *fmt, ...)
 {
+	char *text = NULL;
 	va_list ap;
 	va_start(ap, fmt);
-	fprintf(stderr, "parcelrisk: ");
-	vfprintf(stderr, fmt, ap);
-	fprintf(stderr, "\nTry 'parcelrisk --help'.\n");
+	int n = vasprintf(&text, fmt, ap);
 	va_end(ap);
+	fprintf(stderr, "parcelrisk: ");
+	put_line(stderr, n < 0 ? "invalid usage" : text);
+	fprintf(stderr, "Try 'parcelrisk --help'.\n");
+	free(text);
 	return EX_USAGE;
 }
 
@@ -238,7 +254,7 @@ static int cmd_run(pr_context *ctx, terminal *t, int argc, char **argv)
 	if (r < 0)
 		return fail(ctx, t, r);
 	if (!t->quiet)
-		printf("%s\n", out);
+		put_line(stdout, out);
 	return 0;
 }
 
@@ -266,7 +282,11 @@ static int cmd_check(pr_context *ctx, terminal *t, int argc, char **argv)
 	pr_sources_free(sources);
 	if (r < 0)
 		return fail(ctx, t, r);
-	printf("%s: configuration and inputs are usable\n", argv[optind]);
+	char *line = NULL;
+	if (asprintf(&line, "%s: configuration and inputs are usable", argv[optind]) < 0)
+		return fail(ctx, t, PR_ENOMEM);
+	put_line(stdout, line);
+	free(line);
 	for (int i = 0; i < n; i++) {
 		const pr_source_report *rep = &reports[i];
 		printf("\n[%s]\n  crs:       %s\n  rows:      %" PRIu64 "\n  joined:    %" PRIu64,
@@ -352,7 +372,11 @@ static int cmd_synth(pr_context *ctx, terminal *t, int argc, char **argv)
 	int r = pr_synth(ctx, argv[optind], &so);
 	if (r < 0)
 		return fail(ctx, t, r);
-	printf("%s/sources.ini\n", argv[optind]);
+	char *path = NULL;
+	if (asprintf(&path, "%s/sources.ini", argv[optind]) < 0)
+		return fail(ctx, t, PR_ENOMEM);
+	put_line(stdout, path);
+	free(path);
 	return 0;
 }
 
@@ -408,6 +432,19 @@ static int cmd_evaluate(pr_context *ctx, terminal *t, int argc, char **argv)
 	return 0;
 }
 
+static int cmd_keygen(pr_context *ctx, terminal *t, int argc, char **argv)
+{
+	if (argc != 2 || (argv[1][0] == '-' && argv[1][1]))
+		return usage_error("%s", "keygen takes one FILE");
+	int r = pr_keygen(ctx, argv[1]);
+	if (r < 0)
+		return fail(ctx, t, r);
+	put_line(stdout, argv[1]);
+	fprintf(stderr, "Keep this key private and backed up: lose it and next month's "
+			"pseudonyms change; leak it and names can be tested against them.\n");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2)
@@ -452,6 +489,8 @@ int main(int argc, char **argv)
 		code = cmd_explain(ctx, &t, argc - 1, argv + 1);
 	else if (strcmp(cmd, "evaluate") == 0)
 		code = cmd_evaluate(ctx, &t, argc - 1, argv + 1);
+	else if (strcmp(cmd, "keygen") == 0)
+		code = cmd_keygen(ctx, &t, argc - 1, argv + 1);
 	else
 		code = usage_error("unknown command '%s'", cmd);
 	pr_context_free(ctx);

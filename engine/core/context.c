@@ -126,11 +126,39 @@ int pr_thread_count(const pr_context *ctx)
 	return n < 1 ? 1 : n > PR_MAX_THREADS ? PR_MAX_THREADS : (int)n;
 }
 
+/* Keeps text, without its credentials, as the context's message (cut to fit). Credentials go
+ * before the cut, so that a cut cannot leave part of a password behind. */
+static void set_errmsg(pr_context *ctx, const char *text)
+{
+	char *clean = pr_redact_credentials(text);
+	snprintf(ctx->errmsg, sizeof ctx->errmsg, "%s", clean ? clean : "out of memory");
+	free(clean);
+}
+
+/* The message fmt makes, followed by ": detail" when detail is not empty. */
+static void set_errmsg_va(pr_context *ctx, const char *detail, const char *fmt, va_list ap)
+{
+	char *text = NULL;
+	if (vasprintf(&text, fmt, ap) < 0) {
+		set_errmsg(ctx, "out of memory");
+		return;
+	}
+	if (detail && *detail) {
+		char *joined = NULL;
+		if (asprintf(&joined, "%s: %s", text, detail) >= 0) {
+			free(text);
+			text = joined;
+		}
+	}
+	set_errmsg(ctx, text);
+	free(text);
+}
+
 int pr_error(pr_context *ctx, int status, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(ctx->errmsg, sizeof ctx->errmsg, fmt, ap);
+	set_errmsg_va(ctx, NULL, fmt, ap);
 	va_end(ap);
 	return status;
 }
@@ -139,13 +167,8 @@ int pr_error_gdal(pr_context *ctx, int status, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(ctx->errmsg, sizeof ctx->errmsg, fmt, ap);
+	set_errmsg_va(ctx, CPLGetLastErrorMsg(), fmt, ap);
 	va_end(ap);
-	const char *detail = CPLGetLastErrorMsg();
-	if (detail && *detail) {
-		size_t len = strlen(ctx->errmsg);
-		snprintf(ctx->errmsg + len, sizeof ctx->errmsg - len, ": %s", detail);
-	}
 	CPLErrorReset();
 	return status;
 }
@@ -154,12 +177,8 @@ int pr_error_geos(pr_context *ctx, int status, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(ctx->errmsg, sizeof ctx->errmsg, fmt, ap);
+	set_errmsg_va(ctx, ctx->geos_msg, fmt, ap);
 	va_end(ap);
-	if (ctx->geos_msg[0]) {
-		size_t len = strlen(ctx->errmsg);
-		snprintf(ctx->errmsg + len, sizeof ctx->errmsg - len, ": %s", ctx->geos_msg);
-	}
 	ctx->geos_msg[0] = '\0';
 	return status;
 }
@@ -171,14 +190,22 @@ void pr_log(pr_context *ctx, int level, const char *fmt, ...)
 {
 	if (!ctx->log)
 		return;
-	char msg[2048];
+	char *text = NULL;
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
+	int n = vasprintf(&text, fmt, ap);
 	va_end(ap);
+	if (n < 0)
+		return;
+	/* The message in full, without its credentials: a log line is read by people. */
+	char *clean = pr_redact_credentials(text);
+	free(text);
+	if (!clean)
+		return;
 	pthread_mutex_lock(&callback_lock);
-	ctx->log(ctx->log_user, level, msg);
+	ctx->log(ctx->log_user, level, clean);
 	pthread_mutex_unlock(&callback_lock);
+	free(clean);
 }
 
 void pr_progress(pr_context *ctx, const char *stage, uint64_t done, uint64_t total)

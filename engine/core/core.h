@@ -164,8 +164,47 @@ char *pr_dirname(const char *path);
 /* The file name part of path: a pointer into path. */
 const char *pr_basename(const char *path);
 
+/* ---- credentials --------------------------------------------------------------------------- */
+
+/* Writes text into out (at least strlen(text) + 1 bytes) without the credentials it holds, as
+ * pr_redact_credentials() does. The result is never longer, and out may be text itself. */
+void pr_redact(const char *text, char *out);
+
 /* SHA-256 of a buffer or of a file's content, as 64 hex digits and a NUL. */
 void pr_sha256_hex(const void *data, size_t size, char out[65]);
 bool pr_sha256_file(const char *path, char out[65]);
+/* HMAC-SHA-256 of data with key (RFC 2104, nettle's), as 32 bytes. */
+#define PR_SHA256_SIZE 32
+void pr_hmac_sha256(const uint8_t *key, size_t key_size, const void *data, size_t size,
+		    uint8_t out[PR_SHA256_SIZE]);
+/* Writes n bytes as 2n lower-case hex digits and a NUL into out. */
+void pr_hex(const uint8_t *bytes, size_t n, char *out);
+
+/* ---- pseudonyms ---------------------------------------------------------------------------- */
+
+#define PR_PSEUDONYM_SIZE 17 /* "own-" + 12 hex digits + NUL */
+
+/* The key of the owners' pseudonyms, as read from its file. */
+typedef struct pr_pseudonym_key {
+	uint8_t *bytes;
+	size_t size;
+} pr_pseudonym_key;
+
+/* Reads the key file at path into *key (freed with pr_pseudonym_key_free()). The key is the
+ * file's bytes less one line end at the end ("\n" or "\r\n"): the 64 hex digits keygen writes
+ * are the key as they are, as text, not decoded. PR_ECONFIG, with a message naming the file and
+ * saying what to do, when path is NULL or empty, the file is missing or unreadable, is not a
+ * regular file, is open to others (any of the mode's bits 007: group access is allowed),
+ * holds fewer than 32 bytes of key or more than 4096 bytes. *key is written only on success. */
+int pr_pseudonym_key_load(pr_context *ctx, const char *path, pr_pseudonym_key *key);
+/* Zeroes and frees the key's bytes; accepts NULL and a zeroed or freed key. */
+void pr_pseudonym_key_free(pr_pseudonym_key *key);
+/* The pseudonym of owner: "own-" and the first 12 hex digits of HMAC-SHA-256(key, name), the
+ * name folded as street names are (pr_address_normalise() without the abbreviation table:
+ * case, accents, punctuation and spacing), so that "DUPONT  Jean" and "Dupont Jean" get the same
+ * pseudonym, but "Jean Dupont" another. A name the folding refuses (not UTF-8, longer than
+ * PR_ADDRESS_TEXT_MAX) is used as it is. out is "" for a NULL owner or one without letters or
+ * digits (the caller writes NULL). 0, or PR_ENOMEM (out ""). */
+int pr_pseudonym(const pr_pseudonym_key *key, const char *owner, char out[PR_PSEUDONYM_SIZE]);
 
 #endif

@@ -185,7 +185,9 @@ static int bulk_indexes(pr_context *ctx, const char *path, const pr_output *out,
 			     db ? sqlite3_errmsg(db) : "out of memory");
 		goto done;
 	}
-	r = pr_sql_exec(ctx, db, PR_ECANTCREAT, path, "PRAGMA synchronous=OFF; BEGIN");
+	r = pr_output_secure_delete(ctx, db, path);
+	if (r == 0)
+		r = pr_sql_exec(ctx, db, PR_ECANTCREAT, path, "PRAGMA synchronous=OFF; BEGIN");
 	for (size_t i = 0; i < pr_output_n_layers && r == 0; i++) {
 		const pr_layer_def *def = pr_output_layers[i];
 		if (def->index != PR_INDEX_BULK)
@@ -253,6 +255,9 @@ int pr_write_gpkg(pr_context *ctx, const pr_output *out, const char *path)
 	CPLSetThreadLocalConfigOption("OGR_CURRENT_DATE", stamp);
 	CPLSetThreadLocalConfigOption("OGR_SQLITE_SYNCHRONOUS", "OFF");
 	CPLSetThreadLocalConfigOption("OGR_SQLITE_CACHE", "512");
+	/* From the moment GDAL opens the file, before it writes its own tables; set again and
+	 * checked once it is open (pr_output_secure_delete_gdal). */
+	CPLSetThreadLocalConfigOption("OGR_SQLITE_PRAGMA", "secure_delete=ON");
 
 	unlink(tmp);
 	GDALDriverH drv = GDALGetDriverByName("GPKG");
@@ -260,11 +265,17 @@ int pr_write_gpkg(pr_context *ctx, const pr_output *out, const char *path)
 		r = pr_error(ctx, PR_EINTERNAL, "GDAL has no GPKG driver");
 		goto done;
 	}
+	/* SQLite creates the file (and later its journal with the file's mode). */
+	mode_t umask_before = pr_output_umask_narrow();
 	w.ds = GDALCreate(drv, tmp, 0, 0, 0, GDT_Unknown, NULL);
+	pr_output_umask_restore(umask_before);
 	if (!w.ds) {
 		r = pr_error_gdal(ctx, PR_ECANTCREAT, "cannot create %s", tmp);
 		goto done;
 	}
+	r = pr_output_secure_delete_gdal(ctx, w.ds, tmp);
+	if (r < 0)
+		goto done;
 	w.srs = out->parcels->srs_wkt ? OSRNewSpatialReference(out->parcels->srs_wkt) : NULL;
 	r = add_risk_class_domain(&w);
 	if (!r)
@@ -302,6 +313,7 @@ done:
 	CPLSetThreadLocalConfigOption("OGR_CURRENT_DATE", NULL);
 	CPLSetThreadLocalConfigOption("OGR_SQLITE_SYNCHRONOUS", NULL);
 	CPLSetThreadLocalConfigOption("OGR_SQLITE_CACHE", NULL);
+	CPLSetThreadLocalConfigOption("OGR_SQLITE_PRAGMA", NULL);
 	free(tmp);
 	free(w.parcel_fids);
 	return r;

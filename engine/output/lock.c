@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "output/output.h"
@@ -111,11 +112,21 @@ int pr_output_commit(pr_context *ctx, const char *tmp, const char *path)
 {
 	/* The data on disk before the name: after a power cut the old file or the whole new one,
 	 * never a new name on missing data. */
-	int fd = open(tmp, O_RDONLY | O_CLOEXEC);
+	int fd = open(tmp, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0 || fsync(fd) != 0) {
 		int r = pr_error(ctx, PR_ECANTCREAT, "cannot flush %s: %s", tmp, strerror(errno));
 		if (fd >= 0)
 			close(fd);
+		return r;
+	}
+	/* Created under a narrowed umask already (pr_output_umask_narrow); checked here, so that
+	 * no output is moved into place readable by others whatever made it. */
+	struct stat st;
+	if (fstat(fd, &st) != 0 || ((st.st_mode & 07777 & ~PR_OUTPUT_MODE) &&
+				    fchmod(fd, st.st_mode & PR_OUTPUT_MODE) != 0)) {
+		int r = pr_error(ctx, PR_ECANTCREAT, "cannot make %s private: %s", tmp,
+				 strerror(errno));
+		close(fd);
 		return r;
 	}
 	close(fd);

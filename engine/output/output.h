@@ -6,6 +6,9 @@
 #ifndef PR_OUTPUT_H
 #define PR_OUTPUT_H
 
+#include <sys/types.h>
+
+#include <gdal.h>
 #include <sqlite3.h>
 
 #include "sources/sources.h"
@@ -51,7 +54,24 @@ int pr_gpkg_bulk_rtree(pr_context *ctx, sqlite3 *db, const char *table, const ch
  * pr_output_commit once the GeoPackage is in place too). */
 int pr_write_visits_csv(pr_context *ctx, const pr_output *out, const char *path, char **ret_tmp);
 
-/* Flushes tmp to disk, renames it to path and flushes the folder. */
+/* Turns SQLite's secure_delete on for a connection that writes the output at path (a plain
+ * SQLite one, or GDAL's dataset), for as long as it is open: what is deleted or moved while
+ * writing is overwritten with zeros. PR_EINTERNAL when SQLite does not confirm it. */
+int pr_output_secure_delete(pr_context *ctx, sqlite3 *db, const char *path);
+int pr_output_secure_delete_gdal(pr_context *ctx, GDALDatasetH ds, const char *path);
+
+/* The widest mode an output file gets: read and write for its owner, read for its group. */
+#define PR_OUTPUT_MODE 0640
+
+/* Narrows the process's umask so that the files created until pr_output_umask_restore() get
+ * PR_OUTPUT_MODE at most (and never more than the umask gave). Returns the umask to restore.
+ * The umask belongs to the process: a file another thread creates meanwhile gets a narrower
+ * mode, never a wider one. */
+mode_t pr_output_umask_narrow(void);
+void pr_output_umask_restore(mode_t old);
+
+/* Flushes tmp to disk, narrows its mode to PR_OUTPUT_MODE at most, renames it to path and flushes
+ * the folder. */
 int pr_output_commit(pr_context *ctx, const char *tmp, const char *path);
 
 /* The hidden file ".NAME<suffix>" beside path (the caller frees it), and this process's

@@ -25,6 +25,8 @@ int pr_kv_add(pr_kv_list *list, const char *key, const char *fmt, ...)
 			free(value);
 		return PR_ENOMEM;
 	}
+	/* Values name paths and connection strings: no password is ever written. */
+	pr_redact(value, value);
 	kv->value = value;
 	list->n++;
 	return 0;

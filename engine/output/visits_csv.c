@@ -46,6 +46,8 @@ int pr_write_visits_csv(pr_context *ctx, const pr_output *out, const char *path,
 	char *tmp = NULL;
 	char **opts = NULL;
 	int r = 0;
+	mode_t umask_before = 0;
+	bool narrowed = false;
 	bool with_address = p->rec.cols[PR_PARCEL_ADDRESS].present;
 
 	char *dir = pr_dirname(path);
@@ -57,6 +59,10 @@ int pr_write_visits_csv(pr_context *ctx, const pr_output *out, const char *path,
 	}
 	remove_stale(dir, pr_basename(path));
 	free(dir);
+	/* The CSV driver creates the file when it writes the first row, or on closing: the
+	 * narrower umask lasts until the dataset is closed. */
+	umask_before = pr_output_umask_narrow();
+	narrowed = true;
 	GDALDriverH drv = GDALGetDriverByName("CSV");
 	ds = drv ? GDALCreate(drv, tmp, 0, 0, 0, GDT_Unknown, NULL) : NULL;
 	if (!ds) {
@@ -132,6 +138,8 @@ int pr_write_visits_csv(pr_context *ctx, const pr_output *out, const char *path,
 	CPLErrorReset();
 	GDALClose(ds);
 	ds = NULL;
+	pr_output_umask_restore(umask_before);
+	narrowed = false;
 	if (CPLGetLastErrorType() >= CE_Failure) {
 		r = pr_error_gdal(ctx, PR_ECANTCREAT, "cannot complete %s", tmp);
 		goto done;
@@ -143,6 +151,8 @@ done:
 		OGR_F_Destroy(feat);
 	if (ds)
 		GDALClose(ds);
+	if (narrowed)
+		pr_output_umask_restore(umask_before);
 	if (r < 0 && tmp)
 		unlink(tmp);
 	CSLDestroy(opts);

@@ -349,6 +349,14 @@ static int handle_key(void *user, const pr_ini_pos *pos, const char *section, co
 		}
 		if (strcmp(name, "max_rejected") == 0)
 			return parse_share(st, pos, section, value, &s->max_rejected);
+		if (strcmp(name, "pseudonym_key_file") == 0) {
+			if (pr_blank(value))
+				return pr_error(
+				    st->ctx, PR_ECONFIG,
+				    "%s line %d [run]: pseudonym_key_file names no file", st->path,
+				    pos->line);
+			return set_string(st, pos, &s->pseudonym_key_file, section, name, value);
+		}
 		if (strcmp(name, "time_limit_s") == 0) {
 			double v;
 			if (!pr_parse_double(value, &v) || v <= 0 || v > 604800)
@@ -362,7 +370,7 @@ static int handle_key(void *user, const pr_ini_pos *pos, const char *section, co
 		}
 		return pr_error(st->ctx, PR_ECONFIG,
 				"%s line %d [run]: unknown key '%s' (known: as_of, crs, "
-				"max_rejected, time_limit_s)",
+				"max_rejected, time_limit_s, pseudonym_key_file)",
 				st->path, pos->line, name);
 	}
 	int k = pr_source_by_name(section);
@@ -547,6 +555,14 @@ static int validate(pr_context *ctx, pr_sources *s)
 					"%s line %d [run]: as_of '%s' is not a date (YYYY-MM-DD)",
 					s->file, s->as_of_line, s->as_of);
 	}
+	/* Only resolved here: the key is read by the runs that need it (planners). */
+	if (s->pseudonym_key_file) {
+		char *resolved = pr_path_relative_to(s->dir, s->pseudonym_key_file);
+		if (!resolved)
+			return PR_ENOMEM;
+		free(s->pseudonym_key_file);
+		s->pseudonym_key_file = resolved;
+	}
 	for (int k = 0; k < PR_SRC_COUNT; k++) {
 		pr_source_conf *c = &s->src[k];
 		const pr_source_def *def = &pr_source_defs[k];
@@ -688,5 +704,6 @@ void pr_sources_free(pr_sources *s)
 	free(s->dir);
 	free(s->crs);
 	free(s->as_of);
+	free(s->pseudonym_key_file);
 	free(s);
 }

@@ -31,6 +31,14 @@ static bool is_connection(const char *path)
 	return strncmp(path, "/vsi", 4) == 0 || (strchr(path, ':') && path[0] != '/');
 }
 
+/* What messages call a source: its file name, or a connection string whole. A "file name" cut
+ * from a connection string at its last slash could start inside a quoted password, where the
+ * redaction of messages could no longer see it is one. */
+static const char *source_name(const char *path)
+{
+	return strncmp(path, "/vsi", 4) != 0 && is_connection(path) ? path : pr_basename(path);
+}
+
 void pr_source_close(opened_source *o)
 {
 	char *copy_path = o->copy_path;
@@ -358,7 +366,7 @@ static int check_unique_columns(pr_context *ctx, const pr_sources *s, const pr_s
 		    ctx, PR_ECONFIG,
 		    "%s: the header names column '%s' twice (columns %d and %d); rename one "
 		    "([%s] in %s line %d)",
-		    pr_basename(c->path), column_name(o, cols[dup - 1].name, name, sizeof name),
+		    source_name(c->path), column_name(o, cols[dup - 1].name, name, sizeof name),
 		    cols[dup - 1].index + 1, cols[dup].index + 1, section, s->file, c->line);
 	}
 	free(cols);
@@ -402,7 +410,7 @@ static int column_index(pr_context *ctx, const pr_sources *s, const pr_source_co
 	}
 	int r = pr_error(ctx, PR_ECONFIG,
 			 "%s line %d [%s]: %s = %s, but %s has no column '%s' (its columns: %s)%s",
-			 s->file, c->line, section, key, column, pr_basename(c->path), column,
+			 s->file, c->line, section, key, column, source_name(c->path), column,
 			 names.data ? names.data : "none",
 			 not_utf8 ? "; its header is not UTF-8: add encoding = CP1252 (or the "
 				    "file's encoding)"
@@ -492,7 +500,7 @@ static int check_separator(pr_context *ctx, const pr_sources *s, int source, ope
 				"%s line %d [%s]: separator '%s' is given, but %s is not delimited "
 				"text (GDAL reads it as %s)",
 				s->file, c->separator_line, pr_source_defs[source].name,
-				separator_name(c->separator), pr_basename(c->path), driver);
+				separator_name(c->separator), source_name(c->path), driver);
 	VSILFILE *fp = VSIFOpenL(c->path, "rb");
 	const char *line = fp ? CPLReadLineL(fp) : NULL;
 	/* A .tsv is split on tabs whatever its header holds. */
@@ -509,7 +517,7 @@ static int check_separator(pr_context *ctx, const pr_sources *s, int source, ope
 			"as separated by '%s': the file does not use the separator the sources "
 			"file gives",
 			s->file, c->separator_line, pr_source_defs[source].name,
-			separator_name(c->separator), pr_basename(c->path),
+			separator_name(c->separator), source_name(c->path),
 			separator_name(detected));
 }
 
@@ -523,7 +531,7 @@ int pr_source_open(pr_context *ctx, const pr_sources *s, int source, OGRSpatialR
 
 	memset(o, 0, sizeof *o);
 	o->x_index = o->y_index = -1;
-	o->label = pr_basename(c->path);
+	o->label = source_name(c->path);
 	{
 		int32_t as_of;
 		int m, d;

@@ -153,6 +153,9 @@ struct pr_sources {
 	int as_of_line;
 	double max_rejected; /* [run]: the share of a source's rows that may be rejected, 0–1 */
 	double time_limit_s; /* [run]: how long model SQL and where filters may run */
+	/* [run]: the owners' pseudonym key file, resolved against the sources file's folder;
+	 * NULL when not given. Not read when the sources are loaded. */
+	char *pseudonym_key_file;
 	pr_source_conf src[PR_SRC_COUNT];
 	/* The normalisation of street names and vocabulary values (engine/address/), made once
 	 * per loaded sources file and shared by everything that reads them. */

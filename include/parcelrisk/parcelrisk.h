@@ -50,6 +50,15 @@ const char *pr_status_message(int status);
  * ("parcelrisk 0.1.0\nGDAL 3.6.2\n..."). Writes at most size bytes including the NUL. */
 void pr_versions(char *buf, size_t size);
 
+/* A copy of text without the credentials it may hold, for a message, a log or a file: the
+ * "password=..." pairs of a connection string (as in GDAL's "PG:dbname=x password=y"; any case
+ * of the key, "sslpassword" too, a value in quotes with its escaped quotes, anywhere in the text)
+ * are removed, and the password of a URL's "user:password@" ("postgresql://u:p@host/db" becomes
+ * "postgresql://u@host/db"). Text without credentials comes back unchanged. The engine applies
+ * it to every message and every run_info value it makes; an embedder printing its own paths can
+ * too. The caller frees the result with free(); NULL when text is NULL or memory runs out. */
+char *pr_redact_credentials(const char *text);
+
 /* ---- context ----------------------------------------------------------------------------- */
 
 typedef struct pr_context pr_context;
@@ -137,6 +146,14 @@ typedef struct pr_source_report {
  * and *ret_count. */
 int pr_check(pr_context *ctx, const pr_sources *sources, const pr_run_options *options,
 	     pr_source_report *reports, int max_reports, int *ret_count);
+
+/* ---- pseudonym key -------------------------------------------------------------------------- */
+
+/* Makes a new key file for the owners' pseudonyms ([run] pseudonym_key_file) at path: 32 bytes
+ * from the kernel's random source (getrandom), written as 64 hex digits and a newline, in a new
+ * file of mode 0600. Never replaces an existing file, nor writes through a link: PR_ECANTCREAT
+ * when path exists (a new key changes every pseudonym) or cannot be created. */
+int pr_keygen(pr_context *ctx, const char *path);
 
 /* ---- synthetic city ------------------------------------------------------------------------ */
 

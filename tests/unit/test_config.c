@@ -318,6 +318,34 @@ static void test_export_key_errors(void)
 		     PR_ECONFIG, "'?!' is not a word to map");
 }
 
+/* [run] pseudonym_key_file: a path resolved against the sources file's folder like the
+ * sources', absolute paths kept; the file itself is not read when the sources are loaded. */
+static void test_pseudonym_key_file(void)
+{
+	char msg[1024], want[600];
+	pr_sources *s = NULL;
+	static const char base[] = "[parcels]\npath = p.gpkg\nid = capakey\n";
+	char text[256];
+	snprintf(text, sizeof text, "[run]\npseudonym_key_file = keys/owners.key\n%s", base);
+	ASSERT_INT_EQ(load(text, msg, sizeof msg, &s), 0);
+	snprintf(want, sizeof want, "%s/keys/owners.key", dir);
+	ASSERT_STR_EQ(s->pseudonym_key_file, want);
+	pr_sources_free(s);
+	snprintf(text, sizeof text, "[run]\npseudonym_key_file = /etc/parcelrisk/k\n%s", base);
+	ASSERT_INT_EQ(load(text, msg, sizeof msg, &s), 0);
+	ASSERT_STR_EQ(s->pseudonym_key_file, "/etc/parcelrisk/k");
+	pr_sources_free(s);
+	ASSERT_INT_EQ(load(base, msg, sizeof msg, &s), 0);
+	ASSERT_TRUE(s->pseudonym_key_file == NULL);
+	pr_sources_free(s);
+	snprintf(text, sizeof text, "[run]\npseudonym_key_file =\n%s", base);
+	expect_error(text, PR_ECONFIG, "line 2 [run]: pseudonym_key_file names no file");
+	snprintf(text, sizeof text, "[run]\npseudonym_key_file = a\npseudonym_key_file = b\n%s",
+		 base);
+	expect_error(text, PR_ECONFIG, "line 3 [run]: key 'pseudonym_key_file' is given twice");
+	expect_error("[run]\npseudonym_key = a\n", PR_ECONFIG, "pseudonym_key_file)");
+}
+
 static void test_missing_file(void)
 {
 	pr_context *ctx = NULL;
@@ -345,6 +373,7 @@ int main(void)
 	RUN(test_address_keys);
 	RUN(test_export_keys);
 	RUN(test_export_key_errors);
+	RUN(test_pseudonym_key_file);
 	char cmd[600];
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
 	if (system(cmd) != 0)
