@@ -586,17 +586,20 @@ int pr_check(pr_context *ctx, const pr_sources *sources, const pr_run_options *o
 	return r;
 }
 
+/* What the output was made from; the rows a public output keeps too (versions, the as-of date,
+ * counts) are added with pr_kv_add_public. */
 static int fill_run_info(const pr_sources *s, const pr_model *model, const ingest *in,
-			 int32_t as_of, double store_seconds, double model_seconds, int threads,
-			 pr_kv_list *info)
+			 int32_t as_of, enum pr_audience audience, double store_seconds,
+			 double model_seconds, int threads, pr_kv_list *info)
 {
 	char buf[64], versions[512], sha[65];
 	int r = 0;
 	pr_format_date(as_of, buf);
-	r |= pr_kv_add(info, "as_of", "%s", buf);
+	r |= pr_kv_add_public(info, "as_of", "%s", buf);
+	r |= pr_kv_add_public(info, "audience", "%s", pr_audience_names[audience]);
 	r |= pr_kv_add(info, "working_crs", "%s", in->work_crs);
 	r |= pr_kv_add(info, "model", "%s", model->path);
-	r |= pr_kv_add(info, "model_name", "%s", model->name ? model->name : "");
+	r |= pr_kv_add_public(info, "model_name", "%s", model->name ? model->name : "");
 	r |= pr_kv_add(info, "model_sha256", "%s", model->sha256);
 	r |= pr_kv_add(info, "model.visit_list_size", "%d", model->visit_list_size);
 	r |= pr_kv_add(info, "model.exclude_inspected_days", "%d", model->exclude_inspected_days);
@@ -619,11 +622,11 @@ static int fill_run_info(const pr_sources *s, const pr_model *model, const inges
 		r |= pr_kv_add(info, key, "%lld",
 			       stat(s->src[k].path, &st) == 0 ? (long long)st.st_size : -1LL);
 		snprintf(key, sizeof key, "%s.rows_read", name);
-		r |= pr_kv_add(info, key, "%llu", (unsigned long long)read_of(in, k));
+		r |= pr_kv_add_public(info, key, "%llu", (unsigned long long)read_of(in, k));
 		snprintf(key, sizeof key, "%s.joined", name);
-		r |= pr_kv_add(info, key, "%llu", (unsigned long long)joined_of(in, k));
+		r |= pr_kv_add_public(info, key, "%llu", (unsigned long long)joined_of(in, k));
 		snprintf(key, sizeof key, "%s.rejected", name);
-		r |= pr_kv_add(info, key, "%zu", pr_rejects_count(&in->rejects, k));
+		r |= pr_kv_add_public(info, key, "%zu", pr_rejects_count(&in->rejects, k));
 		if (s->src[k].by_address) {
 			static const char *const levels[5] = {NULL, "street_number_box_postcode",
 							      "without_box", "without_suffix",
@@ -673,7 +676,7 @@ static int fill_run_info(const pr_sources *s, const pr_model *model, const inges
 		*space = '\0';
 		char key[64];
 		snprintf(key, sizeof key, "version.%s", line);
-		r |= pr_kv_add(info, key, "%s", space + 1);
+		r |= pr_kv_add_public(info, key, "%s", space + 1);
 	}
 	r |= pr_kv_add(info, "threads", "%d", threads);
 	r |= pr_kv_add(info, "seconds.index", "%.3f", in->index_seconds);
@@ -750,6 +753,35 @@ static int check_output_paths(pr_context *ctx, const pr_sources *s, const pr_run
 	return 0;
 }
 
+const char *const pr_audience_names[PR_AUDIENCE_COUNT] = {"inspectors", "planners", "public"};
+
+/* What the audience asks of the run: planners a pseudonym key, loaded into *key; the visit list
+ * and the changes table are for those who get the parcels. */
+static int check_audience(pr_context *ctx, const pr_sources *s, const pr_run_options *o,
+			  pr_pseudonym_key *key)
+{
+	enum pr_audience audience = o ? o->audience : PR_AUDIENCE_INSPECTORS;
+	const char *name = pr_audience_names[audience];
+	if (audience != PR_AUDIENCE_INSPECTORS && o->visits_csv_path)
+		return pr_error(ctx, PR_EUSAGE,
+				"--visits-csv: the visit list names owners and addresses, for "
+				"inspectors only, not for --audience %s",
+				name);
+	if (audience == PR_AUDIENCE_PUBLIC && o->previous_path)
+		return pr_error(ctx, PR_EUSAGE,
+				"--previous: a public output holds hotspots only, it has no "
+				"changes table");
+	if (audience != PR_AUDIENCE_PLANNERS)
+		return 0;
+	if (!s->pseudonym_key_file)
+		return pr_error(ctx, PR_ECONFIG,
+				"%s: --audience planners pseudonymises owners with a key the "
+				"sources file names in [run] pseudonym_key_file, and it names none "
+				"(make one with: parcelrisk keygen FILE)",
+				s->file);
+	return pr_pseudonym_key_load(ctx, s->pseudonym_key_file, key);
+}
+
 int pr_run(pr_context *ctx, const pr_sources *sources, const pr_run_options *options,
 	   const char *out_path)
 {
@@ -761,6 +793,8 @@ int pr_run(pr_context *ctx, const pr_sources *sources, const pr_run_options *opt
 	uint32_t *counts[PR_SRC_COUNT] = {0};
 	double store_seconds = 0, model_seconds = 0;
 	pr_previous previous = {0};
+	pr_pseudonym_key key = {0};
+	enum pr_audience audience = options ? options->audience : PR_AUDIENCE_INSPECTORS;
 	char *visits_tmp = NULL;
 	double started = pr_now(), t;
 	int32_t as_of;
@@ -768,6 +802,8 @@ int pr_run(pr_context *ctx, const pr_sources *sources, const pr_run_options *opt
 	int r;
 
 	r = check_output_paths(ctx, sources, options, out_path);
+	if (r == 0)
+		r = check_audience(ctx, sources, options, &key);
 	if (r < 0)
 		goto done;
 	r = pr_output_lock(ctx, out_path, &lock_fd);
@@ -825,7 +861,7 @@ int pr_run(pr_context *ctx, const pr_sources *sources, const pr_run_options *opt
 		for (size_t i = 0; i < in.records[k].n; i++)
 			counts[k][in.records[k].parcel[i]]++;
 	}
-	r = fill_run_info(sources, model, &in, as_of, store_seconds, model_seconds,
+	r = fill_run_info(sources, model, &in, as_of, audience, store_seconds, model_seconds,
 			  pr_thread_count(ctx), &info);
 	if (r < 0)
 		goto done;
@@ -836,7 +872,9 @@ int pr_run(pr_context *ctx, const pr_sources *sources, const pr_run_options *opt
 			 .model = model,
 			 .rejects = &in.rejects,
 			 .run_info = &info,
-			 .as_of = as_of};
+			 .as_of = as_of,
+			 .audience = audience,
+			 .pseudonym_key = key.bytes ? &key : NULL};
 	for (int k = 0; k < PR_SRC_COUNT; k++)
 		out.records[k] = counts[k];
 	if (previous.path) {
@@ -869,6 +907,7 @@ done:
 	for (int k = 0; k < PR_SRC_COUNT; k++)
 		free(counts[k]);
 	pr_previous_free(&previous);
+	pr_pseudonym_key_free(&key);
 	if (visits_tmp)
 		unlink(visits_tmp);
 	free(visits_tmp);

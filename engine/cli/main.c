@@ -23,7 +23,10 @@ static const char usage_text[] =
     "commands:\n"
     "  run SOURCES.ini [-o OUT.gpkg] [--model MODEL.ini] [--as-of YYYY-MM-DD]\n"
     "                  [--previous PREV.gpkg] [--visits-csv FILE] [--threads N] [--quiet]\n"
-    "                        the monthly job (default output: parcelrisk.gpkg)\n"
+    "                  [--audience inspectors|planners|public]\n"
+    "                        the monthly job (default output: parcelrisk.gpkg); planners get\n"
+    "                        owners pseudonymised and no addresses or visit list, the public\n"
+    "                        the hotspots only\n"
     "  check SOURCES.ini [--model MODEL.ini]\n"
     "                        validate the configuration, the model and the inputs, as run\n"
     "                        would; writes nothing\n"
@@ -208,10 +211,12 @@ static int cmd_run(pr_context *ctx, terminal *t, int argc, char **argv)
 	    {"threads", required_argument, NULL, 't'},
 	    {"quiet", no_argument, NULL, 'q'},
 	    {"visits-csv", required_argument, NULL, 'v'},
+	    {"audience", required_argument, NULL, 'A'},
 	    {NULL, 0, NULL, 0},
 	};
 	pr_run_options o = {0};
 	const char *out = "parcelrisk.gpkg";
+	bool audience_known;
 	int c;
 	unsigned long long threads;
 	while ((c = getopt_long(argc, argv, "o:q", opts, NULL)) != -1) {
@@ -239,6 +244,18 @@ static int cmd_run(pr_context *ctx, terminal *t, int argc, char **argv)
 			break;
 		case 'v':
 			o.visits_csv_path = optarg;
+			break;
+		case 'A':
+			audience_known = false;
+			for (int a = 0; a < PR_AUDIENCE_COUNT && !audience_known; a++)
+				if (strcmp(optarg, pr_audience_names[a]) == 0) {
+					o.audience = (enum pr_audience)a;
+					audience_known = true;
+				}
+			if (!audience_known)
+				return usage_error("--audience '%s' is not inspectors, planners or "
+						   "public",
+						   optarg);
 			break;
 		default:
 			return unknown_option("run", argv);

@@ -52,6 +52,7 @@ typedef struct pr_model {
 	int exclude_inspected_days;
 	double class_medium, class_high, class_critical;
 	double hotspot_cell_m;
+	int hotspot_min_parcels; /* the public output leaves out cells of fewer parcels */
 	int n_features, n_factors;
 	pr_feature features[PR_MODEL_MAX_FEATURES];
 	pr_factor factors[PR_MODEL_MAX_FACTORS];

@@ -190,11 +190,16 @@ static int handle_model_key(void *user, const pr_ini_pos *pos, const char *secti
 			m->exclude_inspected_days = (int)v;
 			return r;
 		}
+		if (strcmp(name, "hotspot_min_parcels") == 0) {
+			r = parse_number(mp, pos, section, name, value, 1, 1000000, &v);
+			m->hotspot_min_parcels = (int)v;
+			return r;
+		}
 		return pr_error(
 		    ctx, PR_ECONFIG,
 		    "%s line %d [model]: unknown key '%s' (known: name, visit_list_size, "
 		    "exclude_inspected_days, class_medium, class_high, class_critical, "
-		    "hotspot_cell_m)",
+		    "hotspot_cell_m, hotspot_min_parcels)",
 		    mp->label, pos->line, name);
 	}
 
@@ -380,6 +385,7 @@ int pr_model_parse(pr_context *ctx, const char *label, const char *text, pr_mode
 	m->class_high = 50;
 	m->class_critical = 75;
 	m->hotspot_cell_m = 250;
+	m->hotspot_min_parcels = 10;
 	m->path = strdup(label);
 	m->text = strdup(text);
 	if (!m->path || !m->text) {

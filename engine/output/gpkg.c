@@ -38,8 +38,45 @@ int pr_writer_add_field(pr_writer *w, OGRLayerH layer, const pr_field_spec *spec
 	return 0;
 }
 
+enum pr_share pr_layer_share(const pr_layer_def *def, const pr_output *out)
+{
+	if (def->wanted && !def->wanted(out))
+		return PR_SHARE_NONE;
+	return def->share[out->audience];
+}
+
+/* A row of the memory layer to the file's, as its audience may see it (pr_writer_filter). */
+static int create_filtered(pr_writer *w, OGRFeatureH feat)
+{
+	pr_writer_filter *f = w->filter;
+	if (f->share == PR_SHARE_PUBLIC && f->public_field >= 0 &&
+	    !OGR_F_GetFieldAsInteger(feat, f->public_field))
+		return 0;
+	OGR_F_SetFID(f->row, OGRNullFID);
+	if (OGR_F_SetFromWithMap(f->row, feat, TRUE, f->map) != OGRERR_NONE)
+		return pr_error_gdal(w->ctx, PR_EINTERNAL, "%s: cannot copy a row of %s", w->path,
+				     OGR_L_GetName(f->target));
+	for (int k = 0; k < f->n_owner_fields; k++) {
+		int from = f->owner_fields[k], to = f->map[from];
+		if (to < 0 || !OGR_F_IsFieldSetAndNotNull(feat, from))
+			continue;
+		char pseudonym[PR_PSEUDONYM_SIZE];
+		if (pr_pseudonym(w->out->pseudonym_key, OGR_F_GetFieldAsString(feat, from),
+				 pseudonym) < 0)
+			return PR_ENOMEM;
+		pr_set_text(f->row, to, pseudonym[0] ? pseudonym : NULL);
+	}
+	if (OGR_L_CreateFeature(f->target, f->row) != OGRERR_NONE)
+		return pr_error_gdal(w->ctx, PR_ECANTCREAT, "%s: cannot write a feature of %s",
+				     w->path, OGR_L_GetName(f->target));
+	OGR_F_SetFID(feat, OGR_F_GetFID(f->row));
+	return 0;
+}
+
 int pr_writer_create_feature(pr_writer *w, OGRLayerH layer, OGRFeatureH feat)
 {
+	if (w->filter)
+		return create_filtered(w, feat);
 	if (OGR_L_CreateFeature(layer, feat) != OGRERR_NONE)
 		return pr_error_gdal(w->ctx, PR_ECANTCREAT, "%s: cannot write a feature of %s",
 				     w->path, OGR_L_GetName(layer));
@@ -80,9 +117,10 @@ uint32_t *pr_rank_order(const pr_scores *s)
 	return order;
 }
 
-/* Creates a layer (without spatial index: it is built once the layer is full) and its fields,
- * and fills it inside one transaction. */
-static int write_layer(pr_writer *w, const pr_layer_def *def, const pr_output *out)
+/* Creates a layer in ds (without spatial index: it is built once the layer is full) with all
+ * its fields. */
+static int create_layer(pr_writer *w, GDALDatasetH ds, const pr_layer_def *def,
+			const pr_output *out, OGRLayerH *ret)
 {
 	char description[256];
 	if (def->describe)
@@ -95,7 +133,7 @@ static int write_layer(pr_writer *w, const pr_layer_def *def, const pr_output *o
 	if (def->geometry != wkbNone)
 		opts = CSLSetNameValue(opts, "GEOMETRY_NAME", "geom");
 	OGRLayerH layer = GDALDatasetCreateLayer(
-	    w->ds, def->name, def->geometry == wkbNone ? NULL : w->srs, def->geometry, opts);
+	    ds, def->name, def->geometry == wkbNone ? NULL : w->srs, def->geometry, opts);
 	CSLDestroy(opts);
 	if (!layer)
 		return pr_error_gdal(w->ctx, PR_ECANTCREAT, "%s: cannot create layer %s", w->path,
@@ -105,18 +143,125 @@ static int write_layer(pr_writer *w, const pr_layer_def *def, const pr_output *o
 		r = pr_writer_add_field(w, layer, &def->fields[f]);
 	if (!r && def->add_fields)
 		r = def->add_fields(w, layer, out);
-	if (r < 0)
-		return r;
-	if (GDALDatasetStartTransaction(w->ds, FALSE) != OGRERR_NONE)
-		return pr_error_gdal(w->ctx, PR_ECANTCREAT, "%s: cannot start a transaction",
-				     w->path);
+	*ret = layer;
+	return r;
+}
+
+/* Whether the audience given the layer with share gets a field of this kind as it is. */
+static bool field_kept(enum pr_field_kind kind, enum pr_share share)
+{
+	switch (kind) {
+	case PR_FIELD_OPEN:
+		return true;
+	case PR_FIELD_OWNER:
+		return share == PR_SHARE_NAMED || share == PR_SHARE_PSEUDONYMOUS;
+	case PR_FIELD_PERSONAL:
+		return share == PR_SHARE_NAMED;
+	case PR_FIELD_PUBLIC:
+		return false;
+	}
+	return false;
+}
+
+/* Whether the fill may write into the file's layer itself: all of it reaches the file as is. */
+static bool unfiltered(const pr_layer_def *def, enum pr_share share)
+{
+	for (size_t f = 0; f < def->n_fields; f++)
+		if (def->fields[f].kind != PR_FIELD_OPEN && share != PR_SHARE_NAMED)
+			return false;
+		else if (def->fields[f].kind == PR_FIELD_PUBLIC)
+			return false;
+	return true;
+}
+
+/* The file's layer of what the audience gets of memory, a layer of every field, and the map
+ * from one to the other. */
+static int open_filter(pr_writer *w, const pr_layer_def *def, enum pr_share share, OGRLayerH memory,
+		       OGRLayerH target, pr_writer_filter *f)
+{
+	OGRFeatureDefnH defn = OGR_L_GetLayerDefn(memory);
+	*f = (pr_writer_filter){.target = target, .share = share, .public_field = -1};
+	f->n_fields = OGR_FD_GetFieldCount(defn);
+	f->map = malloc((size_t)(f->n_fields ? f->n_fields : 1) * sizeof *f->map);
+	if (!f->map)
+		return PR_ENOMEM;
+	int kept = 0;
+	for (int i = 0; i < f->n_fields; i++) {
+		/* The fields after the fixed ones (add_fields) are the model's and counts. */
+		enum pr_field_kind kind =
+		    (size_t)i < def->n_fields ? def->fields[i].kind : PR_FIELD_OPEN;
+		if (kind == PR_FIELD_PUBLIC)
+			f->public_field = i;
+		if (kind == PR_FIELD_OWNER && share == PR_SHARE_PSEUDONYMOUS &&
+		    f->n_owner_fields < (int)(sizeof f->owner_fields / sizeof *f->owner_fields))
+			f->owner_fields[f->n_owner_fields++] = i;
+		if (!field_kept(kind, share)) {
+			f->map[i] = -1;
+			continue;
+		}
+		if (OGR_L_CreateField(target, OGR_FD_GetFieldDefn(defn, i), TRUE) != OGRERR_NONE)
+			return pr_error_gdal(w->ctx, PR_ECANTCREAT, "%s: cannot create field %s",
+					     w->path,
+					     OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(defn, i)));
+		f->map[i] = kept++;
+	}
+	f->row = OGR_F_Create(OGR_L_GetLayerDefn(target));
+	return f->row ? 0 : PR_ENOMEM;
+}
+
+static void close_filter(pr_writer_filter *f)
+{
+	free(f->map);
+	if (f->row)
+		OGR_F_Destroy(f->row);
+}
+
+/* Creates a layer and fills it inside one transaction: directly when its audience gets all of
+ * it, else through a layer in memory whose rows are filtered on their way (pr_writer_filter). */
+static int write_layer(pr_writer *w, const pr_layer_def *def, const pr_output *out,
+		       enum pr_share share)
+{
+	GDALDatasetH memory_ds = NULL;
+	pr_writer_filter filter = {0};
+	OGRLayerH layer = NULL, target = NULL;
+	int r;
+	if (unfiltered(def, share)) {
+		r = create_layer(w, w->ds, def, out, &layer);
+		if (r < 0)
+			return r;
+	} else {
+		/* The file's layer gets the fields the audience may see, as open_filter says. */
+		pr_layer_def bare = *def;
+		bare.n_fields = 0;
+		bare.add_fields = NULL;
+		GDALDriverH mem = GDALGetDriverByName("Memory");
+		memory_ds = mem ? GDALCreate(mem, "", 0, 0, 0, GDT_Unknown, NULL) : NULL;
+		if (!memory_ds)
+			return pr_error_gdal(w->ctx, PR_EINTERNAL,
+					     "cannot create a layer in memory");
+		r = create_layer(w, memory_ds, def, out, &layer);
+		if (r == 0)
+			r = create_layer(w, w->ds, &bare, out, &target);
+		if (r == 0)
+			r = open_filter(w, def, share, layer, target, &filter);
+		if (r < 0)
+			goto done;
+		w->filter = &filter;
+	}
+	if (GDALDatasetStartTransaction(w->ds, FALSE) != OGRERR_NONE) {
+		r = pr_error_gdal(w->ctx, PR_ECANTCREAT, "%s: cannot start a transaction", w->path);
+		goto done;
+	}
 	r = def->fill(w, layer, out);
-	if (r < 0)
-		return r;
-	if (GDALDatasetCommitTransaction(w->ds) != OGRERR_NONE)
-		return pr_error_gdal(w->ctx, PR_ECANTCREAT, "%s: cannot commit %s", w->path,
-				     def->name);
-	return 0;
+	if (r == 0 && GDALDatasetCommitTransaction(w->ds) != OGRERR_NONE)
+		r = pr_error_gdal(w->ctx, PR_ECANTCREAT, "%s: cannot commit %s", w->path,
+				  def->name);
+done:
+	w->filter = NULL;
+	close_filter(&filter);
+	if (memory_ds)
+		GDALClose(memory_ds);
+	return r;
 }
 
 static int add_risk_class_domain(pr_writer *w)
@@ -190,7 +335,7 @@ static int bulk_indexes(pr_context *ctx, const char *path, const pr_output *out,
 		r = pr_sql_exec(ctx, db, PR_ECANTCREAT, path, "PRAGMA synchronous=OFF; BEGIN");
 	for (size_t i = 0; i < pr_output_n_layers && r == 0; i++) {
 		const pr_layer_def *def = pr_output_layers[i];
-		if (def->index != PR_INDEX_BULK)
+		if (def->index != PR_INDEX_BULK || pr_layer_share(def, out) == PR_SHARE_NONE)
 			continue;
 		if (!template)
 			r = pr_error(ctx, PR_EINTERNAL, "%s: no layer indexed through GDAL to copy",
@@ -219,10 +364,11 @@ static int write_layers(pr_writer *w, const pr_output *out, bool after_indexes)
 	int r = 0;
 	for (size_t i = 0; i < pr_output_n_layers && r == 0; i++) {
 		const pr_layer_def *def = pr_output_layers[i];
-		if (def->after_indexes != after_indexes || (def->wanted && !def->wanted(out)))
+		enum pr_share share = pr_layer_share(def, out);
+		if (def->after_indexes != after_indexes || share == PR_SHARE_NONE)
 			continue;
 		double t0 = pr_now();
-		r = write_layer(w, def, out);
+		r = write_layer(w, def, out, share);
 		char key[96];
 		snprintf(key, sizeof key, "seconds.write_%s", def->name);
 		if (r == 0 && !after_indexes)
@@ -233,7 +379,7 @@ static int write_layers(pr_writer *w, const pr_output *out, bool after_indexes)
 
 int pr_write_gpkg(pr_context *ctx, const pr_output *out, const char *path)
 {
-	pr_writer w = {.ctx = ctx, .path = path};
+	pr_writer w = {.ctx = ctx, .path = path, .out = out};
 	char *tmp = NULL;
 	const char *template = NULL;
 	int r = 0;
@@ -283,7 +429,7 @@ int pr_write_gpkg(pr_context *ctx, const pr_output *out, const char *path)
 	/* The small layers' indexes through GDAL; the first is the template of the bulk ones. */
 	for (size_t i = 0; i < pr_output_n_layers && !r; i++) {
 		const pr_layer_def *def = pr_output_layers[i];
-		if (def->index != PR_INDEX_GDAL || (def->wanted && !def->wanted(out)))
+		if (def->index != PR_INDEX_GDAL || pr_layer_share(def, out) == PR_SHARE_NONE)
 			continue;
 		r = build_spatial_index(&w, def->name);
 		if (!template)
@@ -299,7 +445,11 @@ int pr_write_gpkg(pr_context *ctx, const pr_output *out, const char *path)
 		r = pr_error_gdal(ctx, PR_ECANTCREAT, "cannot complete %s", tmp);
 		goto done;
 	}
-	r = bulk_indexes(ctx, tmp, out, w.parcel_fids, template);
+	bool bulk = false;
+	for (size_t i = 0; i < pr_output_n_layers; i++)
+		bulk |= pr_output_layers[i]->index == PR_INDEX_BULK &&
+			pr_layer_share(pr_output_layers[i], out) != PR_SHARE_NONE;
+	r = bulk ? bulk_indexes(ctx, tmp, out, w.parcel_fids, template) : 0;
 	if (r < 0)
 		goto done;
 	r = pr_output_commit(ctx, tmp, path);

@@ -119,4 +119,5 @@ const pr_layer_def pr_layer_changes = {
     .fields = PR_FIELDS(fields),
     .fill = fill,
     .wanted = has_previous,
+    .share = {PR_SHARE_NAMED, PR_SHARE_PSEUDONYMOUS, PR_SHARE_NONE},
 };

@@ -7,13 +7,16 @@
 
 #include "output/writer.h"
 
-enum { F_PARCELS, F_MEAN_SCORE, F_HIGH_RISK, F_MAX_SCORE };
+enum { F_PARCELS, F_MEAN_SCORE, F_HIGH_RISK, F_MAX_SCORE, F_PUBLIC };
 
 static const pr_field_spec fields[] = {
     [F_PARCELS] = {"parcels", OFTInteger},
     [F_MEAN_SCORE] = {"mean_score", OFTReal},
     [F_HIGH_RISK] = {"high_risk_parcels", OFTInteger},
     [F_MAX_SCORE] = {"max_score", OFTReal},
+    /* A cell of a few parcels comes close to showing a house: the public gets those of the
+     * model's hotspot_min_parcels or more. */
+    [F_PUBLIC] = {"public", OFTInteger, .kind = PR_FIELD_PUBLIC},
 };
 
 typedef struct cell_entry {
@@ -94,10 +97,10 @@ static int fill(pr_writer *w, OGRLayerH layer, const pr_output *out)
 		OGR_F_SetFieldDouble(feat, F_MEAN_SCORE, round(sum / (double)(b - a) * 10) / 10);
 		OGR_F_SetFieldInteger(feat, F_HIGH_RISK, (int)high);
 		OGR_F_SetFieldDouble(feat, F_MAX_SCORE, max);
+		OGR_F_SetFieldInteger(feat, F_PUBLIC,
+				      b - a >= (size_t)out->model->hotspot_min_parcels);
 		OGR_F_SetGeometryDirectly(feat, hexagon(cells[a].q, cells[a].r, R));
-		if (OGR_L_CreateFeature(layer, feat) != OGRERR_NONE)
-			r = pr_error_gdal(w->ctx, PR_ECANTCREAT, "%s: cannot write a hotspot cell",
-					  w->path);
+		r = pr_writer_create_feature(w, layer, feat);
 	}
 	if (feat)
 		OGR_F_Destroy(feat);
@@ -121,4 +124,5 @@ const pr_layer_def pr_layer_hotspots = {
     .index = PR_INDEX_GDAL,
     .style = pr_style_hotspots,
     .style_description = "Hexagons shaded by mean score",
+    .share = {PR_SHARE_NAMED, PR_SHARE_PSEUDONYMOUS, PR_SHARE_PUBLIC},
 };

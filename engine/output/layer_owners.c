@@ -2,7 +2,7 @@
 /* The owners layer, for planners: one row per owner of two parcels or more, with the footprint
  * of their parcels, how many are high risk, and their scores. The owner score is the mean of the
  * owner's three highest parcel scores, so that a landlord with several risky houses ranks above
- * one with a single bad one. */
+ * one with a single bad one; the rows are in that order, worst first. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,7 +12,7 @@
 enum { F_OWNER, F_PARCELS, F_HIGH_RISK, F_MAX_SCORE, F_MEAN_SCORE, F_OWNER_SCORE };
 
 static const pr_field_spec fields[] = {
-    [F_OWNER] = {"owner", OFTString},
+    [F_OWNER] = {"owner", OFTString, .kind = PR_FIELD_OWNER},
     [F_PARCELS] = {"parcels", OFTInteger},
     [F_HIGH_RISK] = {"high_risk_parcels", OFTInteger},
     [F_MAX_SCORE] = {"max_score", OFTReal},
@@ -38,21 +38,68 @@ static int compare_desc(const void *a, const void *b)
 	return (x < y) - (x > y);
 }
 
+/* One owner's parcels: list[first..end), and the figures they are ordered by. */
+typedef struct owner_group {
+	size_t first, end;
+	double owner_score, max_score, mean_score;
+	uint32_t high, best_rank;
+} owner_group;
+
+/* Worst owner first; never by name, so that rows in a pseudonymous file do not give the names'
+ * alphabetical order away. */
+static int compare_group(const void *a, const void *b)
+{
+	const owner_group *x = a, *y = b;
+	if (x->owner_score != y->owner_score)
+		return x->owner_score < y->owner_score ? 1 : -1;
+	if (x->max_score != y->max_score)
+		return x->max_score < y->max_score ? 1 : -1;
+	return (x->best_rank > y->best_rank) - (x->best_rank < y->best_rank);
+}
+
+static int write_group(pr_writer *w, OGRLayerH layer, OGRFeatureH feat, const pr_parcels *p,
+		       const owner_entry *list, const owner_group *g)
+{
+	OGRGeometryH footprint = OGR_G_CreateGeometry(wkbMultiPolygon);
+	for (size_t k = g->first; k < g->end; k++) {
+		uint32_t i = list[k].parcel;
+		OGRGeometryH one = NULL;
+		if (OGR_G_CreateFromWkbEx(p->wkb[i], NULL, &one, p->wkb_size[i]) == OGRERR_NONE) {
+			for (int j = 0; j < OGR_G_GetGeometryCount(one); j++)
+				OGR_G_AddGeometry(footprint, OGR_G_GetGeometryRef(one, j));
+			OGR_G_DestroyGeometry(one);
+		}
+	}
+	OGR_F_SetFID(feat, OGRNullFID);
+	OGR_F_SetFieldString(feat, F_OWNER, list[g->first].owner);
+	OGR_F_SetFieldInteger(feat, F_PARCELS, (int)(g->end - g->first));
+	OGR_F_SetFieldInteger(feat, F_HIGH_RISK, (int)g->high);
+	OGR_F_SetFieldDouble(feat, F_MAX_SCORE, g->max_score);
+	OGR_F_SetFieldDouble(feat, F_MEAN_SCORE, g->mean_score);
+	OGR_F_SetFieldDouble(feat, F_OWNER_SCORE, g->owner_score);
+	OGR_G_AssignSpatialReference(footprint, w->srs);
+	OGR_F_SetGeometryDirectly(feat, footprint);
+	return pr_writer_create_feature(w, layer, feat);
+}
+
 static int fill(pr_writer *w, OGRLayerH layer, const pr_output *out)
 {
 	const pr_parcels *p = out->parcels;
 	const pr_scores *s = out->scores;
 	const pr_column *owners = &p->rec.cols[PR_PARCEL_OWNER];
 	owner_entry *list = NULL;
+	owner_group *groups = NULL;
 	double *scores = NULL;
 	OGRFeatureH feat = NULL;
-	size_t n = 0;
+	size_t n = 0, n_groups = 0;
 	int r = 0;
 	if (!owners->present)
 		return 0;
-	list = malloc((p->rec.n ? p->rec.n : 1) * sizeof *list);
-	scores = malloc((p->rec.n ? p->rec.n : 1) * sizeof *scores);
-	if (!list || !scores) {
+	size_t room = p->rec.n ? p->rec.n : 1;
+	list = malloc(room * sizeof *list);
+	scores = malloc(room * sizeof *scores);
+	groups = malloc(room * sizeof *groups);
+	if (!list || !scores || !groups) {
 		r = PR_ENOMEM;
 		goto done;
 	}
@@ -60,50 +107,41 @@ static int fill(pr_writer *w, OGRLayerH layer, const pr_output *out)
 		if (owners->text[i] && *owners->text[i])
 			list[n++] = (owner_entry){owners->text[i], (uint32_t)i};
 	qsort(list, n, sizeof *list, compare_owner_entry);
-	feat = OGR_F_Create(OGR_L_GetLayerDefn(layer));
-	for (size_t a = 0, b; a < n && r == 0; a = b) {
+	for (size_t a = 0, b; a < n; a = b) {
 		for (b = a + 1; b < n && strcmp(list[b].owner, list[a].owner) == 0; b++)
 			;
 		size_t count = b - a;
 		if (count < 2)
 			continue;
-		uint32_t high = 0;
+		owner_group *g = &groups[n_groups++];
+		*g = (owner_group){.first = a, .end = b, .best_rank = UINT32_MAX};
 		double sum = 0;
-		OGRGeometryH footprint = OGR_G_CreateGeometry(wkbMultiPolygon);
 		for (size_t k = a; k < b; k++) {
 			uint32_t i = list[k].parcel;
 			scores[k - a] = s->score[i];
 			sum += s->score[i];
-			high += s->risk_class[i] >= PR_CLASS_HIGH;
-			OGRGeometryH g = NULL;
-			if (OGR_G_CreateFromWkbEx(p->wkb[i], NULL, &g, p->wkb_size[i]) ==
-			    OGRERR_NONE) {
-				for (int j = 0; j < OGR_G_GetGeometryCount(g); j++)
-					OGR_G_AddGeometry(footprint, OGR_G_GetGeometryRef(g, j));
-				OGR_G_DestroyGeometry(g);
-			}
+			g->high += s->risk_class[i] >= PR_CLASS_HIGH;
+			g->best_rank = s->rank[i] < g->best_rank ? s->rank[i] : g->best_rank;
 		}
 		qsort(scores, count, sizeof *scores, compare_desc);
 		double top = 0;
 		size_t n_top = count < 3 ? count : 3;
 		for (size_t k = 0; k < n_top; k++)
 			top += scores[k];
-		OGR_F_SetFID(feat, OGRNullFID);
-		OGR_F_SetFieldString(feat, F_OWNER, list[a].owner);
-		OGR_F_SetFieldInteger(feat, F_PARCELS, (int)count);
-		OGR_F_SetFieldInteger(feat, F_HIGH_RISK, (int)high);
-		OGR_F_SetFieldDouble(feat, F_MAX_SCORE, scores[0]);
-		OGR_F_SetFieldDouble(feat, F_MEAN_SCORE, round(sum / (double)count * 10) / 10);
-		OGR_F_SetFieldDouble(feat, F_OWNER_SCORE, round(top / (double)n_top * 10) / 10);
-		OGR_G_AssignSpatialReference(footprint, w->srs);
-		OGR_F_SetGeometryDirectly(feat, footprint);
-		r = pr_writer_create_feature(w, layer, feat);
+		g->max_score = scores[0];
+		g->mean_score = round(sum / (double)count * 10) / 10;
+		g->owner_score = round(top / (double)n_top * 10) / 10;
 	}
+	qsort(groups, n_groups, sizeof *groups, compare_group);
+	feat = OGR_F_Create(OGR_L_GetLayerDefn(layer));
+	for (size_t k = 0; k < n_groups && r == 0; k++)
+		r = write_group(w, layer, feat, p, list, &groups[k]);
 done:
 	if (feat)
 		OGR_F_Destroy(feat);
 	free(list);
 	free(scores);
+	free(groups);
 	return r;
 }
 
@@ -116,4 +154,5 @@ const pr_layer_def pr_layer_owners = {
     .index = PR_INDEX_GDAL,
     .style = pr_style_owners,
     .style_description = "Owners' footprints by owner score",
+    .share = {PR_SHARE_NAMED, PR_SHARE_PSEUDONYMOUS, PR_SHARE_NONE},
 };

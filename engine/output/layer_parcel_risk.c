@@ -33,14 +33,14 @@ static const pr_field_spec fields[] = {
     [F_RISK_CLASS] = {"risk_class", OFTString, "risk_class"},
     [F_RANK] = {"rank", OFTInteger},
     [F_REASONS] = {"reasons", OFTString},
-    [F_OWNER] = {"owner", OFTString},
+    [F_OWNER] = {"owner", OFTString, .kind = PR_FIELD_OWNER},
     [F_DATA_COVERAGE] = {"data_coverage", OFTReal},
     [F_LAST_INSPECTION] = {"last_inspection", OFTDate},
     [F_FLOOR_AREA] = {"floor_area_m2", OFTReal},
     [F_DWELLINGS] = {"dwellings", OFTInteger},
     [F_BUILD_YEAR] = {"build_year", OFTInteger},
     [F_AREA] = {"area_m2", OFTReal},
-    [F_ADDRESS] = {"address", OFTString},
+    [F_ADDRESS] = {"address", OFTString, .kind = PR_FIELD_PERSONAL},
 };
 
 /* The parcel's numeric fields, in the order of F_FLOOR_AREA.. F_BUILD_YEAR. */
@@ -154,4 +154,5 @@ const pr_layer_def pr_layer_parcel_risk = {
     .index = PR_INDEX_BULK,
     .style = pr_style_parcel_risk,
     .style_description = "Parcels coloured by risk class",
+    .share = {PR_SHARE_NAMED, PR_SHARE_PSEUDONYMOUS, PR_SHARE_NONE},
 };

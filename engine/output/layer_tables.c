@@ -10,7 +10,7 @@ static const pr_field_spec reject_fields[] = {
     [F_SOURCE] = {"source", OFTString},
     [F_ROW] = {"row", OFTInteger64},
     [F_REASON] = {"reason", OFTString},
-    [F_VALUE] = {"value", OFTString},
+    [F_VALUE] = {"value", OFTString, .kind = PR_FIELD_PERSONAL},
 };
 
 static int fill_rejects(pr_writer *w, OGRLayerH layer, const pr_output *out)
@@ -37,6 +37,7 @@ const pr_layer_def pr_layer_rejects = {
     .description = "Input rows that could not be used: source, row, reason and value",
     .fields = PR_FIELDS(reject_fields),
     .fill = fill_rejects,
+    .share = {PR_SHARE_NAMED, PR_SHARE_PSEUDONYMOUS, PR_SHARE_NONE},
 };
 
 /* The columns QGIS itself writes (its saveStyleToDatabase). */
@@ -79,7 +80,7 @@ static int fill_layer_styles(pr_writer *w, OGRLayerH layer, const pr_output *out
 	OGRFeatureH feat = OGR_F_Create(OGR_L_GetLayerDefn(layer));
 	for (size_t i = 0; i < pr_output_n_layers && !r; i++) {
 		const pr_layer_def *def = pr_output_layers[i];
-		if (!def->style || (def->wanted && !def->wanted(out)))
+		if (!def->style || pr_layer_share(def, out) == PR_SHARE_NONE)
 			continue;
 		OGR_F_SetFID(feat, OGRNullFID);
 		OGR_F_SetFieldString(feat, S_CATALOG, "");
@@ -106,4 +107,5 @@ const pr_layer_def pr_layer_layer_styles = {
     .description = "Default QGIS styles of the layers",
     .fields = PR_FIELDS(style_fields),
     .fill = fill_layer_styles,
+    .share = {PR_SHARE_NAMED, PR_SHARE_PSEUDONYMOUS, PR_SHARE_PUBLIC},
 };

@@ -17,10 +17,14 @@ enum {
 };
 
 static const pr_field_spec fields[] = {
-    [F_RANK] = {"rank", OFTInteger},	  [F_PARCEL_ID] = {"parcel_id", OFTString},
-    [F_SCORE] = {"score", OFTReal},	  [F_RISK_CLASS] = {"risk_class", OFTString, "risk_class"},
-    [F_REASONS] = {"reasons", OFTString}, [F_LAST_INSPECTION] = {"last_inspection", OFTDate},
-    [F_OWNER] = {"owner", OFTString},	  [F_ADDRESS] = {"address", OFTString},
+    [F_RANK] = {"rank", OFTInteger},
+    [F_PARCEL_ID] = {"parcel_id", OFTString},
+    [F_SCORE] = {"score", OFTReal},
+    [F_RISK_CLASS] = {"risk_class", OFTString, "risk_class"},
+    [F_REASONS] = {"reasons", OFTString},
+    [F_LAST_INSPECTION] = {"last_inspection", OFTDate},
+    [F_OWNER] = {"owner", OFTString, .kind = PR_FIELD_OWNER},
+    [F_ADDRESS] = {"address", OFTString, .kind = PR_FIELD_PERSONAL},
 };
 
 static int fill(pr_writer *w, OGRLayerH layer, const pr_output *out)
@@ -64,4 +68,5 @@ const pr_layer_def pr_layer_visit_list = {
     .index = PR_INDEX_GDAL,
     .style = pr_style_visit_list,
     .style_description = "Visit list, labelled by rank",
+    .share = {PR_SHARE_NAMED, PR_SHARE_NONE, PR_SHARE_NONE},
 };

@@ -19,6 +19,7 @@
 typedef struct pr_kv {
 	char *key;
 	char *value;
+	bool public; /* also in a public output: versions, the as-of date, counts */
 } pr_kv;
 
 typedef struct pr_kv_list {
@@ -27,6 +28,9 @@ typedef struct pr_kv_list {
 } pr_kv_list;
 
 int pr_kv_add(pr_kv_list *list, const char *key, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* The same for a row the public output keeps too. */
+int pr_kv_add_public(pr_kv_list *list, const char *key, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void pr_kv_free(pr_kv_list *list);
 
@@ -40,6 +44,8 @@ typedef struct pr_output {
 	pr_kv_list *run_info;	     /* the write timings are added to it before it is written */
 	const pr_previous *previous; /* NULL: no changes table */
 	int32_t as_of;
+	enum pr_audience audience;
+	const pr_pseudonym_key *pseudonym_key; /* planners: the key of the owners' pseudonyms */
 } pr_output;
 
 /* Builds the spatial index of table (geometry column geom) in one pass from its features' ids

@@ -11,12 +11,45 @@
 
 #include "output/output.h"
 
+/* What a field holds, for the audiences that may not see all of it (README "Personal data"). */
+enum pr_field_kind {
+	PR_FIELD_OPEN = 0, /* scores, counts, the parcel's own data: for every audience given the
+			      layer */
+	PR_FIELD_OWNER,	   /* an owner's name: pseudonymised for planners */
+	PR_FIELD_PERSONAL, /* an address, a value read from a register: inspectors only */
+	PR_FIELD_PUBLIC,   /* not written: nonzero on the rows the public may see */
+};
+
+/* What an audience gets of a layer: one column per audience in each layer's row. Zero, the
+ * default, is nothing: a new layer reaches an audience only by saying so. */
+enum pr_share {
+	PR_SHARE_NONE = 0,
+	PR_SHARE_NAMED,	       /* as written: names, addresses, values */
+	PR_SHARE_PSEUDONYMOUS, /* owners pseudonymised, personal fields left out */
+	PR_SHARE_PUBLIC,       /* owners and personal fields left out, only the public rows */
+};
+
+/* How the rows a layer's fill makes reach the file when its audience does not get all of them:
+ * the fill writes into a layer of every field in memory, and each row is copied to the file's
+ * layer through map (a field of the memory layer to the file's, -1: left out). */
+typedef struct pr_writer_filter {
+	OGRLayerH target;
+	enum pr_share share;
+	int *map;
+	int n_fields;
+	int public_field; /* the PR_FIELD_PUBLIC field, or -1 */
+	int owner_fields[4], n_owner_fields;
+	OGRFeatureH row;
+} pr_writer_filter;
+
 typedef struct pr_writer {
 	pr_context *ctx;
 	GDALDatasetH ds;
 	OGRSpatialReferenceH srs;
 	const char *path;
 	int64_t *parcel_fids; /* the fid each parcel got in parcel_risk, for its spatial index */
+	const pr_output *out;
+	pr_writer_filter *filter; /* NULL: the fill writes into the file's layer itself */
 } pr_writer;
 
 /* A field of a layer: name and type, and where needed a domain, a width or a subtype. */
@@ -26,6 +59,7 @@ typedef struct pr_field_spec {
 	const char *domain;
 	int width;
 	OGRFieldSubType subtype;
+	enum pr_field_kind kind;
 } pr_field_spec;
 
 /* How a layer's spatial index is made: none, through GDAL once the layer is full, or bulk-loaded
@@ -53,7 +87,12 @@ typedef struct pr_layer_def {
 	const unsigned char *style;    /* its default QGIS style (QML), or NULL */
 	const char *style_description; /* the style's description in layer_styles */
 	bool after_indexes; /* written last, once the others are indexed (run_info's timings) */
+	enum pr_share share[PR_AUDIENCE_COUNT]; /* what each audience gets of it */
 } pr_layer_def;
+
+/* What out's audience gets of the layer: PR_SHARE_NONE when it is not written at all (also when
+ * the output has no such layer: wanted). */
+enum pr_share pr_layer_share(const pr_layer_def *def, const pr_output *out);
 
 /* The QGIS styles built into the engine (data/styles/NAME.qml, embedded at build time). */
 extern const unsigned char pr_style_parcel_risk[], pr_style_visit_list[], pr_style_owners[],

@@ -34,13 +34,14 @@ static int column_index(sqlite3_stmt *st, const char *name)
 	return -1;
 }
 
-/* The model text the run recorded. The caller frees it. */
-static char *recorded_model(sqlite3 *db)
+/* A value the run recorded in run_info, NULL when there is none. The caller frees it. */
+static char *recorded(sqlite3 *db, const char *key)
 {
 	sqlite3_stmt *st = NULL;
 	char *text = NULL;
-	if (sqlite3_prepare_v2(db, "SELECT value FROM run_info WHERE key = 'model.ini'", -1, &st,
-			       NULL) == SQLITE_OK &&
+	if (sqlite3_prepare_v2(db, "SELECT value FROM run_info WHERE key = ?1", -1, &st, NULL) ==
+		SQLITE_OK &&
+	    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC) == SQLITE_OK &&
 	    sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
 		text = strdup((const char *)sqlite3_column_text(st, 0));
 	sqlite3_finalize(st);
@@ -89,7 +90,7 @@ int pr_explain(pr_context *ctx, const char *gpkg_path, const char *parcel_id, ch
 	sqlite3 *db = NULL;
 	sqlite3_stmt *st = NULL;
 	pr_model *model = NULL;
-	char *model_text = NULL;
+	char *model_text = NULL, *audience = NULL;
 	double *values = NULL;
 	pr_strbuf out = {0}, sql = {0};
 	int r = 0;
@@ -99,7 +100,20 @@ int pr_explain(pr_context *ctx, const char *gpkg_path, const char *parcel_id, ch
 			     db ? sqlite3_errmsg(db) : "out of memory");
 		goto done;
 	}
-	model_text = recorded_model(db);
+	/* An output for planners or the public does not hold the parcel's personal detail: say so
+	 * rather than show what is not there as unknown. Outputs without an audience are older
+	 * ones, all for inspectors. */
+	audience = recorded(db, "audience");
+	if (audience && strcmp(audience, "public") == 0) {
+		r = pr_error(ctx, PR_EDATA,
+			     "%s is an output for the public (run_info audience): it holds "
+			     "hotspots and no parcel, so no parcel can be explained from it; "
+			     "explain the inspectors' or planners' output of the same run",
+			     gpkg_path);
+		goto done;
+	}
+	bool planners = audience && strcmp(audience, "planners") == 0;
+	model_text = recorded(db, "model.ini");
 	if (!model_text) {
 		r = pr_error(ctx, PR_EDATA, "%s is not a parcelrisk output (run_info has no model)",
 			     gpkg_path);
@@ -156,8 +170,15 @@ int pr_explain(pr_context *ctx, const char *gpkg_path, const char *parcel_id, ch
 	pr_strbuf_printf(&out, "  rank %s of %s, score %s / 100, class %s\n",
 			 column_text(st, "rank"), column_text(st, "parcels_ranked"),
 			 column_text(st, "score"), column_text(st, "risk_class"));
-	pr_strbuf_printf(&out, "  owner: %s\n",
-			 *column_text(st, "owner") ? column_text(st, "owner") : "unknown");
+	if (planners)
+		pr_strbuf_printf(
+		    &out,
+		    "  owner: %s (a pseudonym: this output is for planners; the name, "
+		    "the address and the records are in the inspectors' output only)\n",
+		    *column_text(st, "owner") ? column_text(st, "owner") : "unknown");
+	else
+		pr_strbuf_printf(&out, "  owner: %s\n",
+				 *column_text(st, "owner") ? column_text(st, "owner") : "unknown");
 	pr_strbuf_printf(&out, "  last inspection: %s\n",
 			 *last				    ? last
 			 : absent >> PR_SRC_INSPECTIONS & 1 ? "unknown (no inspections data)"
@@ -239,6 +260,7 @@ done:
 	sqlite3_close(db);
 	pr_model_free(model);
 	free(model_text);
+	free(audience);
 	free(values);
 	pr_strbuf_free(&out);
 	pr_strbuf_free(&sql);

@@ -99,11 +99,24 @@ void pr_sources_free(pr_sources *sources);
 
 /* ---- the monthly job ----------------------------------------------------------------------- */
 
+/* Who an output is for (README "Personal data"): inspectors get everything, planners the scores
+ * with owners pseudonymised and no addresses, visit list or rejected values, the public the
+ * hotspots of ten parcels or more. */
+enum pr_audience {
+	PR_AUDIENCE_INSPECTORS,
+	PR_AUDIENCE_PLANNERS,
+	PR_AUDIENCE_PUBLIC,
+	PR_AUDIENCE_COUNT
+};
+/* "inspectors", "planners", "public". */
+extern const char *const pr_audience_names[PR_AUDIENCE_COUNT];
+
 typedef struct pr_run_options {
 	const char *model_path;	     /* NULL: the default model built into the engine */
 	const char *as_of;	     /* YYYY-MM-DD; NULL: the sources file's, else today */
 	const char *previous_path;   /* NULL or an earlier output, for the changes table */
 	const char *visits_csv_path; /* NULL or where to write the visit list as CSV */
+	enum pr_audience audience;   /* 0: inspectors */
 } pr_run_options;
 
 /* Reads the sources, joins them to parcels, scores every parcel and writes the GeoPackage at

@@ -14,7 +14,9 @@ Checks, with QGIS itself (PyQGIS, no display needed):
   * the four layers render (hotspots at the bottom, then parcel_risk, owners,
     visit_list on top) to a non-blank PNG at the visit list's extent;
   * informational: a QGIS project stored in the GeoPackage (table qgis_projects,
-    project name "parcelrisk") opens, and its layers are valid.
+    project name "parcelrisk") opens, and its layers are valid;
+  * the layers the file's audience gets (run_info audience: a planners file has no
+    visit_list) and, in a planners file, the map tips that show owners show pseudonyms.
 
 Exit status: 0 pass, 1 fail (each failure printed), 2 usage, 77 PyQGIS not available.
 """
@@ -71,6 +73,29 @@ def value_map_values(config):
         for entry in m:
             values.update(str(v) for v in dict(entry).values())
     return values
+
+
+def check_map_tip(layer, name, audience, Q):
+    """The map tip of the layer's first feature, as QGIS renders it; in a planners file the
+    owner it shows is a pseudonym."""
+    template = layer.mapTipTemplate()
+    if "owner" not in template:
+        return
+    feature = next(layer.getFeatures(), None)
+    if feature is None:
+        return
+    context = Q.QgsExpressionContext()
+    context.appendScopes(Q.QgsExpressionContextUtils.globalProjectLayerScopes(layer))
+    context.setFeature(feature)
+    text = Q.QgsExpression.replaceExpressionText(template, context)
+    owner = feature["owner"] if layer.fields().indexOf("owner") >= 0 else None
+    if audience == "planners":
+        if owner and str(owner).startswith("own-") and str(owner) in text:
+            ok(f"{name}: the map tip shows the owner's pseudonym ({owner})")
+        else:
+            fail(f"{name}: the planners' map tip shows {text!r}, not a pseudonym")
+    else:
+        ok(f"{name}: the map tip shows the owner ({owner})")
 
 
 def check_layer(gpkg, name, QgsVectorLayer, QgsWkbTypes):
@@ -207,7 +232,8 @@ def main(argv):
         print(f"FAIL  {gpkg}: no such file", file=sys.stderr)
         return 1
     try:
-        from qgis.core import (Qgis, QgsApplication, QgsMapRendererSequentialJob,
+        from qgis.core import (Qgis, QgsApplication, QgsExpression, QgsExpressionContext,
+                               QgsExpressionContextUtils, QgsMapRendererSequentialJob,
                                QgsMapSettings, QgsProject, QgsRectangle, QgsVectorLayer,
                                QgsWkbTypes)
         from qgis.PyQt.QtCore import QSize
@@ -220,7 +246,9 @@ def main(argv):
         pass
     for k, v in dict(QgsMapSettings=QgsMapSettings, QgsMapRendererSequentialJob=QgsMapRendererSequentialJob,
                      QgsProject=QgsProject, QgsRectangle=QgsRectangle, QSize=QSize,
-                     QColor=QColor).items():
+                     QColor=QColor, QgsExpression=QgsExpression,
+                     QgsExpressionContext=QgsExpressionContext,
+                     QgsExpressionContextUtils=QgsExpressionContextUtils).items():
         setattr(Q, k, v)
 
     QgsApplication.setPrefixPath("/usr", True)
@@ -228,9 +256,15 @@ def main(argv):
     app.initQgis()
     info(f"QGIS {Qgis.QGIS_VERSION}, {gpkg}")
 
+    audience = (sqlite_rows(gpkg, "SELECT value FROM run_info WHERE key = 'audience'") or
+                [("inspectors",)])[0][0]
+    names = LAYERS if audience == "inspectors" else [n for n in LAYERS if n != "visit_list"]
+    info(f"audience {audience}: layers {', '.join(names)}")
     layers = {}
-    for name in LAYERS:
+    for name in names:
         layers[name] = check_layer(gpkg, name, QgsVectorLayer, QgsWkbTypes)
+        if layers[name] is not None:
+            check_map_tip(layers[name], name, audience, Q)
     render(layers, png, Q)
     check_project(gpkg, Q)
 
