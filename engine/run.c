@@ -570,6 +570,12 @@ int pr_check(pr_context *ctx, const pr_sources *sources, const pr_run_options *o
 	pr_model *model = NULL;
 	int32_t as_of;
 	int r = resolve_as_of(ctx, sources, options, &as_of);
+	/* A key named for the planners' output is checked as a planners run would load it. */
+	if (r == 0 && sources->pseudonym_key_file) {
+		pr_pseudonym_key key = {0};
+		r = pr_pseudonym_key_load(ctx, sources->pseudonym_key_file, &key);
+		pr_pseudonym_key_free(&key);
+	}
 	if (r == 0)
 		r = pr_model_load(ctx, options ? options->model_path : NULL, &model);
 	if (r == 0)

@@ -153,6 +153,14 @@ pr run "$c/sources.ini" -o "$c/x.gpkg" --audience public --previous "$ins"
 assert_eq "$RC" 64 "public with --previous: $OUT"
 pr run "$c/sources.ini" -o "$c/x.gpkg" --audience press
 assert_eq "$RC" 64 "--audience press: $OUT"
+# check loads the key as a planners run would: a key open to others is refused by both.
+chmod 644 "$c/owners.key"
+pr check "$c/sources.ini"
+assert_eq "$RC" 78 "check with a key open to others: $OUT"
+assert_contains "$OUT" "owners.key" "check names the key file"
+pr run "$c/sources.ini" -o "$c/x.gpkg" --audience planners
+assert_eq "$RC" 78 "planners with a key open to others: $OUT"
+chmod 600 "$c/owners.key"
 sed -i '/^pseudonym_key_file/d' "$c/sources.ini"
 pr run "$c/sources.ini" -o "$c/x.gpkg" --audience planners
 assert_eq "$RC" 78 "planners without a key: $OUT"
