@@ -13,31 +13,14 @@
 #include <gdal.h>
 
 #include "address/address.h"
+#include "ingest.h"
 #include "join/join.h"
 #include "output/output.h"
 #include "sources/records.h"
 #include "model/model.h"
 #include "store/store.h"
 
-/* What the reading and joining stages produce. */
-typedef struct ingest {
-	OGRSpatialReferenceH work_srs;
-	char work_crs[64];
-	pr_parcels parcels;
-	pr_records records[PR_SRC_COUNT]; /* [PR_SRC_PARCELS] unused: see parcels.rec */
-	bool present[PR_SRC_COUNT];
-	pr_rejects rejects;
-	pr_rejects source_rejects[PR_SRC_COUNT]; /* per source while reading in parallel */
-	pr_column_use use; /* what the model reads: nothing else is copied from the sources */
-	uint64_t snapped[PR_SRC_COUNT];
-	bool by_address[PR_SRC_COUNT];		  /* located through the address register */
-	uint64_t address_levels[PR_SRC_COUNT][5]; /* records located by address, per match level */
-	double seconds[PR_SRC_COUNT];		  /* reading and joining */
-	double join_seconds[PR_SRC_COUNT]; /* of which joining (and, for addresses, indexing) */
-	double index_seconds;
-} ingest;
-
-static void ingest_free(ingest *in)
+void pr_ingest_free(pr_ingest *in)
 {
 	if (in->work_srs)
 		OSRRelease(in->work_srs);
@@ -51,7 +34,7 @@ static void ingest_free(ingest *in)
 }
 
 /* The working CRS: the sources file's, else the parcels' own if it measures metres. */
-static int working_srs(pr_context *ctx, const pr_sources *s, ingest *in)
+static int working_srs(pr_context *ctx, const pr_sources *s, pr_ingest *in)
 {
 	if (s->crs) {
 		in->work_srs = pr_srs_from_user(s->crs);
@@ -83,7 +66,7 @@ static int working_srs(pr_context *ctx, const pr_sources *s, ingest *in)
  * not thread-safe. */
 typedef struct read_tasks {
 	const pr_sources *sources;
-	ingest *in;
+	pr_ingest *in;
 	int n;
 	int source[PR_SRC_COUNT];
 	OGRSpatialReferenceH srs[PR_SRC_COUNT];
@@ -92,7 +75,7 @@ typedef struct read_tasks {
 static int read_source(pr_context *ctx, int task, void *user)
 {
 	read_tasks *rt = user;
-	ingest *in = rt->in;
+	pr_ingest *in = rt->in;
 	int k = rt->source[task];
 	double t0 = pr_now();
 	int r = k == PR_SRC_PARCELS
@@ -106,7 +89,7 @@ static int read_source(pr_context *ctx, int task, void *user)
 
 /* Reads every source at once (each is mostly parsing, and GDAL handles are per thread), then
  * builds the parcel index and joins each source to it. */
-static int read_and_join(pr_context *ctx, const pr_sources *s, ingest *in)
+static int read_and_join(pr_context *ctx, const pr_sources *s, pr_ingest *in)
 {
 	pr_parcel_index *index = NULL;
 	pr_address_norm *norm = NULL;
@@ -236,12 +219,12 @@ done:
 	return r;
 }
 
-static uint64_t joined_of(const ingest *in, int k)
+static uint64_t joined_of(const pr_ingest *in, int k)
 {
 	return k == PR_SRC_PARCELS ? in->parcels.rec.n : in->records[k].n;
 }
 
-static uint64_t read_of(const ingest *in, int k)
+static uint64_t read_of(const pr_ingest *in, int k)
 {
 	return k == PR_SRC_PARCELS ? in->parcels.rec.rows_read : in->records[k].rows_read;
 }
@@ -254,7 +237,7 @@ typedef struct reason_count {
 } reason_count;
 
 /* The distinct reasons of source k's rejects in the order they first occur, at most max. */
-static int count_reasons(const ingest *in, int k, reason_count *out, int max)
+static int count_reasons(const pr_ingest *in, int k, reason_count *out, int max)
 {
 	int n = 0;
 	for (size_t i = 0; i < in->rejects.n; i++) {
@@ -276,7 +259,7 @@ static int count_reasons(const ingest *in, int k, reason_count *out, int max)
 
 /* The streets of a source's "unknown street" rejects ("street 'X' number ..."), most frequent
  * first, into the report: usually a missing abbreviation or a renamed street. */
-static void list_unknown_streets(const ingest *in, int k, pr_source_report *rep)
+static void list_unknown_streets(const pr_ingest *in, int k, pr_source_report *rep)
 {
 	enum { TOP = sizeof rep->unknown_streets / sizeof *rep->unknown_streets };
 	pr_tally *streets = NULL;
@@ -305,7 +288,7 @@ static void list_unknown_streets(const ingest *in, int k, pr_source_report *rep)
 	pr_tally_free(streets);
 }
 
-static void fill_report(const ingest *in, int k, pr_source_report *rep)
+static void fill_report(const pr_ingest *in, int k, pr_source_report *rep)
 {
 	memset(rep, 0, sizeof *rep);
 	const pr_records *rec = k == PR_SRC_PARCELS ? &in->parcels.rec : &in->records[k];
@@ -332,7 +315,7 @@ static void fill_report(const ingest *in, int k, pr_source_report *rep)
 }
 
 /* Every source must account for all its rows; a mismatch is a bug, never a silent loss. */
-static int check_balance(pr_context *ctx, const ingest *in)
+static int check_balance(pr_context *ctx, const pr_ingest *in)
 {
 	for (int k = 0; k < PR_SRC_COUNT; k++) {
 		if (!in->present[k])
@@ -363,9 +346,7 @@ static int resolve_as_of(pr_context *ctx, const pr_sources *s, const pr_run_opti
 	return 0;
 }
 
-/* How the model runs for these sources: under their time limit, without the sources they leave
- * out (not assessed, never zero). */
-static pr_model_options model_options(const pr_sources *sources)
+pr_model_options pr_sources_model_options(const pr_sources *sources)
 {
 	pr_model_options o = {.time_limit_s = sources->time_limit_s, .limit_origin = sources->file};
 	for (int k = 0; k < PR_SRC_COUNT; k++)
@@ -380,7 +361,7 @@ static int check_model(pr_context *ctx, const pr_model *model, const pr_sources 
 {
 	pr_store store = {0};
 	pr_scores scores = {0};
-	pr_model_options options = model_options(sources);
+	pr_model_options options = pr_sources_model_options(sources);
 	int r = pr_store_open_empty(ctx, &store);
 	if (r < 0)
 		return r;
@@ -491,7 +472,7 @@ static const char *likely_cause(const reason_count *top, const pr_source_conf *c
 /* The contract's reject budget: a source that lost more than its max_rejected share of rows,
  * or a run without a single usable parcel, fails (65) before anything is written, naming the
  * source, the share and its most frequent reasons, each with an example row. */
-static int check_reject_budget(pr_context *ctx, const pr_sources *s, const ingest *in)
+static int check_reject_budget(pr_context *ctx, const pr_sources *s, const pr_ingest *in)
 {
 	reason_count reasons[32];
 	for (int k = 0; k < PR_SRC_COUNT; k++) {
@@ -548,12 +529,13 @@ static int check_reject_budget(pr_context *ctx, const pr_sources *s, const inges
 	return 0;
 }
 
-/* The first half of a run: the model checked on an empty store (which also tells the fields to
- * read), every source read and joined, and every row accounted for. */
-static int ingest_sources(pr_context *ctx, const pr_sources *sources, const pr_model *model,
-			  int32_t as_of, ingest *in)
+int pr_ingest_sources(pr_context *ctx, const pr_sources *sources, const pr_model *model,
+		      int32_t as_of, const pr_column_use *also, pr_ingest *in)
 {
 	int r = check_model(ctx, model, sources, as_of, &in->use);
+	for (int k = 0; also && k < PR_SRC_COUNT; k++)
+		for (int f = 0; f < PR_MAX_FIELDS; f++)
+			in->use.field[k][f] |= also->field[k][f];
 	if (r == 0)
 		r = read_and_join(ctx, sources, in);
 	if (r == 0)
@@ -566,7 +548,7 @@ static int ingest_sources(pr_context *ctx, const pr_sources *sources, const pr_m
 int pr_check(pr_context *ctx, const pr_sources *sources, const pr_run_options *options,
 	     pr_source_report *reports, int max_reports, int *ret_count)
 {
-	ingest in = {0};
+	pr_ingest in = {0};
 	pr_model *model = NULL;
 	int32_t as_of;
 	int r = resolve_as_of(ctx, sources, options, &as_of);
@@ -579,7 +561,7 @@ int pr_check(pr_context *ctx, const pr_sources *sources, const pr_run_options *o
 	if (r == 0)
 		r = pr_model_load(ctx, options ? options->model_path : NULL, &model);
 	if (r == 0)
-		r = ingest_sources(ctx, sources, model, as_of, &in);
+		r = pr_ingest_sources(ctx, sources, model, as_of, NULL, &in);
 	if (r == 0) {
 		int n = 0;
 		for (int k = 0; k < PR_SRC_COUNT && n < max_reports; k++)
@@ -588,13 +570,13 @@ int pr_check(pr_context *ctx, const pr_sources *sources, const pr_run_options *o
 		*ret_count = n;
 	}
 	pr_model_free(model);
-	ingest_free(&in);
+	pr_ingest_free(&in);
 	return r;
 }
 
 /* What the output was made from; the rows a public output keeps too (versions, the as-of date,
  * counts) are added with pr_kv_add_public. */
-static int fill_run_info(const pr_sources *s, const pr_model *model, const ingest *in,
+static int fill_run_info(const pr_sources *s, const pr_model *model, const pr_ingest *in,
 			 int32_t as_of, enum pr_audience audience, double store_seconds,
 			 double model_seconds, int threads, pr_kv_list *info)
 {
@@ -791,7 +773,7 @@ static int check_audience(pr_context *ctx, const pr_sources *s, const pr_run_opt
 int pr_run(pr_context *ctx, const pr_sources *sources, const pr_run_options *options,
 	   const char *out_path)
 {
-	ingest in = {0};
+	pr_ingest in = {0};
 	pr_model *model = NULL;
 	pr_store store = {0};
 	pr_scores scores = {0};
@@ -826,7 +808,7 @@ int pr_run(pr_context *ctx, const pr_sources *sources, const pr_run_options *opt
 	r = pr_model_load(ctx, options ? options->model_path : NULL, &model);
 	if (r < 0)
 		goto done;
-	r = ingest_sources(ctx, sources, model, as_of, &in);
+	r = pr_ingest_sources(ctx, sources, model, as_of, NULL, &in);
 	if (r < 0)
 		goto done;
 	if (!in.present[PR_SRC_INSPECTIONS] && model->exclude_inspected_days > 0)
@@ -842,13 +824,13 @@ int pr_run(pr_context *ctx, const pr_sources *sources, const pr_run_options *opt
 	const pr_records *recs[PR_SRC_COUNT] = {0};
 	for (int k = PR_SRC_POPULATION; k < PR_SRC_COUNT; k++)
 		recs[k] = in.present[k] ? &in.records[k] : NULL;
-	r = pr_store_load(ctx, store.db, &in.parcels, recs);
+	r = pr_store_load(ctx, store.db, &in.parcels, recs, PR_DATE_NULL);
 	if (r < 0)
 		goto done;
 	store_seconds = pr_now() - t;
 
 	t = pr_now();
-	pr_model_options model_opts = model_options(sources);
+	pr_model_options model_opts = pr_sources_model_options(sources);
 	r = pr_model_score(ctx, model, &store, as_of, in.parcels.rec.n, &model_opts, &scores);
 	if (r < 0)
 		goto done;
@@ -922,6 +904,6 @@ done:
 	pr_scores_free(&scores);
 	pr_store_close(&store);
 	pr_model_free(model);
-	ingest_free(&in);
+	pr_ingest_free(&in);
 	return r;
 }

@@ -200,7 +200,7 @@ int pr_store_open_empty(pr_context *ctx, pr_store *store)
 	const pr_records *no_records[PR_SRC_COUNT] = {0};
 	int r = pr_store_open(ctx, store);
 	if (r == 0)
-		r = pr_store_load(ctx, store->db, &none, no_records);
+		r = pr_store_load(ctx, store->db, &none, no_records, PR_DATE_NULL);
 	if (r < 0)
 		pr_store_close(store);
 	return r;

@@ -24,6 +24,8 @@ typedef struct source_table {
 	size_t *order; /* record index of each row, by parcel (points and keys) */
 	size_t *start; /* first row of each parcel, n_parcels + 1 entries */
 	size_t n_parcels;
+	int32_t known_by;   /* see pr_store_load */
+	int happened_field; /* the field dating the record (its first date field), or -1 */
 	/* For each text column asked for by equality: its rows with a value, sorted by it (built
 	 * when first asked). Indexed by column number. */
 	size_t *sorted[PR_MAX_FIELDS + 2];
@@ -45,6 +47,7 @@ enum { PLAN_SCAN = 0, PLAN_PARCEL_ID = 1, PLAN_TEXT = 2 };
 typedef struct store_data {
 	const pr_parcels *parcels;
 	const pr_records *records[PR_SRC_COUNT];
+	int32_t known_by; /* PR_DATE_NULL: everything */
 } store_data;
 
 /* Column numbers: parcel_id first; then row for records; then the canonical fields; then the
@@ -79,7 +82,17 @@ static int declare(sqlite3 *db, int source)
 	return rc;
 }
 
-/* Orders the records by parcel (a counting sort, stable) and notes where each parcel starts. */
+/* Whether record i was known on t->known_by (pr_store_load). */
+static bool known(const source_table *t, size_t i)
+{
+	if (t->known_by == PR_DATE_NULL || t->happened_field < 0)
+		return true;
+	const pr_column *c = &t->rec->cols[t->happened_field];
+	return !c->present || c->date[i] == PR_DATE_NULL || c->date[i] <= t->known_by;
+}
+
+/* Orders the records known by parcel (a counting sort, stable), notes where each parcel starts
+ * and leaves t->n the number of rows. */
 static int index_by_parcel(source_table *t)
 {
 	t->start = calloc(t->n_parcels + 2, sizeof *t->start);
@@ -87,7 +100,8 @@ static int index_by_parcel(source_table *t)
 	if (!t->start || !t->order)
 		return SQLITE_NOMEM;
 	for (size_t i = 0; i < t->n; i++)
-		t->start[t->rec->parcel[i] + 1]++;
+		if (known(t, i))
+			t->start[t->rec->parcel[i] + 1]++;
 	for (size_t p = 0; p < t->n_parcels; p++)
 		t->start[p + 1] += t->start[p];
 	size_t *next = malloc((t->n_parcels + 1) * sizeof *next);
@@ -95,8 +109,10 @@ static int index_by_parcel(source_table *t)
 		return SQLITE_NOMEM;
 	memcpy(next, t->start, (t->n_parcels + 1) * sizeof *next);
 	for (size_t i = 0; i < t->n; i++)
-		t->order[next[t->rec->parcel[i]]++] = i;
+		if (known(t, i))
+			t->order[next[t->rec->parcel[i]]++] = i;
 	free(next);
+	t->n = t->start[t->n_parcels];
 	return SQLITE_OK;
 }
 
@@ -121,6 +137,11 @@ static int table_connect(sqlite3 *db, void *aux, int argc, const char *const *ar
 	t->n_parcels = data->parcels->rec.n;
 	t->rec = source == PR_SRC_PARCELS ? &data->parcels->rec : data->records[source];
 	t->n = t->rec ? t->rec->n : 0;
+	t->known_by = source == PR_SRC_PARCELS ? PR_DATE_NULL : data->known_by;
+	t->happened_field = -1;
+	for (int f = 0; f < pr_source_defs[source].n_fields && t->happened_field < 0; f++)
+		if (pr_source_defs[source].fields[f].type == PR_FT_DATE)
+			t->happened_field = f;
 	int rc = declare(db, source);
 	if (rc == SQLITE_OK && source != PR_SRC_PARCELS && t->rec)
 		rc = index_by_parcel(t);
@@ -219,9 +240,11 @@ static int build_sorted(source_table *t, int col)
 	size_t *list = malloc((t->n ? t->n : 1) * sizeof *list), n = 0;
 	if (!list)
 		return SQLITE_NOMEM;
-	for (size_t i = 0; i < t->n; i++)
+	for (size_t k = 0; k < t->n; k++) {
+		size_t i = t->order ? t->order[k] : k;
 		if (c->text[i])
 			list[n++] = i;
+	}
 	qsort_r(list, n, sizeof *list, compare_text_rows, (void *)c);
 	t->sorted[col] = list;
 	t->n_sorted[col] = n;
@@ -325,7 +348,9 @@ static int cursor_rowid(sqlite3_vtab_cursor *cur, sqlite3_int64 *ret)
 	return SQLITE_OK;
 }
 
-static void result_field(sqlite3_context *ctx, const pr_column *col, size_t i, char *date)
+/* A field's value; a date after known_by (not PR_DATE_NULL) had not happened: NULL. */
+static void result_field(sqlite3_context *ctx, const pr_column *col, size_t i, char *date,
+			 int32_t known_by)
 {
 	if (!col->present) {
 		sqlite3_result_null(ctx);
@@ -351,7 +376,8 @@ static void result_field(sqlite3_context *ctx, const pr_column *col, size_t i, c
 			sqlite3_result_int64(ctx, (sqlite3_int64)llround(col->num[i]));
 		break;
 	case PR_FT_DATE:
-		if (col->date[i] == PR_DATE_NULL) {
+		if (col->date[i] == PR_DATE_NULL ||
+		    (known_by != PR_DATE_NULL && col->date[i] > known_by)) {
 			sqlite3_result_null(ctx);
 		} else {
 			pr_format_date(col->date[i], date);
@@ -374,7 +400,7 @@ static int cursor_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int col
 	} else if (!parcels && col == 1) {
 		sqlite3_result_int64(ctx, (sqlite3_int64)t->rec->row[i]);
 	} else if (col < first + def->n_fields) {
-		result_field(ctx, &t->rec->cols[col - first], i, c->date);
+		result_field(ctx, &t->rec->cols[col - first], i, c->date, t->known_by);
 	} else {
 		int extra = col - first - def->n_fields;
 		if (parcels) {
@@ -407,12 +433,13 @@ static const sqlite3_module source_module = {
 };
 
 int pr_store_load(pr_context *ctx, sqlite3 *db, const pr_parcels *parcels,
-		  const pr_records *const records[PR_SRC_COUNT])
+		  const pr_records *const records[PR_SRC_COUNT], int32_t known_by)
 {
 	store_data *data = malloc(sizeof *data);
 	if (!data)
 		return PR_ENOMEM;
 	data->parcels = parcels;
+	data->known_by = known_by;
 	for (int k = 0; k < PR_SRC_COUNT; k++)
 		data->records[k] = k == PR_SRC_PARCELS ? NULL : records[k];
 	/* The module owns data from here on, freed with the connection. */

@@ -21,6 +21,7 @@ typedef struct fixture {
 	pr_parcels parcels;
 	pr_records rec[PR_SRC_COUNT];
 	pr_store store;
+	int32_t known_by; /* the store's (pr_store_load): PR_DATE_NULL unless a test sets it */
 } fixture;
 
 static int exec(fixture *fx, const char *sql)
@@ -38,6 +39,7 @@ static int exec(fixture *fx, const char *sql)
 static int fixture_open(fixture *fx, int n)
 {
 	memset(fx, 0, sizeof *fx);
+	fx->known_by = PR_DATE_NULL;
 	if (sqlite3_open(":memory:", &fx->db) != SQLITE_OK ||
 	    exec(fx, "CREATE TABLE parcels (parcel_id INTEGER PRIMARY KEY, id TEXT, owner TEXT, "
 		     "floor_area_m2 REAL, dwellings INTEGER, build_year INTEGER);"
@@ -134,7 +136,7 @@ static int fixture_store(fixture *fx)
 		recs[k] = &fx->rec[k];
 	}
 	if (pr_store_open(ctx, &fx->store) < 0 ||
-	    pr_store_load(ctx, fx->store.db, &fx->parcels, recs) < 0) {
+	    pr_store_load(ctx, fx->store.db, &fx->parcels, recs, fx->known_by) < 0) {
 		fprintf(stderr, "%s\n", pr_context_errmsg(ctx));
 		return -1;
 	}
