@@ -58,7 +58,9 @@ void pr_store_watch_reads(pr_store *store, pr_store_read_fn fn, void *user);
  * the store. With known_by a day (not PR_DATE_NULL) the tables show only what was known on
  * that day: a record whose first date field (registered, a complaint's or an inspection's
  * date) is later is left out, and its later date fields ("left") after that day read as NULL,
- * for they had not happened. The backtest scores a past date so, whatever the model's SQL. */
+ * for they had not happened. The backtest scores a past date so, whatever the model's SQL. A
+ * record without that date counts as known; so do all of a source whose date was not read, so
+ * the backtest reads every date field. */
 int pr_store_load(pr_context *ctx, sqlite3 *db, const pr_parcels *parcels,
 		  const pr_records *const records[PR_SRC_COUNT], int32_t known_by);
 /* Runs statements without results on any SQLite database; on failure the context's error

@@ -234,6 +234,73 @@ typedef struct pr_evaluation {
 int pr_evaluate(pr_context *ctx, const char *gpkg_path, const char *truth_path, uint32_t k,
 		pr_evaluation ret_evaluations[3]);
 
+/* ---- learning from outcomes ---------------------------------------------------------------- */
+
+/* One ranking judged by a backtest (pr_backtest): only the parcels inspected in the window can
+ * be judged; the others are unknown, not misses. */
+typedef struct pr_backtest_ranking {
+	char name[32];		  /* "model", "complaints first" */
+	uint32_t top_k_inspected; /* of its top k, parcels inspected in the window */
+	uint32_t top_k_hits;	  /* of those, hits */
+	double top_k_hit_rate;	  /* hits / inspected, 0 when none was inspected */
+	double average_precision; /* of its order of the inspected parcels */
+	uint32_t hits_found_late; /* hits in its top k the city found only after 90 days */
+	double mean_days_late;	  /* their mean days after the date, 0 when none */
+} pr_backtest_ranking;
+
+typedef struct pr_backtest_result {
+	char at[11], window_end[11]; /* YYYY-MM-DD */
+	int months;
+	uint32_t k;	      /* the model's visit-list size times the months */
+	uint32_t parcels;     /* ranked */
+	uint32_t inspected;   /* parcels inspected in the window */
+	uint32_t hits;	      /* of those, with a major or closure outcome in it */
+	double city_hit_rate; /* hits / inspected: what the city's own visits found */
+	pr_backtest_ranking model, complaints;
+} pr_backtest_result;
+
+typedef struct pr_backtest_options {
+	const char *model_path; /* NULL: the default model */
+	const char *at;		/* YYYY-MM-DD: score with what was known then */
+	int months;		/* the window judged after it; 0: 6 */
+} pr_backtest_options;
+
+/* Scores the city as of options->at with only the records dated on or before it (the store
+ * shows nothing later, whatever the model's SQL), and judges the ranking, beside the
+ * complaints-first one, against the inspections of the following months: a hit is a parcel
+ * with a major or closure outcome in the window. */
+int pr_backtest(pr_context *ctx, const pr_sources *sources, const pr_backtest_options *options,
+		pr_backtest_result *ret);
+
+typedef struct pr_fit_options {
+	const char *model_path; /* NULL: the default model, the one whose weights are fitted */
+	const char *at;		/* YYYY-MM-DD: the held-out date; the folds come before it */
+	int folds;		/* rolling origins at 12, 24... months before at; 0: 3 */
+	int months;		/* each fold's window; 0: 6 */
+	const char *out_path;	/* the fitted model file, written atomically */
+} pr_fit_options;
+
+#define PR_FIT_MAX_FACTORS 64
+typedef struct pr_fit_result {
+	int folds;
+	char fold_at[8][11];
+	uint32_t fold_hits; /* hits over the folds' windows */
+	int n_factors;
+	char factor[PR_FIT_MAX_FACTORS][64];
+	double default_weight[PR_FIT_MAX_FACTORS], fitted_weight[PR_FIT_MAX_FACTORS];
+	double folds_ap_default, folds_ap_fitted; /* mean average precision over the folds */
+	pr_backtest_result held_out_default, held_out_fitted; /* at options->at */
+} pr_fit_result;
+
+/* Tunes the model's factor weights (each between 0 and 3 times its default, its sign kept) by
+ * coordinate search on the mean average precision of backtests at the rolling origins, then
+ * backtests the fitted and the default model at options->at, which the fit never saw, and
+ * writes the fitted model with a header of these figures. PR_EDATA, writing nothing, when the
+ * folds hold fewer than 30 hits or the fitted model does worse than the default at the
+ * held-out date; *ret is filled as far as the fit went either way. */
+int pr_fit(pr_context *ctx, const pr_sources *sources, const pr_fit_options *options,
+	   pr_fit_result *ret);
+
 #ifdef __cplusplus
 }
 #endif
