@@ -30,12 +30,15 @@ static const char usage_text[] =
     "  check SOURCES.ini [--model MODEL.ini]\n"
     "                        validate the configuration, the model and the inputs, as run\n"
     "                        would; writes nothing\n"
-    "  synth DIR [--parcels N] [--seed S] [--registers simple|brussels] [--force]\n"
-    "                        write a synthetic city with planted cases and its sources.ini\n"
-    "                        into a new or empty folder (--force: one that holds files);\n"
-    "                        --registers brussels writes the same city as Brussels exports\n"
-    "                        it: an address register, the population located by address,\n"
-    "                        CP1252 with ';', French and Dutch words\n"
+    "  synth DIR [--parcels N] [--seed S] [--registers simple|brussels]\n"
+    "            [--complaints signal|noise] [--force]\n"
+    "                        write a synthetic city with planted cases, five years of\n"
+    "                        inspections and its sources.ini into a new or empty folder\n"
+    "                        (--force: one that holds files); --registers brussels writes\n"
+    "                        the same city as Brussels exports it: an address register, the\n"
+    "                        population located by address, CP1252 with ';', French and\n"
+    "                        Dutch words; --complaints noise spreads the complaints over\n"
+    "                        parcels at random, whatever their state\n"
     "  explain OUT.gpkg PARCEL_ID\n"
     "                        the score of one parcel, factor by factor\n"
     "  backtest SOURCES.ini --at YYYY-MM-DD [--months N] [--model MODEL.ini] [--csv FILE]\n"
@@ -354,11 +357,13 @@ static int cmd_synth(pr_context *ctx, terminal *t, int argc, char **argv)
 	    {"seed", required_argument, NULL, 's'},
 	    {"force", no_argument, NULL, 'f'},
 	    {"registers", required_argument, NULL, 'r'},
+	    {"complaints", required_argument, NULL, 'c'},
 	    {NULL, 0, NULL, 0},
 	};
 	unsigned long long parcels = 2000, seed = 1;
 	bool force = false;
 	enum pr_synth_registers registers = PR_SYNTH_REGISTERS_SIMPLE;
+	enum pr_synth_complaints complaints = PR_SYNTH_COMPLAINTS_SIGNAL;
 	int c;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
@@ -385,6 +390,15 @@ static int cmd_synth(pr_context *ctx, terminal *t, int argc, char **argv)
 				return usage_error("--registers '%s' is not simple or brussels",
 						   optarg);
 			break;
+		case 'c':
+			if (strcmp(optarg, "signal") == 0)
+				complaints = PR_SYNTH_COMPLAINTS_SIGNAL;
+			else if (strcmp(optarg, "noise") == 0)
+				complaints = PR_SYNTH_COMPLAINTS_NOISE;
+			else
+				return usage_error("--complaints '%s' is not signal or noise",
+						   optarg);
+			break;
 		default:
 			return unknown_option("synth", argv);
 		}
@@ -394,7 +408,8 @@ static int cmd_synth(pr_context *ctx, terminal *t, int argc, char **argv)
 	pr_synth_options so = {.parcels = (uint32_t)parcels,
 			       .seed = (uint64_t)seed,
 			       .force = force,
-			       .registers = registers};
+			       .registers = registers,
+			       .complaints = complaints};
 	int r = pr_synth(ctx, argv[optind], &so);
 	if (r < 0)
 		return fail(ctx, t, r);

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* The population register of the synthetic city: the dwellings and floor area of each parcel and
  * the households registered on it over the years, for ordinary homes (with the noise of a real
- * register), slums showing some of the five signals, and their honest look-alikes. */
+ * register), slums showing some of the five signals from the day they became slums, and their
+ * honest look-alikes. The rows of a parcel wait in a buffer until its history is known: the
+ * households of a dwelling closed by the inspectorate leave it. */
 #include "synth/synth_internal.h"
 
 static int32_t clamp_date(int32_t d, int32_t lo, int32_t hi)
@@ -15,21 +17,39 @@ static int norm_area_m2(int persons)
 	return persons <= 0 ? 0 : 18 + 10 * (persons - 1);
 }
 
-/* One row of population.csv: a household registered at the parcel's address point (with the
- * Brussels-shaped registers: at its address) from registered until left (PR_DATE_NULL while it
- * still lives there). */
-static void write_household(synth *s, const parcel *p, int persons, int32_t registered,
-			    int32_t left)
+/* Clerks of some communes type dates day first. Drawn with either registers, so that the city
+ * stays the same; the Brussels-shaped register has all its dates day first. */
+#define DAY_FIRST 0.05
+
+static void buffer_household(synth *s, int persons, int32_t registered, int32_t left,
+			     bool day_first)
+{
+	if (s->buffered == PARCEL_HOUSEHOLDS_MAX) {
+		s->overflows++;
+		return;
+	}
+	s->households_buffer[s->buffered++] = (household_row){.registered = registered,
+							      .left = left,
+							      .persons = (uint8_t)persons,
+							      .day_first = day_first};
+}
+
+/* A household registered at the parcel's address point (with the Brussels-shaped registers: at
+ * its address) from registered until left (PR_DATE_NULL while it still lives there). */
+static void write_household(synth *s, int persons, int32_t registered, int32_t left)
+{
+	buffer_household(s, persons, registered, left, rand_chance(s, DAY_FIRST));
+}
+
+/* One row of population.csv. */
+static void emit_household(synth *s, const parcel *p, const household_row *h)
 {
 	s->tpl_x = p->addr_x;
 	s->tpl_y = p->addr_y;
 	s->tpl_address = p->address;
 	synth_flush_planted(s, OUT_POPULATION, false);
-	/* Clerks of some communes type dates day first. Drawn with either registers, so that the
-	 * city stays the same; the Brussels-shaped register has all its dates day first. */
-	bool day_first = rand_chance(s, 0.05);
 	if (s->registers == PR_SYNTH_REGISTERS_BRUSSELS) {
-		synth_write_typed_household(s, p, persons, registered, left);
+		synth_write_typed_household(s, p, h->persons, h->registered, h->left);
 		return;
 	}
 	line l = {.len = 0};
@@ -39,12 +59,12 @@ static void write_household(synth *s, const parcel *p, int persons, int32_t regi
 	put_str(&l, ",H");
 	put_uint(&l, ++s->households, 9);
 	put_char(&l, ',');
-	put_uint(&l, (uint64_t)persons, 1);
+	put_uint(&l, h->persons, 1);
 	put_char(&l, ',');
-	put_date(&l, registered, day_first);
+	put_date(&l, h->registered, h->day_first);
 	put_char(&l, ',');
-	if (left != PR_DATE_NULL)
-		put_date(&l, left, day_first);
+	if (h->left != PR_DATE_NULL)
+		put_date(&l, h->left, h->day_first);
 	put_char(&l, '\n');
 	emit_line(s, OUT_POPULATION, &l);
 }
@@ -126,7 +146,7 @@ static void write_short_lets(synth *s, const parcel *p, int persons)
 		}
 		int size = current ? persons : rand_chance(s, 0.3) ? 2 : 1;
 		if (starts[i] >= p->earliest)
-			write_household(s, p, size, starts[i], left);
+			write_household(s, size, starts[i], left);
 	}
 }
 
@@ -149,9 +169,9 @@ static void write_dwelling_history(synth *s, const parcel *p, int area_m2, int p
 		if (social)
 			stay += (int32_t)rand_range(s, 0, 2000);
 		since = clamp_date(s->as_of - stay, p->earliest, last);
-		write_household(s, p, persons, since, PR_DATE_NULL);
+		write_household(s, persons, since, PR_DATE_NULL);
 		if (rand_chance(s, NOISE_EXTRA_HOUSEHOLD))
-			write_household(s, p, 1, (int32_t)rand_range(s, since, last), PR_DATE_NULL);
+			write_household(s, 1, (int32_t)rand_range(s, since, last), PR_DATE_NULL);
 	} else {
 		since = s->as_of - (int32_t)rand_range(s, 0, 400);
 	}
@@ -159,7 +179,7 @@ static void write_dwelling_history(synth *s, const parcel *p, int area_m2, int p
 		int32_t left = since - (int32_t)rand_range(s, 0, 90);
 		int32_t registered = left - (int32_t)rand_range(s, 180, 3000);
 		if (registered >= p->earliest && left > registered && left <= last)
-			write_household(s, p, draw_persons(s, area_m2, social), registered, left);
+			write_household(s, draw_persons(s, area_m2, social), registered, left);
 	}
 }
 
@@ -262,12 +282,12 @@ static void plan_large_family(synth *s, parcel *p)
 	p->floor_m2 = (int)rand_range(s, 90, 170);
 	int32_t since =
 	    clamp_date(s->as_of - (int32_t)rand_range(s, 730, 5500), p->earliest, s->as_of - 1);
-	write_household(s, p, (int)rand_range(s, 7, 10), since, PR_DATE_NULL);
+	write_household(s, (int)rand_range(s, 7, 10), since, PR_DATE_NULL);
 	if (rand_chance(s, 0.3)) {
 		int32_t left = since - (int32_t)rand_range(s, 0, 60);
 		int32_t registered = left - (int32_t)rand_range(s, 365, 4000);
 		if (registered >= p->earliest)
-			write_household(s, p, (int)rand_range(s, 1, 4), registered, left);
+			write_household(s, (int)rand_range(s, 1, 4), registered, left);
 	}
 }
 
@@ -288,7 +308,7 @@ static void plan_student(synth *s, parcel *p)
 		if (rand_chance(s, 0.9)) {
 			int32_t since =
 			    pr_days_from_civil(current_year, 9, 1) + (int32_t)rand_range(s, 0, 40);
-			write_household(s, p, 1, clamp_date(since, p->earliest, s->as_of - 1),
+			write_household(s, 1, clamp_date(since, p->earliest, s->as_of - 1),
 					PR_DATE_NULL);
 		}
 		for (int year = current_year - 1; year >= y - 4; year--) {
@@ -299,16 +319,25 @@ static void plan_student(synth *s, parcel *p)
 			int32_t left =
 			    pr_days_from_civil(year + 1, 6, 15) + (int32_t)rand_range(s, 0, 30);
 			if (registered >= p->earliest)
-				write_household(s, p, 1, registered, left);
+				write_household(s, 1, registered, left);
 		}
 	}
 }
 
-#define SLUM_MAX_HOUSEHOLDS 16
+/* When slum conditions start: before the five years of history for some slums, during them for
+ * most, and at least three months before the as-of date for all, so that every slum of the
+ * truth is one on that date. */
+#define SLUM_BEFORE_HISTORY 0.35
+#define SLUM_OLDEST_DAYS    (15 * 365)
+#define SLUM_NEWEST_DAYS    90
+/* Slum tenancies are written from six years before the as-of date: enough for any view of the
+ * last 24 months from a date up to four years back. */
+#define LET_HISTORY_DAYS (6 * 365)
 
 /* A slum parcel: one to three dwellings on record, and a random two to four of the five signals
  * (never all), each at an intensity from mild, where it overlaps the noise on ordinary homes, to
- * extreme. The signals it does not show are drawn as on an ordinary home, noise included. */
+ * extreme. The signals it does not show are drawn as on an ordinary home. All of it shows from
+ * the day it became a slum, not before. */
 static void plan_slum(synth *s, parcel *p)
 {
 	int order[SIGNAL_COUNT] = {0, 1, 2, 3, 4};
@@ -406,36 +435,127 @@ static void plan_slum(synth *s, parcel *p)
 	}
 	p->floor_m2 = floor_m2;
 
-	/* Turnover: 1.5 to 7.5 short stays per dwelling in the last 24 months on top of the current
-	 * households, most of whom arrived recently. Without it, the dwellings' main households
-	 * come and go as on an ordinary home (short lets included) and the extra ones have been
-	 * there for years. */
-	int32_t last = s->as_of - 1;
-	int flags = TENANCY_OCCUPIED;
-	if (!turnover && rand_chance(s, NOISE_SHORT_LETS))
-		flags |= TENANCY_SHORT_LETS;
-	for (int i = 0; i < households; i++) {
-		if (!turnover && i < dwellings) {
-			write_dwelling_history(s, p, 100, persons[i], flags);
-			continue;
-		}
-		int32_t since = turnover && rand_chance(s, 0.75)
-				    ? s->as_of - (int32_t)rand_range(s, 15, 420)
-				    : s->as_of - (int32_t)rand_range(s, 800, 3650);
-		write_household(s, p, persons[i], clamp_date(since, p->earliest, last),
-				PR_DATE_NULL);
+	/* The day it became a slum. Before, it was an ordinary home, whose households left then. */
+	if (rand_chance(s, SLUM_BEFORE_HISTORY)) {
+		p->slum_since =
+		    s->as_of - (int32_t)rand_range(s, HISTORY_DAYS + 1, SLUM_OLDEST_DAYS);
+		s->history.slums_before++;
+	} else {
+		p->slum_since = s->as_of - (int32_t)rand_range(s, SLUM_NEWEST_DAYS, HISTORY_DAYS);
 	}
+	for (int i = 0; i < dwellings; i++) {
+		if (!rand_chance(s, 0.9))
+			continue;
+		int32_t left = p->slum_since - (int32_t)rand_range(s, 0, 60);
+		int32_t registered = left - draw_stay_days(s);
+		if (registered >= p->earliest)
+			write_household(s, draw_persons(s, floor_m2 / dwellings, false), registered,
+					left);
+	}
+
+	/* From then on its rooms are let one household after another (let_slum). Turnover: 1.5 to
+	 * 7.5 registrations per dwelling in 24 months beyond the three in four of its households
+	 * that arrived within them, the mild end the most common; stays are as long as that takes.
+	 * Without it, tenants stay for years. */
+	p->slots = households;
+	for (int i = 0; i < households; i++)
+		p->slot_persons[i] = (uint8_t)persons[i];
 	if (turnover) {
 		int per_dwelling_x10 = 15 + (int)(60.0 * rand_skewed(s));
-		int past = (dwellings * per_dwelling_x10 + 5) / 10;
-		for (int i = 0; i < past; i++) {
-			int32_t registered = s->as_of - (int32_t)rand_range(s, 60, 700);
-			int32_t left = registered + (int32_t)rand_range(s, 20, 200);
-			if (left > last)
-				left = last;
-			write_household(s, p, (int)rand_range(s, 1, 3), registered, left);
+		int32_t stay = (int32_t)(7300 * households /
+					 (per_dwelling_x10 * dwellings + 15 * households / 2));
+		p->mean_stay = stay < 90 ? 90 : stay > 720 ? 720 : stay;
+	} else {
+		p->mean_stay = (int32_t)rand_range(s, 1400, 3600);
+	}
+}
+
+/* A slum tenant's stay: half to one and a half times the slum's mean. */
+static int32_t draw_slum_stay(synth *s, const parcel *p)
+{
+	return (int32_t)pr_rng_range(&s->history_rng, p->mean_stay / 2,
+				     p->mean_stay + p->mean_stay / 2);
+}
+
+/* The slum let from start until end, the day its households left on a closure order
+ * (PR_DATE_NULL: it still is let on the as-of date). In each slot one household after another,
+ * the first moving in within a month of the start, each next one within a month of the last
+ * leaving. The rows go back LET_HISTORY_DAYS at most. Draws from the history's stream, as the
+ * closure orders come from it. */
+static void let_slum(synth *s, const parcel *p, int32_t start, int32_t end)
+{
+	pr_rng *rng = &s->history_rng;
+	int32_t from = s->as_of - LET_HISTORY_DAYS;
+	if (end != PR_DATE_NULL && end >= s->as_of)
+		end = PR_DATE_NULL;
+	int32_t until = end == PR_DATE_NULL ? s->as_of : end;
+	for (int i = 0; i < p->slots; i++) {
+		int32_t stay = draw_slum_stay(s, p);
+		int32_t day = start + (int32_t)pr_rng_range(rng, 0, 30);
+		if (day < from) {
+			/* The tenancy under way when the rows start. */
+			day = from - (int32_t)pr_rng_range(rng, 0, stay - 1);
+			if (day < start)
+				day = start;
+		}
+		while (day < until) {
+			int32_t left = day + stay;
+			bool last = left >= until;
+			if (last && end != PR_DATE_NULL) {
+				left = end + (int32_t)pr_rng_range(rng, 0, 14);
+				if (left >= s->as_of)
+					left = PR_DATE_NULL;
+				s->history.departures++;
+			} else if (last) {
+				left = PR_DATE_NULL;
+			}
+			buffer_household(s, p->slot_persons[i], day, left,
+					 pr_rng_chance(rng, DAY_FIRST));
+			if (last)
+				break;
+			day = left + (int32_t)pr_rng_range(rng, 1, 30);
+			stay = draw_slum_stay(s, p);
 		}
 	}
+}
+
+/* The households living there when a closure order was made leave within two weeks of its
+ * departure day (unless that is after the as-of date); those who came later are the next
+ * tenants. */
+static void depart_on_closures(synth *s, const parcel *p)
+{
+	for (int c = 0; c < p->n_closures; c++) {
+		int32_t ordered = p->closures[c].ordered, left = p->closures[c].left;
+		for (size_t i = 0; i < s->buffered; i++) {
+			household_row *h = &s->households_buffer[i];
+			if (h->registered > ordered || (h->left != PR_DATE_NULL && h->left <= left))
+				continue;
+			int32_t day = left + (int32_t)pr_rng_range(&s->history_rng, 0, 14);
+			if (day >= s->as_of || (h->left != PR_DATE_NULL && day >= h->left))
+				continue;
+			h->left = day;
+			s->history.departures++;
+		}
+	}
+}
+
+void synth_settle_households(synth *s, parcel *p)
+{
+	depart_on_closures(s, p);
+	if (p->kind == KIND_SLUM) {
+		int32_t start = p->slum_since;
+		for (int c = 0; c < p->n_closures && start != PR_DATE_NULL; c++) {
+			if (!p->closures[c].slum)
+				continue;
+			let_slum(s, p, start, p->closures[c].left);
+			start = p->closures[c].relet;
+		}
+		if (start != PR_DATE_NULL && start < s->as_of)
+			let_slum(s, p, start, PR_DATE_NULL);
+	}
+	for (size_t i = 0; i < s->buffered; i++)
+		emit_household(s, p, &s->households_buffer[i]);
+	s->buffered = 0;
 }
 
 /* The parcel's dwellings and floor area, and the households registered on it, by its kind. */

@@ -43,6 +43,7 @@ static int pool_slot(synth *s, owner_pool *pool)
 	if (pool->left[i] > 0)
 		return i;
 	make_landlord(s, pool->name[i]);
+	pool->flagged[i] = PR_DATE_NULL;
 	int size = (int)rand_range(s, pool->min_size, pool->max_size);
 	pool->left[i] = size;
 	pool->careless[i] = pool->careless_share > 0.0 && rand_chance(s, pool->careless_share);
@@ -60,24 +61,28 @@ static int pool_slot(synth *s, owner_pool *pool)
 }
 
 /* Gives the parcel an owner from the pool; returns whether that owner is careless. */
-static bool pool_owner(synth *s, owner_pool *pool, char *ret_owner)
+static bool pool_owner(synth *s, owner_pool *pool, parcel *p)
 {
 	int i = pool_slot(s, pool);
 	pool->left[i]--;
-	strcpy(ret_owner, pool->name[i]);
+	strcpy(p->owner, pool->name[i]);
+	p->pool = pool;
+	p->pool_slot = i;
 	return pool->careless[i];
 }
 
 /* Gives the parcel a slum landlord from the pool; returns whether it is one of the landlord's
  * slums rather than one of the ordinary rentals. */
-bool synth_slum_landlord_owner(synth *s, owner_pool *pool, char *ret_owner)
+bool synth_slum_landlord_owner(synth *s, owner_pool *pool, parcel *p)
 {
 	int i = pool_slot(s, pool);
 	bool slum = rand_range(s, 1, pool->left[i]) <= pool->slums[i];
 	if (slum)
 		pool->slums[i]--;
 	pool->left[i]--;
-	strcpy(ret_owner, pool->name[i]);
+	strcpy(p->owner, pool->name[i]);
+	p->pool = pool;
+	p->pool_slot = i;
 	return slum;
 }
 
@@ -107,13 +112,13 @@ void synth_choose_owner(synth *s, parcel *p)
 		break;
 	case KIND_STUDENT:
 		if (rand_chance(s, 0.6))
-			pool_owner(s, &s->landlords, p->owner);
+			pool_owner(s, &s->landlords, p);
 		else
 			make_individual(s, p->owner);
 		break;
 	default:
 		if (rand_chance(s, p->kind == KIND_LARGE_FAMILY ? 0.3 : 0.15))
-			p->careless_owner = pool_owner(s, &s->landlords, p->owner);
+			p->careless_owner = pool_owner(s, &s->landlords, p);
 		else
 			make_individual(s, p->owner);
 		break;

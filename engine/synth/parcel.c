@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* One parcel of the synthetic city from its lot to its rows: its kind, CaPaKey-like key, owner,
- * build year and address point, then its households, complaints, inspections, feature and truth
- * line (and with the Brussels-shaped registers its address and register rows), always in the
- * same order so that the random stream, and so the output, stays the same. */
+ * build year and address point, then its households, its history of complaints and inspections
+ * (whose closure orders send households away), feature and truth lines (and with the
+ * Brussels-shaped registers its address and register rows), always in the same order so that
+ * the random streams, and so the output, stay the same. */
 #include <string.h>
 
 #include "synth/synth_internal.h"
@@ -51,7 +52,7 @@ static int choose_kind(synth *s, parcel *p, bool corner)
 	}
 	if ((u -= p_landlord) < 0) {
 		p->slum_landlord = true;
-		if (synth_slum_landlord_owner(s, &s->slum_landlords, p->owner)) {
+		if (synth_slum_landlord_owner(s, &s->slum_landlords, p)) {
 			s->slum_owners.landlord_slums++;
 			return KIND_SLUM;
 		}
@@ -92,7 +93,7 @@ static int draw_build_year(synth *s, const parcel *p)
 
 int synth_emit_road(synth *s, const rect *r, int neighbourhood)
 {
-	parcel p = {.kind = KIND_ROAD, .use = "road", .has_key = true};
+	parcel p = {.kind = KIND_ROAD, .use = "road", .has_key = true, .slum_since = PR_DATE_NULL};
 	p.lot.r[0] = *r;
 	p.lot.nrect = 1;
 	make_key(s, neighbourhood, p.key);
@@ -111,7 +112,7 @@ int synth_emit_parcel(synth *s, const lot_shape *lot, bool corner, int level, in
 		s->done = true;
 		return 0;
 	}
-	parcel p = {.lot = *lot, .level = level};
+	parcel p = {.lot = *lot, .level = level, .slum_since = PR_DATE_NULL};
 	p.kind = choose_kind(s, &p, corner);
 	/* Real cadastres have parcels without a key. The first two interior parcels lack one:
 	 * nobody is registered on them and no complaint points at them, so whatever the engine
@@ -151,9 +152,9 @@ int synth_emit_parcel(synth *s, const lot_shape *lot, bool corner, int level, in
 	p.floor_null = rand_chance(s, 0.01);
 	p.dwellings_null = rand_chance(s, 0.01);
 
-	if ((r = synth_write_parcel_complaints(s, &p)))
+	if ((r = synth_write_parcel_history(s, &p)))
 		return r;
-	synth_write_parcel_inspections(s, &p);
+	synth_settle_households(s, &p);
 	if ((r = synth_write_feature(s, &p)))
 		return r;
 	if (s->registers == PR_SYNTH_REGISTERS_BRUSSELS)

@@ -53,3 +53,17 @@ bool pr_rng_chance(pr_rng *rng, double p)
 {
 	return pr_rng_uniform(rng) < p;
 }
+
+int pr_rng_weighted(pr_rng *rng, const int *weights, int n)
+{
+	int total = 0;
+	for (int i = 0; i < n; i++)
+		total += weights[i];
+	int64_t u = pr_rng_range(rng, 0, total - 1);
+	for (int i = 0; i < n; i++) {
+		if (u < weights[i])
+			return i;
+		u -= weights[i];
+	}
+	return n - 1;
+}

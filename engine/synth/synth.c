@@ -78,6 +78,8 @@ int pr_synth(pr_context *ctx, const char *dir, const pr_synth_options *options)
 	uint64_t seed = options ? options->seed : 0;
 	enum pr_synth_registers registers =
 	    options ? options->registers : PR_SYNTH_REGISTERS_SIMPLE;
+	enum pr_synth_complaints complaints =
+	    options ? options->complaints : PR_SYNTH_COMPLAINTS_SIGNAL;
 	int r = 0;
 	synth *s = NULL;
 	char *saved_options[GDAL_OPTION_COUNT] = {NULL};
@@ -92,6 +94,9 @@ int pr_synth(pr_context *ctx, const char *dir, const pr_synth_options *options)
 	if (registers != PR_SYNTH_REGISTERS_SIMPLE && registers != PR_SYNTH_REGISTERS_BRUSSELS)
 		return pr_error(ctx, PR_EUSAGE, "synth: unknown kind of registers %d",
 				(int)registers);
+	if (complaints != PR_SYNTH_COMPLAINTS_SIGNAL && complaints != PR_SYNTH_COMPLAINTS_NOISE)
+		return pr_error(ctx, PR_EUSAGE, "synth: unknown kind of complaints %d",
+				(int)complaints);
 	if (!options->force && holds_files(dir))
 		return pr_error(ctx, PR_EUSAGE,
 				"synth: %s already holds files; synth writes into a new or empty "
@@ -104,6 +109,7 @@ int pr_synth(pr_context *ctx, const char *dir, const pr_synth_options *options)
 	s->seed = seed;
 	s->target = parcels;
 	s->registers = registers;
+	s->complaints = complaints;
 	s->as_of = pr_days_from_civil(2026, 11, 1);
 	s->boost = 300.0 / parcels < 1.0 ? 1.0 : 300.0 / parcels > 4.0 ? 4.0 : 300.0 / parcels;
 	s->null_keys_left = 2;
@@ -111,6 +117,7 @@ int pr_synth(pr_context *ctx, const char *dir, const pr_synth_options *options)
 	s->tpl_x = CITY_CENTRE_X;
 	s->tpl_y = CITY_CENTRE_Y;
 	pr_rng_seed(&s->rng, seed);
+	pr_rng_seed(&s->history_rng, seed ^ 0x686973746f7279ull);
 
 	if ((r = make_dirs(ctx, dir)))
 		goto done;
@@ -169,6 +176,12 @@ int pr_synth(pr_context *ctx, const char *dir, const pr_synth_options *options)
 	for (int i = 0; i < OUT_COUNT; i++)
 		if ((r = synth_close_output(s, &s->out[i])))
 			goto done;
+	if (s->overflows) {
+		r = pr_error(ctx, PR_EINTERNAL,
+			     "synth: %" PRIu64 " household rows or events beyond their bounds",
+			     s->overflows);
+		goto done;
+	}
 	if (s->encoding_failures) {
 		r = pr_error(ctx, PR_EINTERNAL,
 			     "synth: %" PRIu64 " rows hold characters CP1252 does not have",
@@ -195,23 +208,38 @@ int pr_synth(pr_context *ctx, const char *dir, const pr_synth_options *options)
 	       " population rows, %" PRIu64 " complaints, %" PRIu64 " inspections in %s",
 	       s->parcels, s->kind_count[KIND_ROAD], s->out[OUT_POPULATION].rows,
 	       s->out[OUT_COMPLAINTS].rows, s->out[OUT_INSPECTIONS].rows, dir);
-	pr_log(ctx, PR_LOG_INFO,
-	       "synth: planted %" PRIu64 " slums (signals: crowded %" PRIu64 ", space %" PRIu64
-	       ", turnover %" PRIu64 ", complaints %" PRIu64 ", inspections %" PRIu64 "), %" PRIu64
-	       " student, %" PRIu64 " large family, %" PRIu64 " social, %" PRIu64 " bar",
-	       s->kind_count[KIND_SLUM], s->signal_count[0], s->signal_count[1], s->signal_count[2],
-	       s->signal_count[3], s->signal_count[4], s->kind_count[KIND_STUDENT],
-	       s->kind_count[KIND_LARGE_FAMILY], s->kind_count[KIND_SOCIAL],
-	       s->kind_count[KIND_BAR]);
+	pr_log(
+	    ctx, PR_LOG_INFO,
+	    "synth: planted %" PRIu64 " slums (signals: crowded %" PRIu64 ", space %" PRIu64
+	    ", turnover %" PRIu64 ", complained about %" PRIu64 ", referred %" PRIu64 "), %" PRIu64
+	    " student, %" PRIu64 " large family, %" PRIu64 " social, %" PRIu64 " bar",
+	    s->kind_count[KIND_SLUM], s->signal_count[0], s->signal_count[1], s->signal_count[2],
+	    s->signal_count[3], s->signal_count[4], s->kind_count[KIND_STUDENT],
+	    s->kind_count[KIND_LARGE_FAMILY], s->kind_count[KIND_SOCIAL], s->kind_count[KIND_BAR]);
 	pr_log(ctx, PR_LOG_INFO,
 	       "synth: slum owners: %" PRIu64 " slums of single-property owners, %" PRIu64
 	       " slums and %" PRIu64 " ordinary rentals of %" PRIu64 " slum landlords",
 	       s->slum_owners.single_owner_slums, s->slum_owners.landlord_slums,
 	       s->slum_owners.landlord_rentals, s->slum_owners.landlords);
+	pr_log(
+	    ctx, PR_LOG_INFO,
+	    "synth: history: %" PRIu64 " slums started before the five years; visits prompted by "
+	    "a complaint %" PRIu64 ", an earlier finding %" PRIu64 ", a referral %" PRIu64
+	    ", the owner's other parcels %" PRIu64 ", routine %" PRIu64 "; outcomes none %" PRIu64
+	    ", minor %" PRIu64 ", major %" PRIu64 ", closure %" PRIu64 "; %" PRIu64
+	    " visits to slums found %" PRIu64 " of them with major defects or closed; %" PRIu64
+	    " households left on %" PRIu64 " closure orders, %" PRIu64 " slums let again%s",
+	    s->history.slums_before, s->history.visits[0], s->history.visits[1],
+	    s->history.visits[2], s->history.visits[3], s->history.visits[4],
+	    s->history.outcomes[OUTCOME_NONE], s->history.outcomes[OUTCOME_MINOR],
+	    s->history.outcomes[OUTCOME_MAJOR], s->history.outcomes[OUTCOME_CLOSURE],
+	    s->history.slum_visits, s->history.slum_hits, s->history.departures,
+	    s->history.closures, s->history.relets,
+	    complaints == PR_SYNTH_COMPLAINTS_NOISE ? "; complaints at random (noise)" : "");
 	pr_log(ctx, PR_LOG_INFO,
 	       "synth: noise on ordinary homes: %" PRIu64 " short lets, %" PRIu64
 	       " roommates, %" PRIu64 " unrecorded flats, %" PRIu64 " large households, %" PRIu64
-	       " with recent tenant complaints, %" PRIu64 " bad past visits (%" PRIu64
+	       " with tenant complaints, %" PRIu64 " visits finding major defects (%" PRIu64
 	       " more at careless landlords), %" PRIu64 " complaints on student houses",
 	       s->noise.short_lets, s->noise.roommates, s->noise.flats, s->noise.large_households,
 	       s->noise.tenant_complaint_parcels, s->noise.bad_visits, s->noise.careless_findings,

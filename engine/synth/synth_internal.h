@@ -39,6 +39,8 @@ double pr_rng_uniform(pr_rng *rng);
 /* Uniform integer in [lo, hi]. */
 int64_t pr_rng_range(pr_rng *rng, int64_t lo, int64_t hi);
 bool pr_rng_chance(pr_rng *rng, double p);
+/* An index in [0, n) drawn with the given weights. */
+int pr_rng_weighted(pr_rng *rng, const int *weights, int n);
 
 enum kind {
 	KIND_NORMAL,
@@ -51,15 +53,39 @@ enum kind {
 	KIND_ROAD,
 };
 
-/* The five ways a slum parcel shows in the data; each planted slum shows two to four of them. */
+/* The five ways a slum parcel shows in the data from the day it became one; each planted slum
+ * shows two to four of them. */
 enum signal {
 	SIGNAL_CROWDED = 1 << 0,    /* many more households than dwellings */
 	SIGNAL_SPACE = 1 << 1,	    /* far less floor area per person than the norm */
-	SIGNAL_TURNOVER = 1 << 2,   /* many short registrations in the last 24 months */
-	SIGNAL_COMPLAINTS = 1 << 3, /* recent serious complaints */
-	SIGNAL_INSPECTION = 1 << 4, /* a major or closure inspection in the last five years */
+	SIGNAL_TURNOVER = 1 << 2,   /* short stays, one tenant after another */
+	SIGNAL_COMPLAINTS = 1 << 3, /* its tenants or neighbours complain about it, often */
+	SIGNAL_INSPECTION = 1 << 4, /* the police or social services refer it to the inspectorate */
 };
 #define SIGNAL_COUNT 5
+
+/* Complaint categories; the first four are about the dwelling itself (serious). */
+enum category {
+	CAT_INSALUBRITY,
+	CAT_OVERCROWDING,
+	CAT_HUMIDITY,
+	CAT_ELECTRICITY,
+	CAT_NOISE,
+	CAT_WASTE,
+	CAT_OTHER,
+	CAT_COUNT,
+};
+#define CAT_SERIOUS_LAST CAT_ELECTRICITY
+
+enum outcome { OUTCOME_NONE, OUTCOME_MINOR, OUTCOME_MAJOR, OUTCOME_CLOSURE, OUTCOME_COUNT };
+
+/* The history: five years of inspections before the as-of date, complaints from half a year
+ * earlier so that the first visits of the five years have theirs too. */
+#define HISTORY_DAYS	      1826
+#define COMPLAINT_LEAD_DAYS   183
+#define SLUM_MAX_HOUSEHOLDS   16
+#define CLOSURES_MAX	      8
+#define PARCEL_HOUSEHOLDS_MAX 2048 /* rows of one parcel; social housing and slums need most */
 
 enum side { SIDE_S = 1, SIDE_E = 2, SIDE_N = 4, SIDE_W = 8 };
 
@@ -68,6 +94,7 @@ enum output {
 	OUT_COMPLAINTS,
 	OUT_INSPECTIONS,
 	OUT_TRUTH,
+	OUT_HISTORY, /* truth_history.csv: the day each slum started */
 	OUT_REJECTS,
 	OUT_ADDRESSES, /* the address register, with PR_SYNTH_REGISTERS_BRUSSELS only */
 	OUT_SOURCES,
@@ -147,6 +174,9 @@ typedef struct owner_pool {
 	int left[POOL_SLOTS];
 	int slums[POOL_SLOTS]; /* slums among the parcels left (slum landlords only) */
 	bool careless[POOL_SLOTS];
+	/* The day of the first major or closure finding at one of the owner's parcels, or
+	 * PR_DATE_NULL: the inspectorate then visits the owner's other parcels too. */
+	int32_t flagged[POOL_SLOTS];
 	int slots;
 	int min_size, max_size;
 	double careless_share;
@@ -179,10 +209,33 @@ typedef struct parcel {
 	int addr_side;		/* the side of the lot the address point is on */
 	street_address address; /* Brussels-shaped registers only */
 	int32_t earliest;	/* no registration before this day */
-	int32_t last_serious;	/* date of its latest serious complaint, or PR_DATE_NULL */
 	bool careless_owner;	/* owned by a careless landlord of the pool */
 	bool slum_landlord;	/* owned by a slum landlord, chosen with its kind */
+	owner_pool *pool;	/* the pool of its owner's portfolio, or NULL */
+	int pool_slot;
+	/* A slum: the day slum conditions started (PR_DATE_NULL for any other parcel), and its
+	 * rooms as let from then on: one tenant household after another in each of its slots,
+	 * each of slot_persons, staying about mean_stay days. */
+	int32_t slum_since;
+	int slots;
+	uint8_t slot_persons[SLUM_MAX_HOUSEHOLDS];
+	int32_t mean_stay;
+	/* Its closure orders: the day of the order, the day its households left, and for a slum
+	 * the day its landlord let it again (PR_DATE_NULL: not before the as-of date). */
+	struct {
+		int32_t ordered, left, relet;
+		bool slum; /* the order closed the slum, not the home it was before */
+	} closures[CLOSURES_MAX];
+	int n_closures;
 } parcel;
+
+/* A household registered on the parcel being written, kept until its history is known: a
+ * closure order sends it away. */
+typedef struct household_row {
+	int32_t registered, left;
+	uint8_t persons;
+	bool day_first; /* a clerk typed its dates day first (simple registers) */
+} household_row;
 
 typedef struct synth {
 	pr_context *ctx;
@@ -190,6 +243,7 @@ typedef struct synth {
 	uint64_t seed;
 	uint32_t target;
 	enum pr_synth_registers registers;
+	enum pr_synth_complaints complaints;
 	double boost; /* makes the rare kinds show up in very small cities too */
 	int32_t as_of;
 
@@ -236,6 +290,19 @@ typedef struct synth {
 		uint64_t single_owner_slums, landlords, landlord_slums, landlord_rentals;
 	} slum_owners;
 
+	/* The history (history.c): its own random stream, so that the parcels, their owners and
+	 * when each slum started are the same whatever the complaints say. */
+	pr_rng history_rng;
+	household_row households_buffer[PARCEL_HOUSEHOLDS_MAX];
+	size_t buffered;
+	uint64_t overflows; /* rows or events beyond a bound: a bug, reported at the end */
+	struct {
+		uint64_t visits[5]; /* by enum visit_reason in history.c */
+		uint64_t outcomes[OUTCOME_COUNT];
+		uint64_t slum_visits, slum_hits, closures, departures, relets;
+		uint64_t slums_before; /* slums that started before the five years */
+	} history;
+
 	/* Brussels-shaped registers only (addresses.c, typed_rows.c). The wording of their rows
 	 * is drawn from text_rng, never from rng, so that the city stays the simple variant's. */
 	pr_rng text_rng;
@@ -277,16 +344,7 @@ static inline bool rand_chance(synth *s, double p)
 
 static inline int rand_weighted(synth *s, const int *weights, int n)
 {
-	int total = 0;
-	for (int i = 0; i < n; i++)
-		total += weights[i];
-	int64_t u = rand_range(s, 0, total - 1);
-	for (int i = 0; i < n; i++) {
-		if (u < weights[i])
-			return i;
-		u -= weights[i];
-	}
-	return n - 1;
+	return pr_rng_weighted(&s->rng, weights, n);
 }
 
 /* ---- lines of the CSV outputs -------------------------------------------------------------- */
@@ -406,19 +464,29 @@ void synth_init_owner_pools(synth *s);
 /* Gives the parcel an owner fitting its kind, unless a slum landlord already owns it. */
 void synth_choose_owner(synth *s, parcel *p);
 /* Gives the parcel a slum landlord from pool; true when it is one of the landlord's slums. */
-bool synth_slum_landlord_owner(synth *s, owner_pool *pool, char *ret_owner);
+bool synth_slum_landlord_owner(synth *s, owner_pool *pool, parcel *p);
 
 /* ---- households.c: dwellings and the population register ----------------------------------- */
 
-/* Draws the parcel's dwellings and floor area and writes the households registered on it. */
+/* Draws the parcel's dwellings and floor area and the households registered on it, kept in
+ * s->households_buffer; for a slum, also the day it started and how its rooms are let. */
 void synth_plan_households(synth *s, parcel *p);
+/* Once the parcel's history is written: sends away the households of each closure order, lets
+ * a slum's rooms from the day it started (history stream), and writes the households. */
+void synth_settle_households(synth *s, parcel *p);
 
-/* ---- events.c: complaints and inspections -------------------------------------------------- */
+/* ---- history.c: five years of complaints and inspections ----------------------------------- */
 
-/* Writes the complaints about the parcel and notes the date of its latest serious one. */
-int synth_write_parcel_complaints(synth *s, parcel *p);
-/* Writes the parcel's inspections, after its complaints (which some of them follow up). */
-void synth_write_parcel_inspections(synth *s, parcel *p);
+/* Lives the parcel's history forward: writes its complaints and inspections and notes its
+ * closure orders in p. */
+int synth_write_parcel_history(synth *s, parcel *p);
+
+/* ---- events.c: complaint and inspection rows ----------------------------------------------- */
+
+/* A complaint of category about p, geocoded onto the street in front of it. rng draws where. */
+int synth_write_complaint(synth *s, pr_rng *rng, const parcel *p, int32_t received, int category);
+/* An inspection of p; rng draws the odd key typed with spaces. */
+void synth_write_inspection(synth *s, pr_rng *rng, const parcel *p, int32_t date, int outcome);
 /* Writes the complaints about the park that fills block. */
 int synth_write_park_complaints(synth *s, const rect *block);
 
@@ -430,7 +498,7 @@ int synth_open_outputs(synth *s, const char *dir);
 int synth_close_output(synth *s, out_file *o);
 /* Writes the planted rows of output due before its next row, or all that are left at_end. */
 void synth_flush_planted(synth *s, int output, bool at_end);
-/* Adds the parcel to truth.csv, unless it has no key. */
+/* Adds the parcel to truth.csv, and a slum to truth_history.csv, unless it has no key. */
 void synth_write_truth(synth *s, const parcel *p);
 /* planted_rejects.csv and sources.ini, written once everything else is. */
 void synth_write_planted_rejects(synth *s);

@@ -188,20 +188,35 @@ enum pr_synth_registers {
 	PR_SYNTH_REGISTERS_BRUSSELS = 1,
 };
 
+/* What the synthetic city's complaints say about its slums. The city itself (parcels, owners,
+ * truth, when each slum started) is the same in both for the same parcels and seed; its history
+ * (complaints, the visits they prompt and what those find, the departures closures cause)
+ * differs. */
+enum pr_synth_complaints {
+	/* the tenants and neighbours of many slums complain far more than anyone else does */
+	PR_SYNTH_COMPLAINTS_SIGNAL = 0,
+	/* complaints fall on parcels at random, whatever their state, in the same volume and
+	 * categories: a city whose complaints say nothing about slums */
+	PR_SYNTH_COMPLAINTS_NOISE = 1,
+};
+
 /* What pr_synth() writes. */
 typedef struct pr_synth_options {
 	uint32_t parcels; /* PR_SYNTH_MIN_PARCELS..PR_SYNTH_MAX_PARCELS */
 	uint64_t seed;
 	bool force; /* write into a folder that already holds files, replacing synth's own */
-	enum pr_synth_registers registers; /* PR_SYNTH_REGISTERS_SIMPLE when left zero */
+	enum pr_synth_registers registers;   /* PR_SYNTH_REGISTERS_SIMPLE when left zero */
+	enum pr_synth_complaints complaints; /* PR_SYNTH_COMPLAINTS_SIGNAL when left zero */
 } pr_synth_options;
 
 /* Writes a synthetic Brussels-like city into dir (created if missing): parcels.gpkg,
- * population.csv, complaints.csv, inspections.csv, truth.csv, planted_rejects.csv and
- * sources.ini, and with PR_SYNTH_REGISTERS_BRUSSELS also addresses.txt. The same (parcels,
- * seed, registers) always gives byte-identical files. PR_EUSAGE when parcels is outside
- * PR_SYNTH_MIN_PARCELS..PR_SYNTH_MAX_PARCELS, registers is not one of the enum, or dir holds
- * files and force is not set: a folder of real data is never overwritten by accident. */
+ * population.csv, complaints.csv, inspections.csv (five years of visits), truth.csv,
+ * truth_history.csv (the day each slum started), planted_rejects.csv and sources.ini, and with
+ * PR_SYNTH_REGISTERS_BRUSSELS also addresses.txt. The same (parcels, seed, registers,
+ * complaints) always gives byte-identical files. PR_EUSAGE when parcels is outside
+ * PR_SYNTH_MIN_PARCELS..PR_SYNTH_MAX_PARCELS, registers or complaints is not one of its enum,
+ * or dir holds files and force is not set: a folder of real data is never overwritten by
+ * accident. */
 int pr_synth(pr_context *ctx, const char *dir, const pr_synth_options *options);
 
 /* ---- reading an output --------------------------------------------------------------------- */

@@ -25,7 +25,7 @@ assert_eq "$(utf8 "$bx/complaints.csv" | tail -n +2 | cut -d';' -f3 | sed 9d |
 	"$(tail -n +2 "$sx/complaints.csv" | cut -d, -f3 | sed 9d | md5sum)" "complaints: the same days"
 assert_eq "$(utf8 "$bx/inspections.csv" | sed 6d | tail -n +2 | cut -d';' -f1 | md5sum)" \
 	"$(tail -n +2 "$sx/inspections.csv" | cut -d, -f1 | md5sum)" "inspections: the same keys"
-assert_eq "$(utf8 "$bx/inspections.csv" | sed -n 6p)" "21001A0014/00F004;05/01/2026;à revoir" \
+assert_eq "$(utf8 "$bx/inspections.csv" | sed -n 6p)" "21001A0037/00G000;05/01/2026;à revoir" \
 	"inspections: the one planted row"
 
 # The Brussels city's complaints and inspections with their real settings, and the simple

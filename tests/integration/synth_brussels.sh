@@ -22,16 +22,18 @@ pr synth "$SCRATCH/d" --registers brussel
 assert_eq "$RC" 64 "--registers brussel"
 assert_contains "$OUT" "not simple or brussels" "--registers brussel message"
 
-for f in parcels.gpkg population.csv complaints.csv inspections.csv truth.csv planted_rejects.csv sources.ini; do
+for f in parcels.gpkg population.csv complaints.csv inspections.csv truth.csv truth_history.csv planted_rejects.csv sources.ini; do
 	cmp -s "$SCRATCH/simple/$f" "$SCRATCH/simple2/$f" || fail "$f: --registers simple differs from the default"
 done
 [ -e "$SCRATCH/simple/addresses.txt" ] && fail "the simple registers wrote addresses.txt"
-for f in parcels.gpkg addresses.txt population.csv complaints.csv inspections.csv truth.csv planted_rejects.csv sources.ini; do
+for f in parcels.gpkg addresses.txt population.csv complaints.csv inspections.csv truth.csv truth_history.csv planted_rejects.csv sources.ini; do
 	[ -s "$SCRATCH/a/$f" ] || fail "synth --registers brussels wrote no $f"
 	cmp -s "$SCRATCH/a/$f" "$SCRATCH/b/$f" || fail "$f differs between two runs with the same seed"
 done
 cmp -s "$SCRATCH/a/population.csv" "$SCRATCH/c/population.csv" && fail "seeds 5 and 6 gave the same population"
-cmp -s "$SCRATCH/simple/truth.csv" "$SCRATCH/a/truth.csv" || fail "truth.csv differs from the simple city's"
+for f in truth.csv truth_history.csv; do
+	cmp -s "$SCRATCH/simple/$f" "$SCRATCH/a/$f" || fail "$f differs from the simple city's"
+done
 
 # The register: UTF-8, its header, twelve '|'-separated fields on every row.
 reg="$SCRATCH/a/addresses.txt"

@@ -9,7 +9,7 @@ pr synth "$SCRATCH/b" --parcels 1500 --seed 7
 assert_eq "$RC" 0 "synth b"
 pr synth "$SCRATCH/c" --parcels 1500 --seed 8
 assert_eq "$RC" 0 "synth c"
-for f in parcels.gpkg population.csv complaints.csv inspections.csv truth.csv sources.ini planted_rejects.csv; do
+for f in parcels.gpkg population.csv complaints.csv inspections.csv truth.csv truth_history.csv sources.ini planted_rejects.csv; do
 	[ -s "$SCRATCH/a/$f" ] || fail "synth wrote no $f"
 	cmp -s "$SCRATCH/a/$f" "$SCRATCH/b/$f" || fail "$f differs between two runs with the same seed"
 done
