@@ -22,6 +22,9 @@
 #define FIT_MIN_HITS   30
 #define FIT_STEPS      13 /* multipliers 0, 0.25, ... 3 */
 #define FIT_MAX_PASSES 6
+/* A weight moves only for at least this much more mean average precision: smaller gains are
+ * the folds' noise, and fitting them would not hold at a later date. */
+#define FIT_MIN_GAIN 0.002
 #define FIT_MAX_FOLDS  8
 
 /* One fold: the parcels inspected in its window, with each factor's share of its points. */
@@ -249,7 +252,7 @@ static void search(const fold *folds, int n_folds, const pr_model *m, double *w,
 				w[k] = step ? base * step * 0.25 : 0; /* never -0 */
 				double ap = mean_ap(folds, n_folds, m, w, work);
 				/* Strictly better only: among equals the weight stays. */
-				if (ap > best + 1e-12) {
+				if (ap > best + FIT_MIN_GAIN) {
 					best = ap;
 					keep = w[k];
 					moved = true;

@@ -35,6 +35,19 @@ assert_eq "$RC" 0 "backtest the fitted model: $OUT"
 ap=$(awk -F, '$1 == "average_precision" { print $2 }' "$SCRATCH/bt.csv")
 assert_contains "$(grep '^;   average precision' "$SCRATCH/f1.ini")" "-> $(printf '%.3f' "$ap")" "held-out average precision in the header"
 
+# A weight synth made uninformative is recovered: in a city whose complaints are random noise
+# (synth --complaints noise: the same parcels, households and slums), the fitted complaints
+# weight drops below its default, and the held-out backtest is no worse for it.
+pr synth "$SCRATCH/n" --parcels 20000 --seed 2 --complaints noise
+assert_eq "$RC" 0 "synth --complaints noise: $OUT"
+pr fit "$SCRATCH/n/sources.ini" --at 2026-05-01 -o "$SCRATCH/noise.ini" --quiet
+assert_eq "$RC" 0 "fit on the noise city: $OUT"
+line=$(grep -E '^;   complaints [0-9.]+ -> ' "$SCRATCH/noise.ini")
+default=$(echo "$line" | awk '{ print $3 }')
+fitted=$(echo "$line" | awk '{ print $5 }')
+[ -n "$default" ] && awk -v d="$default" -v f="$fitted" 'BEGIN { exit !(f < d) }' ||
+	fail "the complaints weight did not drop on the noise city: '$line'"
+
 pr fit "$ini" --at "$at"
 assert_eq "$RC" 64 "fit without -o: $OUT"
 pr fit "$ini" --at "$at" -o "$SCRATCH/x.ini" --folds 9
