@@ -251,6 +251,10 @@ static int write_layer(pr_writer *w, const pr_layer_def *def, const pr_output *o
 	if (r == 0 && GDALDatasetCommitTransaction(w->ds) != OGRERR_NONE)
 		r = pr_error_gdal(w->ctx, PR_ECANTCREAT, "%s: cannot commit %s", w->path,
 				  def->name);
+	/* Nothing half-written stays behind an open transaction (a PostgreSQL connection closed
+	 * inside one would commit it). */
+	else if (r < 0)
+		GDALDatasetRollbackTransaction(w->ds);
 done:
 	w->filter = NULL;
 	close_filter(&filter);
