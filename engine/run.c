@@ -681,8 +681,39 @@ static bool same_file(const char *a, const char *b)
 	       sa.st_ino == sb.st_ino;
 }
 
+/* A PostGIS output names its schema, and only a PostGIS output does; the previous month is read
+ * from a GeoPackage. A connection string ends the messages that name it: the password taken out
+ * of it takes whatever follows it up to a space. */
+static int check_output_target(pr_context *ctx, const pr_run_options *o, const char *out_path)
+{
+	const char *schema = o ? o->schema : NULL;
+	if (o && pr_output_is_postgis(o->previous_path))
+		return pr_error(
+		    ctx, PR_EUSAGE,
+		    "--previous: the previous month is read from a GeoPackage output only, not "
+		    "from a database such as %s",
+		    o->previous_path);
+	if (!pr_output_is_postgis(out_path)) {
+		if (schema)
+			return pr_error(
+			    ctx, PR_EUSAGE,
+			    "--schema %s: a schema is for a PostGIS output (-o PG:...), "
+			    "and -o %s is a file",
+			    schema, out_path);
+		return 0;
+	}
+	if (!schema)
+		return pr_error(
+		    ctx, PR_EUSAGE,
+		    "a PostGIS output needs --schema NAME, the schema its layers are written to, "
+		    "and none is given for -o %s",
+		    out_path);
+	return pr_postgis_check_schema(ctx, schema);
+}
+
 /* An output may not be one of the run's inputs (a source, the sources or model file, the
- * previous output) nor the other output: writing it would destroy what the run reads. */
+ * previous output) nor the other output: writing it would destroy what the run reads. A
+ * database output is no file: it may hold a password, which messages leave out. */
 static int check_output_paths(pr_context *ctx, const pr_sources *s, const pr_run_options *o,
 			      const char *out_path)
 {
@@ -691,7 +722,7 @@ static int check_output_paths(pr_context *ctx, const pr_sources *s, const pr_run
 	} outputs[] = {{"-o", out_path}, {"--visits-csv", o ? o->visits_csv_path : NULL}};
 	for (size_t i = 0; i < sizeof outputs / sizeof *outputs; i++) {
 		const char *out = outputs[i].path;
-		if (!out)
+		if (!out || (i == 0 && pr_output_is_postgis(out)))
 			continue;
 		/* An output is a file: a password in its name would be written beside it (the
 		 * lock and temporary files take the name) and shown in every message about it. */
@@ -787,14 +818,20 @@ int pr_run(pr_context *ctx, const pr_sources *sources, const pr_run_options *opt
 	double started = pr_now(), t;
 	int32_t as_of;
 	int lock_fd = -1;
+	pr_postgis_target *postgis = NULL;
 	int r;
 
-	r = check_output_paths(ctx, sources, options, out_path);
+	r = check_output_target(ctx, options, out_path);
+	if (r == 0)
+		r = check_output_paths(ctx, sources, options, out_path);
 	if (r == 0)
 		r = check_audience(ctx, sources, options, &key);
 	if (r < 0)
 		goto done;
-	r = pr_output_lock(ctx, out_path, &lock_fd);
+	if (pr_output_is_postgis(out_path))
+		r = pr_postgis_open(ctx, out_path, options->schema, &postgis);
+	else
+		r = pr_output_lock(ctx, out_path, &lock_fd);
 	if (r < 0)
 		goto done;
 	r = resolve_as_of(ctx, sources, options, &as_of);
@@ -879,7 +916,7 @@ int pr_run(pr_context *ctx, const pr_sources *sources, const pr_run_options *opt
 		if (r < 0)
 			goto done;
 	}
-	r = pr_write_gpkg(ctx, &out, out_path);
+	r = postgis ? pr_write_postgis(ctx, &out, postgis) : pr_write_gpkg(ctx, &out, out_path);
 	if (r == 0 && visits_tmp) {
 		r = pr_output_commit(ctx, visits_tmp, options->visits_csv_path);
 		if (r == 0) {
@@ -889,8 +926,9 @@ int pr_run(pr_context *ctx, const pr_sources *sources, const pr_run_options *opt
 	}
 	if (r < 0)
 		goto done;
-	pr_log(ctx, PR_LOG_INFO, "write: %s (%.2f s); total %.2f s", out_path, pr_now() - t,
-	       pr_now() - started);
+	pr_log(ctx, PR_LOG_INFO, "write: %s%s%s%s (%.2f s); total %.2f s", out_path,
+	       postgis ? " (schema " : "", postgis ? options->schema : "", postgis ? ")" : "",
+	       pr_now() - t, pr_now() - started);
 done:
 	for (int k = 0; k < PR_SRC_COUNT; k++)
 		free(counts[k]);
@@ -900,6 +938,7 @@ done:
 		unlink(visits_tmp);
 	free(visits_tmp);
 	pr_output_unlock(lock_fd);
+	pr_postgis_close(postgis);
 	pr_kv_free(&info);
 	pr_scores_free(&scores);
 	pr_store_close(&store);

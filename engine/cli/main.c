@@ -21,12 +21,14 @@ static const char usage_text[] =
     "complaints and inspections, and writes styled GeoPackage layers and a visit list.\n"
     "\n"
     "commands:\n"
-    "  run SOURCES.ini [-o OUT.gpkg] [--model MODEL.ini] [--as-of YYYY-MM-DD]\n"
-    "                  [--previous PREV.gpkg] [--visits-csv FILE] [--threads N] [--quiet]\n"
-    "                  [--audience inspectors|planners|public]\n"
+    "  run SOURCES.ini [-o OUT.gpkg | -o PG:CONNECTION --schema NAME] [--model MODEL.ini]\n"
+    "                  [--as-of YYYY-MM-DD] [--previous PREV.gpkg] [--visits-csv FILE]\n"
+    "                  [--threads N] [--quiet] [--audience inspectors|planners|public]\n"
     "                        the monthly job (default output: parcelrisk.gpkg); planners get\n"
     "                        owners pseudonymised and no addresses or visit list, the public\n"
-    "                        the hotspots only\n"
+    "                        the hotspots only; -o PG:... writes the same layers into a new\n"
+    "                        schema of a PostGIS database and swaps it in for NAME in one\n"
+    "                        transaction\n"
     "  check SOURCES.ini [--model MODEL.ini]\n"
     "                        validate the configuration, the model and the inputs, as run\n"
     "                        would; writes nothing\n"
@@ -224,6 +226,7 @@ static int cmd_run(pr_context *ctx, terminal *t, int argc, char **argv)
 	    {"quiet", no_argument, NULL, 'q'},
 	    {"visits-csv", required_argument, NULL, 'v'},
 	    {"audience", required_argument, NULL, 'A'},
+	    {"schema", required_argument, NULL, 's'},
 	    {NULL, 0, NULL, 0},
 	};
 	pr_run_options o = {0};
@@ -256,6 +259,9 @@ static int cmd_run(pr_context *ctx, terminal *t, int argc, char **argv)
 			break;
 		case 'v':
 			o.visits_csv_path = optarg;
+			break;
+		case 's':
+			o.schema = optarg;
 			break;
 		case 'A':
 			audience_known = false;

@@ -101,16 +101,19 @@ static int fill(pr_writer *w, OGRLayerH layer, const pr_output *out)
 		}
 		OGR_F_SetFieldDouble(feat, F_AREA, round(p->area[i] * 100) / 100);
 		pr_set_text(feat, F_ADDRESS, pr_parcel_text(p, PR_PARCEL_ADDRESS, i));
+		/* + 0.0 turns -0 (no points from a factor of negative weight) into 0: SQLite stores
+		 * both as 0, PostgreSQL keeps the sign, and QGIS would show "-0". */
 		for (int c = 0; c < m->n_factors; c++)
 			OGR_F_SetFieldDouble(
 			    feat, F_FIRST_FACTOR + c,
-			    round(s->points[i * (size_t)m->n_factors + (size_t)c] * 100) / 100);
+			    round(s->points[i * (size_t)m->n_factors + (size_t)c] * 100) / 100 +
+				0.0);
 		for (int f = 0; f < m->n_features; f++) {
 			double v = s->features[i * (size_t)m->n_features + (size_t)f];
 			if (isnan(v))
 				OGR_F_SetFieldNull(feat, first_feature + f);
 			else
-				OGR_F_SetFieldDouble(feat, first_feature + f, v);
+				OGR_F_SetFieldDouble(feat, first_feature + f, v + 0.0);
 		}
 		int c = first_count;
 		/* A source left out of the sources file has no count: unknown, not zero. */

@@ -107,5 +107,6 @@ const pr_layer_def pr_layer_layer_styles = {
     .description = "Default QGIS styles of the layers",
     .fields = PR_FIELDS(style_fields),
     .fill = fill_layer_styles,
+    .styles_table = true,
     .share = {PR_SHARE_NAMED, PR_SHARE_PSEUDONYMOUS, PR_SHARE_PUBLIC},
 };

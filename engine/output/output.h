@@ -2,7 +2,7 @@
 /* The writing stage: the GeoPackage deliverable (its layers are listed in writer.h's layer
  * table: parcel_risk, visit_list, owners, hotspots, changes, rejects, layer_styles, run_info)
  * and the visits CSV, written to temporary files beside the targets and renamed into place only
- * when complete. */
+ * when complete; or the same layers in a schema of a PostGIS database, swapped in whole. */
 #ifndef PR_OUTPUT_H
 #define PR_OUTPUT_H
 
@@ -91,5 +91,36 @@ int pr_output_lock(pr_context *ctx, const char *out_path, int *ret_fd);
 void pr_output_unlock(int fd);
 
 int pr_write_gpkg(pr_context *ctx, const pr_output *out, const char *path);
+
+/* ---- PostGIS (postgis.c) ---- */
+
+/* A run's PostGIS output: a connection to the database, holding the run's lock on the schema. */
+typedef struct pr_postgis_target pr_postgis_target;
+
+/* True when an output names a database (GDAL's "PG:" connection string) rather than a file. */
+bool pr_output_is_postgis(const char *out);
+
+/* PR_EUSAGE, saying why, unless schema is a name an output schema may have: a plain lower-case
+ * identifier of at most 40 characters, without "__" (kept for the runs' temporary schemas), not
+ * public nor a system schema. */
+int pr_postgis_check_schema(pr_context *ctx, const char *schema);
+
+/* Connects to the database of connection (a "PG:" string) and takes this run's lock on schema:
+ * a PostgreSQL advisory lock keyed on the name, held until pr_postgis_close() (or until the
+ * process dies). PR_EBUSY when another run holds it; PR_ECANTCREAT when the database cannot be
+ * reached, has no PostGIS, or holds a schema of that name that no run wrote (its comment says
+ * so). Once locked, drops the temporary schemas a killed run left. The caller closes *ret_target
+ * with pr_postgis_close(). */
+int pr_postgis_open(pr_context *ctx, const char *connection, const char *schema,
+		    pr_postgis_target **ret_target);
+
+/* Writes the layers into a new schema of the target's database and swaps it in for the schema in
+ * one transaction, with the layers' QGIS styles in public.layer_styles; the previous schema is
+ * dropped in that transaction. On failure the new schema is dropped and the previous one is
+ * left as it was. */
+int pr_write_postgis(pr_context *ctx, const pr_output *out, pr_postgis_target *target);
+
+/* Closes the connection, which releases the lock. Accepts NULL. */
+void pr_postgis_close(pr_postgis_target *target);
 
 #endif

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* What the GeoPackage writer (gpkg.c) shares with the writers of its layers (layer_*.c): the
- * table of layers, the open dataset, and small helpers to create features and set values. Not
- * used outside engine/output/. */
+/* What the writer of the layers (writer.c) shares with the formats that use it (gpkg.c,
+ * postgis.c) and with the writers of each layer (layer_*.c): the table of layers, the open
+ * dataset and how layers are made in it, and small helpers to create features and set values.
+ * Not used outside engine/output/. */
 #ifndef PR_OUTPUT_WRITER_H
 #define PR_OUTPUT_WRITER_H
 
@@ -46,7 +47,14 @@ typedef struct pr_writer {
 	pr_context *ctx;
 	GDALDatasetH ds;
 	OGRSpatialReferenceH srs;
-	const char *path;
+	const char *path; /* what messages call the output: a file, or a schema and its database */
+	/* How the format makes layers: the options every layer gets (among them one that leaves
+	 * the spatial index out), whether fields name their field domain, and whether the styles
+	 * go somewhere other than a layer_styles layer of the dataset (PostGIS: the database's own
+	 * public.layer_styles). */
+	char **layer_options;
+	bool field_domains;
+	bool styles_apart;
 	int64_t *parcel_fids; /* the fid each parcel got in parcel_risk, for its spatial index */
 	const pr_output *out;
 	pr_writer_filter *filter; /* NULL: the fill writes into the file's layer itself */
@@ -67,7 +75,7 @@ typedef struct pr_field_spec {
 enum pr_layer_index { PR_INDEX_NONE, PR_INDEX_GDAL, PR_INDEX_BULK };
 
 /* What the writer knows of a layer: one such row per layer, each beside its fill function in
- * layer_*.c, listed in writing order in pr_output_layers (gpkg.c). To add a layer, write its
+ * layer_*.c, listed in writing order in pr_output_layers (writer.c). To add a layer, write its
  * file and add it to that list. */
 typedef struct pr_layer_def {
 	const char *name;
@@ -87,6 +95,7 @@ typedef struct pr_layer_def {
 	const unsigned char *style;    /* its default QGIS style (QML), or NULL */
 	const char *style_description; /* the style's description in layer_styles */
 	bool after_indexes; /* written last, once the others are indexed (run_info's timings) */
+	bool styles_table;  /* the layer_styles table, left out where styles_apart */
 	enum pr_share share[PR_AUDIENCE_COUNT]; /* what each audience gets of it */
 } pr_layer_def;
 
@@ -105,6 +114,11 @@ extern const pr_layer_def pr_layer_parcel_risk, pr_layer_visit_list, pr_layer_ow
 /* Every layer, in writing order. */
 extern const pr_layer_def *const pr_output_layers[];
 extern const size_t pr_output_n_layers;
+
+/* Creates and fills, in w->ds, the layers of one pass: those written before the indexes, or
+ * those after them (after_indexes: run_info). Each layer of the first pass adds the time it took
+ * to run_info. */
+int pr_writer_write_layers(pr_writer *w, bool after_indexes);
 
 int pr_writer_add_field(pr_writer *w, OGRLayerH layer, const pr_field_spec *spec);
 int pr_writer_create_feature(pr_writer *w, OGRLayerH layer, OGRFeatureH feat);

@@ -114,15 +114,22 @@ extern const char *const pr_audience_names[PR_AUDIENCE_COUNT];
 typedef struct pr_run_options {
 	const char *model_path;	     /* NULL: the default model built into the engine */
 	const char *as_of;	     /* YYYY-MM-DD; NULL: the sources file's, else today */
-	const char *previous_path;   /* NULL or an earlier output, for the changes table */
+	const char *previous_path;   /* NULL or an earlier GeoPackage, for the changes table */
 	const char *visits_csv_path; /* NULL or where to write the visit list as CSV */
 	enum pr_audience audience;   /* 0: inspectors */
+	const char *schema;	     /* with a "PG:" out_path, and only then: the output schema */
 } pr_run_options;
 
 /* Reads the sources, joins them to parcels, scores every parcel and writes the GeoPackage at
  * out_path, atomically: a temporary file in the same folder renamed into place when complete.
  * While it runs it holds a lock on out_path (a hidden .NAME.lock file beside it): a second run
- * writing the same output fails with PR_EBUSY. */
+ * writing the same output fails with PR_EBUSY.
+ * An out_path of GDAL's form "PG:connection" writes the same layers into a PostGIS database
+ * instead, in the schema options->schema names (PR_EUSAGE without it, or with it for a file):
+ * into a new schema first, swapped in for the previous one in one transaction, the layers'
+ * styles in public.layer_styles; a second run on the same schema meanwhile fails with PR_EBUSY
+ * (an advisory lock). The connection may hold a password: it is kept out of every message and
+ * table. */
 int pr_run(pr_context *ctx, const pr_sources *sources, const pr_run_options *options,
 	   const char *out_path);
 

@@ -76,18 +76,10 @@ assert_eq "$RC" 0 "synth big"
 target="$SCRATCH/busy.gpkg"
 cp "$oct" "$target"
 before=$(md5sum <"$target")
-# Its model takes some seconds on purpose (a bounded recursive count), so that the second run
-# starts while the first holds the lock even on a loaded machine.
-cat >"$SCRATCH/slow.ini" <<'INI'
-[feature slow]
-sql = WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < 30000000)
-      SELECT parcel_id, (SELECT COUNT(*) FROM r) FROM parcels GROUP BY parcel_id
-[factor slow]
-value = slow
-saturate = 1
-weight = 1
-INI
-"$PARCELRISK" run "$big/sources.ini" -o "$target" --model "$SCRATCH/slow.ini" --quiet >/dev/null 2>&1 &
+# Its model takes some seconds on purpose, so that the second run starts while the first holds
+# the lock even on a loaded machine.
+slow="$(cd "$(dirname "$0")/.." && pwd)/fixtures/slow_model.ini"
+"$PARCELRISK" run "$big/sources.ini" -o "$target" --model "$slow" --quiet >/dev/null 2>&1 &
 pid=$!
 # Wait until it holds the lock, looking in /proc/locks: taking the lock to test it (flock -n)
 # could make the run itself find it taken and exit 75.

@@ -5,37 +5,14 @@
 # and the run's result compared with the GeoPackage run's, parcel by parcel; then a password
 # planted in connection strings, which no message, output or file name may hold.
 . "$(dirname "$0")/lib.sh"
-pgbin=/usr/lib/postgresql/15/bin
-if [ ! -x "$pgbin/initdb" ] || [ ! -d /usr/share/postgresql/15/extension ] ||
-	! ls /usr/share/postgresql/15/extension/postgis.control >/dev/null 2>&1; then
-	echo "PostgreSQL 15 with PostGIS is not installed (scripts/setup installs it): skipped"
-	exit 77
-fi
+. "$(dirname "$0")/pg_cluster.sh"
 
 pr synth "$SCRATCH/city" --parcels 1500 --seed 9
 assert_eq "$RC" 0 "synth"
 pr run "$SCRATCH/city/sources.ini" -o "$SCRATCH/gpkg.gpkg" --quiet
 assert_eq "$RC" 0 "GeoPackage run"
 
-# initdb refuses root: as root, the cluster belongs to the postgres user.
-pgdir="$SCRATCH/pg"
-mkdir -p "$pgdir"
-as_pg=()
-if [ "$(id -u)" -eq 0 ]; then
-	chown postgres "$pgdir"
-	chmod 755 "$SCRATCH"
-	as_pg=(runuser -u postgres --)
-fi
-port=$((20000 + $$ % 20000))
-"${as_pg[@]}" "$pgbin/initdb" -D "$pgdir/data" -U parcelrisk --auth=trust >"$SCRATCH/initdb.log" 2>&1 ||
-	{ cat "$SCRATCH/initdb.log"; fail "initdb"; finish; }
-"${as_pg[@]}" "$pgbin/pg_ctl" -D "$pgdir/data" -l "$pgdir/log" -w \
-	-o "-k $pgdir -p $port -c listen_addresses=''" start >/dev/null ||
-	{ cat "$pgdir/log"; fail "pg_ctl start"; finish; }
-stop_pg() { "${as_pg[@]}" "$pgbin/pg_ctl" -D "$pgdir/data" -m immediate stop >/dev/null 2>&1; }
-trap 'stop_pg; rm -rf "$SCRATCH"' EXIT
-conn="host=$pgdir port=$port user=parcelrisk dbname=postgres"
-psql "$conn" -q -c "CREATE EXTENSION postgis" || fail "CREATE EXTENSION postgis"
+pg_start
 ogr2ogr -q -f PostgreSQL "PG:$conn" "$SCRATCH/city/parcels.gpkg" parcels -nln parcels ||
 	fail "ogr2ogr into PostGIS"
 
