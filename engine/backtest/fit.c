@@ -24,8 +24,8 @@
 #define FIT_MAX_PASSES 6
 /* A weight moves only for at least this much more mean average precision: smaller gains are
  * the folds' noise, and fitting them would not hold at a later date. */
-#define FIT_MIN_GAIN 0.002
-#define FIT_MAX_FOLDS  8
+#define FIT_MIN_GAIN  0.002
+#define FIT_MAX_FOLDS 8
 
 /* One fold: the parcels inspected in its window, with each factor's share of its points. */
 typedef struct fold {
@@ -130,7 +130,7 @@ static char *fitted_text(const pr_model *m, const double *w, const char *header)
 		const char *t = p;
 		while (t < p + len && (*t == ' ' || *t == '\t'))
 			t++;
-		char name[PR_NAME_MAX + 1];
+		char name[65]; /* longer than any factor name (PR_NAME_MAX): sscanf below */
 		if (*t == '[') {
 			factor = -1;
 			if (sscanf(t, "[factor %64[^]]]", name) == 1)
