@@ -143,7 +143,8 @@ typedef struct pr_address_row {
 
 typedef struct pr_address_index pr_address_index;
 
-/* An empty index; norm must outlive it. Free with pr_address_index_free(). */
+/* An empty index; norm must outlive it. Free with pr_address_index_free(). Rows are added
+ * one by one, then the index is finished once before it is looked in. */
 int pr_address_index_new(pr_context *ctx, const pr_address_norm *norm,
 			 pr_address_index **ret_index);
 /* Adds one register row. A row that cannot be used is left out, changing nothing, and
@@ -155,6 +156,11 @@ int pr_address_index_new(pr_context *ctx, const pr_address_norm *norm,
  * only fit to be freed. The detail is on ctx. */
 int pr_address_index_add(pr_context *ctx, pr_address_index *index, const pr_address_row *row,
 			 const char **ret_reject);
+/* Readies the rows added since the index was made or last finished for lookups: sorts them by
+ * house and works out which of them lie on one parcel at each match level. Adding more rows
+ * afterwards is allowed; they are found once the index is finished again. Returns 0 (also
+ * when nothing was added), or PR_ENOMEM, after which the index is only fit to be freed. */
+int pr_address_index_finish(pr_context *ctx, pr_address_index *index);
 /* Register rows added (rejected ones not counted), and distinct street names. */
 uint64_t pr_address_index_rows(const pr_address_index *index);
 size_t pr_address_index_streets(const pr_address_index *index);
@@ -174,8 +180,9 @@ typedef struct pr_address_match {
 	char box[16];
 } pr_address_match;
 
-/* Locates a record's address. The levels are tried in order, one hash lookup each, and the
- * first that finds any register rows decides: rows that all lie on one parcel are a match,
+/* Locates a record's address in a finished index. The levels are tried in order (one hash
+ * lookup of the street and number, then a binary search among that house's addresses), and
+ * the first that finds any register rows decides: rows that all lie on one parcel are a match,
  * rows on different parcels (-1 counting as a parcel of its own) make the record
  * PR_REJECT_AMBIGUOUS_ADDRESS, never a guess. A record's number with a suffix tries level 1
  * and 2 with it and level 3 without; one without a suffix finds every suffix of the number at
@@ -186,7 +193,8 @@ typedef struct pr_address_match {
  * PR_REJECT_UNKNOWN_STREET. The box is box when it is not blank, else the one written inside
  * number ("10 bte 3"). Before any of that, a street that is not UTF-8 is
  * PR_REJECT_BAD_ENCODING, then a number or box that does not parse PR_REJECT_BAD_NUMBER.
- * Safe from several threads at once. Returns 0 with *ret filled, or PR_ENOMEM. */
+ * Safe from several threads at once. Returns 0 with *ret filled, PR_ENOMEM, or PR_EUSAGE when
+ * rows were added since the index was last finished. */
 int pr_address_lookup(const pr_address_index *index, const char *street, const char *number,
 		      const char *box, const char *postcode, pr_address_match *ret);
 

@@ -56,6 +56,8 @@ int pr_address_index_from_register(pr_context *ctx, const pr_address_norm *norm,
 			pr_records_move(rec, keep, i);
 		keep++;
 	}
+	if (r == 0)
+		r = pr_address_index_finish(ctx, index);
 	if (r < 0) {
 		pr_address_index_free(index);
 		return r;

@@ -501,6 +501,8 @@ static void test_index_build(void)
 	ASSERT_INT_EQ(add_row(&bad_parcel, &reject), PR_EUSAGE);
 	ASSERT_CONTAINS(pr_context_errmsg(ctx), "parcel -2");
 	ASSERT_INT_EQ(pr_address_index_rows(index_), sizeof hand_made / sizeof *hand_made);
+	ASSERT_INT_EQ(pr_address_index_finish(ctx, index_), 0);
+	ASSERT_INT_EQ(pr_address_index_finish(ctx, index_), 0); /* twice is harmless */
 	/* None of the refused rows made "Rue Haute" a known street. */
 	pr_address_match m;
 	ASSERT_INT_EQ(pr_address_lookup(index_, "Rue Haute", "5", NULL, "1000", &m), 0);
@@ -668,11 +670,21 @@ static void test_index_bounds(void)
 	register_row again = hand_made[0];
 	ASSERT_INT_EQ(add_row(&again, &reject), 0);
 	ASSERT_TRUE(reject == NULL);
+	/* Rows added since the index was finished: no lookup until it is finished again. */
+	pr_address_match m;
+	ASSERT_INT_EQ(pr_address_lookup(index_, "Avenue Louise", "10", NULL, "1050", &m),
+		      PR_EUSAGE);
+	ASSERT_INT_EQ(pr_address_index_finish(ctx, index_), 0);
 	ASSERT_FOUND("Avenue Louise", "10", NULL, "1050", 1, 1);
 	/* Every name column is used. */
 	pr_address_row four = {{"Rue A", "B-straat", "C-Straße", "Rue D"}, "1", "", "1000", 80};
 	ASSERT_INT_EQ(pr_address_index_add(ctx, index_, &four, &reject), 0);
 	ASSERT_TRUE(reject == NULL);
+	/* On a parcel of its own, the rows finished before unchanged. */
+	ASSERT_INT_EQ(pr_address_index_finish(ctx, index_), 0);
+	ASSERT_FOUND("Avenue Louise", "10", NULL, "1050", 1, 1);
+	ASSERT_REJECTED("Avenue Louise", "20", NULL, "1050", PR_REJECT_AMBIGUOUS_ADDRESS);
+	ASSERT_FOUND("Avenue Louise", "18", NULL, "1050", 3, 6);
 	ASSERT_FOUND("Rue D", "1", NULL, "1000", 1, 80);
 	ASSERT_FOUND("C Strasse", "1", NULL, "1000", 1, 80);
 }
@@ -704,6 +716,11 @@ static void test_index_timing(void)
 			pr_address_index_free(big);
 			return;
 		}
+	}
+	if (pr_address_index_finish(ctx, big) < 0) {
+		FAIL_AT("finish: %s", pr_context_errmsg(ctx));
+		pr_address_index_free(big);
+		return;
 	}
 	double built = pr_now() - start;
 	double built_cpu = (double)(clock() - cpu_start) / CLOCKS_PER_SEC;
