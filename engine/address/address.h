@@ -198,4 +198,21 @@ typedef struct pr_address_match {
 int pr_address_lookup(const pr_address_index *index, const char *street, const char *number,
 		      const char *box, const char *postcode, pr_address_match *ret);
 
+/* A record's street name as the index knows it. */
+typedef struct pr_address_street {
+	int64_t street;	   /* its street number, -1 when no register row names it */
+	bool bad_encoding; /* the name is not UTF-8 */
+} pr_address_street;
+
+/* pr_address_lookup in two steps, for callers that see the same street names on many records:
+ * the name (normalising it is most of the time a lookup takes) resolves alike whatever the
+ * record, so its result may be kept and given again for every record that writes the street
+ * the same way. Both return 0 or PR_ENOMEM; pr_address_lookup_street also PR_EUSAGE when the
+ * index is not finished. */
+int pr_address_find_street(const pr_address_index *index, const char *street,
+			   pr_address_street *ret);
+int pr_address_lookup_street(const pr_address_index *index, const pr_address_street *street,
+			     const char *number, const char *box, const char *postcode,
+			     pr_address_match *ret);
+
 #endif

@@ -543,22 +543,33 @@ static int find_in_postcode(const pr_address_index *index, const house_slot *hou
 	return 1;
 }
 
-int pr_address_lookup(const pr_address_index *index, const char *street, const char *number,
-		      const char *box, const char *postcode, pr_address_match *ret)
+int pr_address_find_street(const pr_address_index *index, const char *street,
+			   pr_address_street *ret)
+{
+	pr_address_street found = {.street = -1, .bad_encoding = false};
+	char *name = pr_address_normalise(index->norm, street ? street : "");
+	if (!name && errno == ENOMEM)
+		return PR_ENOMEM;
+	/* A name too long for any register row (E2BIG) is in none of them. */
+	if (!name && errno == EILSEQ)
+		found.bad_encoding = true;
+	else if (name && *name)
+		found.street = pr_key_set_find(&index->streets, name, strlen(name));
+	free(name);
+	*ret = found;
+	return 0;
+}
+
+int pr_address_lookup_street(const pr_address_index *index, const pr_address_street *street,
+			     const char *number, const char *box, const char *postcode,
+			     pr_address_match *ret)
 {
 	pr_address_match m = {.level = 0, .reject = NULL, .parcel = -1, .box = ""};
-	char *name = NULL;
-	int r = 0;
-	if (!index->finished) {
-		r = PR_EUSAGE;
-		goto done;
-	}
-	name = pr_address_normalise(index->norm, street ? street : "");
-	if (!name && errno == ENOMEM) {
-		r = PR_ENOMEM;
-		goto done;
-	}
-	if (!name && errno == EILSEQ) {
+	if (!index->finished)
+		return PR_EUSAGE;
+	/* A street that is not text comes first, then a number that does not parse; the box
+	 * is kept for the store whether or not the street is known. */
+	if (street->bad_encoding) {
 		m.reject = PR_REJECT_BAD_ENCODING;
 		goto done;
 	}
@@ -568,25 +579,21 @@ int pr_address_lookup(const pr_address_index *index, const char *street, const c
 		goto done;
 	}
 	memcpy(m.box, hn.box, sizeof m.box);
-	/* A name too long for any register row (E2BIG) is in none of them. */
-	int64_t found_street =
-	    name && *name ? pr_key_set_find(&index->streets, name, strlen(name)) : -1;
-	if (found_street < 0) {
+	if (street->street < 0) {
 		m.reject = PR_REJECT_UNKNOWN_STREET;
 		goto done;
 	}
+	uint32_t found_street = (uint32_t)street->street;
 	char pc[PR_ADDRESS_POSTCODE_MAX + 1];
 	normalise_postcode(postcode, pc);
 	int64_t pc_number = pr_key_set_find(&index->postcodes, pc, strlen(pc));
-	const house_slot *house =
-	    table_find(&index->houses, house_key((uint32_t)found_street, hn.number));
+	const house_slot *house = table_find(&index->houses, house_key(found_street, hn.number));
 	int level = 0;
 	int32_t parcel = -1;
 	/* Another postcode is only looked in when the street does not run through the
 	 * record's: when it does, the number elsewhere may be a homonym street's. */
 	if (house && pc_number >= 0 &&
-	    table_find(&index->street_postcodes,
-		       pair_key((uint32_t)found_street, (uint32_t)pc_number))) {
+	    table_find(&index->street_postcodes, pair_key(found_street, (uint32_t)pc_number))) {
 		level = find_in_postcode(index, house, (uint32_t)pc_number, &hn, &parcel);
 	} else if (house) {
 		level = 4;
@@ -599,8 +606,16 @@ int pr_address_lookup(const pr_address_index *index, const char *street, const c
 	else
 		m.level = level, m.parcel = parcel;
 done:
-	free(name);
-	if (r == 0)
-		*ret = m;
-	return r;
+	*ret = m;
+	return 0;
+}
+
+int pr_address_lookup(const pr_address_index *index, const char *street, const char *number,
+		      const char *box, const char *postcode, pr_address_match *ret)
+{
+	pr_address_street found;
+	if (!index->finished)
+		return PR_EUSAGE;
+	int r = pr_address_find_street(index, street, &found);
+	return r < 0 ? r : pr_address_lookup_street(index, &found, number, box, postcode, ret);
 }

@@ -81,21 +81,66 @@ static const char *text_of(const pr_records *rec, int field, size_t i)
 	return field >= 0 && rec->cols[field].present ? rec->cols[field].text[i] : NULL;
 }
 
+/* The street names a chunk has resolved, each as written: a source names the same few thousand
+ * streets on every row, and normalising a name costs more than the rest of the lookup. */
+typedef struct street_memo {
+	pr_key_set names;
+	pr_address_street *found; /* per name number */
+	size_t found_cap;
+} street_memo;
+
+/* Names a memo keeps at most; others are resolved each time they come. */
+#define STREET_MEMO_MAX 65536
+
+static int resolve_street(const pr_address_index *index, street_memo *memo, const char *street,
+			  pr_address_street *ret)
+{
+	size_t len = street ? strlen(street) : 0;
+	bool kept = len <= PR_ADDRESS_TEXT_MAX;
+	int64_t seen = kept ? pr_key_set_find(&memo->names, street ? street : "", len) : -1;
+	if (seen >= 0) {
+		*ret = memo->found[seen];
+		return 0;
+	}
+	int r = pr_address_find_street(index, street, ret);
+	if (r < 0 || !kept)
+		return r;
+	uint32_t number;
+	bool added;
+	r = pr_key_set_add(&memo->names, street ? street : "", len, &number, &added);
+	if (r == PR_EDATA) /* the memo is full */
+		return 0;
+	if (r == 0 && pr_grow((void **)&memo->found, &memo->found_cap, (size_t)number + 1,
+			      sizeof *memo->found) < 0)
+		r = PR_ENOMEM;
+	if (r == 0)
+		memo->found[number] = *ret;
+	return r;
+}
+
 static int match_chunk(pr_context *ctx, int chunk, void *user)
 {
 	address_chunks *ac = user;
 	size_t start = (size_t)chunk * ac->per;
 	size_t end = start + ac->per < ac->rec->n ? start + ac->per : ac->rec->n;
-	for (size_t i = start; i < end; i++) {
-		int r = pr_address_lookup(
-		    ac->index, text_of(ac->rec, ac->field[PR_ADDRESS_STREET], i),
-		    text_of(ac->rec, ac->field[PR_ADDRESS_NUMBER], i),
-		    text_of(ac->rec, ac->field[PR_ADDRESS_BOX], i),
-		    text_of(ac->rec, ac->field[PR_ADDRESS_POSTCODE], i), &ac->matches[i]);
-		if (r < 0)
-			return pr_error(ctx, r, "%s: out of memory matching addresses",
-					pr_source_defs[ac->rec->source].name);
+	street_memo memo = {.found = NULL, .found_cap = 0};
+	int r = 0;
+	pr_key_set_init(&memo.names, STREET_MEMO_MAX);
+	for (size_t i = start; i < end && r == 0; i++) {
+		pr_address_street street;
+		r = resolve_street(ac->index, &memo,
+				   text_of(ac->rec, ac->field[PR_ADDRESS_STREET], i), &street);
+		if (r == 0)
+			r = pr_address_lookup_street(
+			    ac->index, &street, text_of(ac->rec, ac->field[PR_ADDRESS_NUMBER], i),
+			    text_of(ac->rec, ac->field[PR_ADDRESS_BOX], i),
+			    text_of(ac->rec, ac->field[PR_ADDRESS_POSTCODE], i), &ac->matches[i]);
 	}
+	pr_key_set_free(&memo.names);
+	free(memo.found);
+	if (r < 0)
+		return pr_error(ctx, r, "%s: out of memory matching addresses",
+				pr_source_defs[ac->rec->source].name);
 	return 0;
 }
 

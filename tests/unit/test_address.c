@@ -663,6 +663,47 @@ static void test_box_argument_wins(void)
 	ASSERT_STR_EQ(m.box, "");
 }
 
+/* A street resolved once and given again finds what a whole lookup finds, reasons in the same
+ * order. */
+static void test_street_resolved_once(void)
+{
+	static const struct {
+		const char *street, *number, *box, *postcode;
+	} records[] = {
+	    {"Av. Louise", "12 bte 2", NULL, "1050"},
+	    {"Louizalaan", "18", NULL, "1050"},
+	    {"Avenue Louise", "100", NULL, ""},
+	    {"Avenue Louise", "20", NULL, "1050"},
+	    {"Avenue Louise", "999", NULL, "1050"},
+	    {"Rue Imaginaire", "7 bte 03", NULL, "1050"},
+	    {"Rue Imaginaire", "abc", NULL, "1050"},
+	    {"Avenue \xc3", "abc", NULL, "1050"},
+	    {NULL, "10", NULL, "1050"},
+	    {"Avenue Louise", "12", "bte", "1050"},
+	};
+	for (size_t i = 0; i < sizeof records / sizeof *records; i++) {
+		pr_address_street street;
+		pr_address_match whole, in_two;
+		ASSERT_INT_EQ(pr_address_lookup(index_, records[i].street, records[i].number,
+						records[i].box, records[i].postcode, &whole),
+			      0);
+		ASSERT_INT_EQ(pr_address_find_street(index_, records[i].street, &street), 0);
+		ASSERT_INT_EQ(pr_address_lookup_street(index_, &street, records[i].number,
+						       records[i].box, records[i].postcode,
+						       &in_two),
+			      0);
+		ASSERT_INT_EQ(in_two.level, whole.level);
+		ASSERT_INT_EQ(in_two.parcel, whole.parcel);
+		ASSERT_STR_EQ(in_two.reject ? in_two.reject : "", whole.reject ? whole.reject : "");
+		ASSERT_STR_EQ(in_two.box, whole.box);
+	}
+	pr_address_street street;
+	ASSERT_INT_EQ(pr_address_find_street(index_, "Avenue \xc3", &street), 0);
+	ASSERT_TRUE(street.bad_encoding);
+	ASSERT_INT_EQ(pr_address_find_street(index_, "Rue Imaginaire", &street), 0);
+	ASSERT_TRUE(!street.bad_encoding && street.street == -1);
+}
+
 /* A register a duplicate row does not change; one that fails mid-way keeps its earlier rows. */
 static void test_index_bounds(void)
 {
@@ -776,6 +817,7 @@ int main(void)
 	RUN(test_unknown);
 	RUN(test_bad_records);
 	RUN(test_box_argument_wins);
+	RUN(test_street_resolved_once);
 	RUN(test_index_bounds);
 	RUN(test_index_timing);
 	pr_address_index_free(index_);
