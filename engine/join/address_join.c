@@ -11,15 +11,37 @@
 #include "join/join.h"
 #include "sources/records.h"
 
+/* The register's parcel keys looked up in chunks on the worker threads. */
+typedef struct key_chunks {
+	const pr_parcels *parcels;
+	pr_records *rec;
+	size_t per;
+} key_chunks;
+
+static int find_keys(pr_context *ctx, int chunk, void *user)
+{
+	key_chunks *kc = user;
+	char **keys = kc->rec->cols[PR_REGISTER_PARCEL].text;
+	size_t start = (size_t)chunk * kc->per;
+	size_t end = start + kc->per < kc->rec->n ? start + kc->per : kc->rec->n;
+	for (size_t i = start; i < end; i++)
+		kc->rec->parcel[i] = pr_parcels_find(kc->parcels, keys[i]);
+	return 0;
+}
+
 int pr_join_register(pr_context *ctx, const pr_parcel_index *index, const pr_parcels *parcels,
 		     pr_records *rec, double snap_m, pr_rejects *rejects)
 {
-	const pr_column *keys = &rec->cols[PR_REGISTER_PARCEL];
 	/* The key first: the cadastre's own link between address and parcel. A key that names no
 	 * parcel (a parcel left out by where, a stale key) leaves the address to its point. */
-	if (keys->present)
-		for (size_t i = 0; i < rec->n; i++)
-			rec->parcel[i] = pr_parcels_find(parcels, keys->text[i]);
+	if (rec->cols[PR_REGISTER_PARCEL].present && rec->n > 0) {
+		int nthreads = rec->n < 20000 ? 1 : pr_thread_count(ctx);
+		key_chunks kc = {parcels, rec, (rec->n + (size_t)nthreads - 1) / nthreads};
+		int r = pr_parallel(ctx, (int)((rec->n + kc.per - 1) / kc.per), PR_PARALLEL_POOL,
+				    find_keys, &kc);
+		if (r < 0)
+			return r;
+	}
 	return pr_join_points(ctx, index, rec, snap_m, rejects);
 }
 
