@@ -49,6 +49,19 @@ void pr_address_norm_free(pr_address_norm *norm);
  * PR_ADDRESS_TEXT_MAX bytes, ENOMEM when memory ran out, EINVAL when text is NULL. */
 char *pr_address_normalise(const pr_address_norm *norm, const char *text);
 
+/* Longest postcode compared, once normalised; a longer one counts as missing. */
+#define PR_ADDRESS_POSTCODE_MAX 15
+
+/* The comparable form of a postcode: the code alone, as written. White space around it goes,
+ * and so do a country prefix (one or two letters and a '-' or spaces before the code's digits:
+ * "B-1000", "B 1000", "BE-1000") and a locality after its digits (spaces, a '-' or a comma,
+ * then a name of three characters or more: "1000 Bruxelles"), so that all of these, and
+ * " 1000 ", are "1000". What else a postcode holds stays as written: "1012 AB" (the letters of
+ * a Dutch postcode), "SW1A 1AA". "" when text is NULL or blank, or when what remains is longer
+ * than PR_ADDRESS_POSTCODE_MAX bytes. The register's postcodes and the records' go through it
+ * alike. */
+void pr_address_normalise_postcode(const char *text, char ret[PR_ADDRESS_POSTCODE_MAX + 1]);
+
 /* ---- house numbers ------------------------------------------------------------------------- */
 
 typedef struct pr_house_number {
@@ -123,8 +136,6 @@ int pr_key_set_add(pr_key_set *set, const void *key, size_t len, uint32_t *ret_n
 #define PR_ADDRESS_NAMES_MAX 4
 /* Register rows one index may hold; the Belgian register is about 6 million. */
 #define PR_ADDRESS_ROWS_MAX 50000000u
-/* Postcodes are compared trimmed, as written; a longer one counts as missing. */
-#define PR_ADDRESS_POSTCODE_MAX 15
 
 /* One row of the address register. Nothing is kept: the index copies what it needs. */
 typedef struct pr_address_row {

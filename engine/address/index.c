@@ -6,7 +6,6 @@
  * rows that level would find lie on one parcel. A record is then located with one hash lookup
  * of its street and number and a binary search among that house's entries: never a scan, and
  * never a guess between parcels. */
-#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,23 +68,6 @@ struct pr_address_index {
 	bool finished;
 	uint64_t rows;
 };
-
-/* The postcode as compared: trimmed; missing when blank or longer than PR_ADDRESS_POSTCODE_MAX. */
-static void normalise_postcode(const char *text, char postcode[PR_ADDRESS_POSTCODE_MAX + 1])
-{
-	postcode[0] = '\0';
-	if (!text)
-		return;
-	while (isspace((unsigned char)*text))
-		text++;
-	size_t len = strlen(text);
-	while (len > 0 && isspace((unsigned char)text[len - 1]))
-		len--;
-	if (len > PR_ADDRESS_POSTCODE_MAX)
-		return;
-	memcpy(postcode, text, len);
-	postcode[len] = '\0';
-}
 
 /* The house number and box of a row or record: the box argument, when not blank, wins over a
  * box written inside the number. false when either does not parse. */
@@ -332,7 +314,7 @@ int pr_address_index_add(pr_context *ctx, pr_address_index *index, const pr_addr
 		goto done;
 	}
 	char postcode[PR_ADDRESS_POSTCODE_MAX + 1];
-	normalise_postcode(row->postcode, postcode);
+	pr_address_normalise_postcode(row->postcode, postcode);
 	entry e = {.parcel = row->parcel};
 	r = file_part(ctx, &index->postcodes, postcode, "postcodes", &e.postcode);
 	if (r == 0)
@@ -585,7 +567,7 @@ int pr_address_lookup_street(const pr_address_index *index, const pr_address_str
 	}
 	uint32_t found_street = (uint32_t)street->street;
 	char pc[PR_ADDRESS_POSTCODE_MAX + 1];
-	normalise_postcode(postcode, pc);
+	pr_address_normalise_postcode(postcode, pc);
 	int64_t pc_number = pr_key_set_find(&index->postcodes, pc, strlen(pc));
 	const house_slot *house = table_find(&index->houses, house_key(found_street, hn.number));
 	int level = 0;
