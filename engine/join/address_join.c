@@ -4,6 +4,7 @@
  * rule), then indexed (engine/address/), then every record of a source located by address
  * matched against it by the contract's levels. A record that finds no address, or finds
  * addresses on different parcels, is a reject with its reason: never a guess. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,6 +30,33 @@ static int find_keys(pr_context *ctx, int chunk, void *user)
 	return 0;
 }
 
+/* Rows read without a usable point are kept when their key placed them, else rejected for
+ * their point as they would have been without a key; their pending rejects are settled. */
+static int settle_pending(pr_records *rec, pr_rejects *rejects)
+{
+	size_t keep = 0, p = 0;
+	int r = 0;
+	for (size_t i = 0; i < rec->n && r == 0; i++) {
+		/* Only the pending rows have no point, in the same order as their rejects. */
+		if (isfinite(rec->x[i]) || rec->parcel[i] >= 0) {
+			p += !isfinite(rec->x[i]);
+			if (keep != i)
+				pr_records_move(rec, keep, i);
+			keep++;
+			continue;
+		}
+		const pr_reject *why = &rec->pending.items[p++];
+		const char *key = rec->cols[PR_REGISTER_PARCEL].text[i];
+		r = pr_rejects_add(rejects, rec->source, rec->row[i], why->reason,
+				   "%s, and its parcel key '%.100s' names no parcel", why->value,
+				   key ? key : "");
+	}
+	if (r == 0)
+		pr_records_truncate(rec, keep);
+	pr_rejects_free(&rec->pending);
+	return r;
+}
+
 int pr_join_register(pr_context *ctx, const pr_parcel_index *index, const pr_parcels *parcels,
 		     pr_records *rec, double snap_m, pr_rejects *rejects)
 {
@@ -39,6 +67,8 @@ int pr_join_register(pr_context *ctx, const pr_parcel_index *index, const pr_par
 		key_chunks kc = {parcels, rec, (rec->n + (size_t)nthreads - 1) / nthreads};
 		int r = pr_parallel(ctx, (int)((rec->n + kc.per - 1) / kc.per), PR_PARALLEL_POOL,
 				    find_keys, &kc);
+		if (r == 0 && rec->pending.n > 0)
+			r = settle_pending(rec, rejects);
 		if (r < 0)
 			return r;
 	}
