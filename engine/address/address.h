@@ -49,6 +49,19 @@ void pr_address_norm_free(pr_address_norm *norm);
  * PR_ADDRESS_TEXT_MAX bytes, ENOMEM when memory ran out, EINVAL when text is NULL. */
 char *pr_address_normalise(const pr_address_norm *norm, const char *text);
 
+/* Longest postcode compared, once normalised; a longer one counts as missing. */
+#define PR_ADDRESS_POSTCODE_MAX 15
+
+/* The comparable form of a postcode: the code alone, as written. White space around it goes,
+ * and so do a country prefix (one or two letters and a '-' or spaces before the code's digits:
+ * "B-1000", "B 1000", "BE-1000") and a locality after its digits (spaces, a '-' or a comma,
+ * then a name of three characters or more: "1000 Bruxelles"), so that all of these, and
+ * " 1000 ", are "1000". What else a postcode holds stays as written: "1012 AB" (the letters of
+ * a Dutch postcode), "SW1A 1AA". "" when text is NULL or blank, or when what remains is longer
+ * than PR_ADDRESS_POSTCODE_MAX bytes. The register's postcodes and the records' go through it
+ * alike. */
+void pr_address_normalise_postcode(const char *text, char ret[PR_ADDRESS_POSTCODE_MAX + 1]);
+
 /* ---- house numbers ------------------------------------------------------------------------- */
 
 typedef struct pr_house_number {
@@ -123,8 +136,6 @@ int pr_key_set_add(pr_key_set *set, const void *key, size_t len, uint32_t *ret_n
 #define PR_ADDRESS_NAMES_MAX 4
 /* Register rows one index may hold; the Belgian register is about 6 million. */
 #define PR_ADDRESS_ROWS_MAX 50000000u
-/* Postcodes are compared trimmed, as written; a longer one counts as missing. */
-#define PR_ADDRESS_POSTCODE_MAX 15
 
 /* One row of the address register. Nothing is kept: the index copies what it needs. */
 typedef struct pr_address_row {
@@ -143,7 +154,8 @@ typedef struct pr_address_row {
 
 typedef struct pr_address_index pr_address_index;
 
-/* An empty index; norm must outlive it. Free with pr_address_index_free(). */
+/* An empty index; norm must outlive it. Free with pr_address_index_free(). Rows are added
+ * one by one, then the index is finished once before it is looked in. */
 int pr_address_index_new(pr_context *ctx, const pr_address_norm *norm,
 			 pr_address_index **ret_index);
 /* Adds one register row. A row that cannot be used is left out, changing nothing, and
@@ -155,6 +167,11 @@ int pr_address_index_new(pr_context *ctx, const pr_address_norm *norm,
  * only fit to be freed. The detail is on ctx. */
 int pr_address_index_add(pr_context *ctx, pr_address_index *index, const pr_address_row *row,
 			 const char **ret_reject);
+/* Readies the rows added since the index was made or last finished for lookups: sorts them by
+ * house and works out which of them lie on one parcel at each match level. Adding more rows
+ * afterwards is allowed; they are found once the index is finished again. Returns 0 (also
+ * when nothing was added), or PR_ENOMEM, after which the index is only fit to be freed. */
+int pr_address_index_finish(pr_context *ctx, pr_address_index *index);
 /* Register rows added (rejected ones not counted), and distinct street names. */
 uint64_t pr_address_index_rows(const pr_address_index *index);
 size_t pr_address_index_streets(const pr_address_index *index);
@@ -174,8 +191,9 @@ typedef struct pr_address_match {
 	char box[16];
 } pr_address_match;
 
-/* Locates a record's address. The levels are tried in order, one hash lookup each, and the
- * first that finds any register rows decides: rows that all lie on one parcel are a match,
+/* Locates a record's address in a finished index. The levels are tried in order (one hash
+ * lookup of the street and number, then a binary search among that house's addresses), and
+ * the first that finds any register rows decides: rows that all lie on one parcel are a match,
  * rows on different parcels (-1 counting as a parcel of its own) make the record
  * PR_REJECT_AMBIGUOUS_ADDRESS, never a guess. A record's number with a suffix tries level 1
  * and 2 with it and level 3 without; one without a suffix finds every suffix of the number at
@@ -186,8 +204,26 @@ typedef struct pr_address_match {
  * PR_REJECT_UNKNOWN_STREET. The box is box when it is not blank, else the one written inside
  * number ("10 bte 3"). Before any of that, a street that is not UTF-8 is
  * PR_REJECT_BAD_ENCODING, then a number or box that does not parse PR_REJECT_BAD_NUMBER.
- * Safe from several threads at once. Returns 0 with *ret filled, or PR_ENOMEM. */
+ * Safe from several threads at once. Returns 0 with *ret filled, PR_ENOMEM, or PR_EUSAGE when
+ * rows were added since the index was last finished. */
 int pr_address_lookup(const pr_address_index *index, const char *street, const char *number,
 		      const char *box, const char *postcode, pr_address_match *ret);
+
+/* A record's street name as the index knows it. */
+typedef struct pr_address_street {
+	int64_t street;	   /* its street number, -1 when no register row names it */
+	bool bad_encoding; /* the name is not UTF-8 */
+} pr_address_street;
+
+/* pr_address_lookup in two steps, for callers that see the same street names on many records:
+ * the name (normalising it is most of the time a lookup takes) resolves alike whatever the
+ * record, so its result may be kept and given again for every record that writes the street
+ * the same way. Both return 0 or PR_ENOMEM; pr_address_lookup_street also PR_EUSAGE when the
+ * index is not finished. */
+int pr_address_find_street(const pr_address_index *index, const char *street,
+			   pr_address_street *ret);
+int pr_address_lookup_street(const pr_address_index *index, const pr_address_street *street,
+			     const char *number, const char *box, const char *postcode,
+			     pr_address_match *ret);
 
 #endif

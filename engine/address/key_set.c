@@ -10,14 +10,21 @@
 /* A record in bytes: the key's length, its number, then the key. */
 #define RECORD_HEADER (sizeof(uint16_t) + sizeof(uint32_t))
 
-/* FNV-1a over the bytes, then MurmurHash3's finaliser: FNV alone leaves the low bits, which
- * pick the slot, poorly mixed for keys that differ only in their last bytes. */
+/* Eight bytes at a time, each word multiplied into the state, then MurmurHash3's finaliser
+ * (the low bits pick the slot): a byte at a time, hashing the short keys cost more than
+ * finding them. The length goes in first, so that a key and the same key with NUL bytes after
+ * it differ. */
 static uint32_t hash_key(const unsigned char *key, size_t len)
 {
-	uint64_t h = 0xcbf29ce484222325u;
-	for (size_t i = 0; i < len; i++) {
-		h ^= key[i];
-		h *= 0x100000001b3u;
+	uint64_t h = 0xcbf29ce484222325u ^ ((uint64_t)len * 0x9e3779b97f4a7c15u);
+	while (len > 0) {
+		uint64_t w = 0;
+		size_t n = len < 8 ? len : 8;
+		memcpy(&w, key, n);
+		h = (h ^ w) * 0xff51afd7ed558ccdu;
+		h ^= h >> 32;
+		key += n;
+		len -= n;
 	}
 	h ^= h >> 33;
 	h *= 0xff51afd7ed558ccdu;

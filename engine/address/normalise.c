@@ -496,3 +496,55 @@ done:
 		errno = err;
 	return result;
 }
+
+static bool ascii_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+}
+
+static bool ascii_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static bool ascii_letter(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+void pr_address_normalise_postcode(const char *text, char ret[PR_ADDRESS_POSTCODE_MAX + 1])
+{
+	ret[0] = '\0';
+	if (!text)
+		return;
+	const char *start = text, *end = text + strlen(text);
+	while (start < end && ascii_space(*start))
+		start++;
+	while (end > start && ascii_space(end[-1]))
+		end--;
+	/* A country prefix: one or two letters, then a '-' or spaces before the code's digits. */
+	const char *p = start;
+	while (p < end && p - start < 3 && ascii_letter(*p))
+		p++;
+	const char *code = p;
+	while (code < end && (*code == '-' || ascii_space(*code)))
+		code++;
+	if (p > start && p - start <= 2 && code > p && code < end && ascii_digit(*code))
+		start = code;
+	/* A locality after the code's digits: a separator, then a name of three characters or
+	 * more (the two letters of a Dutch postcode stay). */
+	if (start < end && ascii_digit(*start)) {
+		const char *digits_end = start;
+		while (digits_end < end && ascii_digit(*digits_end))
+			digits_end++;
+		const char *name = digits_end;
+		while (name < end && (ascii_space(*name) || *name == '-' || *name == ','))
+			name++;
+		if (name > digits_end && end - name >= 3 && !ascii_digit(*name))
+			end = digits_end;
+	}
+	if ((size_t)(end - start) > PR_ADDRESS_POSTCODE_MAX)
+		return;
+	memcpy(ret, start, (size_t)(end - start));
+	ret[end - start] = '\0';
+}

@@ -4,6 +4,7 @@
  * rule), then indexed (engine/address/), then every record of a source located by address
  * matched against it by the contract's levels. A record that finds no address, or finds
  * addresses on different parcels, is a reject with its reason: never a guess. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,15 +12,71 @@
 #include "join/join.h"
 #include "sources/records.h"
 
+/* The register's parcel keys looked up in chunks on the worker threads. */
+typedef struct key_chunks {
+	const pr_parcels *parcels;
+	pr_records *rec;
+	size_t per;
+} key_chunks;
+
+static int find_keys(pr_context *ctx, int chunk, void *user)
+{
+	key_chunks *kc = user;
+	char **keys = kc->rec->cols[PR_REGISTER_PARCEL].text;
+	size_t start = (size_t)chunk * kc->per;
+	size_t end = start + kc->per < kc->rec->n ? start + kc->per : kc->rec->n;
+	for (size_t i = start; i < end; i++) {
+		/* The rows of a house's boxes come one after the other, with the same key. */
+		bool again =
+		    i > start && keys[i] && keys[i - 1] && strcmp(keys[i], keys[i - 1]) == 0;
+		kc->rec->parcel[i] =
+		    again ? kc->rec->parcel[i - 1] : pr_parcels_find(kc->parcels, keys[i]);
+	}
+	return 0;
+}
+
+/* Rows read without a usable point are kept when their key placed them, else rejected for
+ * their point as they would have been without a key; their pending rejects are settled. */
+static int settle_pending(pr_records *rec, pr_rejects *rejects)
+{
+	size_t keep = 0, p = 0;
+	int r = 0;
+	for (size_t i = 0; i < rec->n && r == 0; i++) {
+		/* Only the pending rows have no point, in the same order as their rejects. */
+		if (isfinite(rec->x[i]) || rec->parcel[i] >= 0) {
+			p += !isfinite(rec->x[i]);
+			if (keep != i)
+				pr_records_move(rec, keep, i);
+			keep++;
+			continue;
+		}
+		const pr_reject *why = &rec->pending.items[p++];
+		const char *key = rec->cols[PR_REGISTER_PARCEL].text[i];
+		r = pr_rejects_add(rejects, rec->source, rec->row[i], why->reason,
+				   "%s, and its parcel key '%.100s' names no parcel", why->value,
+				   key ? key : "");
+	}
+	if (r == 0)
+		pr_records_truncate(rec, keep);
+	pr_rejects_free(&rec->pending);
+	return r;
+}
+
 int pr_join_register(pr_context *ctx, const pr_parcel_index *index, const pr_parcels *parcels,
 		     pr_records *rec, double snap_m, pr_rejects *rejects)
 {
-	const pr_column *keys = &rec->cols[PR_REGISTER_PARCEL];
 	/* The key first: the cadastre's own link between address and parcel. A key that names no
 	 * parcel (a parcel left out by where, a stale key) leaves the address to its point. */
-	if (keys->present)
-		for (size_t i = 0; i < rec->n; i++)
-			rec->parcel[i] = pr_parcels_find(parcels, keys->text[i]);
+	if (rec->cols[PR_REGISTER_PARCEL].present && rec->n > 0) {
+		int nthreads = rec->n < 20000 ? 1 : pr_thread_count(ctx);
+		key_chunks kc = {parcels, rec, (rec->n + (size_t)nthreads - 1) / nthreads};
+		int r = pr_parallel(ctx, (int)((rec->n + kc.per - 1) / kc.per), PR_PARALLEL_POOL,
+				    find_keys, &kc);
+		if (r == 0 && rec->pending.n > 0)
+			r = settle_pending(rec, rejects);
+		if (r < 0)
+			return r;
+	}
 	return pr_join_points(ctx, index, rec, snap_m, rejects);
 }
 
@@ -56,6 +113,8 @@ int pr_address_index_from_register(pr_context *ctx, const pr_address_norm *norm,
 			pr_records_move(rec, keep, i);
 		keep++;
 	}
+	if (r == 0)
+		r = pr_address_index_finish(ctx, index);
 	if (r < 0) {
 		pr_address_index_free(index);
 		return r;
@@ -65,12 +124,14 @@ int pr_address_index_from_register(pr_context *ctx, const pr_address_norm *norm,
 	return 0;
 }
 
-/* Matching in chunks on the worker threads; the index is read-only. */
+/* Matching in chunks on the worker threads; the index is read-only. A located record gets its
+ * parcel and its normalised box in place; the rejects are made afterwards, in row order. */
 typedef struct address_chunks {
 	const pr_address_index *index;
 	pr_records *rec;
-	const int *field; /* the source's address fields, enum pr_address_part */
-	pr_address_match *matches;
+	const int *field;     /* the source's address fields, enum pr_address_part */
+	const char **reasons; /* per record: why it is rejected, NULL when located */
+	uint8_t *levels;      /* per record located: the level that found it */
 	size_t per;
 } address_chunks;
 
@@ -79,21 +140,94 @@ static const char *text_of(const pr_records *rec, int field, size_t i)
 	return field >= 0 && rec->cols[field].present ? rec->cols[field].text[i] : NULL;
 }
 
+/* The street names a chunk has resolved, each as written: a source names the same few thousand
+ * streets on every row, and normalising a name costs more than the rest of the lookup. */
+typedef struct street_memo {
+	pr_key_set names;
+	pr_address_street *found; /* per name number */
+	size_t found_cap;
+} street_memo;
+
+/* Names a memo keeps at most; others are resolved each time they come. */
+#define STREET_MEMO_MAX 65536
+
+static int resolve_street(const pr_address_index *index, street_memo *memo, const char *street,
+			  pr_address_street *ret)
+{
+	size_t len = street ? strlen(street) : 0;
+	bool kept = len <= PR_ADDRESS_TEXT_MAX;
+	int64_t seen = kept ? pr_key_set_find(&memo->names, street ? street : "", len) : -1;
+	if (seen >= 0) {
+		*ret = memo->found[seen];
+		return 0;
+	}
+	int r = pr_address_find_street(index, street, ret);
+	if (r < 0 || !kept)
+		return r;
+	uint32_t number;
+	bool added;
+	r = pr_key_set_add(&memo->names, street ? street : "", len, &number, &added);
+	if (r == PR_EDATA) /* the memo is full */
+		return 0;
+	if (r == 0 && pr_grow((void **)&memo->found, &memo->found_cap, (size_t)number + 1,
+			      sizeof *memo->found) < 0)
+		r = PR_ENOMEM;
+	if (r == 0)
+		memo->found[number] = *ret;
+	return r;
+}
+
+/* The store keeps the normalised box, so that a model can count the distinct boxes registered
+ * at an address. 0 or PR_ENOMEM. */
+static int keep_box(pr_column *box, size_t i, const char *normal)
+{
+	if (!box || !box->present)
+		return 0;
+	if (box->text[i] && strcmp(box->text[i], normal) == 0)
+		return 0;
+	char *copy = normal[0] ? strdup(normal) : NULL;
+	if (normal[0] && !copy)
+		return PR_ENOMEM;
+	free(box->text[i]);
+	box->text[i] = copy;
+	return 0;
+}
+
 static int match_chunk(pr_context *ctx, int chunk, void *user)
 {
 	address_chunks *ac = user;
+	pr_records *rec = ac->rec;
+	const int *field = ac->field;
 	size_t start = (size_t)chunk * ac->per;
-	size_t end = start + ac->per < ac->rec->n ? start + ac->per : ac->rec->n;
-	for (size_t i = start; i < end; i++) {
-		int r = pr_address_lookup(
-		    ac->index, text_of(ac->rec, ac->field[PR_ADDRESS_STREET], i),
-		    text_of(ac->rec, ac->field[PR_ADDRESS_NUMBER], i),
-		    text_of(ac->rec, ac->field[PR_ADDRESS_BOX], i),
-		    text_of(ac->rec, ac->field[PR_ADDRESS_POSTCODE], i), &ac->matches[i]);
+	size_t end = start + ac->per < rec->n ? start + ac->per : rec->n;
+	pr_column *box = field[PR_ADDRESS_BOX] >= 0 ? &rec->cols[field[PR_ADDRESS_BOX]] : NULL;
+	street_memo memo = {.found = NULL, .found_cap = 0};
+	int r = 0;
+	pr_key_set_init(&memo.names, STREET_MEMO_MAX);
+	for (size_t i = start; i < end && r == 0; i++) {
+		pr_address_street street;
+		pr_address_match m;
+		r = resolve_street(ac->index, &memo, text_of(rec, field[PR_ADDRESS_STREET], i),
+				   &street);
+		if (r == 0)
+			r = pr_address_lookup_street(
+			    ac->index, &street, text_of(rec, field[PR_ADDRESS_NUMBER], i),
+			    text_of(rec, field[PR_ADDRESS_BOX], i),
+			    text_of(rec, field[PR_ADDRESS_POSTCODE], i), &m);
 		if (r < 0)
-			return pr_error(ctx, r, "%s: out of memory matching addresses",
-					pr_source_defs[ac->rec->source].name);
+			break;
+		ac->reasons[i] = m.reject ? m.reject : m.parcel < 0 ? PR_REJECT_OUTSIDE : NULL;
+		if (ac->reasons[i])
+			continue;
+		ac->levels[i] = (uint8_t)m.level;
+		rec->parcel[i] = m.parcel;
+		r = keep_box(box, i, m.box);
 	}
+	pr_key_set_free(&memo.names);
+	free(memo.found);
+	if (r < 0)
+		return pr_error(ctx, r, "%s: out of memory matching addresses",
+				pr_source_defs[ac->rec->source].name);
 	return 0;
 }
 
@@ -101,33 +235,30 @@ int pr_join_by_address(pr_context *ctx, const pr_address_index *index, pr_record
 		       pr_rejects *rejects, uint64_t ret_levels[5])
 {
 	const int *field = pr_source_defs[rec->source].address_field;
-	pr_address_match *matches = NULL;
 	int r = 0;
 	memset(ret_levels, 0, 5 * sizeof *ret_levels);
 	if (rec->n == 0)
 		return 0;
-	matches = calloc(rec->n, sizeof *matches);
-	if (!matches)
-		return PR_ENOMEM;
 	int nthreads = rec->n < 20000 ? 1 : pr_thread_count(ctx);
-	address_chunks ac = {index, rec, field, matches,
-			     (rec->n + (size_t)nthreads - 1) / nthreads};
+	address_chunks ac = {index, rec,  field,
+			     NULL,  NULL, (rec->n + (size_t)nthreads - 1) / nthreads};
+	ac.reasons = malloc(rec->n * sizeof *ac.reasons);
+	ac.levels = malloc(rec->n * sizeof *ac.levels);
+	if (!ac.reasons || !ac.levels) {
+		r = PR_ENOMEM;
+		goto done;
+	}
 	r = pr_parallel(ctx, (int)((rec->n + ac.per - 1) / ac.per), PR_PARALLEL_POOL, match_chunk,
 			&ac);
 	if (r < 0)
 		goto done;
 	size_t keep = 0;
-	pr_column *box = field[PR_ADDRESS_BOX] >= 0 ? &rec->cols[field[PR_ADDRESS_BOX]] : NULL;
 	for (size_t i = 0; i < rec->n; i++) {
-		const pr_address_match *m = &matches[i];
-		const char *reason = m->reject	     ? m->reject
-				     : m->parcel < 0 ? PR_REJECT_OUTSIDE
-						     : NULL;
-		if (reason) {
+		if (ac.reasons[i]) {
 			const char *street = text_of(rec, field[PR_ADDRESS_STREET], i);
 			const char *number = text_of(rec, field[PR_ADDRESS_NUMBER], i);
 			const char *postcode = text_of(rec, field[PR_ADDRESS_POSTCODE], i);
-			r = pr_rejects_add(rejects, rec->source, rec->row[i], reason,
+			r = pr_rejects_add(rejects, rec->source, rec->row[i], ac.reasons[i],
 					   "street '%.100s' number '%.40s' postcode '%.15s'",
 					   street ? street : "", number ? number : "",
 					   postcode ? postcode : "");
@@ -135,19 +266,7 @@ int pr_join_by_address(pr_context *ctx, const pr_address_index *index, pr_record
 				goto done;
 			continue;
 		}
-		ret_levels[m->level]++;
-		rec->parcel[i] = m->parcel;
-		/* The store keeps the normalised box, so that a model can count the distinct boxes
-		 * registered at an address. */
-		if (box && box->present) {
-			char *normal = m->box[0] ? strdup(m->box) : NULL;
-			if (m->box[0] && !normal) {
-				r = PR_ENOMEM;
-				goto done;
-			}
-			free(box->text[i]);
-			box->text[i] = normal;
-		}
+		ret_levels[ac.levels[i]]++;
 		if (keep != i)
 			pr_records_move(rec, keep, i);
 		keep++;
@@ -155,6 +274,7 @@ int pr_join_by_address(pr_context *ctx, const pr_address_index *index, pr_record
 	pr_records_truncate(rec, keep);
 	pr_progress(ctx, pr_source_defs[rec->source].join_stage, rec->rows_read, rec->rows_read);
 done:
-	free(matches);
+	free(ac.reasons);
+	free(ac.levels);
 	return r;
 }

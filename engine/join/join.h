@@ -21,8 +21,9 @@ int32_t pr_parcel_index_assign(const pr_parcel_index *index, GEOSContextHandle_t
 			       double y, double snap_m, bool *ret_snapped);
 
 /* Assigns every record of rec (points in the working CRS) to a parcel, using the context's
- * thread count; records outside every parcel become rejects and are removed from rec. The
- * result does not depend on the number of threads. */
+ * thread count; records outside every parcel become rejects and are removed from rec. A record
+ * already placed (parcel not -1: the address register's, by their parcel key) keeps its
+ * parcel. The result does not depend on the number of threads. */
 int pr_join_points(pr_context *ctx, const pr_parcel_index *index, pr_records *rec, double snap_m,
 		   pr_rejects *rejects);
 

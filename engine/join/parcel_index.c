@@ -280,9 +280,6 @@ static int join_chunk(pr_context *ctx, int chunk, void *user)
 	int r = 0;
 	for (size_t k = start; k < end && r == 0; k++) {
 		size_t i = jc->order[k].index;
-		/* Already placed by its key (the address register): keep it. */
-		if (rec->parcel[i] >= 0)
-			continue;
 		bool snapped = false;
 		rec->parcel[i] = assign_with(jc->index, ctx->geos, &c, rec->x[i], rec->y[i],
 					     jc->snap_m, &snapped);
@@ -314,33 +311,40 @@ int pr_join_points(pr_context *ctx, const pr_parcel_index *index, pr_records *re
 		return pr_error(ctx, PR_EDATA, "%s: more than %u records",
 				pr_source_defs[rec->source].name, UINT32_MAX);
 
-	/* Morton order on 16 m cells across the records' extent. */
+	/* Morton order on 16 m cells across the records' extent, of the records not placed yet
+	 * (the address register's are mostly placed by their parcel key). */
 	order = malloc(n * sizeof *order);
 	if (!order)
 		return PR_ENOMEM;
 	double x0 = rec->extent[0], y0 = rec->extent[1];
+	size_t n_order = 0;
 	for (size_t i = 0; i < n; i++) {
+		if (rec->parcel[i] >= 0)
+			continue;
 		double cx = (rec->x[i] - x0) / 16.0, cy = (rec->y[i] - y0) / 16.0;
 		uint32_t qx = cx < 0 ? 0 : cx > 4e9 ? UINT32_MAX : (uint32_t)cx;
 		uint32_t qy = cy < 0 ? 0 : cy > 4e9 ? UINT32_MAX : (uint32_t)cy;
-		order[i] = (sort_key){spread_bits(qx) | (spread_bits(qy) << 1), (uint32_t)i};
+		order[n_order++] =
+		    (sort_key){spread_bits(qx) | (spread_bits(qy) << 1), (uint32_t)i};
 	}
-	qsort(order, n, sizeof *order, compare_sort_key);
+	qsort(order, n_order, sizeof *order, compare_sort_key);
 
-	int nthreads = n < 20000 ? 1 : pr_thread_count(ctx);
+	int nthreads = n_order < 20000 ? 1 : pr_thread_count(ctx);
 	/* Chunks in Morton order: each thread walks a compact area. Progress is reported per
 	 * round of chunks so that the caller sees it move on long joins. */
 	const size_t round = 262144;
-	for (size_t base = 0; base < n; base += round) {
-		size_t end = base + round < n ? base + round : n;
+	for (size_t base = 0; base < n_order; base += round) {
+		size_t end = base + round < n_order ? base + round : n_order;
 		size_t per = (end - base + (size_t)nthreads - 1) / (size_t)nthreads;
 		join_chunks jc = {index, rec, order, base, end, per, snap_m};
 		r = pr_parallel(ctx, (int)((end - base + per - 1) / per), PR_PARALLEL_POOL,
 				join_chunk, &jc);
 		if (r < 0)
 			goto done;
-		pr_progress(ctx, pr_source_defs[rec->source].join_stage, end, n);
+		pr_progress(ctx, pr_source_defs[rec->source].join_stage, end, n_order);
 	}
+	if (n_order == 0)
+		pr_progress(ctx, pr_source_defs[rec->source].join_stage, n, n);
 
 	/* Reject what is outside, in row order, and compact. */
 	size_t keep = 0;

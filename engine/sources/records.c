@@ -78,6 +78,7 @@ void pr_records_free(pr_records *rec)
 	free(rec->y);
 	free(rec->parcel);
 	free(rec->snapped);
+	pr_rejects_free(&rec->pending);
 	memset(rec, 0, sizeof *rec);
 }
 

@@ -29,8 +29,18 @@ static int read_fields(pr_records *rec, size_t i, opened_source *o, OGRFeatureH 
 	return pr_records_store_fields(rec, i, o, values, row, rejects, status);
 }
 
+/* Whether a feature gives a parcel key (not blank). */
+static bool key_given(opened_source *o, OGRFeatureH feat, int key_field)
+{
+	raw_value values[PR_MAX_FIELDS];
+	pr_raw_values_from_feature(o, feat, values);
+	const raw_value *key = &values[key_field];
+	return key->kind != RAW_MISSING && !(key->kind == RAW_TEXT && pr_blank(key->text));
+}
+
 /* Transforms the coordinates of records [0, n) in place, in batches; records whose
- * transformation fails become "bad coordinates" rejects and are compacted away. */
+ * transformation fails become "bad coordinates" rejects and are compacted away. Records read
+ * without a point (NaN, waiting for their parcel key) are kept as they are. */
 static int transform_points(pr_context *ctx, pr_records *rec, OGRCoordinateTransformationH ct,
 			    pr_rejects *rejects)
 {
@@ -87,6 +97,14 @@ static int transform_points(pr_context *ctx, pr_records *rec, OGRCoordinateTrans
 	size_t keep = 0;
 	bool empty = true;
 	for (size_t i = 0; i < rec->n; i++) {
+		/* Only a row waiting for its key was read without a point. */
+		if (!isfinite(ox ? ox[i] : rec->x[i])) {
+			rec->x[i] = rec->y[i] = NAN;
+			if (keep != i)
+				pr_records_move(rec, keep, i);
+			keep++;
+			continue;
+		}
 		bool good = (!ok || ok[i]) && isfinite(rec->x[i]) && isfinite(rec->y[i]);
 		if (!good) {
 			r = pr_rejects_add(
@@ -226,6 +244,10 @@ int pr_read_records(pr_context *ctx, const pr_sources *sources, int source,
 		out->cols[f].present = out->cols[f].present && wanted[f];
 	/* Located by coordinates, or (by_address) through the address register later. */
 	bool points = def->locate == PR_LOCATE_POINT && !c->by_address;
+	/* The address register's rows go to the parcel their key names before their point: a
+	 * row with a key is kept without a usable point until the join knows whether the key
+	 * names a parcel. */
+	bool key_first = points && source == PR_SRC_ADDRESSES && out->cols[def->key_field].present;
 	r = pr_source_open(ctx, sources, source, points ? work_srs : NULL, wanted, &o);
 	if (r < 0)
 		return r;
@@ -265,11 +287,12 @@ int pr_read_records(pr_context *ctx, const pr_sources *sources, int source,
 		out->snapped[i] = 0;
 		if (out->x)
 			out->x[i] = out->y[i] = NAN;
+		char value[160];
+		const char *why = NULL;
 		if (points) {
-			char value[160];
-			const char *why = point_coordinates(&o, feat, &out->x[i], &out->y[i], value,
-							    sizeof value);
-			if (why) {
+			why = point_coordinates(&o, feat, &out->x[i], &out->y[i], value,
+						sizeof value);
+			if (why && !(key_first && key_given(&o, feat, def->key_field))) {
 				r = pr_rejects_add(rejects, source, out->row[i], why, "%s", value);
 				if (r < 0)
 					goto done;
@@ -278,8 +301,14 @@ int pr_read_records(pr_context *ctx, const pr_sources *sources, int source,
 				continue;
 			}
 		}
-		if (read_fields(out, i, &o, feat, out->row[i], rejects, &r))
+		if (read_fields(out, i, &o, feat, out->row[i], rejects, &r)) {
+			if (why) {
+				out->x[i] = out->y[i] = NAN;
+				r = pr_rejects_add(&out->pending, source, out->row[i], why, "%s",
+						   value);
+			}
 			out->n++;
+		}
 		if (r < 0)
 			goto done;
 		OGR_F_Destroy(feat);

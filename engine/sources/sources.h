@@ -264,6 +264,10 @@ typedef struct pr_records {
 	pr_tally *unmapped[PR_MAX_FIELDS];
 	char *unmapped_summary[PR_MAX_FIELDS];
 	uint64_t slashed_dates[PR_MAX_FIELDS], ambiguous_dates[PR_MAX_FIELDS];
+	/* The address register's rows kept without a usable point (x and y NaN) because their
+	 * parcel key may place them: the rejects they become if it does not, in row order.
+	 * pr_join_register settles them. */
+	pr_rejects pending;
 } pr_records;
 
 #define PR_UNMAPPED_LISTED 20

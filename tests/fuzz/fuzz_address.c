@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
-/* Fuzz target: street-name normalisation (with the built-in abbreviation table), house numbers
- * and boxes on arbitrary bytes. A name that normalises is valid UTF-8 made of words of letters
- * and digits separated by single spaces; a number or box that parses is within its bounds and
- * parses back to itself from its canonical form. */
+/* Fuzz target: street-name normalisation (with the built-in abbreviation table), house numbers,
+ * boxes and postcodes on arbitrary bytes. A name that normalises is valid UTF-8 made of words of
+ * letters and digits separated by single spaces; a number or box that parses is within its
+ * bounds and parses back to itself from its canonical form; a postcode is trimmed, within its
+ * bound, and normalises to itself. */
+#include <ctype.h>
 #include <errno.h>
 #include <string.h>
 
@@ -95,5 +97,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char box[16];
 	if (pr_address_parse_box(text, box))
 		check_box(box);
+	/* A postcode is at most PR_ADDRESS_POSTCODE_MAX bytes, trimmed, and stays as it is. */
+	char postcode[PR_ADDRESS_POSTCODE_MAX + 1], again[PR_ADDRESS_POSTCODE_MAX + 1];
+	pr_address_normalise_postcode(text, postcode);
+	size_t len = strlen(postcode);
+	if (len > PR_ADDRESS_POSTCODE_MAX ||
+	    (len > 0 &&
+	     (isspace((unsigned char)postcode[0]) || isspace((unsigned char)postcode[len - 1]))))
+		abort();
+	pr_address_normalise_postcode(postcode, again);
+	if (strcmp(again, postcode) != 0)
+		abort();
 	return 0;
 }

@@ -68,9 +68,12 @@ pr run "$SCRATCH/bx/addr.ini" -o "$SCRATCH/by_address.gpkg" --quiet
 assert_eq "$RC" 0 "run located by address: $OUT"
 pr run "$SCRATCH/bx/sources.ini" -o "$SCRATCH/as_exported.gpkg" --quiet
 assert_eq "$RC" 0 "run on the exports as written: $OUT"
-assert_eq "$(sql "$SCRATCH/as_exported.gpkg" "ATTACH '$SCRATCH/by_address.gpkg' AS c;
-  SELECT COUNT(*) FROM parcel_risk a JOIN c.parcel_risk b USING (parcel_id)
-  WHERE a.population_records IS NOT b.population_records")" 0 \
+# different_households A B: parcels whose households differ between two outputs
+different_households() {
+	sql "$1" "ATTACH '$2' AS c; SELECT COUNT(*) FROM parcel_risk a
+	  JOIN c.parcel_risk b USING (parcel_id) WHERE a.population_records IS NOT b.population_records"
+}
+assert_eq "$(different_households "$SCRATCH/as_exported.gpkg" "$SCRATCH/by_address.gpkg")" 0 \
 	"the exports as written locate every household as their UTF-8 copies do"
 assert_eq "$(sql "$SCRATCH/as_exported.gpkg" "SELECT value FROM run_info WHERE key = 'addresses.rows_read'")" \
 	"$(($(wc -l <"$SCRATCH/bx/addresses.txt") - 1))" "every register row read from the pipe-separated file"
@@ -82,6 +85,49 @@ same=$(sql "$SCRATCH/by_address.gpkg" "ATTACH '$SCRATCH/by_xy.gpkg' AS xy;
   WHERE a.population_records = b.population_records")
 [ "$parcels" -gt 2000 ] || fail "the city is too small to prove anything: $parcels parcels"
 assert_eq "$same" "$parcels" "every parcel has the same households by address as by coordinates"
+
+# Register rows with a parcel key but no point are placed by their key: the key comes first,
+# the point only without one. A row that neither places is rejected for its point, as always.
+"$python" - "$SCRATCH/bx" <<'PY'
+import csv, sys
+d = sys.argv[1]
+with open(f"{d}/addresses.csv", newline="", encoding="utf-8") as f:
+    rows = list(csv.reader(f))
+head, body = rows[0], rows[1:]
+x, y, key = head.index("x"), head.index("y"), head.index("capakey")
+blanked = 0
+for i, row in enumerate(body):
+    if row[key] and i % 5 == 0:
+        row[x] = row[y] = ""
+        blanked += 1
+assert blanked > 100, blanked
+# The first row again at a number no record gives: without key or point, then with a key that
+# names no parcel and no point.
+extra = list(body[0])
+extra[head.index("house_number")] = "9999"
+extra[x] = extra[y] = extra[key] = ""
+body.append(list(extra))
+extra[key] = "21999Z9999/99Z999"
+body.append(extra)
+with open(f"{d}/addresses_nopoint.csv", "w", newline="", encoding="utf-8") as g:
+    csv.writer(g).writerows([head] + body)
+PY
+sed 's/^path = addresses.csv$/path = addresses_nopoint.csv/' "$SCRATCH/bx/addr.ini" >"$SCRATCH/bx/nopoint.ini"
+pr run "$SCRATCH/bx/nopoint.ini" -o "$SCRATCH/nopoint.gpkg" --quiet
+assert_eq "$RC" 0 "run with register rows placed by their key alone: $OUT"
+assert_eq "$(different_households "$SCRATCH/nopoint.gpkg" "$SCRATCH/by_address.gpkg")" 0 \
+	"register rows without a point are placed by their key"
+registered=$(($(wc -l <"$SCRATCH/bx/addresses.csv") - 1))
+assert_eq "$(sql "$SCRATCH/nopoint.gpkg" "SELECT row || ' ' || reason FROM rejects
+  WHERE source = 'addresses' AND row > $registered ORDER BY row")" \
+	"$((registered + 1)) no coordinates
+$((registered + 2)) no coordinates" "rows that neither key nor point places are rejected"
+assert_contains "$(sql "$SCRATCH/nopoint.gpkg" "SELECT value FROM rejects
+  WHERE source = 'addresses' AND row = $((registered + 2))")" "21999Z9999/99Z999" \
+	"the reject names the key that placed nothing"
+assert_eq "$(sql "$SCRATCH/nopoint.gpkg" "SELECT COUNT(*) FROM rejects WHERE source = 'addresses'")" \
+	"$(($(sql "$SCRATCH/by_address.gpkg" "SELECT COUNT(*) FROM rejects WHERE source = 'addresses'") + 2))" \
+	"no other register row rejected"
 
 # Every planted bad address is rejected under its reason, at its row.
 while IFS=, read -r source row reason; do

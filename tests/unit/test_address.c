@@ -501,6 +501,8 @@ static void test_index_build(void)
 	ASSERT_INT_EQ(add_row(&bad_parcel, &reject), PR_EUSAGE);
 	ASSERT_CONTAINS(pr_context_errmsg(ctx), "parcel -2");
 	ASSERT_INT_EQ(pr_address_index_rows(index_), sizeof hand_made / sizeof *hand_made);
+	ASSERT_INT_EQ(pr_address_index_finish(ctx, index_), 0);
+	ASSERT_INT_EQ(pr_address_index_finish(ctx, index_), 0); /* twice is harmless */
 	/* None of the refused rows made "Rue Haute" a known street. */
 	pr_address_match m;
 	ASSERT_INT_EQ(pr_address_lookup(index_, "Rue Haute", "5", NULL, "1000", &m), 0);
@@ -591,7 +593,7 @@ static void test_level_4(void)
 	ASSERT_FOUND("Avenue Louise", "100", NULL, "", 4, 11);
 	ASSERT_FOUND("Avenue Louise", "100", NULL, NULL, 4, 11);
 	ASSERT_FOUND("Avenue Louise", "100", NULL, "1180", 4, 11);
-	ASSERT_FOUND("Avenue Louise", "10", NULL, "1000 Bruxelles", 4, 1);
+	ASSERT_FOUND("Avenue Louise", "10", NULL, "1180 Uccle", 4, 1);
 	ASSERT_FOUND("Rue de la Station", "10", NULL, "", 4, 22);
 	ASSERT_FOUND("Rue de la Station", "2", NULL, "1000", 4, 21);
 	/* Level 4 drops the suffix and the box too. */
@@ -661,6 +663,47 @@ static void test_box_argument_wins(void)
 	ASSERT_STR_EQ(m.box, "");
 }
 
+/* A street resolved once and given again finds what a whole lookup finds, reasons in the same
+ * order. */
+static void test_street_resolved_once(void)
+{
+	static const struct {
+		const char *street, *number, *box, *postcode;
+	} records[] = {
+	    {"Av. Louise", "12 bte 2", NULL, "1050"},
+	    {"Louizalaan", "18", NULL, "1050"},
+	    {"Avenue Louise", "100", NULL, ""},
+	    {"Avenue Louise", "20", NULL, "1050"},
+	    {"Avenue Louise", "999", NULL, "1050"},
+	    {"Rue Imaginaire", "7 bte 03", NULL, "1050"},
+	    {"Rue Imaginaire", "abc", NULL, "1050"},
+	    {"Avenue \xc3", "abc", NULL, "1050"},
+	    {NULL, "10", NULL, "1050"},
+	    {"Avenue Louise", "12", "bte", "1050"},
+	};
+	for (size_t i = 0; i < sizeof records / sizeof *records; i++) {
+		pr_address_street street;
+		pr_address_match whole, in_two;
+		ASSERT_INT_EQ(pr_address_lookup(index_, records[i].street, records[i].number,
+						records[i].box, records[i].postcode, &whole),
+			      0);
+		ASSERT_INT_EQ(pr_address_find_street(index_, records[i].street, &street), 0);
+		ASSERT_INT_EQ(pr_address_lookup_street(index_, &street, records[i].number,
+						       records[i].box, records[i].postcode,
+						       &in_two),
+			      0);
+		ASSERT_INT_EQ(in_two.level, whole.level);
+		ASSERT_INT_EQ(in_two.parcel, whole.parcel);
+		ASSERT_STR_EQ(in_two.reject ? in_two.reject : "", whole.reject ? whole.reject : "");
+		ASSERT_STR_EQ(in_two.box, whole.box);
+	}
+	pr_address_street street;
+	ASSERT_INT_EQ(pr_address_find_street(index_, "Avenue \xc3", &street), 0);
+	ASSERT_TRUE(street.bad_encoding);
+	ASSERT_INT_EQ(pr_address_find_street(index_, "Rue Imaginaire", &street), 0);
+	ASSERT_TRUE(!street.bad_encoding && street.street == -1);
+}
+
 /* A register a duplicate row does not change; one that fails mid-way keeps its earlier rows. */
 static void test_index_bounds(void)
 {
@@ -668,13 +711,86 @@ static void test_index_bounds(void)
 	register_row again = hand_made[0];
 	ASSERT_INT_EQ(add_row(&again, &reject), 0);
 	ASSERT_TRUE(reject == NULL);
+	/* Rows added since the index was finished: no lookup until it is finished again. */
+	pr_address_match m;
+	ASSERT_INT_EQ(pr_address_lookup(index_, "Avenue Louise", "10", NULL, "1050", &m),
+		      PR_EUSAGE);
+	ASSERT_INT_EQ(pr_address_index_finish(ctx, index_), 0);
 	ASSERT_FOUND("Avenue Louise", "10", NULL, "1050", 1, 1);
 	/* Every name column is used. */
 	pr_address_row four = {{"Rue A", "B-straat", "C-Straße", "Rue D"}, "1", "", "1000", 80};
 	ASSERT_INT_EQ(pr_address_index_add(ctx, index_, &four, &reject), 0);
 	ASSERT_TRUE(reject == NULL);
+	/* On a parcel of its own, the rows finished before unchanged. */
+	ASSERT_INT_EQ(pr_address_index_finish(ctx, index_), 0);
+	ASSERT_FOUND("Avenue Louise", "10", NULL, "1050", 1, 1);
+	ASSERT_REJECTED("Avenue Louise", "20", NULL, "1050", PR_REJECT_AMBIGUOUS_ADDRESS);
+	ASSERT_FOUND("Avenue Louise", "18", NULL, "1050", 3, 6);
 	ASSERT_FOUND("Rue D", "1", NULL, "1000", 1, 80);
 	ASSERT_FOUND("C Strasse", "1", NULL, "1000", 1, 80);
+}
+
+static void test_postcodes(void)
+{
+	static const char *const cases[][2] = {
+	    {"1000", "1000"},
+	    {" 1000 ", "1000"},
+	    {"B-1000", "1000"},
+	    {"B 1000", "1000"},
+	    {"b-1000", "1000"},
+	    {"BE-1000", "1000"},
+	    {"B - 1000", "1000"},
+	    {"1000 Bruxelles", "1000"},
+	    {"1000 BXL", "1000"},
+	    {"1000-Bruxelles", "1000"},
+	    {"1000, Bruxelles", "1000"},
+	    {"B-1000 Bruxelles-Brussel", "1000"},
+	    {"\t1000\t", "1000"},
+	    {"1000 Brüssel", "1000"},
+	    /* What is part of a postcode stays as written. */
+	    {"1012 AB", "1012 AB"},
+	    {"NL-1012 AB", "1012 AB"},
+	    {"SW1A 1AA", "SW1A 1AA"},
+	    {"1000 1", "1000 1"},
+	    {"BEL-1000", "BEL-1000"},
+	    {"B1000", "B1000"},
+	    {"B-", "B-"},
+	    {"Bruxelles", "Bruxelles"},
+	    /* Missing. */
+	    {"", ""},
+	    {"   ", ""},
+	    {"1000000000000000", ""},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		char got[PR_ADDRESS_POSTCODE_MAX + 1];
+		pr_address_normalise_postcode(cases[i][0], got);
+		ASSERT_STR_EQ(got, cases[i][1]);
+	}
+	char got[PR_ADDRESS_POSTCODE_MAX + 1] = "x";
+	pr_address_normalise_postcode(NULL, got);
+	ASSERT_STR_EQ(got, "");
+
+	/* Records: the street runs through 1050, so these are found there, not elsewhere. */
+	ASSERT_FOUND("Avenue Louise", "10", NULL, "B-1050", 1, 1);
+	ASSERT_FOUND("Avenue Louise", "10", NULL, "B 1050", 1, 1);
+	ASSERT_FOUND("Avenue Louise", "10", NULL, "1050 Ixelles", 1, 1);
+	ASSERT_FOUND("Avenue Louise", "10", NULL, " 1050 ", 1, 1);
+	/* 1000 Bruxelles is 1000, which the street also runs through: not a house there. */
+	ASSERT_REJECTED("Avenue Louise", "10", NULL, "1000 Bruxelles", PR_REJECT_UNKNOWN_ADDRESS);
+	ASSERT_FOUND("Avenue Louise", "100", NULL, "B-1000 Bruxelles", 1, 11);
+	/* The register's side: its postcodes are folded alike. */
+	const char *reject = NULL;
+	register_row written_out = {"Rue Neuve", "Nieuwstraat",	       NULL, "3",
+				    "",		 " B-1000 Bruxelles ", 90};
+	ASSERT_INT_EQ(add_row(&written_out, &reject), 0);
+	ASSERT_TRUE(reject == NULL);
+	ASSERT_INT_EQ(pr_address_index_finish(ctx, index_), 0);
+	ASSERT_FOUND("Rue Neuve", "3", NULL, "1000", 1, 90);
+	ASSERT_FOUND("Nieuwstraat", "3", NULL, "B 1000", 1, 90);
+	ASSERT_FOUND("Rue Neuve", "3", NULL, "1000 Brussel", 1, 90);
+	/* Another postcode is still another postcode. */
+	ASSERT_FOUND("Rue Neuve", "3", NULL, "B-1050", 4, 90);
+	ASSERT_FOUND("Rue Neuve", "3", NULL, "10000", 4, 90);
 }
 
 /* ---- timing -------------------------------------------------------------------------------- */
@@ -704,6 +820,11 @@ static void test_index_timing(void)
 			pr_address_index_free(big);
 			return;
 		}
+	}
+	if (pr_address_index_finish(ctx, big) < 0) {
+		FAIL_AT("finish: %s", pr_context_errmsg(ctx));
+		pr_address_index_free(big);
+		return;
 	}
 	double built = pr_now() - start;
 	double built_cpu = (double)(clock() - cpu_start) / CLOCKS_PER_SEC;
@@ -759,7 +880,9 @@ int main(void)
 	RUN(test_unknown);
 	RUN(test_bad_records);
 	RUN(test_box_argument_wins);
+	RUN(test_street_resolved_once);
 	RUN(test_index_bounds);
+	RUN(test_postcodes);
 	RUN(test_index_timing);
 	pr_address_index_free(index_);
 	pr_address_norm_free(norm);
