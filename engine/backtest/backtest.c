@@ -15,18 +15,6 @@
 /* The complaints-first ranking counts the complaints of this many days before the date. */
 #define COMPLAINT_DAYS 365
 
-int32_t pr_add_months(int32_t days, int months)
-{
-	int y, m, d;
-	pr_civil_from_days(days, &y, &m, &d);
-	int total = y * 12 + (m - 1) + months;
-	y = total / 12;
-	m = total % 12 + 1;
-	static const int length[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-	int last = length[m - 1] + (m == 2 && y % 4 == 0 && (y % 100 != 0 || y % 400 == 0));
-	return pr_days_from_civil(y, m, d > last ? last : d);
-}
-
 int pr_backtest_ingest(pr_context *ctx, const pr_sources *sources, const pr_model *model,
 		       pr_ingest *in, int32_t *data_as_of)
 {

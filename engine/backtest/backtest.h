@@ -16,9 +16,6 @@ typedef struct pr_window {
 	uint32_t inspected_n, hits;
 } pr_window;
 
-/* A month count added to a day, the day of the month kept (clamped to the month's length). */
-int32_t pr_add_months(int32_t days, int months);
-
 /* Reads and joins the sources once for backtests with model, reading the fields that judge a
  * ranking (inspection dates and outcomes, complaint dates) whatever the model reads; *data_as_of
  * is the sources' as-of date (or today). The caller frees in with pr_ingest_free(). */

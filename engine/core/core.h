@@ -119,6 +119,8 @@ bool pr_valid_civil(int y, int m, int d);
 void pr_format_date(int32_t days, char *buf);
 int32_t pr_days_from_civil(int y, int m, int d);
 void pr_civil_from_days(int32_t days, int *y, int *m, int *d);
+/* A month count added to a day, the day of the month kept (clamped to the month's length). */
+int32_t pr_add_months(int32_t days, int months);
 /* Seconds on a monotonic clock, for stage timings. */
 double pr_now(void);
 /* Today in UTC, as days since 1970-01-01. */

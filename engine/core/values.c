@@ -178,6 +178,17 @@ bool pr_valid_civil(int y, int m, int d)
 	return y >= 0 && y <= 9999 && m >= 1 && m <= 12 && d >= 1 && d <= days_in_month(y, m);
 }
 
+int32_t pr_add_months(int32_t days, int months)
+{
+	int y, m, d;
+	pr_civil_from_days(days, &y, &m, &d);
+	int total = y * 12 + (m - 1) + months;
+	y = total / 12;
+	m = total % 12 + 1;
+	int last = days_in_month(y, m);
+	return pr_days_from_civil(y, m, d > last ? last : d);
+}
+
 /* Reads exactly n digits. */
 static bool digits(const char **p, int n, int *ret)
 {
