@@ -33,6 +33,9 @@ typedef struct pr_ingest {
 int pr_ingest_sources(pr_context *ctx, const pr_sources *sources, const pr_model *model,
 		      int32_t as_of, const pr_column_use *also, pr_ingest *in);
 void pr_ingest_free(pr_ingest *in);
+/* The day a run scores the city as of: --as-of (o may be NULL), else the sources file's as_of,
+ * else today. */
+int pr_resolve_as_of(pr_context *ctx, const pr_sources *s, const pr_run_options *o, int32_t *ret);
 /* How the model runs for these sources: under their time limit, without the sources they leave
  * out (not assessed, never zero). */
 pr_model_options pr_sources_model_options(const pr_sources *sources);

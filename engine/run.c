@@ -331,8 +331,7 @@ static int check_balance(pr_context *ctx, const pr_ingest *in)
 	return 0;
 }
 
-static int resolve_as_of(pr_context *ctx, const pr_sources *s, const pr_run_options *o,
-			 int32_t *ret)
+int pr_resolve_as_of(pr_context *ctx, const pr_sources *s, const pr_run_options *o, int32_t *ret)
 {
 	if (o && o->as_of) {
 		if (!pr_parse_date(o->as_of, ret))
@@ -551,7 +550,7 @@ int pr_check(pr_context *ctx, const pr_sources *sources, const pr_run_options *o
 	pr_ingest in = {0};
 	pr_model *model = NULL;
 	int32_t as_of;
-	int r = resolve_as_of(ctx, sources, options, &as_of);
+	int r = pr_resolve_as_of(ctx, sources, options, &as_of);
 	/* A key named for the planners' output is checked as a planners run would load it. */
 	if (r == 0 && sources->pseudonym_key_file) {
 		pr_pseudonym_key key = {0};
@@ -834,7 +833,7 @@ int pr_run(pr_context *ctx, const pr_sources *sources, const pr_run_options *opt
 		r = pr_output_lock(ctx, out_path, &lock_fd);
 	if (r < 0)
 		goto done;
-	r = resolve_as_of(ctx, sources, options, &as_of);
+	r = pr_resolve_as_of(ctx, sources, options, &as_of);
 	if (r < 0)
 		goto done;
 	if (options && options->previous_path) {

@@ -25,10 +25,9 @@ int pr_backtest_ingest(pr_context *ctx, const pr_sources *sources, const pr_mode
 		for (int f = 0; f < pr_source_defs[k].n_fields; f++)
 			judge.field[k][f] = pr_source_defs[k].fields[f].type == PR_FT_DATE;
 	judge.field[PR_SRC_INSPECTIONS][PR_INSPECTION_OUTCOME] = true;
-	*data_as_of = pr_today();
-	if (sources->as_of && !pr_parse_date(sources->as_of, data_as_of))
-		*data_as_of = pr_today();
-	int r = pr_ingest_sources(ctx, sources, model, *data_as_of, &judge, in);
+	int r = pr_resolve_as_of(ctx, sources, NULL, data_as_of);
+	if (r == 0)
+		r = pr_ingest_sources(ctx, sources, model, *data_as_of, &judge, in);
 	if (r == 0 && !in->present[PR_SRC_INSPECTIONS])
 		r = pr_error(ctx, PR_ECONFIG,
 			     "%s: a backtest judges the ranking by the inspections that followed, "
@@ -160,14 +159,6 @@ static int compare_complaints(const void *a, const void *b)
 	return (x->parcel > y->parcel) - (x->parcel < y->parcel);
 }
 
-/* Recently inspected parcels are not proposed again, in either ranking (the visit list's rule,
- * with the inspections known on the date). */
-static bool recently_inspected(const pr_model *model, const pr_scores *s, int32_t at, size_t p)
-{
-	return s->last_inspection[p] != PR_DATE_NULL &&
-	       at - s->last_inspection[p] <= model->exclude_inspected_days;
-}
-
 int pr_backtest_judge(const pr_ingest *in, const pr_model *model, const pr_scores *s,
 		      const pr_window *w, int months, pr_backtest_result *ret)
 {
@@ -190,10 +181,11 @@ int pr_backtest_judge(const pr_ingest *in, const pr_model *model, const pr_score
 	ret->hits = w->hits;
 	ret->city_hit_rate = w->inspected_n ? (double)w->hits / w->inspected_n : 0;
 
-	/* The model: rank order; a score of 0 is no reason to visit. */
+	/* The model: rank order; a score of 0 is no reason to visit. In either ranking recently
+	 * inspected parcels are not proposed again, as on the visit list. */
 	for (size_t i = 0; i < n; i++) {
 		order[s->rank[i] - 1] = (uint32_t)i;
-		eligible[i] = s->score[i] > 0 && !recently_inspected(model, s, w->at, i);
+		eligible[i] = s->score[i] > 0 && !pr_model_recently_inspected(model, s, w->at, i);
 	}
 	snprintf(ret->model.name, sizeof ret->model.name, "model");
 	judge_top_k(w, order, n, eligible, ret->k, &ret->model);
@@ -215,7 +207,7 @@ int pr_backtest_judge(const pr_ingest *in, const pr_model *model, const pr_score
 	for (size_t j = 0; j < n; j++) {
 		order[j] = cr[j].parcel;
 		eligible[cr[j].parcel] =
-		    cr[j].count > 0 && !recently_inspected(model, s, w->at, cr[j].parcel);
+		    cr[j].count > 0 && !pr_model_recently_inspected(model, s, w->at, cr[j].parcel);
 	}
 	snprintf(ret->complaints.name, sizeof ret->complaints.name, "complaints first");
 	judge_top_k(w, order, n, eligible, ret->k, &ret->complaints);

@@ -154,6 +154,10 @@ typedef struct pr_scores {
 	uint32_t *visit_rank;	  /* 1.. on the visit list, 0 when not on it */
 } pr_scores;
 
+/* Whether parcel p was inspected within the model's exclude_inspected_days before as_of (its
+ * last inspection in s): the visit list does not propose it again. */
+bool pr_model_recently_inspected(const pr_model *m, const pr_scores *s, int32_t as_of, size_t p);
+
 /* How pr_model_score runs a model over a store. */
 typedef struct pr_model_options {
 	/* The longest any one statement of model SQL (a feature, the features table, a scoring

@@ -182,6 +182,12 @@ done:
 	return r;
 }
 
+bool pr_model_recently_inspected(const pr_model *m, const pr_scores *s, int32_t as_of, size_t p)
+{
+	return s->last_inspection[p] != PR_DATE_NULL &&
+	       as_of - s->last_inspection[p] <= m->exclude_inspected_days;
+}
+
 /* The last inspection of every parcel on or before as_of. */
 static int last_inspections(pr_context *ctx, sqlite3 *db, const char *as_of, pr_scores *s)
 {
@@ -480,8 +486,7 @@ int pr_model_score(pr_context *ctx, const pr_model *m, pr_store *store, int32_t 
 		size_t p = ranks[j].index;
 		if (s.score[p] <= 0)
 			break;
-		int32_t last = s.last_inspection[p];
-		if (last != PR_DATE_NULL && as_of - last <= m->exclude_inspected_days)
+		if (pr_model_recently_inspected(m, &s, as_of, p))
 			continue;
 		s.visit[p] = 1;
 		s.visit_rank[p] = ++on_list;
