@@ -218,13 +218,26 @@ done:
 	return r;
 }
 
+int pr_backtest_at(pr_context *ctx, const pr_sources *sources, const pr_ingest *in,
+		   const pr_model *model, int32_t at, int months, pr_backtest_result *ret)
+{
+	pr_scores s = {0};
+	pr_window w = {0};
+	int r = pr_backtest_score(ctx, sources, in, model, at, &s);
+	if (r == 0)
+		r = pr_window_make(in, at, months, &w);
+	if (r == 0)
+		r = pr_backtest_judge(in, model, &s, &w, months, ret);
+	pr_window_free(&w);
+	pr_scores_free(&s);
+	return r;
+}
+
 int pr_backtest(pr_context *ctx, const pr_sources *sources, const pr_backtest_options *options,
 		pr_backtest_result *ret)
 {
 	pr_ingest in = {0};
 	pr_model *model = NULL;
-	pr_scores s = {0};
-	pr_window w = {0};
 	int32_t at, data_as_of;
 	int months = options->months ? options->months : 6;
 	int r = 0;
@@ -244,13 +257,7 @@ int pr_backtest(pr_context *ctx, const pr_sources *sources, const pr_backtest_op
 		       end, as_of);
 	}
 	if (r == 0)
-		r = pr_backtest_score(ctx, sources, &in, model, at, &s);
-	if (r == 0)
-		r = pr_window_make(&in, at, months, &w);
-	if (r == 0)
-		r = pr_backtest_judge(&in, model, &s, &w, months, ret);
-	pr_window_free(&w);
-	pr_scores_free(&s);
+		r = pr_backtest_at(ctx, sources, &in, model, at, months, ret);
 	pr_model_free(model);
 	pr_ingest_free(&in);
 	return r;

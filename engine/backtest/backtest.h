@@ -32,4 +32,9 @@ double pr_window_average_precision(const pr_window *w, const uint32_t *order, si
 int pr_backtest_judge(const pr_ingest *in, const pr_model *model, const pr_scores *s,
 		      const pr_window *w, int months, pr_backtest_result *ret);
 
+/* Scores model at at on the city already read and judges it on the months after: the whole
+ * backtest at one date. */
+int pr_backtest_at(pr_context *ctx, const pr_sources *sources, const pr_ingest *in,
+		   const pr_model *model, int32_t at, int months, pr_backtest_result *ret);
+
 #endif

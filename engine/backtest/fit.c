@@ -189,22 +189,6 @@ static int write_model(pr_context *ctx, const char *path, const char *text)
 	return r;
 }
 
-/* Backtests model at at on the city already read. */
-static int held_out(pr_context *ctx, const pr_sources *sources, const pr_ingest *in,
-		    const pr_model *model, int32_t at, int months, pr_backtest_result *ret)
-{
-	pr_scores s = {0};
-	pr_window w = {0};
-	int r = pr_backtest_score(ctx, sources, in, model, at, &s);
-	if (r == 0)
-		r = pr_window_make(in, at, months, &w);
-	if (r == 0)
-		r = pr_backtest_judge(in, model, &s, &w, months, ret);
-	pr_window_free(&w);
-	pr_scores_free(&s);
-	return r;
-}
-
 static char *header_text(const pr_fit_result *res, const pr_model *m, int months)
 {
 	pr_strbuf h = {0};
@@ -348,9 +332,9 @@ int pr_fit(pr_context *ctx, const pr_sources *sources, const pr_fit_options *opt
 	}
 	r = pr_model_parse(ctx, options->out_path, text, &fitted);
 	if (r == 0)
-		r = held_out(ctx, sources, &in, model, at, months, &res->held_out_default);
+		r = pr_backtest_at(ctx, sources, &in, model, at, months, &res->held_out_default);
 	if (r == 0)
-		r = held_out(ctx, sources, &in, fitted, at, months, &res->held_out_fitted);
+		r = pr_backtest_at(ctx, sources, &in, fitted, at, months, &res->held_out_fitted);
 	if (r < 0)
 		goto done;
 	if (res->held_out_fitted.model.average_precision <
