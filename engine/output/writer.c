@@ -161,11 +161,11 @@ static bool field_kept(enum pr_field_kind kind, enum pr_share share)
 /* Whether the fill may write into the file's layer itself: all of it reaches the file as is. */
 static bool unfiltered(const pr_layer_def *def, enum pr_share share)
 {
-	for (size_t f = 0; f < def->n_fields; f++)
-		if (def->fields[f].kind != PR_FIELD_OPEN && share != PR_SHARE_NAMED)
+	for (size_t f = 0; f < def->n_fields; f++) {
+		enum pr_field_kind kind = def->fields[f].kind;
+		if (kind == PR_FIELD_PUBLIC || (kind != PR_FIELD_OPEN && share != PR_SHARE_NAMED))
 			return false;
-		else if (def->fields[f].kind == PR_FIELD_PUBLIC)
-			return false;
+	}
 	return true;
 }
 
