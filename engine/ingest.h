@@ -33,6 +33,11 @@ typedef struct pr_ingest {
 int pr_ingest_sources(pr_context *ctx, const pr_sources *sources, const pr_model *model,
 		      int32_t as_of, const pr_column_use *also, pr_ingest *in);
 void pr_ingest_free(pr_ingest *in);
+/* Lets go of what the outputs do not read once the records are scored and counted: the
+ * records of every source but the parcels (their counts and summaries are in run_info by
+ * then). The memory goes back to the system, for the output's page cache. (The parcels' flat
+ * rings, which only the join reads, go when the joins are done.) */
+void pr_ingest_release_for_output(pr_ingest *in);
 /* The day a run scores the city as of: --as-of (o may be NULL), else the sources file's as_of,
  * else today. */
 int pr_resolve_as_of(pr_context *ctx, const pr_sources *s, const pr_run_options *o, int32_t *ret);

@@ -2,6 +2,7 @@
 /* The pipeline: sources → join → store and model → GeoPackage. pr_check runs the first half and
  * reports; pr_run runs it all. Each stage is timed, and run_info records what went in and how
  * many rows each source lost to rejects, so that rows read = joined + rejected is auditable. */
+#include <malloc.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +32,13 @@ void pr_ingest_free(pr_ingest *in)
 	for (int k = 0; k < PR_SRC_COUNT; k++)
 		pr_rejects_free(&in->source_rejects[k]);
 	memset(in, 0, sizeof *in);
+}
+
+void pr_ingest_release_for_output(pr_ingest *in)
+{
+	for (int k = PR_SRC_POPULATION; k < PR_SRC_COUNT; k++)
+		pr_records_free(&in->records[k]);
+	malloc_trim(0);
 }
 
 /* The working CRS: the sources file's, else the parcels' own if it measures metres. */
@@ -209,6 +217,8 @@ static int read_and_join(pr_context *ctx, const pr_sources *s, pr_ingest *in)
 		free(from->items);
 		memset(from, 0, sizeof *from);
 	}
+	/* Every record is joined: the rings were for that only. */
+	pr_parcels_release_rings(&in->parcels);
 done:
 	for (int k = 0; k < PR_SRC_COUNT; k++)
 		if (rt.srs[k])
@@ -889,6 +899,9 @@ int pr_run(pr_context *ctx, const pr_sources *sources, const pr_run_options *opt
 			  pr_thread_count(ctx), &info);
 	if (r < 0)
 		goto done;
+	/* Nothing is held twice: what the write does not read goes before it starts. */
+	pr_store_close(&store);
+	pr_ingest_release_for_output(&in);
 
 	t = pr_now();
 	pr_output out = {.parcels = &in.parcels,

@@ -10,30 +10,6 @@
 /* A record in bytes: the key's length, its number, then the key. */
 #define RECORD_HEADER (sizeof(uint16_t) + sizeof(uint32_t))
 
-/* Eight bytes at a time, each word multiplied into the state, then MurmurHash3's finaliser
- * (the low bits pick the slot): a byte at a time, hashing the short keys cost more than
- * finding them. The length goes in first, so that a key and the same key with NUL bytes after
- * it differ. */
-static uint32_t hash_key(const unsigned char *key, size_t len)
-{
-	uint64_t h = 0xcbf29ce484222325u ^ ((uint64_t)len * 0x9e3779b97f4a7c15u);
-	while (len > 0) {
-		uint64_t w = 0;
-		size_t n = len < 8 ? len : 8;
-		memcpy(&w, key, n);
-		h = (h ^ w) * 0xff51afd7ed558ccdu;
-		h ^= h >> 32;
-		key += n;
-		len -= n;
-	}
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdu;
-	h ^= h >> 33;
-	h *= 0xc4ceb9fe1a85ec53u;
-	h ^= h >> 33;
-	return (uint32_t)h;
-}
-
 void pr_key_set_init(pr_key_set *set, size_t max_count)
 {
 	memset(set, 0, sizeof *set);
@@ -81,31 +57,8 @@ int64_t pr_key_set_find(const pr_key_set *set, const void *key, size_t len)
 {
 	if (set->count == 0 || len > PR_KEY_SET_KEY_MAX)
 		return -1;
-	uint64_t s = set->slots[probe(set, key, len, hash_key(key, len))];
+	uint64_t s = set->slots[probe(set, key, len, pr_hash_bytes(key, len))];
 	return s == 0 ? -1 : (int64_t)record_number(set, s);
-}
-
-/* Doubles the slots (16 at first) and places every key again by the hash its slot keeps. */
-static int grow_slots(pr_key_set *set)
-{
-	size_t count = set->slot_count ? set->slot_count * 2 : 16;
-	uint64_t *slots = calloc(count, sizeof *slots);
-	if (!slots)
-		return PR_ENOMEM;
-	size_t mask = count - 1;
-	for (size_t n = 0; n < set->slot_count; n++) {
-		uint64_t s = set->slots[n];
-		if (s == 0)
-			continue;
-		size_t i = (uint32_t)(s >> 32) & mask;
-		while (slots[i] != 0)
-			i = (i + 1) & mask;
-		slots[i] = s;
-	}
-	free(set->slots);
-	set->slots = slots;
-	set->slot_count = count;
-	return 0;
 }
 
 int pr_key_set_add(pr_key_set *set, const void *key, size_t len, uint32_t *ret_number,
@@ -113,7 +66,7 @@ int pr_key_set_add(pr_key_set *set, const void *key, size_t len, uint32_t *ret_n
 {
 	if (len > PR_KEY_SET_KEY_MAX)
 		return PR_EUSAGE;
-	uint32_t hash = hash_key(key, len);
+	uint32_t hash = pr_hash_bytes(key, len);
 	size_t slot = 0;
 	if (set->count > 0) {
 		slot = probe(set, key, len, hash);
@@ -132,7 +85,7 @@ int pr_key_set_add(pr_key_set *set, const void *key, size_t len, uint32_t *ret_n
 	/* At most half full: linear probing stays short, and a miss meets an empty slot soon.
 	 * The empty slot found above moves when the slots grow. */
 	if ((set->count + 1) * 2 > set->slot_count) {
-		if (grow_slots(set) < 0)
+		if (pr_hash_slots_grow(&set->slots, &set->slot_count, 16) < 0)
 			return PR_ENOMEM;
 		slot = probe(set, key, len, hash);
 	}

@@ -158,6 +158,41 @@ void pr_strbuf_free(pr_strbuf *sb);
 /* Grows *array (of elem_size elements, *cap of them) to hold at least need; 0 or PR_ENOMEM. */
 int pr_grow(void **array, size_t *cap, size_t need, size_t elem_size);
 
+/* ---- text stored once ---------------------------------------------------------------------- */
+
+/* A hash of len bytes: spread in its low bits, for power-of-two tables. */
+uint32_t pr_hash_bytes(const void *bytes, size_t len);
+/* Open-addressing tables whose slots hold a hash in their high 32 bits (0: empty): doubles
+ * *slots (to first when there are none) and places every slot again by its hash, linear
+ * probing. 0 or PR_ENOMEM. */
+int pr_hash_slots_grow(uint64_t **slots, size_t *slot_count, size_t first);
+
+/* The text values of one column (core/text_pool.c): NUL-terminated strings one after the other
+ * in bytes, each value referred to by its offset, 0 for no value. Repeated values are stored
+ * once while the hash table of slots shows they repeat; a column of mostly distinct values
+ * stops looking for copies. A reference stays valid as the pool grows; a pointer from
+ * pr_text_pool_get only until the next add. */
+typedef struct pr_text_pool {
+	char *bytes;
+	size_t len, cap;
+	uint64_t *slots; /* hash << 32 | offset; 0 when empty */
+	size_t slot_count;
+	uint64_t added, distinct;
+	bool plain; /* no longer looking for copies */
+} pr_text_pool;
+
+/* Stores s (NULL: no value, reference 0) and gives its reference; 0, or PR_ENOMEM (also when
+ * the pool would pass 4 GiB, which references cannot reach). */
+int pr_text_pool_add(pr_text_pool *pool, const char *s, uint32_t *ret_ref);
+static inline const char *pr_text_pool_get(const pr_text_pool *pool, uint32_t ref)
+{
+	return ref ? pool->bytes + ref : NULL;
+}
+/* Done adding: the hash table goes, the buffer shrinks to what it holds. Adding stays
+ * possible (without looking for copies). */
+void pr_text_pool_freeze(pr_text_pool *pool);
+void pr_text_pool_free(pr_text_pool *pool);
+
 /* Joins dir and a path relative to it, unless path is absolute or a connection string
  * ("PG:...", "/vsi..."). The caller frees the result. */
 char *pr_path_relative_to(const char *dir, const char *path);

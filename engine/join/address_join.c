@@ -13,6 +13,12 @@
 #include "sources/records.h"
 
 /* The register's parcel keys looked up in chunks on the worker threads. */
+/* Field field's text of row i, or NULL when the field is missing or not mapped. */
+static const char *text_of(const pr_records *rec, int field, size_t i)
+{
+	return field >= 0 && rec->cols[field].present ? pr_column_text(&rec->cols[field], i) : NULL;
+}
+
 typedef struct key_chunks {
 	const pr_parcels *parcels;
 	pr_records *rec;
@@ -22,15 +28,16 @@ typedef struct key_chunks {
 static int find_keys(pr_context *ctx, int chunk, void *user)
 {
 	key_chunks *kc = user;
-	char **keys = kc->rec->cols[PR_REGISTER_PARCEL].text;
+	const pr_column *keys = &kc->rec->cols[PR_REGISTER_PARCEL];
 	size_t start = (size_t)chunk * kc->per;
 	size_t end = start + kc->per < kc->rec->n ? start + kc->per : kc->rec->n;
 	for (size_t i = start; i < end; i++) {
-		/* The rows of a house's boxes come one after the other, with the same key. */
+		/* The rows of a house's boxes come one after the other, with the same key (stored
+		 * once, so the same reference). */
 		bool again =
-		    i > start && keys[i] && keys[i - 1] && strcmp(keys[i], keys[i - 1]) == 0;
-		kc->rec->parcel[i] =
-		    again ? kc->rec->parcel[i - 1] : pr_parcels_find(kc->parcels, keys[i]);
+		    i > start && keys->text_ref[i] && keys->text_ref[i] == keys->text_ref[i - 1];
+		kc->rec->parcel[i] = again ? kc->rec->parcel[i - 1]
+					   : pr_parcels_find(kc->parcels, pr_column_text(keys, i));
 	}
 	return 0;
 }
@@ -51,7 +58,7 @@ static int settle_pending(pr_records *rec, pr_rejects *rejects)
 			continue;
 		}
 		const pr_reject *why = &rec->pending.items[p++];
-		const char *key = rec->cols[PR_REGISTER_PARCEL].text[i];
+		const char *key = pr_column_text(&rec->cols[PR_REGISTER_PARCEL], i);
 		r = pr_rejects_add(rejects, rec->source, rec->row[i], why->reason,
 				   "%s, and its parcel key '%.100s' names no parcel", why->value,
 				   key ? key : "");
@@ -90,14 +97,11 @@ int pr_address_index_from_register(pr_context *ctx, const pr_address_norm *norm,
 		pr_address_row row = {.parcel = rec->parcel[i]};
 		for (int s = 0; s < PR_REGISTER_STREETS; s++)
 			row.streets[s] = rec->cols[PR_REGISTER_STREET + s].present
-					     ? rec->cols[PR_REGISTER_STREET + s].text[i]
+					     ? pr_column_text(&rec->cols[PR_REGISTER_STREET + s], i)
 					     : NULL;
-		row.number = rec->cols[PR_REGISTER_NUMBER].text[i];
-		row.box =
-		    rec->cols[PR_REGISTER_BOX].present ? rec->cols[PR_REGISTER_BOX].text[i] : NULL;
-		row.postcode = rec->cols[PR_REGISTER_POSTCODE].present
-				   ? rec->cols[PR_REGISTER_POSTCODE].text[i]
-				   : NULL;
+		row.number = pr_column_text(&rec->cols[PR_REGISTER_NUMBER], i);
+		row.box = text_of(rec, PR_REGISTER_BOX, i);
+		row.postcode = text_of(rec, PR_REGISTER_POSTCODE, i);
 		const char *reject = NULL;
 		r = pr_address_index_add(ctx, index, &row, &reject);
 		if (r < 0)
@@ -132,13 +136,11 @@ typedef struct address_chunks {
 	const int *field;     /* the source's address fields, enum pr_address_part */
 	const char **reasons; /* per record: why it is rejected, NULL when located */
 	uint8_t *levels;      /* per record located: the level that found it */
+	/* per record located, when the source has a box column: its normalised box, which the
+	 * column takes once the threads are done (its pool is not shared between threads) */
+	char (*boxes)[16];
 	size_t per;
 } address_chunks;
-
-static const char *text_of(const pr_records *rec, int field, size_t i)
-{
-	return field >= 0 && rec->cols[field].present ? rec->cols[field].text[i] : NULL;
-}
 
 /* The street names a chunk has resolved, each as written: a source names the same few thousand
  * streets on every row, and normalising a name costs more than the rest of the lookup. */
@@ -181,16 +183,10 @@ static int resolve_street(const pr_address_index *index, street_memo *memo, cons
  * at an address. 0 or PR_ENOMEM. */
 static int keep_box(pr_column *box, size_t i, const char *normal)
 {
-	if (!box || !box->present)
+	const char *now = pr_column_text(box, i);
+	if (now && strcmp(now, normal) == 0)
 		return 0;
-	if (box->text[i] && strcmp(box->text[i], normal) == 0)
-		return 0;
-	char *copy = normal[0] ? strdup(normal) : NULL;
-	if (normal[0] && !copy)
-		return PR_ENOMEM;
-	free(box->text[i]);
-	box->text[i] = copy;
-	return 0;
+	return pr_text_pool_add(&box->pool, normal[0] ? normal : NULL, &box->text_ref[i]);
 }
 
 static int match_chunk(pr_context *ctx, int chunk, void *user)
@@ -200,7 +196,6 @@ static int match_chunk(pr_context *ctx, int chunk, void *user)
 	const int *field = ac->field;
 	size_t start = (size_t)chunk * ac->per;
 	size_t end = start + ac->per < rec->n ? start + ac->per : rec->n;
-	pr_column *box = field[PR_ADDRESS_BOX] >= 0 ? &rec->cols[field[PR_ADDRESS_BOX]] : NULL;
 	street_memo memo = {.found = NULL, .found_cap = 0};
 	int r = 0;
 	pr_key_set_init(&memo.names, STREET_MEMO_MAX);
@@ -221,7 +216,8 @@ static int match_chunk(pr_context *ctx, int chunk, void *user)
 			continue;
 		ac->levels[i] = (uint8_t)m.level;
 		rec->parcel[i] = m.parcel;
-		r = keep_box(box, i, m.box);
+		if (ac->boxes)
+			memcpy(ac->boxes[i], m.box, sizeof m.box);
 	}
 	pr_key_set_free(&memo.names);
 	free(memo.found);
@@ -240,11 +236,18 @@ int pr_join_by_address(pr_context *ctx, const pr_address_index *index, pr_record
 	if (rec->n == 0)
 		return 0;
 	int nthreads = rec->n < 20000 ? 1 : pr_thread_count(ctx);
-	address_chunks ac = {index, rec,  field,
-			     NULL,  NULL, (rec->n + (size_t)nthreads - 1) / nthreads};
+	address_chunks ac = {.index = index,
+			     .rec = rec,
+			     .field = field,
+			     .per = (rec->n + (size_t)nthreads - 1) / nthreads};
 	ac.reasons = malloc(rec->n * sizeof *ac.reasons);
 	ac.levels = malloc(rec->n * sizeof *ac.levels);
-	if (!ac.reasons || !ac.levels) {
+	pr_column *box = field[PR_ADDRESS_BOX] >= 0 && rec->cols[field[PR_ADDRESS_BOX]].present
+			     ? &rec->cols[field[PR_ADDRESS_BOX]]
+			     : NULL;
+	if (box)
+		ac.boxes = malloc(rec->n * sizeof *ac.boxes);
+	if (!ac.reasons || !ac.levels || (box && !ac.boxes)) {
 		r = PR_ENOMEM;
 		goto done;
 	}
@@ -267,6 +270,11 @@ int pr_join_by_address(pr_context *ctx, const pr_address_index *index, pr_record
 			continue;
 		}
 		ret_levels[ac.levels[i]]++;
+		if (box) {
+			r = keep_box(box, i, ac.boxes[i]);
+			if (r < 0)
+				goto done;
+		}
 		if (keep != i)
 			pr_records_move(rec, keep, i);
 		keep++;
@@ -276,5 +284,6 @@ int pr_join_by_address(pr_context *ctx, const pr_address_index *index, pr_record
 done:
 	free(ac.reasons);
 	free(ac.levels);
+	free(ac.boxes);
 	return r;
 }

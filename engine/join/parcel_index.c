@@ -369,19 +369,24 @@ done:
 	return r;
 }
 
-static int compare_key_to_parcel(const void *key, const void *elem)
-{
-	return strcmp((const char *)key, *(char *const *)elem);
-}
-
 int32_t pr_parcels_find(const pr_parcels *parcels, const char *key)
 {
-	char **ids = parcels->rec.cols[PR_PARCEL_ID].text;
-	char *const *hit =
-	    key && *key && parcels->rec.n
-		? bsearch(key, ids, parcels->rec.n, sizeof *ids, compare_key_to_parcel)
-		: NULL;
-	return hit ? (int32_t)(hit - ids) : -1;
+	if (!key || !*key)
+		return -1;
+	/* Parcels are sorted by id, and every kept parcel has one. */
+	const pr_column *ids = &parcels->rec.cols[PR_PARCEL_ID];
+	size_t lo = 0, hi = parcels->rec.n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(key, pr_column_text(ids, mid));
+		if (c == 0)
+			return (int32_t)mid;
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return -1;
 }
 
 int pr_join_keys(pr_context *ctx, const pr_parcels *parcels, pr_records *rec, int key_field,
@@ -390,7 +395,7 @@ int pr_join_keys(pr_context *ctx, const pr_parcels *parcels, pr_records *rec, in
 	size_t keep = 0;
 	int r = 0;
 	for (size_t i = 0; i < rec->n; i++) {
-		const char *key = rec->cols[key_field].text[i];
+		const char *key = pr_column_text(&rec->cols[key_field], i);
 		int32_t parcel = pr_parcels_find(parcels, key);
 		if (parcel < 0) {
 			r = pr_rejects_add(rejects, rec->source, rec->row[i],

@@ -144,15 +144,23 @@ typedef struct pr_scores {
 	double *score;	/* 0–100 */
 	uint32_t *rank; /* 1 = highest */
 	uint8_t *risk_class;
-	char **reasons;		  /* top three, joined with "; " */
+	uint32_t *reason_ref;	  /* top three, joined with "; ": see pr_scores_reasons */
 	double *points;		  /* n × n_factors */
 	double *features;	  /* n × n_features, NAN when missing */
 	double *data_coverage;	  /* share of factors whose data was present, 0–1 */
-	char **missing;		  /* what was missing, or NULL */
 	int32_t *last_inspection; /* days since 1970, PR_DATE_NULL when never */
 	uint8_t *visit;		  /* on the visit list */
 	uint32_t *visit_rank;	  /* 1.. on the visit list, 0 when not on it */
+	/* The reasons' text, each distinct text once: many parcels share theirs. */
+	pr_text_pool reasons;
 } pr_scores;
+
+/* Parcel i's reasons ("" when none). */
+static inline const char *pr_scores_reasons(const pr_scores *s, size_t i)
+{
+	const char *text = pr_text_pool_get(&s->reasons, s->reason_ref[i]);
+	return text ? text : "";
+}
 
 /* Whether parcel p was inspected within the model's exclude_inspected_days before as_of (its
  * last inspection in s): the visit list does not propose it again. */

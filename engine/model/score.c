@@ -18,20 +18,14 @@ void pr_scores_free(pr_scores *s)
 {
 	if (!s)
 		return;
-	for (size_t i = 0; i < s->n; i++) {
-		if (s->reasons)
-			free(s->reasons[i]);
-		if (s->missing)
-			free(s->missing[i]);
-	}
+	pr_text_pool_free(&s->reasons);
 	free(s->score);
 	free(s->rank);
 	free(s->risk_class);
-	free(s->reasons);
+	free(s->reason_ref);
 	free(s->points);
 	free(s->features);
 	free(s->data_coverage);
-	free(s->missing);
 	free(s->last_inspection);
 	free(s->visit);
 	free(s->visit_rank);
@@ -59,16 +53,15 @@ static int allocate_scores(pr_scores *s, size_t n, int n_features, int n_factors
 	s->score = calloc(k, sizeof *s->score);
 	s->rank = calloc(k, sizeof *s->rank);
 	s->risk_class = calloc(k, sizeof *s->risk_class);
-	s->reasons = calloc(k, sizeof *s->reasons);
+	s->reason_ref = calloc(k, sizeof *s->reason_ref);
 	s->points = calloc(k * (size_t)(n_factors ? n_factors : 1), sizeof *s->points);
 	s->features = calloc(k * (size_t)(n_features ? n_features : 1), sizeof *s->features);
 	s->data_coverage = calloc(k, sizeof *s->data_coverage);
-	s->missing = calloc(k, sizeof *s->missing);
 	s->last_inspection = calloc(k, sizeof *s->last_inspection);
 	s->visit = calloc(k, sizeof *s->visit);
 	s->visit_rank = calloc(k, sizeof *s->visit_rank);
-	if (!s->score || !s->rank || !s->risk_class || !s->reasons || !s->points || !s->features ||
-	    !s->data_coverage || !s->missing || !s->last_inspection || !s->visit || !s->visit_rank)
+	if (!s->score || !s->rank || !s->risk_class || !s->reason_ref || !s->points ||
+	    !s->features || !s->data_coverage || !s->last_inspection || !s->visit || !s->visit_rank)
 		return PR_ENOMEM;
 	return 0;
 }
@@ -169,12 +162,7 @@ static int score_parcel(const pr_model_eval *ev, sqlite3_stmt *row, size_t i, do
 			   : s->score[i] >= m->class_medium ? PR_CLASS_MEDIUM
 							    : PR_CLASS_LOW;
 	s->data_coverage[i] = scaled ? (double)covered / scaled : 1;
-	s->reasons[i] = reasons.data ? reasons.data : strdup("");
-	reasons.data = NULL;
-	s->missing[i] = missing.data;
-	missing.data = NULL;
-	if (!s->reasons[i])
-		r = PR_ENOMEM;
+	r = pr_text_pool_add(&s->reasons, reasons.data, &s->reason_ref[i]);
 done:
 	pr_strbuf_free(&missing);
 	pr_strbuf_free(&absent);
@@ -279,9 +267,6 @@ static int score_all(pr_model_eval *ev, const char *source, size_t n_parcels, bo
 				     i);
 			goto done;
 		}
-		free(s->reasons[i]);
-		free(s->missing[i]);
-		s->reasons[i] = s->missing[i] = NULL;
 		r = score_parcel(ev, st, i, max_points, with_reasons, values, s);
 		if (r < 0)
 			goto done;

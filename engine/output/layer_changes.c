@@ -54,7 +54,7 @@ static int change_row(pr_writer *w, OGRLayerH layer, OGRFeatureH feat, const pr_
 		change = cur_score > prev->score ? "score up" : "score down";
 	OGR_F_SetFID(feat, OGRNullFID);
 	OGR_F_SetFieldString(feat, F_PARCEL_ID,
-			     prev ? prev->id : out->parcels->rec.cols[PR_PARCEL_ID].text[current]);
+			     prev ? prev->id : pr_parcel_text(out->parcels, PR_PARCEL_ID, current));
 	OGR_F_SetFieldString(feat, F_CHANGE, change);
 	if (prev) {
 		OGR_F_SetFieldDouble(feat, F_PREVIOUS_SCORE, prev->score);
@@ -94,7 +94,7 @@ static int fill(pr_writer *w, OGRLayerH layer, const pr_output *out)
 		int c = a == prev->n ? 1
 			: b == p->rec.n
 			    ? -1
-			    : strcmp(prev->items[a].id, p->rec.cols[PR_PARCEL_ID].text[b]);
+			    : strcmp(prev->items[a].id, pr_parcel_text(p, PR_PARCEL_ID, b));
 		if (c < 0)
 			r = change_row(w, layer, feat, out, &prev->items[a++], -1);
 		else if (c > 0)

@@ -103,9 +103,11 @@ static int fill(pr_writer *w, OGRLayerH layer, const pr_output *out)
 		r = PR_ENOMEM;
 		goto done;
 	}
-	for (size_t i = 0; i < p->rec.n; i++)
-		if (owners->text[i] && *owners->text[i])
-			list[n++] = (owner_entry){owners->text[i], (uint32_t)i};
+	for (size_t i = 0; i < p->rec.n; i++) {
+		const char *owner = pr_column_text(owners, i);
+		if (owner && *owner)
+			list[n++] = (owner_entry){owner, (uint32_t)i};
+	}
 	qsort(list, n, sizeof *list, compare_owner_entry);
 	for (size_t a = 0, b; a < n; a = b) {
 		for (b = a + 1; b < n && strcmp(list[b].owner, list[a].owner) == 0; b++)

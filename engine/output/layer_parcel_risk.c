@@ -83,11 +83,11 @@ static int fill(pr_writer *w, OGRLayerH layer, const pr_output *out)
 	for (size_t k = 0; k < p->rec.n; k++) {
 		size_t i = order[k];
 		OGR_F_SetFID(feat, OGRNullFID);
-		OGR_F_SetFieldString(feat, F_PARCEL_ID, p->rec.cols[PR_PARCEL_ID].text[i]);
+		OGR_F_SetFieldString(feat, F_PARCEL_ID, pr_parcel_text(p, PR_PARCEL_ID, i));
 		OGR_F_SetFieldDouble(feat, F_SCORE, s->score[i]);
 		OGR_F_SetFieldString(feat, F_RISK_CLASS, pr_risk_class_names[s->risk_class[i]]);
 		OGR_F_SetFieldInteger(feat, F_RANK, (int)s->rank[i]);
-		OGR_F_SetFieldString(feat, F_REASONS, s->reasons[i]);
+		OGR_F_SetFieldString(feat, F_REASONS, pr_scores_reasons(s, i));
 		pr_set_text(feat, F_OWNER, pr_parcel_text(p, PR_PARCEL_OWNER, i));
 		OGR_F_SetFieldDouble(feat, F_DATA_COVERAGE,
 				     round(s->data_coverage[i] * 1000) / 1000);
@@ -129,7 +129,7 @@ static int fill(pr_writer *w, OGRLayerH layer, const pr_output *out)
 		OGRGeometryH g = NULL;
 		if (OGR_G_CreateFromWkbEx(p->wkb[i], w->srs, &g, p->wkb_size[i]) != OGRERR_NONE) {
 			r = pr_error_gdal(w->ctx, PR_EINTERNAL, "cannot rebuild parcel %s",
-					  p->rec.cols[PR_PARCEL_ID].text[i]);
+					  pr_parcel_text(p, PR_PARCEL_ID, i));
 			goto done;
 		}
 		OGR_F_SetGeometryDirectly(feat, g);

@@ -42,10 +42,10 @@ static int fill(pr_writer *w, OGRLayerH layer, const pr_output *out)
 			continue;
 		OGR_F_SetFID(feat, OGRNullFID);
 		OGR_F_SetFieldInteger(feat, F_RANK, (int)s->visit_rank[i]);
-		OGR_F_SetFieldString(feat, F_PARCEL_ID, p->rec.cols[PR_PARCEL_ID].text[i]);
+		OGR_F_SetFieldString(feat, F_PARCEL_ID, pr_parcel_text(p, PR_PARCEL_ID, i));
 		OGR_F_SetFieldDouble(feat, F_SCORE, s->score[i]);
 		OGR_F_SetFieldString(feat, F_RISK_CLASS, pr_risk_class_names[s->risk_class[i]]);
-		OGR_F_SetFieldString(feat, F_REASONS, s->reasons[i]);
+		OGR_F_SetFieldString(feat, F_REASONS, pr_scores_reasons(s, i));
 		pr_set_date(feat, F_LAST_INSPECTION, s->last_inspection[i]);
 		pr_set_text(feat, F_OWNER, pr_parcel_text(p, PR_PARCEL_OWNER, i));
 		pr_set_text(feat, F_ADDRESS, pr_parcel_text(p, PR_PARCEL_ADDRESS, i));

@@ -17,6 +17,7 @@
 #include <ogr_api.h>
 
 #include "output/output.h"
+#include "output/writer.h"
 
 /* Removes temporaries of this CSV that a killed run left (their process is gone). */
 static void remove_stale(const char *dir, const char *base)
@@ -115,19 +116,15 @@ int pr_write_visits_csv(pr_context *ctx, const pr_output *out, const char *path,
 		if (s->last_inspection[i] != PR_DATE_NULL)
 			pr_format_date(s->last_inspection[i], date);
 		OGR_F_SetFieldInteger(feat, c++, (int)s->visit_rank[i]);
-		OGR_F_SetFieldString(feat, c++, p->rec.cols[PR_PARCEL_ID].text[i]);
+		OGR_F_SetFieldString(feat, c++, pr_parcel_text(p, PR_PARCEL_ID, i));
+		const char *address = pr_parcel_text(p, PR_PARCEL_ADDRESS, i);
 		if (with_address)
-			OGR_F_SetFieldString(feat, c++,
-					     p->rec.cols[PR_PARCEL_ADDRESS].text[i]
-						 ? p->rec.cols[PR_PARCEL_ADDRESS].text[i]
-						 : "");
+			OGR_F_SetFieldString(feat, c++, address ? address : "");
 		OGR_F_SetFieldDouble(feat, c++, s->score[i]);
 		OGR_F_SetFieldString(feat, c++, pr_risk_class_names[s->risk_class[i]]);
-		OGR_F_SetFieldString(feat, c++, s->reasons[i]);
+		OGR_F_SetFieldString(feat, c++, pr_scores_reasons(s, i));
 		OGR_F_SetFieldString(feat, c++, date);
-		const char *owner = p->rec.cols[PR_PARCEL_OWNER].present
-					? p->rec.cols[PR_PARCEL_OWNER].text[i]
-					: NULL;
+		const char *owner = pr_parcel_text(p, PR_PARCEL_OWNER, i);
 		OGR_F_SetFieldString(feat, c++, owner ? owner : "");
 		if (OGR_L_CreateFeature(layer, feat) != OGRERR_NONE)
 			r = pr_error_gdal(ctx, PR_ECANTCREAT, "cannot write %s", path);

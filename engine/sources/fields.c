@@ -271,15 +271,8 @@ static int store_value(pr_records *rec, size_t i, int f, const pr_field_def *fd,
 	}
 	switch (fd->type) {
 	case PR_FT_TEXT:
-		col->text[i] = NULL;
-		if (!cv->text)
-			return 1;
-		col->text[i] = strdup(cv->text);
-		if (!col->text[i]) {
-			*status = PR_ENOMEM;
-			return 0;
-		}
-		return 1;
+		*status = pr_text_pool_add(&col->pool, cv->text, &col->text_ref[i]);
+		return *status == 0;
 	case PR_FT_REAL:
 	case PR_FT_INT:
 		col->num[i] = cv->number;
@@ -352,10 +345,8 @@ int pr_records_store_fields(pr_records *rec, size_t i, const opened_source *o,
 		if (!store_value(rec, i, f, &def->fields[f], &rules, &values[f], o->as_of_year, row,
 				 rejects, status, &cv)) {
 			for (int g = 0; g < f; g++)
-				if (rec->cols[g].present && rec->cols[g].type == PR_FT_TEXT) {
-					free(rec->cols[g].text[i]);
-					rec->cols[g].text[i] = NULL;
-				}
+				if (rec->cols[g].present && rec->cols[g].type == PR_FT_TEXT)
+					rec->cols[g].text_ref[i] = 0;
 			return 0;
 		}
 		unmapped[f] = cv.unmapped;
@@ -363,7 +354,8 @@ int pr_records_store_fields(pr_records *rec, size_t i, const opened_source *o,
 	}
 	/* What the kept rows say about the source's words and dates (see pr_records). */
 	for (int f = 0; f < def->n_fields; f++) {
-		if (unmapped[f] && pr_tally_add(&rec->unmapped[f], rec->cols[f].text[i]) < 0) {
+		if (unmapped[f] &&
+		    pr_tally_add(&rec->unmapped[f], pr_column_text(&rec->cols[f], i)) < 0) {
 			*status = PR_ENOMEM;
 			return 0;
 		}

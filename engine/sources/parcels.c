@@ -393,14 +393,16 @@ static int finish_parcels(pr_context *ctx, pr_parcels *p, parcel_geom *geoms, pr
 			r = pr_rejects_add(
 			    rejects, PR_SRC_PARCELS, p->rec.row[i], PR_REJECT_INVALID_GEOMETRY,
 			    "id '%s': %s",
-			    pr_text_for_message(p->rec.cols[PR_PARCEL_ID].text[i], id, sizeof id),
+			    pr_text_for_message(pr_column_text(&p->rec.cols[PR_PARCEL_ID], i), id,
+						sizeof id),
 			    geoms[i].failure);
 			if (r < 0)
 				goto done;
 			continue;
 		}
 		p->repaired += geoms[i].repaired; /* repaired and kept */
-		order[n_ok++] = (parcel_order){p->rec.cols[PR_PARCEL_ID].text[i], p->rec.row[i], i};
+		order[n_ok++] =
+		    (parcel_order){pr_column_text(&p->rec.cols[PR_PARCEL_ID], i), p->rec.row[i], i};
 	}
 	qsort(order, n_ok, sizeof *order, compare_parcel_order);
 
@@ -455,8 +457,7 @@ static int finish_parcels(pr_context *ctx, pr_parcels *p, parcel_geom *geoms, pr
 			if (!from->present)
 				continue;
 			if (from->type == PR_FT_TEXT) {
-				to->text[j] = from->text[i];
-				from->text[i] = NULL;
+				to->text_ref[j] = from->text_ref[i];
 			} else if (from->type == PR_FT_DATE) {
 				to->date[j] = from->date[i];
 			} else {
@@ -481,6 +482,12 @@ static int finish_parcels(pr_context *ctx, pr_parcels *p, parcel_geom *geoms, pr
 		sorted.rec.n++;
 	}
 	sorted.ring_first[sorted.rec.n] = sorted.n_rings;
+	/* The text the references point into goes with them; its hash tables are done. */
+	for (int f = 0; f < def->n_fields; f++) {
+		sorted.rec.cols[f].pool = p->rec.cols[f].pool;
+		memset(&p->rec.cols[f].pool, 0, sizeof p->rec.cols[f].pool);
+		pr_text_pool_freeze(&sorted.rec.cols[f].pool);
+	}
 	sorted.rec.rows_read = p->rec.rows_read;
 	memcpy(sorted.rec.crs_label, p->rec.crs_label, sizeof sorted.rec.crs_label);
 	sorted.repaired = p->repaired;
@@ -558,7 +565,7 @@ int pr_parcel_reader_add(parcel_reader *pr, int64_t fid, const raw_value *values
 	out->rec.row[i] = row;
 	if (!pr_records_store_fields(&out->rec, i, pr->o, values, row, pr->rejects, &r))
 		return r;
-	const char *id = out->rec.cols[PR_PARCEL_ID].text[i];
+	const char *id = pr_column_text(&out->rec.cols[PR_PARCEL_ID], i);
 	const char *why = NULL, *reason = PR_REJECT_INVALID_GEOMETRY;
 	parcel_geom *pg = &pr->geoms[i];
 	memset(pg, 0, sizeof *pg);
@@ -592,11 +599,6 @@ int pr_parcel_reader_add(parcel_reader *pr, int64_t fid, const raw_value *values
 	char shown[101];
 	r = pr_rejects_add(pr->rejects, PR_SRC_PARCELS, row, reason, "id '%s': %s",
 			   pr_text_for_message(id, shown, sizeof shown), why);
-	for (int f = 0; f < PR_MAX_FIELDS; f++)
-		if (out->rec.cols[f].present && out->rec.cols[f].type == PR_FT_TEXT) {
-			free(out->rec.cols[f].text[i]);
-			out->rec.cols[f].text[i] = NULL;
-		}
 	return r;
 }
 

@@ -47,7 +47,7 @@ int pr_records_reserve(pr_records *rec, size_t need)
 		if (!c->present)
 			continue;
 		if (c->type == PR_FT_TEXT)
-			GROW(c->text);
+			GROW(c->text_ref);
 		else if (c->type == PR_FT_DATE)
 			GROW(c->date);
 		else
@@ -64,10 +64,8 @@ void pr_records_free(pr_records *rec)
 		return;
 	for (int f = 0; f < PR_MAX_FIELDS; f++) {
 		pr_column *c = &rec->cols[f];
-		if (c->text)
-			for (size_t i = 0; i < rec->n; i++)
-				free(c->text[i]);
-		free(c->text);
+		free(c->text_ref);
+		pr_text_pool_free(&c->pool);
 		free(c->num);
 		free(c->date);
 		pr_tally_free(rec->unmapped[f]);
@@ -96,11 +94,7 @@ void pr_records_move(pr_records *rec, size_t to, size_t from)
 		if (!c->present)
 			continue;
 		if (c->type == PR_FT_TEXT) {
-			if (to != from) {
-				free(c->text[to]);
-				c->text[to] = c->text[from];
-				c->text[from] = NULL;
-			}
+			c->text_ref[to] = c->text_ref[from];
 		} else if (c->type == PR_FT_DATE) {
 			c->date[to] = c->date[from];
 		} else {
@@ -111,14 +105,6 @@ void pr_records_move(pr_records *rec, size_t to, size_t from)
 
 void pr_records_truncate(pr_records *rec, size_t n)
 {
-	for (int f = 0; f < PR_MAX_FIELDS; f++) {
-		pr_column *c = &rec->cols[f];
-		if (c->present && c->type == PR_FT_TEXT)
-			for (size_t i = n; i < rec->n; i++) {
-				free(c->text[i]);
-				c->text[i] = NULL;
-			}
-	}
 	rec->n = n;
 }
 
@@ -162,6 +148,16 @@ size_t pr_rejects_count(const pr_rejects *rj, int source)
 	for (size_t i = 0; i < rj->n; i++)
 		n += rj->items[i].source == source;
 	return n;
+}
+
+void pr_parcels_release_rings(pr_parcels *p)
+{
+	free(p->ring_first);
+	free(p->ring_start);
+	free(p->xy);
+	p->ring_first = p->ring_start = NULL;
+	p->xy = NULL;
+	p->n_rings = p->n_xy = 0;
 }
 
 void pr_parcels_free(pr_parcels *p)

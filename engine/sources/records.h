@@ -10,9 +10,9 @@
 int pr_records_init(pr_records *rec, int source, const pr_source_conf *conf);
 /* Makes room for need records in every array; 0 or PR_ENOMEM. */
 int pr_records_reserve(pr_records *rec, size_t need);
-/* Copies record from into slot to (taking over its strings), for compaction. */
+/* Copies record from into slot to, for compaction. */
 void pr_records_move(pr_records *rec, size_t to, size_t from);
-/* Drops the records from n on. */
+/* Drops the records from n on (their text stays in the columns' pools). */
 void pr_records_truncate(pr_records *rec, size_t n);
 size_t pr_rejects_count(const pr_rejects *rj, int source);
 

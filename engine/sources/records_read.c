@@ -320,6 +320,8 @@ int pr_read_records(pr_context *ctx, const pr_sources *sources, int source,
 	}
 	pr_progress(ctx, def->name, row, row);
 	r = report_values(ctx, sources, source, out);
+	for (int f = 0; f < PR_MAX_FIELDS; f++)
+		pr_text_pool_freeze(&out->cols[f].pool);
 	if (r == 0 && points)
 		r = transform_points(ctx, out, o.ct, rejects);
 done:

@@ -225,8 +225,15 @@ typedef struct pr_column {
 	bool present; /* mapped in the sources file */
 	double *num;
 	int32_t *date;
-	char **text;
+	uint32_t *text_ref; /* each row's text in pool (pr_column_text) */
+	pr_text_pool pool;
 } pr_column;
+
+/* Row i's text in a text column, or NULL when missing. */
+static inline const char *pr_column_text(const pr_column *c, size_t i)
+{
+	return pr_text_pool_get(&c->pool, c->text_ref[i]);
+}
 
 /* Distinct words with their counts: the values of an open vocabulary that no mapping names. */
 typedef struct pr_tally pr_tally;
@@ -294,6 +301,8 @@ typedef struct pr_parcels {
 } pr_parcels;
 
 void pr_parcels_free(pr_parcels *p);
+/* Frees the flat rings once no record is left to join. */
+void pr_parcels_release_rings(pr_parcels *p);
 
 /* Reads the parcels source into out (which the caller frees with pr_parcels_free), rejecting
  * rows without id, with a duplicate id or an unusable geometry. */

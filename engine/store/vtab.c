@@ -230,7 +230,7 @@ static int table_best_index(sqlite3_vtab *vt, sqlite3_index_info *info)
 static int compare_text_rows(const void *a, const void *b, void *column)
 {
 	const pr_column *c = column;
-	return strcmp(c->text[*(const size_t *)a], c->text[*(const size_t *)b]);
+	return strcmp(pr_column_text(c, *(const size_t *)a), pr_column_text(c, *(const size_t *)b));
 }
 
 /* The rows of text column col that hold a value, sorted by it. */
@@ -242,7 +242,7 @@ static int build_sorted(source_table *t, int col)
 		return SQLITE_NOMEM;
 	for (size_t k = 0; k < t->n; k++) {
 		size_t i = t->order ? t->order[k] : k;
-		if (c->text[i])
+		if (c->text_ref[i])
 			list[n++] = i;
 	}
 	qsort_r(list, n, sizeof *list, compare_text_rows, (void *)c);
@@ -259,7 +259,7 @@ static size_t lower_bound(const source_table *t, int col, const char *value, boo
 	size_t lo = 0, hi = t->n_sorted[col];
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		int cmp = strcmp(c->text[list[mid]], value);
+		int cmp = strcmp(pr_column_text(c, list[mid]), value);
 		if (cmp < 0 || (after && cmp == 0))
 			lo = mid + 1;
 		else
@@ -358,8 +358,8 @@ static void result_field(sqlite3_context *ctx, const pr_column *col, size_t i, c
 	}
 	switch (col->type) {
 	case PR_FT_TEXT:
-		if (col->text[i])
-			sqlite3_result_text(ctx, col->text[i], -1, SQLITE_STATIC);
+		if (col->text_ref[i])
+			sqlite3_result_text(ctx, pr_column_text(col, i), -1, SQLITE_STATIC);
 		else
 			sqlite3_result_null(ctx);
 		break;

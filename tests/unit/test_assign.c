@@ -48,7 +48,7 @@ static const char *assigned(double x, double y, double snap_m)
 {
 	bool snapped;
 	int32_t i = pr_parcel_index_assign(index_, ctx->geos, x, y, snap_m, &snapped);
-	return i < 0 ? "(none)" : parcels.rec.cols[0].text[i];
+	return i < 0 ? "(none)" : pr_column_text(&parcels.rec.cols[0], (size_t)i);
 }
 
 static void test_parcels_read(void)
@@ -198,7 +198,8 @@ static const char *assigned_via_csv(double x, double y, const char *crs, double 
 		goto done;
 	}
 	snprintf(id, sizeof id, "%s",
-		 rec.n == 1 ? parcels.rec.cols[0].text[rec.parcel[0]] : "(none)");
+		 rec.n == 1 ? pr_column_text(&parcels.rec.cols[0], (size_t)rec.parcel[0])
+			    : "(none)");
 done:
 	unlink(csv);
 	unlink(ini);

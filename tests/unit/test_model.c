@@ -88,7 +88,7 @@ static int fixture_records(fixture *fx, int source, const char *query, pr_record
 				    sqlite3_column_type(st, c) == SQLITE_NULL;
 			const char *text = null ? NULL : (const char *)sqlite3_column_text(st, c);
 			if (col->type == PR_FT_TEXT)
-				col->text[i] = text ? strdup(text) : NULL;
+				(void)pr_text_pool_add(&col->pool, text, &col->text_ref[i]);
 			else if (col->type == PR_FT_DATE)
 				col->date[i] = text && pr_parse_date(text, &col->date[i])
 						   ? col->date[i]
@@ -268,21 +268,23 @@ static void test_default_model_factors(void)
 	/* Three boxes for one dwelling: the boxes factor full, on top of the scale. */
 	ASSERT_DBL_NEAR(feature(m, &s, 0, "boxes_5y"), 3, 0);
 	ASSERT_DBL_NEAR(points(m, &s, 0, "boxes"), 15, 1e-9);
-	ASSERT_CONTAINS(s.reasons[0], "3 boxes registered at in 5 years for 1 dwelling");
+	ASSERT_CONTAINS(pr_scores_reasons(&s, 0),
+			"3 boxes registered at in 5 years for 1 dwelling");
 	/* 6 registrations in 24 months? No: all in 2020, so no turnover points. */
 	ASSERT_DBL_NEAR(points(m, &s, 0, "turnover"), 0, 1e-9);
 	/* Built 1900: 45 of the 60 years to saturation, of weight 5. */
 	ASSERT_DBL_NEAR(points(m, &s, 0, "old_stock"), 5.0 * 45 / 60, 1e-9);
-	ASSERT_CONTAINS(s.reasons[0], "6 households registered for 1 dwelling");
-	ASSERT_CONTAINS(s.reasons[0],
+	ASSERT_CONTAINS(pr_scores_reasons(&s, 0), "6 households registered for 1 dwelling");
+	ASSERT_CONTAINS(pr_scores_reasons(&s, 0),
 			"5 m² per registered person (the norm for 12 people is 128 m²)");
 	ASSERT_DBL_NEAR(s.data_coverage[0], 1, 1e-9);
 
 	/* P1: missing data is not zero: no points, a note, and coverage below one. */
 	ASSERT_DBL_NEAR(points(m, &s, 1, "overcrowding"), 0, 0);
 	ASSERT_TRUE(isnan(feature(m, &s, 1, "norm_m2")));
-	ASSERT_CONTAINS(s.reasons[1], "overcrowding not assessed (no floor area on record)");
-	ASSERT_CONTAINS(s.missing[1],
+	ASSERT_CONTAINS(pr_scores_reasons(&s, 1),
+			"overcrowding not assessed (no floor area on record)");
+	ASSERT_CONTAINS(pr_scores_reasons(&s, 1),
 			"subdivision not assessed (no number of dwellings on record)");
 	/* Coverage is over the factors of the scale: boxes is on top of it. */
 	int scaled = 0;
@@ -296,15 +298,16 @@ static void test_default_model_factors(void)
 	ASSERT_DBL_NEAR(feature(m, &s, 2, "serious_complaints_3y"), 3, 0);
 	ASSERT_DBL_NEAR(feature(m, &s, 2, "serious_complaint_weight"), 2.5, 1e-9);
 	ASSERT_DBL_NEAR(points(m, &s, 2, "complaints"), 20, 1e-9);
-	ASSERT_CONTAINS(s.reasons[2], "3 complaints about insalubrity");
+	ASSERT_CONTAINS(pr_scores_reasons(&s, 2), "3 complaints about insalubrity");
 
 	/* P3: a closure counts twice: full points. P5: the owner's other parcel. */
 	ASSERT_DBL_NEAR(points(m, &s, 3, "inspections"), 20, 1e-9);
-	ASSERT_CONTAINS(s.reasons[3], "1 inspection with major defects or a closure order");
+	ASSERT_CONTAINS(pr_scores_reasons(&s, 3),
+			"1 inspection with major defects or a closure order");
 	ASSERT_DBL_NEAR(feature(m, &s, 5, "owner_flagged_parcels"), 1, 0);
 	ASSERT_DBL_NEAR(feature(m, &s, 3, "owner_flagged_parcels"), 0, 0);
 	ASSERT_DBL_NEAR(points(m, &s, 5, "portfolio_findings"), 5, 1e-9);
-	ASSERT_CONTAINS(s.reasons[5], "owner has 1 other parcel with major defects");
+	ASSERT_CONTAINS(pr_scores_reasons(&s, 5), "owner has 1 other parcel with major defects");
 
 	/* P4: the last inspection was clean: negative points; the old major one is too old. */
 	ASSERT_DBL_NEAR(feature(m, &s, 4, "clean_inspection_2y"), 1, 0);
@@ -363,7 +366,7 @@ static void test_saturation_weights_classes(void)
 	ASSERT_INT_EQ(s.rank[4], 2);
 	ASSERT_INT_EQ(s.rank[2], 3);
 	/* Reasons: the top factors by points, the parcel's own values, numbers as read. */
-	ASSERT_STR_EQ(s.reasons[2], "always; v is 2, 5 points");
+	ASSERT_STR_EQ(pr_scores_reasons(&s, 2), "always; v is 2, 5 points");
 	pr_scores_free(&s);
 	pr_model_free(m);
 	fixture_close(&fx);
@@ -696,7 +699,7 @@ static void test_time_limit(void)
 	ASSERT_INT_EQ(pr_model_score(ctx, m, &fx.store, as_of(), 4, &options, &b), 0);
 	for (int i = 0; i < 4; i++) {
 		ASSERT_DBL_NEAR(a.score[i], b.score[i], 0);
-		ASSERT_STR_EQ(a.reasons[i], b.reasons[i]);
+		ASSERT_STR_EQ(pr_scores_reasons(&a, i), pr_scores_reasons(&b, i));
 		ASSERT_DBL_NEAR(a.data_coverage[i], b.data_coverage[i], 0);
 	}
 	ASSERT_TRUE(a.score[1] > 0 && a.score[2] > 0);
@@ -903,7 +906,7 @@ static void test_absent_source(void)
 		ASSERT_DBL_NEAR(left_out.score[i], 50, 0);
 		ASSERT_DBL_NEAR(left_out.data_coverage[i], 1.0 / 3, 1e-12);
 		ASSERT_STR_EQ(
-		    left_out.reasons[i],
+		    pr_scores_reasons(&left_out, i),
 		    "big; complained not assessed (no complaints data); no_complaints not "
 		    "assessed (no complaints data)");
 	}

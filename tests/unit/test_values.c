@@ -2,6 +2,7 @@
 /* Unit tests of the value parsers: numbers independent of the locale, ISO 8601 and DD/MM/YYYY
  * dates checked against the calendar, the UTF-8 check and text made safe for messages. */
 #include <locale.h>
+#include <stdio.h>
 
 #include "core/core.h"
 #include "harness.h"
@@ -254,6 +255,55 @@ static void test_date_formats(void)
 	ASSERT_TRUE(!pr_date_order_ambiguous("2024/03/05"));
 }
 
+/* Text stored once: repeated values share their bytes, a reference survives the pool growing,
+ * a column of distinct values stops looking for copies, and freezing keeps every value. */
+static void test_text_pool(void)
+{
+	pr_text_pool pool = {0};
+	uint32_t none = 1, a = 0, b = 0, a2 = 0, empty = 0;
+	ASSERT_INT_EQ(pr_text_pool_add(&pool, NULL, &none), 0);
+	ASSERT_INT_EQ(none, 0);
+	ASSERT_TRUE(pr_text_pool_get(&pool, none) == NULL);
+	ASSERT_INT_EQ(pr_text_pool_add(&pool, "Jansen NV", &a), 0);
+	ASSERT_INT_EQ(pr_text_pool_add(&pool, "Peeters", &b), 0);
+	ASSERT_INT_EQ(pr_text_pool_add(&pool, "Jansen NV", &a2), 0);
+	ASSERT_INT_EQ(pr_text_pool_add(&pool, "", &empty), 0);
+	ASSERT_TRUE(a != 0 && b != 0 && empty != 0 && a != b && a != empty);
+	ASSERT_INT_EQ(a2, a);
+	ASSERT_INT_EQ(pool.distinct, 3);
+	/* A prefix is another value. */
+	uint32_t prefix = 0;
+	ASSERT_INT_EQ(pr_text_pool_add(&pool, "Jansen", &prefix), 0);
+	ASSERT_TRUE(prefix != a);
+	/* Few distinct values among many: the pool keeps looking and grows little. */
+	char word[32];
+	for (int i = 0; i < 200000; i++) {
+		snprintf(word, sizeof word, "category %d", i % 50);
+		uint32_t ref;
+		ASSERT_INT_EQ(pr_text_pool_add(&pool, word, &ref), 0);
+	}
+	ASSERT_TRUE(!pool.plain);
+	ASSERT_INT_EQ(pool.distinct, 54);
+	ASSERT_STR_EQ(pr_text_pool_get(&pool, a), "Jansen NV");
+	ASSERT_STR_EQ(pr_text_pool_get(&pool, empty), "");
+	pr_text_pool_freeze(&pool);
+	ASSERT_STR_EQ(pr_text_pool_get(&pool, b), "Peeters");
+	pr_text_pool_free(&pool);
+
+	/* Ids, all distinct: past the first judgement the hash table goes, every value stays. */
+	static uint32_t refs[100000];
+	for (int i = 0; i < 100000; i++) {
+		snprintf(word, sizeof word, "62001A%06d", i);
+		ASSERT_INT_EQ(pr_text_pool_add(&pool, word, &refs[i]), 0);
+	}
+	ASSERT_TRUE(pool.plain && pool.slots == NULL);
+	for (int i = 0; i < 100000; i += 997) {
+		snprintf(word, sizeof word, "62001A%06d", i);
+		ASSERT_STR_EQ(pr_text_pool_get(&pool, refs[i]), word);
+	}
+	pr_text_pool_free(&pool);
+}
+
 int main(void)
 {
 	RUN(test_decimal_comma);
@@ -268,5 +318,6 @@ int main(void)
 	RUN(test_utf8);
 	RUN(test_text_for_message);
 	RUN(test_fold_and_coordinates);
+	RUN(test_text_pool);
 	return HARNESS_EXIT();
 }
