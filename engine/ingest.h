@@ -25,6 +25,8 @@ typedef struct pr_ingest {
 	double seconds[PR_SRC_COUNT];		  /* reading and joining */
 	double join_seconds[PR_SRC_COUNT]; /* of which joining (and, for addresses, indexing) */
 	double index_seconds;
+	size_t
+	    memory_bytes[PR_SRC_COUNT]; /* held once joined: pr_parcels_bytes, pr_records_bytes */
 } pr_ingest;
 
 /* The model checked on an empty store (which also tells the fields to read, with also's when

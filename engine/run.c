@@ -41,6 +41,27 @@ void pr_ingest_release_for_output(pr_ingest *in)
 	malloc_trim(0);
 }
 
+/* What the records held once joined take, per source and per row: the figures that tell how
+ * far a national run goes in a machine's memory (run_info has them as <source>.memory_bytes). */
+static void log_memory(pr_context *ctx, pr_ingest *in)
+{
+	pr_strbuf line = {0};
+	for (int k = 0; k < PR_SRC_COUNT; k++) {
+		if (!in->present[k])
+			continue;
+		size_t n = k == PR_SRC_PARCELS ? in->parcels.rec.n : in->records[k].n;
+		in->memory_bytes[k] = k == PR_SRC_PARCELS ? pr_parcels_bytes(&in->parcels)
+							  : pr_records_bytes(&in->records[k]);
+		pr_strbuf_printf(&line, "%s%s %.1f MB (%.0f B per %s)", line.len ? ", " : "",
+				 pr_source_defs[k].name, in->memory_bytes[k] / 1e6,
+				 n ? (double)in->memory_bytes[k] / (double)n : 0.0,
+				 k == PR_SRC_PARCELS ? "parcel" : "record");
+	}
+	if (line.data)
+		pr_log(ctx, PR_LOG_INFO, "memory: %s", line.data);
+	pr_strbuf_free(&line);
+}
+
 /* The working CRS: the sources file's, else the parcels' own if it measures metres. */
 static int working_srs(pr_context *ctx, const pr_sources *s, pr_ingest *in)
 {
@@ -217,8 +238,11 @@ static int read_and_join(pr_context *ctx, const pr_sources *s, pr_ingest *in)
 		free(from->items);
 		memset(from, 0, sizeof *from);
 	}
-	/* Every record is joined: the rings were for that only. */
+	/* Every record is joined: the rings were for that only, and no record is added now. */
 	pr_parcels_release_rings(&in->parcels);
+	for (int k = 0; k < PR_SRC_COUNT; k++)
+		pr_records_shrink(k == PR_SRC_PARCELS ? &in->parcels.rec : &in->records[k]);
+	log_memory(ctx, in);
 done:
 	for (int k = 0; k < PR_SRC_COUNT; k++)
 		if (rt.srs[k])
@@ -637,6 +661,8 @@ static int fill_run_info(const pr_sources *s, const pr_model *model, const pr_in
 			snprintf(key, sizeof key, "%s.snapped", name);
 			r |= pr_kv_add(info, key, "%llu", (unsigned long long)in->snapped[k]);
 		}
+		snprintf(key, sizeof key, "%s.memory_bytes", name);
+		r |= pr_kv_add(info, key, "%zu", in->memory_bytes[k]);
 		snprintf(key, sizeof key, "%s.seconds", name);
 		r |= pr_kv_add(info, key, "%.3f", in->seconds[k]);
 		if (k != PR_SRC_PARCELS) {

@@ -64,7 +64,9 @@ static int write_group(pr_writer *w, OGRLayerH layer, OGRFeatureH feat, const pr
 	for (size_t k = g->first; k < g->end; k++) {
 		uint32_t i = list[k].parcel;
 		OGRGeometryH one = NULL;
-		if (OGR_G_CreateFromWkbEx(p->wkb[i], NULL, &one, p->wkb_size[i]) == OGRERR_NONE) {
+		size_t wkb_size;
+		const unsigned char *wkb = pr_parcel_wkb(p, i, &wkb_size);
+		if (OGR_G_CreateFromWkbEx(wkb, NULL, &one, wkb_size) == OGRERR_NONE) {
 			for (int j = 0; j < OGR_G_GetGeometryCount(one); j++)
 				OGR_G_AddGeometry(footprint, OGR_G_GetGeometryRef(one, j));
 			OGR_G_DestroyGeometry(one);

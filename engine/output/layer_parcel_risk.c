@@ -127,7 +127,9 @@ static int fill(pr_writer *w, OGRLayerH layer, const pr_output *out)
 			c++;
 		}
 		OGRGeometryH g = NULL;
-		if (OGR_G_CreateFromWkbEx(p->wkb[i], w->srs, &g, p->wkb_size[i]) != OGRERR_NONE) {
+		size_t wkb_size;
+		const unsigned char *wkb = pr_parcel_wkb(p, i, &wkb_size);
+		if (OGR_G_CreateFromWkbEx(wkb, w->srs, &g, wkb_size) != OGRERR_NONE) {
 			r = pr_error_gdal(w->ctx, PR_EINTERNAL, "cannot rebuild parcel %s",
 					  pr_parcel_text(p, PR_PARCEL_ID, i));
 			goto done;

@@ -381,7 +381,7 @@ static int finish_parcels(pr_context *ctx, pr_parcels *p, parcel_geom *geoms, pr
 	parcel_order *order = NULL;
 	pr_parcels sorted = {0};
 	int r = 0;
-	size_t n = p->rec.n, n_ok = 0, n_xy = 0, n_rings = 0;
+	size_t n = p->rec.n, n_ok = 0, n_xy = 0, n_rings = 0, wkb_end = 0;
 	const pr_source_def *def = &pr_source_defs[PR_SRC_PARCELS];
 
 	order = malloc((n ? n : 1) * sizeof *order);
@@ -414,20 +414,22 @@ static int finish_parcels(pr_context *ctx, pr_parcels *p, parcel_geom *geoms, pr
 	r = pr_records_reserve(&sorted.rec, n_ok ? n_ok : 1);
 	if (r < 0)
 		goto done;
+	size_t wkb_bytes = 0;
 	for (size_t k = 0; k < n_ok; k++) {
 		n_xy += geoms[order[k].index].n_xy;
 		n_rings += geoms[order[k].index].n_rings;
+		wkb_bytes += geoms[order[k].index].wkb_size;
 	}
 	size_t cap = n_ok ? n_ok : 1;
-	sorted.wkb = calloc(cap, sizeof *sorted.wkb);
-	sorted.wkb_size = calloc(cap, sizeof *sorted.wkb_size);
+	sorted.wkb = malloc(wkb_bytes ? wkb_bytes : 1);
+	sorted.wkb_at = malloc((n_ok + 1) * sizeof *sorted.wkb_at);
 	sorted.area = malloc(cap * sizeof *sorted.area);
 	sorted.bbox = malloc(cap * 4 * sizeof *sorted.bbox);
 	sorted.label_xy = malloc(cap * 2 * sizeof *sorted.label_xy);
 	sorted.ring_first = malloc((n_ok + 1) * sizeof *sorted.ring_first);
 	sorted.ring_start = malloc((n_rings + 1) * sizeof *sorted.ring_start);
 	sorted.xy = malloc((n_xy ? n_xy : 1) * 2 * sizeof *sorted.xy);
-	if (!sorted.wkb || !sorted.wkb_size || !sorted.area || !sorted.bbox || !sorted.label_xy ||
+	if (!sorted.wkb || !sorted.wkb_at || !sorted.area || !sorted.bbox || !sorted.label_xy ||
 	    !sorted.ring_first || !sorted.ring_start || !sorted.xy) {
 		r = PR_ENOMEM;
 		goto done;
@@ -467,8 +469,10 @@ static int finish_parcels(pr_context *ctx, pr_parcels *p, parcel_geom *geoms, pr
 		sorted.area[j] = g->area;
 		memcpy(sorted.bbox + 4 * j, g->bbox, sizeof g->bbox);
 		memcpy(sorted.label_xy + 2 * j, g->label, sizeof g->label);
-		sorted.wkb[j] = g->wkb;
-		sorted.wkb_size[j] = g->wkb_size;
+		memcpy(sorted.wkb + wkb_end, g->wkb, g->wkb_size);
+		sorted.wkb_at[j] = wkb_end;
+		wkb_end += g->wkb_size;
+		free(g->wkb);
 		g->wkb = NULL;
 		sorted.ring_first[j] = sorted.n_rings;
 		memcpy(sorted.xy + 2 * sorted.n_xy, g->xy, g->n_xy * 2 * sizeof *g->xy);
@@ -482,6 +486,7 @@ static int finish_parcels(pr_context *ctx, pr_parcels *p, parcel_geom *geoms, pr
 		sorted.rec.n++;
 	}
 	sorted.ring_first[sorted.rec.n] = sorted.n_rings;
+	sorted.wkb_at[sorted.rec.n] = wkb_end;
 	/* The text the references point into goes with them; its hash tables are done. */
 	for (int f = 0; f < def->n_fields; f++) {
 		sorted.rec.cols[f].pool = p->rec.cols[f].pool;

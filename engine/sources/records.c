@@ -20,13 +20,9 @@ int pr_records_init(pr_records *rec, int source, const pr_source_conf *conf)
 	return 0;
 }
 
-int pr_records_reserve(pr_records *rec, size_t need)
+/* Sets every array's room to cap. */
+static int records_resize(pr_records *rec, size_t cap)
 {
-	if (need <= rec->cap)
-		return 0;
-	size_t cap = rec->cap ? rec->cap : 1024;
-	while (cap < need)
-		cap *= 2;
 #define GROW(ptr)                                                                                  \
 	do {                                                                                       \
 		void *p_ = realloc((ptr), cap * sizeof *(ptr));                                    \
@@ -58,6 +54,23 @@ int pr_records_reserve(pr_records *rec, size_t need)
 	return 0;
 }
 
+int pr_records_reserve(pr_records *rec, size_t need)
+{
+	if (need <= rec->cap)
+		return 0;
+	size_t cap = rec->cap ? rec->cap : 1024;
+	while (cap < need)
+		cap *= 2;
+	return records_resize(rec, cap);
+}
+
+void pr_records_shrink(pr_records *rec)
+{
+	/* Shrinking cannot fail for want of memory in practice; if it does, the room stays. */
+	if (rec->cap > rec->n && rec->n > 0)
+		(void)records_resize(rec, rec->n);
+}
+
 void pr_records_free(pr_records *rec)
 {
 	if (!rec)
@@ -78,6 +91,25 @@ void pr_records_free(pr_records *rec)
 	free(rec->snapped);
 	pr_rejects_free(&rec->pending);
 	memset(rec, 0, sizeof *rec);
+}
+
+size_t pr_records_bytes(const pr_records *rec)
+{
+	size_t per = sizeof *rec->row + sizeof *rec->parcel + sizeof *rec->snapped;
+	size_t bytes = 0;
+	if (rec->x)
+		per += sizeof *rec->x + sizeof *rec->y;
+	for (int f = 0; f < PR_MAX_FIELDS; f++) {
+		const pr_column *c = &rec->cols[f];
+		if (c->text_ref)
+			per += sizeof *c->text_ref;
+		if (c->date)
+			per += sizeof *c->date;
+		if (c->num)
+			per += sizeof *c->num;
+		bytes += c->pool.cap + c->pool.slot_count * sizeof *c->pool.slots;
+	}
+	return bytes + rec->cap * per;
 }
 
 void pr_records_move(pr_records *rec, size_t to, size_t from)
@@ -160,15 +192,24 @@ void pr_parcels_release_rings(pr_parcels *p)
 	p->n_rings = p->n_xy = 0;
 }
 
+size_t pr_parcels_bytes(const pr_parcels *p)
+{
+	size_t n = p->rec.n, bytes = pr_records_bytes(&p->rec);
+	bytes += n * (sizeof *p->area + 4 * sizeof *p->bbox + 2 * sizeof *p->label_xy);
+	if (p->wkb_at)
+		bytes += (n + 1) * sizeof *p->wkb_at + p->wkb_at[n];
+	if (p->ring_first)
+		bytes += (n + 1) * sizeof *p->ring_first +
+			 (p->n_rings + 1) * sizeof *p->ring_start + 2 * p->n_xy * sizeof *p->xy;
+	return bytes;
+}
+
 void pr_parcels_free(pr_parcels *p)
 {
 	if (!p)
 		return;
-	if (p->wkb)
-		for (size_t i = 0; i < p->rec.n; i++)
-			free(p->wkb[i]);
 	free(p->wkb);
-	free(p->wkb_size);
+	free(p->wkb_at);
 	free(p->area);
 	free(p->bbox);
 	free(p->label_xy);

@@ -10,6 +10,8 @@
 int pr_records_init(pr_records *rec, int source, const pr_source_conf *conf);
 /* Makes room for need records in every array; 0 or PR_ENOMEM. */
 int pr_records_reserve(pr_records *rec, size_t need);
+/* Gives back the room beyond the records held (arrays grow by doubling). */
+void pr_records_shrink(pr_records *rec);
 /* Copies record from into slot to, for compaction. */
 void pr_records_move(pr_records *rec, size_t to, size_t from);
 /* Drops the records from n on (their text stays in the columns' pools). */

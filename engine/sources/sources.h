@@ -280,13 +280,17 @@ typedef struct pr_records {
 #define PR_UNMAPPED_LISTED 20
 
 void pr_records_free(pr_records *rec);
+/* The bytes rec's arrays and text take (as allocated, room to grow included). */
+size_t pr_records_bytes(const pr_records *rec);
 
 /* Parcels: their records (id, owner, ...) plus geometry in the working CRS, sorted by id so
  * that "lowest id" is "lowest index". */
 typedef struct pr_parcels {
 	pr_records rec;
-	unsigned char **wkb; /* repaired geometry as ISO WKB MultiPolygon */
-	size_t *wkb_size;
+	/* Repaired geometry as ISO WKB MultiPolygon, one after the other: parcel i's is
+	 * wkb[wkb_at[i] .. wkb_at[i+1]) (see pr_parcel_wkb). */
+	unsigned char *wkb;
+	size_t *wkb_at;
 	double *area;
 	double *bbox;	  /* 4 per parcel: minx, miny, maxx, maxy */
 	double *label_xy; /* 2 per parcel: a point on the surface */
@@ -301,8 +305,17 @@ typedef struct pr_parcels {
 } pr_parcels;
 
 void pr_parcels_free(pr_parcels *p);
+/* Parcel i's geometry as WKB, its size in *ret_size. */
+static inline const unsigned char *pr_parcel_wkb(const pr_parcels *p, size_t i, size_t *ret_size)
+{
+	*ret_size = p->wkb_at[i + 1] - p->wkb_at[i];
+	return p->wkb + p->wkb_at[i];
+}
 /* Frees the flat rings once no record is left to join. */
 void pr_parcels_release_rings(pr_parcels *p);
+/* The bytes the parcels take: their records, geometry (WKB, and the flat rings while they are
+ * held) and per-parcel figures. */
+size_t pr_parcels_bytes(const pr_parcels *p);
 
 /* Reads the parcels source into out (which the caller frees with pr_parcels_free), rejecting
  * rows without id, with a duplicate id or an unusable geometry. */
