@@ -240,8 +240,18 @@ static int read_and_join(pr_context *ctx, const pr_sources *s, pr_ingest *in)
 	}
 	/* Every record is joined: the rings were for that only, and no record is added now. */
 	pr_parcels_release_rings(&in->parcels);
-	for (int k = 0; k < PR_SRC_COUNT; k++)
-		pr_records_shrink(k == PR_SRC_PARCELS ? &in->parcels.rec : &in->records[k]);
+	for (int k = 0; k < PR_SRC_COUNT; k++) {
+		pr_records *rec = k == PR_SRC_PARCELS ? &in->parcels.rec : &in->records[k];
+		pr_records_shrink(rec);
+		if (k != PR_SRC_PARCELS && !in->use.xy[k]) {
+			free(rec->x);
+			free(rec->y);
+			rec->x = rec->y = NULL;
+		}
+	}
+	/* Reading left the heap full of small freed blocks (each parcel's geometry on its way
+	 * through GEOS): the pages they free go back to the system before the model runs. */
+	malloc_trim(0);
 	log_memory(ctx, in);
 done:
 	for (int k = 0; k < PR_SRC_COUNT; k++)
@@ -566,9 +576,11 @@ int pr_ingest_sources(pr_context *ctx, const pr_sources *sources, const pr_model
 		      int32_t as_of, const pr_column_use *also, pr_ingest *in)
 {
 	int r = check_model(ctx, model, sources, as_of, &in->use);
-	for (int k = 0; also && k < PR_SRC_COUNT; k++)
+	for (int k = 0; also && k < PR_SRC_COUNT; k++) {
 		for (int f = 0; f < PR_MAX_FIELDS; f++)
 			in->use.field[k][f] |= also->field[k][f];
+		in->use.xy[k] |= also->xy[k];
+	}
 	if (r == 0)
 		r = read_and_join(ctx, sources, in);
 	if (r == 0)

@@ -133,7 +133,10 @@ int pr_write_gpkg(pr_context *ctx, const pr_output *out, const char *path)
 	snprintf(stamp, sizeof stamp, "%04d-%02d-%02dT00:00:00.000Z", y, m, d);
 	CPLSetThreadLocalConfigOption("OGR_CURRENT_DATE", stamp);
 	CPLSetThreadLocalConfigOption("OGR_SQLITE_SYNCHRONOUS", "OFF");
-	CPLSetThreadLocalConfigOption("OGR_SQLITE_CACHE", "512");
+	/* The file's page cache, in MB: the layers are written in order, so a larger cache only
+	 * holds pages already written (512 MB measured no faster on the 1M city, and was the
+	 * largest single block of memory at the write). */
+	CPLSetThreadLocalConfigOption("OGR_SQLITE_CACHE", "128");
 	/* From the moment GDAL opens the file, before it writes its own tables; set again and
 	 * checked once it is open (pr_output_secure_delete_gdal). */
 	CPLSetThreadLocalConfigOption("OGR_SQLITE_PRAGMA", "secure_delete=ON");

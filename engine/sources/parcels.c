@@ -4,6 +4,7 @@
  * duplicates and unusable geometries rejected: among them an area that is not finite and a
  * parcel outside the working CRS's area of use. The result does not depend on the number of
  * threads. */
+#include <malloc.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -384,6 +385,8 @@ static int finish_parcels(pr_context *ctx, pr_parcels *p, parcel_geom *geoms, pr
 	size_t n = p->rec.n, n_ok = 0, n_xy = 0, n_rings = 0, wkb_end = 0;
 	const pr_source_def *def = &pr_source_defs[PR_SRC_PARCELS];
 
+	/* The geometry as read is freed: its pages go back before the sorted copy is made. */
+	malloc_trim(0);
 	order = malloc((n ? n : 1) * sizeof *order);
 	if (!order)
 		return PR_ENOMEM;
@@ -472,8 +475,6 @@ static int finish_parcels(pr_context *ctx, pr_parcels *p, parcel_geom *geoms, pr
 		memcpy(sorted.wkb + wkb_end, g->wkb, g->wkb_size);
 		sorted.wkb_at[j] = wkb_end;
 		wkb_end += g->wkb_size;
-		free(g->wkb);
-		g->wkb = NULL;
 		sorted.ring_first[j] = sorted.n_rings;
 		memcpy(sorted.xy + 2 * sorted.n_xy, g->xy, g->n_xy * 2 * sizeof *g->xy);
 		for (size_t q = 0; q < g->n_rings; q++) {
@@ -484,7 +485,14 @@ static int finish_parcels(pr_context *ctx, pr_parcels *p, parcel_geom *geoms, pr
 		extent_add(sorted.rec.extent, &empty, g->bbox[0], g->bbox[1]);
 		extent_add(sorted.rec.extent, &empty, g->bbox[2], g->bbox[3]);
 		sorted.rec.n++;
+		/* Each parcel is in the sorted arrays now: its own copy goes, and every million
+		 * parcels the pages that frees go back to the system, so that the two copies are
+		 * never both whole. */
+		parcel_geom_clear(g);
+		if ((k & 0xfffff) == 0xfffff)
+			malloc_trim(0);
 	}
+	malloc_trim(0);
 	sorted.ring_first[sorted.rec.n] = sorted.n_rings;
 	sorted.wkb_at[sorted.rec.n] = wkb_end;
 	/* The text the references point into goes with them; its hash tables are done. */

@@ -161,6 +161,8 @@ static int authorize(void *user, int action, const char *arg1, const char *arg2,
 		for (int f = 0; f < def->n_fields; f++)
 			if (strcmp(arg2, def->fields[f].name) == 0)
 				g->columns->field[k][f] = true;
+		if (strcmp(arg2, "x") == 0 || strcmp(arg2, "y") == 0)
+			g->columns->xy[k] = true;
 	}
 	return SQLITE_OK;
 }

@@ -37,9 +37,11 @@ bool pr_store_function_refused(const char *name);
 const char *pr_store_refusal(const pr_store *store);
 void pr_store_clear_refusal(pr_store *store);
 
-/* Which canonical fields of the four tables the model reads. */
+/* Which canonical fields of the four tables the model reads, and whether it reads a point
+ * source's x and y (nothing else needs them once the records are joined). */
 typedef struct pr_column_use {
 	bool field[PR_SRC_COUNT][PR_MAX_FIELDS];
+	bool xy[PR_SRC_COUNT];
 } pr_column_use;
 
 /* Records into use every column of the four tables that statements prepared on store from now

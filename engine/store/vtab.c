@@ -408,7 +408,12 @@ static int cursor_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int col
 				       t->parcels->label_xy[2 * i + 1]};
 			sqlite3_result_double(ctx, v[extra]);
 		} else if (extra < 2) {
-			sqlite3_result_double(ctx, extra == 0 ? t->rec->x[i] : t->rec->y[i]);
+			/* Let go after the join when the model does not read them. */
+			if (t->rec->x)
+				sqlite3_result_double(ctx,
+						      extra == 0 ? t->rec->x[i] : t->rec->y[i]);
+			else
+				sqlite3_result_null(ctx);
 		} else {
 			sqlite3_result_int(ctx, t->rec->snapped[i]);
 		}
