@@ -117,6 +117,9 @@ bool pr_parse_date(const char *s, int32_t *ret_days);
 bool pr_valid_civil(int y, int m, int d);
 /* Formats days since 1970-01-01 as YYYY-MM-DD into buf (11 bytes at least). */
 void pr_format_date(int32_t days, char *buf);
+/* The same text for a day from 1800-01-01 to 2199-12-31, from a table made once (the working
+ * store serves tens of millions of dates), NUL-terminated; NULL for a day outside. */
+const char *pr_date_text(int32_t days);
 int32_t pr_days_from_civil(int y, int m, int d);
 void pr_civil_from_days(int32_t days, int *y, int *m, int *d);
 /* A month count added to a day, the day of the month kept (clamped to the month's length). */

@@ -449,6 +449,35 @@ const char *pr_format_coordinate(double v, char *buf, size_t size)
 	return buf;
 }
 
+/* The days pr_date_text has in its table, 11 bytes each. */
+#define DATE_TEXT_FIRST_YEAR 1800
+#define DATE_TEXT_END_YEAR   2200
+static char *date_texts;
+static int32_t date_texts_first, date_texts_end;
+static pthread_once_t date_texts_once = PTHREAD_ONCE_INIT;
+
+static void make_date_texts(void)
+{
+	int32_t first = pr_days_from_civil(DATE_TEXT_FIRST_YEAR, 1, 1);
+	int32_t end = pr_days_from_civil(DATE_TEXT_END_YEAR, 1, 1);
+	char *texts = malloc((size_t)(end - first) * 11);
+	if (!texts)
+		return; /* pr_date_text then says NULL, and its callers format each date */
+	for (int32_t d = first; d < end; d++)
+		pr_format_date(d, texts + (size_t)(d - first) * 11);
+	date_texts_first = first;
+	date_texts_end = end;
+	date_texts = texts;
+}
+
+const char *pr_date_text(int32_t days)
+{
+	pthread_once(&date_texts_once, make_date_texts);
+	if (!date_texts || days < date_texts_first || days >= date_texts_end)
+		return NULL;
+	return date_texts + (size_t)(days - date_texts_first) * 11;
+}
+
 void pr_format_date(int32_t days, char *buf)
 {
 	/* By hand rather than snprintf: the store formats millions of dates. */

@@ -382,7 +382,7 @@ static int finish_parcels(pr_context *ctx, pr_parcels *p, parcel_geom *geoms, pr
 	parcel_order *order = NULL;
 	pr_parcels sorted = {0};
 	int r = 0;
-	size_t n = p->rec.n, n_ok = 0, n_xy = 0, n_rings = 0, wkb_end = 0;
+	size_t n = p->rec.n, n_ok = 0, n_xy = 0, n_rings = 0, wkb_end = 0, next_trim = 1 << 20;
 	const pr_source_def *def = &pr_source_defs[PR_SRC_PARCELS];
 
 	/* The geometry as read is freed: its pages go back before the sorted copy is made. */
@@ -485,12 +485,15 @@ static int finish_parcels(pr_context *ctx, pr_parcels *p, parcel_geom *geoms, pr
 		extent_add(sorted.rec.extent, &empty, g->bbox[0], g->bbox[1]);
 		extent_add(sorted.rec.extent, &empty, g->bbox[2], g->bbox[3]);
 		sorted.rec.n++;
-		/* Each parcel is in the sorted arrays now: its own copy goes, and every million
-		 * parcels the pages that frees go back to the system, so that the two copies are
-		 * never both whole. */
+		/* Each parcel is in the sorted arrays now: its own copy goes, and the pages that
+		 * frees go back to the system at 1M, 2M, 4M... parcels (a trim walks the whole
+		 * heap: doubling keeps their cost linear), so that the two copies are never both
+		 * whole. */
 		parcel_geom_clear(g);
-		if ((k & 0xfffff) == 0xfffff)
+		if (k + 1 == next_trim) {
 			malloc_trim(0);
+			next_trim *= 2;
+		}
 	}
 	malloc_trim(0);
 	sorted.ring_first[sorted.rec.n] = sorted.n_rings;

@@ -172,7 +172,10 @@ int pr_store_open(pr_context *ctx, pr_store *store)
 	memset(store, 0, sizeof *store);
 	store->guard = calloc(1, sizeof *store->guard);
 	if (!store->guard ||
-	    sqlite3_open_v2(":memory:", &store->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+	    /* One thread uses the store: without the connection's mutex, which serialised
+	     * every sqlite3_column_* call and took a third of the scoring passes. */
+	    sqlite3_open_v2(":memory:", &store->db,
+			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
 			    NULL) != SQLITE_OK) {
 		pr_store_close(store);
 		return pr_error(ctx, PR_ENOMEM, "cannot open the working store");

@@ -380,8 +380,13 @@ static void result_field(sqlite3_context *ctx, const pr_column *col, size_t i, c
 		    (known_by != PR_DATE_NULL && col->date[i] > known_by)) {
 			sqlite3_result_null(ctx);
 		} else {
-			pr_format_date(col->date[i], date);
-			sqlite3_result_text(ctx, date, 10, SQLITE_TRANSIENT);
+			const char *text = pr_date_text(col->date[i]);
+			if (text) {
+				sqlite3_result_text(ctx, text, 10, SQLITE_STATIC);
+			} else {
+				pr_format_date(col->date[i], date);
+				sqlite3_result_text(ctx, date, 10, SQLITE_TRANSIENT);
+			}
 		}
 		break;
 	}

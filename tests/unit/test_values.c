@@ -304,6 +304,23 @@ static void test_text_pool(void)
 	pr_text_pool_free(&pool);
 }
 
+/* The table of date texts gives what formatting gives, over its whole range and not beyond. */
+static void test_date_text(void)
+{
+	char buf[11];
+	int32_t first = pr_days_from_civil(1800, 1, 1), end = pr_days_from_civil(2200, 1, 1);
+	for (int32_t d = first; d < end; d += 97) {
+		pr_format_date(d, buf);
+		ASSERT_STR_EQ(pr_date_text(d), buf);
+	}
+	ASSERT_STR_EQ(pr_date_text(first), "1800-01-01");
+	ASSERT_STR_EQ(pr_date_text(0), "1970-01-01");
+	ASSERT_STR_EQ(pr_date_text(pr_days_from_civil(2024, 2, 29)), "2024-02-29");
+	ASSERT_STR_EQ(pr_date_text(end - 1), "2199-12-31");
+	ASSERT_TRUE(pr_date_text(end) == NULL);
+	ASSERT_TRUE(pr_date_text(first - 1) == NULL);
+}
+
 int main(void)
 {
 	RUN(test_decimal_comma);
@@ -319,5 +336,6 @@ int main(void)
 	RUN(test_text_for_message);
 	RUN(test_fold_and_coordinates);
 	RUN(test_text_pool);
+	RUN(test_date_text);
 	return HARNESS_EXIT();
 }
