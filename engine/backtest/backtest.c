@@ -80,7 +80,7 @@ int pr_window_make(const pr_ingest *in, int32_t at, int months, pr_window *w)
 			continue;
 		uint32_t p = rec->parcel[j];
 		w->inspected[p] = 1;
-		const char *o = outcome->present ? pr_column_text(outcome, j) : NULL;
+		const char *o = pr_column_text(outcome, j);
 		if (o && (strcmp(o, "major") == 0 || strcmp(o, "closure") == 0) &&
 		    (w->first_hit[p] == PR_DATE_NULL || d < w->first_hit[p]))
 			w->first_hit[p] = d;

@@ -16,7 +16,7 @@
 /* Field field's text of row i, or NULL when the field is missing or not mapped. */
 static const char *text_of(const pr_records *rec, int field, size_t i)
 {
-	return field >= 0 && rec->cols[field].present ? pr_column_text(&rec->cols[field], i) : NULL;
+	return field >= 0 ? pr_column_text(&rec->cols[field], i) : NULL;
 }
 
 typedef struct key_chunks {

@@ -100,7 +100,7 @@ void pr_set_date(OGRFeatureH feat, int field, int32_t days)
 
 const char *pr_parcel_text(const pr_parcels *p, int field, size_t i)
 {
-	return p->rec.cols[field].present ? pr_column_text(&p->rec.cols[field], i) : NULL;
+	return pr_column_text(&p->rec.cols[field], i);
 }
 
 uint32_t *pr_rank_order(const pr_scores *s)

@@ -229,10 +229,10 @@ typedef struct pr_column {
 	pr_text_pool pool;
 } pr_column;
 
-/* Row i's text in a text column, or NULL when missing. */
+/* Row i's text in a text column, or NULL when missing or when the column is not read. */
 static inline const char *pr_column_text(const pr_column *c, size_t i)
 {
-	return pr_text_pool_get(&c->pool, c->text_ref[i]);
+	return c->text_ref ? pr_text_pool_get(&c->pool, c->text_ref[i]) : NULL;
 }
 
 /* Distinct words with their counts: the values of an open vocabulary that no mapping names. */
