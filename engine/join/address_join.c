@@ -32,12 +32,13 @@ static int find_keys(pr_context *ctx, int chunk, void *user)
 	size_t start = (size_t)chunk * kc->per;
 	size_t end = start + kc->per < kc->rec->n ? start + kc->per : kc->rec->n;
 	for (size_t i = start; i < end; i++) {
-		/* The rows of a house's boxes come one after the other, with the same key (stored
-		 * once, so the same reference). */
-		bool again =
-		    i > start && keys->text_ref[i] && keys->text_ref[i] == keys->text_ref[i - 1];
-		kc->rec->parcel[i] = again ? kc->rec->parcel[i - 1]
-					   : pr_parcels_find(kc->parcels, pr_column_text(keys, i));
+		/* The rows of a house's boxes come one after the other, with the same key (the
+		 * same reference while the pool stores repeated keys once). */
+		const char *key = pr_column_text(keys, i);
+		const char *before = i > start ? pr_column_text(keys, i - 1) : NULL;
+		bool again = key && before && (key == before || strcmp(key, before) == 0);
+		kc->rec->parcel[i] =
+		    again ? kc->rec->parcel[i - 1] : pr_parcels_find(kc->parcels, key);
 	}
 	return 0;
 }
