@@ -375,10 +375,11 @@ static int compare_parcel_order(const void *a, const void *b)
 	return x->row < y->row ? -1 : x->row > y->row;
 }
 
-/* Rejects the unusable geometries (in row order), sorts the parcels by id, rejects every
- * duplicate after the first read, and lays out the arrays of pr_parcels. */
+/* How often finish_parcels gives freed pages back: every 512k parcels. */
 #define TRIM_EVERY_MASK ((1u << 19) - 1)
 
+/* Rejects the unusable geometries (in row order), sorts the parcels by id, rejects every
+ * duplicate after the first read, and lays out the arrays of pr_parcels. */
 static int finish_parcels(pr_context *ctx, pr_parcels *p, parcel_geom *geoms, pr_rejects *rejects)
 {
 	parcel_order *order = NULL;
