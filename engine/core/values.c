@@ -449,9 +449,10 @@ const char *pr_format_coordinate(double v, char *buf, size_t size)
 	return buf;
 }
 
-/* The days pr_date_text has in its table, 11 bytes each. */
+/* The days pr_date_text has in its table: "YYYY-MM-DD" and its NUL each. */
 #define DATE_TEXT_FIRST_YEAR 1800
 #define DATE_TEXT_END_YEAR   2200
+#define DATE_TEXT_SIZE	     11
 static char *date_texts;
 static int32_t date_texts_first, date_texts_end;
 static pthread_once_t date_texts_once = PTHREAD_ONCE_INIT;
@@ -460,11 +461,11 @@ static void make_date_texts(void)
 {
 	int32_t first = pr_days_from_civil(DATE_TEXT_FIRST_YEAR, 1, 1);
 	int32_t end = pr_days_from_civil(DATE_TEXT_END_YEAR, 1, 1);
-	char *texts = malloc((size_t)(end - first) * 11);
+	char *texts = malloc((size_t)(end - first) * DATE_TEXT_SIZE);
 	if (!texts)
 		return; /* pr_date_text then says NULL, and its callers format each date */
 	for (int32_t d = first; d < end; d++)
-		pr_format_date(d, texts + (size_t)(d - first) * 11);
+		pr_format_date(d, texts + (size_t)(d - first) * DATE_TEXT_SIZE);
 	date_texts_first = first;
 	date_texts_end = end;
 	date_texts = texts;
@@ -475,7 +476,7 @@ const char *pr_date_text(int32_t days)
 	pthread_once(&date_texts_once, make_date_texts);
 	if (!date_texts || days < date_texts_first || days >= date_texts_end)
 		return NULL;
-	return date_texts + (size_t)(days - date_texts_first) * 11;
+	return date_texts + (size_t)(days - date_texts_first) * DATE_TEXT_SIZE;
 }
 
 void pr_format_date(int32_t days, char *buf)
