@@ -49,12 +49,18 @@ void pr_text_pool_free(pr_text_pool *pool)
 	memset(pool, 0, sizeof *pool);
 }
 
-void pr_text_pool_freeze(pr_text_pool *pool)
+/* From now on values are appended without looking for an earlier copy. */
+static void stop_looking(pr_text_pool *pool)
 {
 	free(pool->slots);
 	pool->slots = NULL;
 	pool->slot_count = 0;
 	pool->plain = true;
+}
+
+void pr_text_pool_freeze(pr_text_pool *pool)
+{
+	stop_looking(pool);
 	/* The buffer grew by doubling: give back what it will not use. */
 	if (pool->bytes && pool->cap > pool->len) {
 		char *b = realloc(pool->bytes, pool->len);
@@ -111,12 +117,8 @@ int pr_text_pool_add(pr_text_pool *pool, const char *s, uint32_t *ret_ref)
 	size_t len = strlen(s);
 	pool->added++;
 	if (!pool->plain && pool->added == JUDGE_AFTER &&
-	    pool->distinct * 8 > pool->added * MOSTLY_DISTINCT) {
-		free(pool->slots);
-		pool->slots = NULL;
-		pool->slot_count = 0;
-		pool->plain = true;
-	}
+	    pool->distinct * 8 > pool->added * MOSTLY_DISTINCT)
+		stop_looking(pool);
 	uint32_t hash = 0;
 	size_t slot = 0;
 	if (!pool->plain) {
