@@ -143,11 +143,39 @@ static int copy_schema(pr_context *ctx, sqlite3 *db, const char *kind, const cha
 	return r;
 }
 
+/* A row of the index's rowid table (a feature's leaf node) or parent table (a node's parent). */
+typedef struct mapping {
+	int64_t id, nodeno;
+} mapping;
+
+static int compare_mapping(const void *a, const void *b)
+{
+	const mapping *x = a, *y = b;
+	return (x->id > y->id) - (x->id < y->id);
+}
+
+/* Inserts the mappings through st (?1 the id, ?2 the node), sorted by id first, so that the
+ * table's B-tree grows at its end; SQLITE_DONE when all went in. */
+static int insert_mappings(sqlite3_stmt *st, mapping *m, size_t n)
+{
+	qsort(m, n, sizeof *m, compare_mapping);
+	for (size_t i = 0; i < n; i++) {
+		sqlite3_bind_int64(st, 1, m[i].id);
+		sqlite3_bind_int64(st, 2, m[i].nodeno);
+		int rc = sqlite3_step(st);
+		sqlite3_reset(st);
+		if (rc != SQLITE_DONE)
+			return rc;
+	}
+	return SQLITE_DONE;
+}
+
 /* Writes the packed tree: nodes numbered level by level from the root (node 1). */
 static int write_tree(pr_context *ctx, sqlite3 *db, const char *name, entry *leaves, size_t n)
 {
 	sqlite3_stmt *node_st = NULL, *parent_st = NULL, *rowid_st = NULL;
 	entry *next = NULL;
+	mapping *rowids = NULL, *parents = NULL;
 	int64_t *first_node = NULL;
 	size_t *level_size = NULL;
 	unsigned char blob[4 + CELL_BYTES * MAX_CELLS];
@@ -219,6 +247,16 @@ static int write_tree(pr_context *ctx, sqlite3 *db, const char *name, entry *lea
 	if (sqlite3_prepare_v2(db, sql, -1, &rowid_st, NULL) != SQLITE_OK)
 		goto sql_failed;
 
+	/* The rowid and parent tables are filled once the nodes are, in key order: inserting
+	 * in tree order is a random walk over their B-trees, which at 10M parcels outgrew the page
+	 * cache and took most of the index's time. */
+	rowids = malloc((n ? n : 1) * sizeof *rowids);
+	parents = malloc((size_t)next_node * sizeof *parents);
+	if (!rowids || !parents) {
+		r = PR_ENOMEM;
+		goto done;
+	}
+	size_t n_rowids = 0, n_parents = 0;
 	/* The nodes of tree level lv hold the entries of levels[lv] in groups; entry k of an
 	 * upper level (lv + 1) is node first_node[lv] + k. */
 	for (int lv = depth; lv >= 0; lv--) {
@@ -238,12 +276,10 @@ static int write_tree(pr_context *ctx, sqlite3 *db, const char *name, entry *lea
 				put_i64(cell, id);
 				for (int c = 0; c < 4; c++)
 					put_f32(cell + 8 + 4 * c, e->box[c]);
-				sqlite3_stmt *map = lv == 0 ? rowid_st : parent_st;
-				sqlite3_bind_int64(map, 1, id);
-				sqlite3_bind_int64(map, 2, nodeno);
-				if (sqlite3_step(map) != SQLITE_DONE)
-					goto sql_failed;
-				sqlite3_reset(map);
+				if (lv == 0)
+					rowids[n_rowids++] = (mapping){id, nodeno};
+				else
+					parents[n_parents++] = (mapping){id, nodeno};
 			}
 			sqlite3_bind_int64(node_st, 1, nodeno);
 			sqlite3_bind_blob(node_st, 2, blob, sizeof blob, SQLITE_STATIC);
@@ -252,6 +288,9 @@ static int write_tree(pr_context *ctx, sqlite3 *db, const char *name, entry *lea
 			sqlite3_reset(node_st);
 		}
 	}
+	if (insert_mappings(parent_st, parents, n_parents) != SQLITE_DONE ||
+	    insert_mappings(rowid_st, rowids, n_rowids) != SQLITE_DONE)
+		goto sql_failed;
 	goto done;
 sql_failed:
 	r = pr_error(ctx, PR_ECANTCREAT, "spatial index: %s", sqlite3_errmsg(db));
@@ -266,6 +305,8 @@ done:
 	free(level_size);
 	free(first_node);
 	free(next);
+	free(rowids);
+	free(parents);
 	return r;
 }
 
