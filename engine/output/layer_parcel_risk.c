@@ -66,6 +66,55 @@ static int add_fields(pr_writer *w, OGRLayerH layer, const pr_output *out)
 	return r;
 }
 
+/* Rank order is a random walk over the parcels' arrays: at 10M parcels, waiting for memory was
+ * a tenth of the write. The values of the parcel AHEAD rows on are asked for early (the arrays),
+ * and what they point to (its text, its geometry) half as far ahead, once they have arrived. */
+#define AHEAD 16
+
+static void prefetch_arrays(const pr_output *out, size_t i)
+{
+	const pr_parcels *p = out->parcels;
+	const pr_scores *s = out->scores;
+	size_t nf = (size_t)out->model->n_factors, nx = (size_t)out->model->n_features;
+	__builtin_prefetch(&s->score[i]);
+	__builtin_prefetch(&s->risk_class[i]);
+	__builtin_prefetch(&s->rank[i]);
+	__builtin_prefetch(&s->reason_ref[i]);
+	__builtin_prefetch(&s->data_coverage[i]);
+	__builtin_prefetch(&s->last_inspection[i]);
+	for (size_t b = 0; b < nf * sizeof(double); b += 64)
+		__builtin_prefetch((const char *)&s->points[i * nf] + b);
+	for (size_t b = 0; b < nx * sizeof(double); b += 64)
+		__builtin_prefetch((const char *)&s->features[i * nx] + b);
+	__builtin_prefetch(&p->area[i]);
+	__builtin_prefetch(&p->wkb_at[i]);
+	for (int f = 0; f < PR_PARCEL_FIELD_COUNT; f++) {
+		const pr_column *col = &p->rec.cols[f];
+		if (col->text_ref)
+			__builtin_prefetch(&col->text_ref[i]);
+		else if (col->num)
+			__builtin_prefetch(&col->num[i]);
+	}
+	for (int src = 0; src < PR_SRC_COUNT; src++)
+		if (out->records[src])
+			__builtin_prefetch(&out->records[src][i]);
+}
+
+static void prefetch_data(const pr_output *out, size_t i)
+{
+	const pr_parcels *p = out->parcels;
+	__builtin_prefetch(pr_scores_reasons(out->scores, i));
+	for (int f = 0; f < PR_PARCEL_FIELD_COUNT; f++) {
+		const char *text = pr_column_text(&p->rec.cols[f], i);
+		if (text)
+			__builtin_prefetch(text);
+	}
+	size_t size;
+	const unsigned char *wkb = pr_parcel_wkb(p, i, &size);
+	for (size_t b = 0; b < size && b < 512; b += 64)
+		__builtin_prefetch(wkb + b);
+}
+
 static int fill(pr_writer *w, OGRLayerH layer, const pr_output *out)
 {
 	const pr_parcels *p = out->parcels;
@@ -82,6 +131,10 @@ static int fill(pr_writer *w, OGRLayerH layer, const pr_output *out)
 	feat = OGR_F_Create(OGR_L_GetLayerDefn(layer));
 	for (size_t k = 0; k < p->rec.n; k++) {
 		size_t i = order[k];
+		if (k + AHEAD < p->rec.n)
+			prefetch_arrays(out, order[k + AHEAD]);
+		if (k + AHEAD / 2 < p->rec.n)
+			prefetch_data(out, order[k + AHEAD / 2]);
 		OGR_F_SetFID(feat, OGRNullFID);
 		OGR_F_SetFieldString(feat, F_PARCEL_ID, pr_parcel_text(p, PR_PARCEL_ID, i));
 		OGR_F_SetFieldDouble(feat, F_SCORE, s->score[i]);
