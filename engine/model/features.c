@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* The model's features: each SQL feature runs into its own table feat_NAME (one value per
- * parcel), then one statement joins them with the parcel columns and layers the expression
- * features on top, into table features, one row per parcel in parcel order. Features that read
- * a first pass's scores run in a second pass. What each feature and factor reads, down to the
- * sources, is found here too: a feature over a source left out of the sources file is missing,
- * not its default. */
+ * parcel), then one statement reads them beside the parcel columns, in parcel order, and
+ * layers the expression features on top, into table features, one row per parcel in parcel order.
+ * Features that read a first pass's scores run in a second pass. What each feature and factor
+ * reads, down to the sources, is found here too: a feature over a source left out of the sources
+ * file is missing, not its default. */
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -117,12 +117,114 @@ done:
 	return r;
 }
 
+/* ---- the feature tables read in parcel order ---------------------------------------------- */
+
+/* The features table reads each feature table through pr_feature_value(k, parcel_id), not a
+ * join: the parcels come in parcel order, so each table is read once from start to end, where
+ * the join looked every parcel up in every table (at 10M parcels those lookups missed the cache
+ * and were most of the table's 27 s). A parcel asked for again or out of order is looked up. */
+#define FEATURE_VALUE_FN "pr_feature_value"
+
+typedef struct feature_stream {
+	sqlite3_stmt *scan;   /* parcel_id, value of feat_NAME in parcel order */
+	sqlite3_stmt *lookup; /* value of feat_NAME for parcel ?1 */
+	sqlite3_int64 last;   /* the parcel asked for last */
+	bool started, done;   /* scan has stepped; scan is past its last row */
+} feature_stream;
+
+typedef struct feature_streams {
+	sqlite3 *db;
+	const pr_model *m;
+	feature_stream *s; /* one per feature of the model */
+} feature_streams;
+
+static int open_stream(feature_streams *fs, int k)
+{
+	feature_stream *st = &fs->s[k];
+	char sql[PR_NAME_MAX + 96];
+	snprintf(sql, sizeof sql, "SELECT parcel_id, value FROM feat_%s ORDER BY parcel_id",
+		 fs->m->features[k].name);
+	int rc = sqlite3_prepare_v2(fs->db, sql, -1, &st->scan, NULL);
+	if (rc != SQLITE_OK)
+		return rc;
+	snprintf(sql, sizeof sql, "SELECT value FROM feat_%s WHERE parcel_id = ?1",
+		 fs->m->features[k].name);
+	return sqlite3_prepare_v2(fs->db, sql, -1, &st->lookup, NULL);
+}
+
+/* Looks parcel pid up in feature k's table, for a parcel asked for behind the scan. */
+static void look_up(sqlite3_context *fctx, feature_stream *st, sqlite3_int64 pid)
+{
+	sqlite3_bind_int64(st->lookup, 1, pid);
+	int rc = sqlite3_step(st->lookup);
+	if (rc == SQLITE_ROW)
+		sqlite3_result_value(fctx, sqlite3_column_value(st->lookup, 0));
+	else if (rc == SQLITE_DONE)
+		sqlite3_result_null(fctx);
+	else
+		sqlite3_result_error_code(fctx, rc);
+	sqlite3_reset(st->lookup);
+}
+
+/* pr_feature_value(k, parcel_id): feature k's value in its table for the parcel, NULL when the
+ * table has no row for it, like the LEFT JOIN it replaces. */
+static void feature_value(sqlite3_context *fctx, int argc, sqlite3_value **argv)
+{
+	feature_streams *fs = sqlite3_user_data(fctx);
+	int k = sqlite3_value_int(argv[0]);
+	(void)argc;
+	if (k < 0 || k >= fs->m->n_features || !fs->m->features[k].sql ||
+	    sqlite3_value_type(argv[1]) != SQLITE_INTEGER) {
+		sqlite3_result_error(fctx, FEATURE_VALUE_FN ": not a feature table and parcel", -1);
+		return;
+	}
+	sqlite3_int64 pid = sqlite3_value_int64(argv[1]);
+	feature_stream *st = &fs->s[k];
+	if (!st->scan) {
+		int rc = open_stream(fs, k);
+		if (rc != SQLITE_OK) {
+			sqlite3_result_error_code(fctx, rc);
+			return;
+		}
+	}
+	if (st->started && pid < st->last) {
+		look_up(fctx, st, pid);
+		return;
+	}
+	st->last = pid;
+	while (!st->done && (!st->started || sqlite3_column_int64(st->scan, 0) < pid)) {
+		int rc = sqlite3_step(st->scan);
+		st->started = true;
+		if (rc == SQLITE_DONE) {
+			st->done = true;
+		} else if (rc != SQLITE_ROW) {
+			sqlite3_result_error_code(fctx, rc);
+			return;
+		}
+	}
+	if (!st->done && sqlite3_column_int64(st->scan, 0) == pid)
+		sqlite3_result_value(fctx, sqlite3_column_value(st->scan, 1));
+	else
+		sqlite3_result_null(fctx);
+}
+
+static void close_streams(feature_streams *fs)
+{
+	for (int k = 0; fs->s && k < fs->m->n_features; k++) {
+		sqlite3_finalize(fs->s[k].scan);
+		sqlite3_finalize(fs->s[k].lookup);
+	}
+	free(fs->s);
+	fs->s = NULL;
+}
+
 int pr_model_build_features(pr_model_eval *ev, int pass, bool queries_only)
 {
 	pr_context *ctx = ev->ctx;
 	const pr_model *m = ev->m;
 	sqlite3 *db = ev->db;
 	pr_strbuf sql = {0}, timings = {0};
+	feature_streams streams = {.db = db, .m = m};
 	int r = 0;
 	uint64_t queries = 0, done_queries = 0;
 	for (int i = 0; i < m->n_features; i++)
@@ -154,6 +256,13 @@ int pr_model_build_features(pr_model_eval *ev, int pass, bool queries_only)
 	r = pr_store_exec(ctx, db, "DROP TABLE IF EXISTS features");
 	if (r < 0)
 		goto done;
+	streams.s = calloc((size_t)(m->n_features ? m->n_features : 1), sizeof *streams.s);
+	if (!streams.s ||
+	    sqlite3_create_function_v2(db, FEATURE_VALUE_FN, 2, SQLITE_UTF8 | SQLITE_DIRECTONLY,
+				       &streams, feature_value, NULL, NULL, NULL) != SQLITE_OK) {
+		r = PR_ENOMEM;
+		goto done;
+	}
 
 	/* One statement: the parcel columns and SQL features joined, then each expression
 	 * feature as a layer around the previous ones, so that it can use them by name. */
@@ -169,17 +278,14 @@ int pr_model_build_features(pr_model_eval *ev, int pass, bool queries_only)
 		if ((f->uses_scores && pass == 1) || pr_model_feature_absent(ev, i))
 			pr_strbuf_printf(&sql, ", NULL AS %s", f->name);
 		else if (f->has_default)
-			pr_strbuf_printf(&sql, ", COALESCE(t%d.value, %.17g) AS %s", i,
-					 f->default_value, f->name);
+			pr_strbuf_printf(
+			    &sql, ", COALESCE(" FEATURE_VALUE_FN "(%d, p.parcel_id), %.17g) AS %s",
+			    i, f->default_value, f->name);
 		else
-			pr_strbuf_printf(&sql, ", t%d.value AS %s", i, f->name);
+			pr_strbuf_printf(&sql, ", " FEATURE_VALUE_FN "(%d, p.parcel_id) AS %s", i,
+					 f->name);
 	}
 	pr_strbuf_printf(&sql, " FROM parcels p");
-	for (int i = 0; i < m->n_features; i++)
-		if (m->features[i].sql && (pass == 2 || !m->features[i].uses_scores))
-			pr_strbuf_printf(&sql,
-					 " LEFT JOIN feat_%s t%d ON t%d.parcel_id = p.parcel_id",
-					 m->features[i].name, i, i);
 	for (int i = 0; i < m->n_features; i++) {
 		const pr_feature *f = &m->features[i];
 		if (!f->expr)
@@ -242,6 +348,9 @@ int pr_model_build_features(pr_model_eval *ev, int pass, bool queries_only)
 		goto done;
 	pr_log(ctx, PR_LOG_INFO, "model: features table built (%.2f s)", pr_now() - t0);
 done:
+	close_streams(&streams);
+	sqlite3_create_function_v2(db, FEATURE_VALUE_FN, 2, SQLITE_UTF8 | SQLITE_DIRECTONLY, NULL,
+				   NULL, NULL, NULL, NULL);
 	pr_strbuf_free(&sql);
 	return r;
 }

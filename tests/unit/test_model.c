@@ -427,6 +427,50 @@ static void test_two_passes(void)
 	fixture_close(&fx);
 }
 
+/* The features table reads the SQL features' tables in parcel order (pr_feature_value): a
+ * feature with rows for some parcels only, its default, its values' types (integer or real, as
+ * the query made them), and a parcel asked for out of order (here an earlier one, by an
+ * expression calling the function itself). */
+static void test_feature_values(void)
+{
+	static const char text[] =
+	    "[feature sparse]\nsql = SELECT parcel_id, parcel_id * 10 FROM parcels "
+	    "WHERE parcel_id % 2 = 1\n"
+	    "[feature sparse_d]\nsql = SELECT parcel_id, parcel_id * 10 FROM parcels "
+	    "WHERE parcel_id % 2 = 1\ndefault = -1\n"
+	    "[feature half]\nsql = SELECT parcel_id, parcel_id / 2.0 FROM parcels\n"
+	    "[feature types]\nexpr = (typeof(sparse_d) = 'integer') + 2 * (typeof(half) = 'real')\n"
+	    "[feature previous]\nexpr = pr_feature_value(0, parcel_id - 1)\n"
+	    "[factor f]\nvalue = sparse_d\nfrom = 0\nsaturate = 100\nweight = 10\n";
+	fixture fx = {0};
+	pr_model *m = NULL;
+	pr_scores s = {0};
+	ASSERT_INT_EQ(fixture_open(&fx, 6), 0);
+	ASSERT_INT_EQ(fixture_store(&fx), 0);
+	ASSERT_INT_EQ(pr_model_parse(ctx, "values.ini", text, &m), 0);
+	int r = pr_model_score(ctx, m, &fx.store, as_of(), 6, NULL, &s);
+	if (r < 0)
+		FAIL_AT("%s", pr_context_errmsg(ctx));
+	for (int p = 0; p < 6; p++) {
+		bool odd = p % 2 == 1;
+		if (odd)
+			ASSERT_DBL_NEAR(feature(m, &s, p, "sparse"), p * 10, 1e-9);
+		else
+			ASSERT_TRUE(isnan(feature(m, &s, p, "sparse")));
+		ASSERT_DBL_NEAR(feature(m, &s, p, "sparse_d"), odd ? p * 10 : -1, 1e-9);
+		ASSERT_DBL_NEAR(feature(m, &s, p, "half"), p / 2.0, 1e-9);
+		ASSERT_DBL_NEAR(feature(m, &s, p, "types"), 3, 1e-9);
+		/* The parcel before: a value where it is odd, none where it is even or absent. */
+		if (p > 0 && !odd)
+			ASSERT_DBL_NEAR(feature(m, &s, p, "previous"), (p - 1) * 10, 1e-9);
+		else
+			ASSERT_TRUE(isnan(feature(m, &s, p, "previous")));
+	}
+	pr_scores_free(&s);
+	pr_model_free(m);
+	fixture_close(&fx);
+}
+
 static long long count(fixture *fx, const char *sql)
 {
 	sqlite3_stmt *st = NULL;
@@ -925,6 +969,7 @@ int main(void)
 	RUN(test_visit_list_exclusion);
 	RUN(test_store_tables);
 	RUN(test_two_passes);
+	RUN(test_feature_values);
 	RUN(test_on_top);
 	RUN(test_bad_models);
 	RUN(test_time_limit);
