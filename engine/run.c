@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -848,6 +849,18 @@ static int check_audience(pr_context *ctx, const pr_sources *s, const pr_run_opt
 	return pr_pseudonym_key_load(ctx, s->pseudonym_key_file, key);
 }
 
+/* The most memory the process has held, so that a run says itself how near it came to the
+ * machine's limit (the kernel's high-water mark of resident memory, libraries and all). */
+static void log_peak_memory(pr_context *ctx, size_t n_parcels)
+{
+	struct rusage ru;
+	if (getrusage(RUSAGE_SELF, &ru) != 0)
+		return;
+	double bytes = (double)ru.ru_maxrss * 1024;
+	pr_log(ctx, PR_LOG_INFO, "memory: peak %.1f MB (%.0f B per parcel)", bytes / 1e6,
+	       n_parcels ? bytes / (double)n_parcels : 0.0);
+}
+
 int pr_run(pr_context *ctx, const pr_sources *sources, const pr_run_options *options,
 	   const char *out_path)
 {
@@ -979,6 +992,7 @@ int pr_run(pr_context *ctx, const pr_sources *sources, const pr_run_options *opt
 	pr_log(ctx, PR_LOG_INFO, "write: %s%s%s%s (%.2f s); total %.2f s", out_path,
 	       postgis ? " (schema " : "", postgis ? options->schema : "", postgis ? ")" : "",
 	       pr_now() - t, pr_now() - started);
+	log_peak_memory(ctx, in.parcels.rec.n);
 done:
 	for (int k = 0; k < PR_SRC_COUNT; k++)
 		free(counts[k]);

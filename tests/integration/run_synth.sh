@@ -11,6 +11,12 @@ out="$SCRATCH/out.gpkg"
 pr run "$SCRATCH/city/sources.ini" -o "$out" --threads 2
 assert_eq "$RC" 0 "run: $OUT"
 [ -s "$out" ] || fail "run wrote no $out"
+# The run reports its peak memory: more than the parcels' own bytes, less than the machine's.
+peak=$(printf '%s\n' "$OUT" | sed -n 's/^memory: peak \([0-9.]*\) MB (\([0-9]*\) B per parcel)$/\1/p')
+[ -n "$peak" ] || fail "no 'memory: peak' line in the log"
+held=$(sql "$out" "SELECT value / 1e6 FROM run_info WHERE key = 'parcels.memory_bytes'")
+awk -v p="$peak" -v h="$held" -v m="$(awk '/MemTotal/ {print $2 / 1000}' /proc/meminfo)" \
+	'BEGIN { exit !(p > h && p < m) }' || fail "peak memory $peak MB: not between $held MB and the machine's"
 ls "$SCRATCH"/.out.gpkg.*.tmp.gpkg 2>/dev/null && fail "a temporary file was left behind"
 
 for src in parcels population complaints inspections; do
