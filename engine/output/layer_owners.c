@@ -114,8 +114,8 @@ static int fill(pr_writer *w, OGRLayerH layer, const pr_output *out)
 	for (size_t i = 0; i < p->rec.n; i++) {
 		const char *owner = pr_column_text(owners, i);
 		if (owner && *owner)
-			list[n++] = (owner_entry){owner, pr_hash_bytes(owner, strlen(owner)),
-						  (uint32_t)i};
+			list[n++] =
+			    (owner_entry){owner, pr_hash_bytes(owner, strlen(owner)), (uint32_t)i};
 	}
 	qsort(list, n, sizeof *list, compare_owner_entry);
 	for (size_t a = 0, b; a < n; a = b) {
