@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The model's features: each SQL feature runs into its own table feat_NAME (one value per
- * parcel), then one statement reads them beside the parcel columns, in parcel order, and
- * layers the expression features on top, into table features, one row per parcel in parcel order.
+ * parcel), then one statement reads them in parcel order beside the parcel columns and layers
+ * the expression features on top, into table features, one row per parcel in parcel order.
  * Features that read a first pass's scores run in a second pass. What each feature and factor
  * reads, down to the sources, is found here too: a feature over a source left out of the sources
  * file is missing, not its default. */
@@ -122,7 +122,7 @@ done:
 /* The features table reads each feature table through pr_feature_value(k, parcel_id), not a
  * join: the parcels come in parcel order, so each table is read once from start to end, where
  * the join looked every parcel up in every table (at 10M parcels those lookups missed the cache
- * and were most of the table's 27 s). A parcel asked for again or out of order is looked up. */
+ * and were most of the table's 27 s). A parcel asked for behind the last one is looked up. */
 #define FEATURE_VALUE_FN "pr_feature_value"
 
 typedef struct feature_stream {
@@ -264,7 +264,7 @@ int pr_model_build_features(pr_model_eval *ev, int pass, bool queries_only)
 		goto done;
 	}
 
-	/* One statement: the parcel columns and SQL features joined, then each expression
+	/* One statement: the parcel columns and SQL features side by side, then each expression
 	 * feature as a layer around the previous ones, so that it can use them by name. */
 	pr_strbuf_printf(&sql, "SELECT p.parcel_id AS parcel_id");
 	for (int i = 0; i < pr_model_n_parcel_columns; i++)
