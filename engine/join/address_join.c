@@ -12,13 +12,13 @@
 #include "join/join.h"
 #include "sources/records.h"
 
-/* The register's parcel keys looked up in chunks on the worker threads. */
 /* Field field's text of row i, or NULL when the field is missing or not mapped. */
 static const char *text_of(const pr_records *rec, int field, size_t i)
 {
 	return field >= 0 ? pr_column_text(&rec->cols[field], i) : NULL;
 }
 
+/* The register's parcel keys looked up in chunks on the worker threads. */
 typedef struct key_chunks {
 	const pr_parcels *parcels;
 	pr_records *rec;
@@ -97,12 +97,10 @@ int pr_address_index_from_register(pr_context *ctx, const pr_address_norm *norm,
 	for (size_t i = 0; i < rec->n && r == 0; i++) {
 		pr_address_row row = {.parcel = rec->parcel[i]};
 		for (int s = 0; s < PR_REGISTER_STREETS; s++)
-			row.streets[s] = rec->cols[PR_REGISTER_STREET + s].present
-					     ? pr_column_text(&rec->cols[PR_REGISTER_STREET + s], i)
-					     : NULL;
+			row.streets[s] = pr_column_text(&rec->cols[PR_REGISTER_STREET + s], i);
 		row.number = pr_column_text(&rec->cols[PR_REGISTER_NUMBER], i);
-		row.box = text_of(rec, PR_REGISTER_BOX, i);
-		row.postcode = text_of(rec, PR_REGISTER_POSTCODE, i);
+		row.box = pr_column_text(&rec->cols[PR_REGISTER_BOX], i);
+		row.postcode = pr_column_text(&rec->cols[PR_REGISTER_POSTCODE], i);
 		const char *reject = NULL;
 		r = pr_address_index_add(ctx, index, &row, &reject);
 		if (r < 0)
