@@ -242,7 +242,7 @@ static int build_sorted(source_table *t, int col)
 		return SQLITE_NOMEM;
 	for (size_t k = 0; k < t->n; k++) {
 		size_t i = t->order ? t->order[k] : k;
-		if (c->text_ref[i])
+		if (pr_column_text(c, i))
 			list[n++] = i;
 	}
 	qsort_r(list, n, sizeof *list, compare_text_rows, (void *)c);
@@ -357,12 +357,14 @@ static void result_field(sqlite3_context *ctx, const pr_column *col, size_t i, c
 		return;
 	}
 	switch (col->type) {
-	case PR_FT_TEXT:
-		if (col->text_ref[i])
-			sqlite3_result_text(ctx, pr_column_text(col, i), -1, SQLITE_STATIC);
+	case PR_FT_TEXT: {
+		const char *text = pr_column_text(col, i);
+		if (text)
+			sqlite3_result_text(ctx, text, -1, SQLITE_STATIC);
 		else
 			sqlite3_result_null(ctx);
 		break;
+	}
 	case PR_FT_REAL:
 		if (isnan(col->num[i]))
 			sqlite3_result_null(ctx);
