@@ -28,13 +28,19 @@ typedef struct owner_entry {
 	uint32_t parcel;
 } owner_entry;
 
+/* Owners in an order of their own (hash first, the name where hashes agree): 0 for the same. */
+static int compare_owners(const owner_entry *x, const owner_entry *y)
+{
+	if (x->hash != y->hash)
+		return x->hash < y->hash ? -1 : 1;
+	return x->owner == y->owner ? 0 : strcmp(x->owner, y->owner);
+}
+
 /* An owner's parcels together, in parcel order. */
 static int compare_owner_entry(const void *a, const void *b)
 {
 	const owner_entry *x = a, *y = b;
-	if (x->hash != y->hash)
-		return x->hash < y->hash ? -1 : 1;
-	int c = x->owner == y->owner ? 0 : strcmp(x->owner, y->owner);
+	int c = compare_owners(x, y);
 	return c ? c : (x->parcel > y->parcel) - (x->parcel < y->parcel);
 }
 
@@ -119,7 +125,7 @@ static int fill(pr_writer *w, OGRLayerH layer, const pr_output *out)
 	}
 	qsort(list, n, sizeof *list, compare_owner_entry);
 	for (size_t a = 0, b; a < n; a = b) {
-		for (b = a + 1; b < n && strcmp(list[b].owner, list[a].owner) == 0; b++)
+		for (b = a + 1; b < n && compare_owners(&list[b], &list[a]) == 0; b++)
 			;
 		size_t count = b - a;
 		if (count < 2)
