@@ -379,7 +379,7 @@ bool pr_model_expressions_use_late_features(const pr_model *m)
 	return false;
 }
 
-int pr_model_late_source(const pr_model_eval *ev, pr_strbuf *out)
+int pr_model_late_source(const pr_model_eval *ev, const char *filter, pr_strbuf *out)
 {
 	const pr_model *m = ev->m;
 	pr_strbuf_printf(out, "(SELECT f.parcel_id AS parcel_id");
@@ -404,6 +404,8 @@ int pr_model_late_source(const pr_model_eval *ev, pr_strbuf *out)
 			pr_strbuf_printf(out,
 					 " LEFT JOIN feat_%s t%d ON t%d.parcel_id = f.parcel_id",
 					 m->features[i].name, i, i);
+	if (filter)
+		pr_strbuf_printf(out, " WHERE %s", filter);
 	/* Named features, so that a factor may write features.name as in the first pass. */
 	pr_strbuf_printf(out, " ORDER BY f.rowid) AS features");
 	return out->data ? 0 : PR_ENOMEM;
@@ -481,6 +483,7 @@ int pr_model_find_reads(pr_context *ctx, const pr_model *m, pr_store *store,
 		probe_reads(store, &probe, sql.data);
 		reads.factor[k] = probe.sources;
 		factor_uses[k] = probe.features;
+		reads.factor_features[k] = probe.features;
 	}
 	pr_store_watch_reads(store, NULL, NULL);
 	r = pr_store_exec(ctx, store->db, "DROP TABLE temp.features; DROP TABLE temp.scores");

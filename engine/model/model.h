@@ -89,6 +89,8 @@ const char *pr_model_label_of(const pr_model *m, const char *name);
 typedef struct pr_model_reads {
 	unsigned feature[PR_MODEL_MAX_FEATURES];
 	unsigned factor[PR_MODEL_MAX_FACTORS];
+	uint64_t factor_features[PR_MODEL_MAX_FACTORS]; /* the features each factor's value
+							   names (bit i: feature i) */
 } pr_model_reads;
 
 /* Finds what every feature and factor reads, from the tables SQLite's authorizer sees while each
@@ -117,6 +119,8 @@ void pr_model_format_value(double v, char *buf, size_t size);
  * unknown name stays as written. */
 int pr_model_render_reason(const char *tmpl, const pr_parcel_values *row, double value,
 			   double points, pr_strbuf *out);
+/* True when the template has a placeholder {name} or {name:...}. */
+bool pr_model_reason_names(const char *tmpl, const char *name);
 /* The first source factor k reads that the sources file left out, or -1. */
 int pr_model_absent_source(const pr_parcel_values *row, int factor);
 /* The first of the factor's needs missing from row, as a value index, or -1. */

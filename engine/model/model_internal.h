@@ -52,7 +52,8 @@ int pr_model_build_features(pr_model_eval *ev, int pass, bool queries_only);
  * rebuild the features table. */
 bool pr_model_expressions_use_late_features(const pr_model *m);
 /* The second pass's rows without a rebuild: the features table with each score-based feature's
- * new values joined in, in parcel order. */
-int pr_model_late_source(const pr_model_eval *ev, pr_strbuf *out);
+ * new values joined in, in parcel order; with filter (SQL over the table's columns as f.NAME,
+ * or NULL) only the rows it holds for. */
+int pr_model_late_source(const pr_model_eval *ev, const char *filter, pr_strbuf *out);
 
 #endif

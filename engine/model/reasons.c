@@ -34,6 +34,34 @@ static bool lookup(const pr_parcel_values *row, const char *name, double *ret)
 	return false;
 }
 
+/* The placeholder that opens at open and closes at close, into spec (3 * PR_NAME_MAX + 1
+ * bytes, cut there): {name} or {name:singular:plural}, the latter giving "1 dwelling", "3
+ * dwellings". Returns the length kept. */
+static size_t placeholder(const char *open, const char *close, char *spec)
+{
+	size_t len = (size_t)(close - open - 1);
+	if (len > 3 * PR_NAME_MAX)
+		len = 3 * PR_NAME_MAX;
+	memcpy(spec, open + 1, len);
+	spec[len] = '\0';
+	return len;
+}
+
+bool pr_model_reason_names(const char *tmpl, const char *name)
+{
+	for (const char *open = strchr(tmpl, '{'); open; open = strchr(open + 1, '{')) {
+		const char *close = strchr(open, '}');
+		if (!close)
+			return false;
+		char spec[3 * PR_NAME_MAX + 1];
+		placeholder(open, close, spec);
+		spec[strcspn(spec, ":")] = '\0';
+		if (strcmp(spec, name) == 0)
+			return true;
+	}
+	return false;
+}
+
 int pr_model_render_reason(const char *tmpl, const pr_parcel_values *row, double value,
 			   double points, pr_strbuf *out)
 {
@@ -44,14 +72,8 @@ int pr_model_render_reason(const char *tmpl, const pr_parcel_values *row, double
 			return pr_strbuf_append(out, p, strlen(p));
 		if (pr_strbuf_append(out, p, (size_t)(open - p)) < 0)
 			return PR_ENOMEM;
-		/* {name} or {name:singular:plural}, the latter giving "1 dwelling", "3 dwellings".
-		 */
 		char spec[3 * PR_NAME_MAX + 1];
-		size_t len = (size_t)(close - open - 1);
-		if (len >= sizeof spec)
-			len = sizeof spec - 1;
-		memcpy(spec, open + 1, len);
-		spec[len] = '\0';
+		size_t len = placeholder(open, close, spec);
 		char *singular = strchr(spec, ':');
 		char *plural = singular ? strchr(singular + 1, ':') : NULL;
 		if (singular)

@@ -3,8 +3,8 @@
  * to `saturate`), the sum scaled to 0–100, risk classes, ranks (highest first, ties by lowest
  * parcel id), the three reasons that weigh most, and the visit list. Missing data gives no
  * points and a note, never a zero; so does a source left out of the sources file. A model whose
- * features read scores is scored twice. Every statement of model SQL runs under the time limit
- * kept here. */
+ * features read scores is scored twice, the second time only where those features change the
+ * result. Every statement of model SQL runs under the time limit kept here. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -83,9 +83,33 @@ static int compare_points(const void *a, const void *b)
 	return x->factor - y->factor;
 }
 
+/* How one scoring pass runs. A model with features over scores is scored twice; unless an
+ * expression feature uses such a feature, the second pass scores again only the parcels whose
+ * result it can change (see late_changes). */
+typedef struct score_pass {
+	bool with_reasons;
+	uint64_t late;	  /* the factors a second pass can change (late_factors) */
+	uint8_t *rescore; /* per parcel: the first pass sets 1 where a late factor was not
+			     assessed; late_changes where the second pass changes the result */
+	bool only_marked; /* score only the parcels rescore marks */
+	size_t n_parcels;
+} score_pass;
+
+/* Factor fa's points for its value in column c of row: weight × the share of the way from
+ * `from` to `saturate`; 0 for NULL. */
+static double points_of(const pr_factor *fa, sqlite3_stmt *row, int c)
+{
+	if (sqlite3_column_type(row, c) == SQLITE_NULL)
+		return 0;
+	double v = sqlite3_column_double(row, c);
+	double t = (v - fa->from) / (fa->saturate - fa->from);
+	t = t < 0 ? 0 : t > 1 ? 1 : t;
+	return fa->weight * t;
+}
+
 /* Scores one parcel from its row of the scoring query; values is room for its model values. */
 static int score_parcel(const pr_model_eval *ev, sqlite3_stmt *row, size_t i, double max_points,
-			bool with_reasons, double *values, pr_scores *s)
+			const score_pass *pass, double *values, pr_scores *s)
 {
 	const pr_model *m = ev->m;
 	factor_points fp[PR_MODEL_MAX_FACTORS];
@@ -119,24 +143,19 @@ static int score_parcel(const pr_model_eval *ev, sqlite3_stmt *row, size_t i, do
 				pr_strbuf_printf(&absent, "%s%s", absent.len ? "; " : "",
 						 missing.data + from);
 		}
+		if (!assessed && pass->rescore && (pass->late >> k & 1))
+			pass->rescore[i] = 1;
 		/* A factor on top is outside the scale and outside the coverage alike. */
 		covered += assessed && !fa->on_top;
 		scaled += !fa->on_top;
-		double points = 0;
-		int c = first_factor + k;
-		if (assessed && sqlite3_column_type(row, c) != SQLITE_NULL) {
-			double v = sqlite3_column_double(row, c);
-			double t = (v - fa->from) / (fa->saturate - fa->from);
-			t = t < 0 ? 0 : t > 1 ? 1 : t;
-			points = fa->weight * t;
-		}
+		double points = assessed ? points_of(fa, row, first_factor + k) : 0;
 		s->points[i * (size_t)m->n_factors + (size_t)k] = points;
 		total += points;
 		if (points > 0)
 			fp[n_fp++] = (factor_points){points, k};
 	}
 	qsort(fp, (size_t)n_fp, sizeof *fp, compare_points);
-	for (int j = 0; j < n_fp && j < 3 && with_reasons; j++) {
+	for (int j = 0; j < n_fp && j < 3 && pass->with_reasons; j++) {
 		const pr_factor *fa = &m->factors[fp[j].factor];
 		int c = first_factor + fp[j].factor;
 		if (reasons.len)
@@ -201,9 +220,24 @@ static int last_inspections(pr_context *ctx, sqlite3 *db, const char *as_of, pr_
 	return 0;
 }
 
-/* Evaluates every factor for every parcel from the features table into s. */
-static int score_all(pr_model_eval *ev, const char *source, size_t n_parcels, bool with_reasons,
-		     pr_scores *s)
+/* The error for a scoring statement that stopped with rc. */
+static int scoring_error(pr_model_eval *ev, int rc)
+{
+	pr_strbuf who = {0};
+	int r = pr_model_name_sections(ev->m, true, &who);
+	if (r == 0)
+		r = pr_model_limit_error(ev, rc, who.len ? who.data : "scoring");
+	pr_strbuf_free(&who);
+	if (r == 0)
+		r = pr_error(ev->ctx, PR_ECONFIG, "%s: the factors failed: %s", ev->m->path,
+			     pr_model_prepare_message(ev->store, rc));
+	return r;
+}
+
+/* Evaluates every factor for every parcel of source into s: every parcel, or with
+ * pass->only_marked those pass->rescore marks (the source must give just those). */
+static int score_all(pr_model_eval *ev, const char *source, size_t n_parcels,
+		     const score_pass *pass, pr_scores *s)
 {
 	pr_context *ctx = ev->ctx;
 	const pr_model *m = ev->m;
@@ -259,31 +293,28 @@ static int score_all(pr_model_eval *ev, const char *source, size_t n_parcels, bo
 		r = PR_ENOMEM;
 		goto done;
 	}
-	size_t i = 0;
+	size_t i = 0, rows = 0;
 	pr_model_limit_start(ev);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		while (pass->only_marked && i < n_parcels && !pass->rescore[i])
+			i++;
 		if (i >= n_parcels || sqlite3_column_int64(st, 0) != (sqlite3_int64)i) {
 			r = pr_error(ctx, PR_EINTERNAL, "scored rows out of parcel order at %zu",
 				     i);
 			goto done;
 		}
-		r = score_parcel(ev, st, i, max_points, with_reasons, values, s);
+		r = score_parcel(ev, st, i, max_points, pass, values, s);
 		if (r < 0)
 			goto done;
 		i++;
-		if ((i & 0xffff) == 0)
+		if ((++rows & 0xffff) == 0)
 			pr_progress(ctx, "scores", i, n_parcels);
 	}
 	pr_model_limit_stop(ev);
+	while (pass->only_marked && i < n_parcels && !pass->rescore[i])
+		i++;
 	if (rc != SQLITE_DONE) {
-		pr_strbuf who = {0};
-		r = pr_model_name_sections(m, true, &who);
-		if (r == 0)
-			r = pr_model_limit_error(ev, rc, who.len ? who.data : "scoring");
-		pr_strbuf_free(&who);
-		if (r == 0)
-			r = pr_error(ctx, PR_ECONFIG, "%s: the factors failed: %s", m->path,
-				     pr_model_prepare_message(ev->store, rc));
+		r = scoring_error(ev, rc);
 		goto done;
 	}
 	if (i != n_parcels)
@@ -294,6 +325,165 @@ done:
 	pr_strbuf_free(&sql);
 	free(values);
 	free(msg);
+	return r;
+}
+
+/* ---- the second pass ---------------------------------------------------------------------- */
+
+/* The factors a second pass can change: those whose value, needs or reason name a feature over
+ * scores. (An expression feature naming one changes everything: then every parcel is scored
+ * again.) */
+static uint64_t late_factors(const pr_model_eval *ev)
+{
+	const pr_model *m = ev->m;
+	uint64_t late_features = 0, late = 0;
+	for (int i = 0; i < m->n_features; i++)
+		if (m->features[i].uses_scores)
+			late_features |= UINT64_C(1) << i;
+	for (int k = 0; k < m->n_factors; k++) {
+		const pr_factor *fa = &m->factors[k];
+		bool reads = (ev->reads.factor_features[k] & late_features) != 0;
+		for (int j = 0; j < fa->n_needs; j++) {
+			int f = fa->need[j] - pr_model_n_parcel_columns;
+			reads = reads || (f >= 0 && m->features[f].uses_scores);
+		}
+		for (int f = 0; f < m->n_features && fa->reason; f++)
+			reads = reads || (m->features[f].uses_scores &&
+					  pr_model_reason_names(fa->reason, m->features[f].name));
+		if (reads)
+			late |= UINT64_C(1) << k;
+	}
+	return late;
+}
+
+/* Marks in pass->rescore the parcels the second pass must score again, from source (every
+ * parcel, in order, with the features over scores): those where a late factor was not assessed
+ * in the first pass (marked then) or has points in either pass. Elsewhere the first pass's
+ * result stands: the other factors' values, needs and reasons name nothing that changed, and
+ * the late factors gave no points, no reason and no note either time. (A factor not assessed
+ * now was not assessed then either: its needs missing now were missing then, those over scores
+ * being NULL in the first pass.) The features over scores go into s for every parcel. */
+static int late_changes(pr_model_eval *ev, const char *source, score_pass *pass, pr_scores *s,
+			size_t *ret_marked)
+{
+	const pr_model *m = ev->m;
+	int n_values = pr_model_n_values(m), first = pr_model_n_parcel_columns;
+	pr_strbuf sql = {0};
+	sqlite3_stmt *st = NULL;
+	double *values = malloc((size_t)n_values * sizeof *values);
+	int *column = malloc((size_t)n_values * sizeof *column); /* of value j, or -1 */
+	size_t i = 0, marked = 0;
+	int r = 0, n_columns = 1;
+	if (!values || !column) {
+		r = PR_ENOMEM;
+		goto done;
+	}
+	/* The values read: the features over scores and the late factors' needs. */
+	for (int j = 0; j < n_values; j++)
+		column[j] = j >= first && m->features[j - first].uses_scores ? 0 : -1;
+	for (int k = 0; k < m->n_factors; k++)
+		for (int j = 0; (pass->late >> k & 1) && j < m->factors[k].n_needs; j++)
+			column[m->factors[k].need[j]] = 0;
+	pr_strbuf_printf(&sql, "SELECT parcel_id");
+	for (int j = 0; j < n_values; j++)
+		if (column[j] == 0) {
+			column[j] = n_columns++;
+			pr_strbuf_printf(&sql, ", %s", pr_model_value_name(m, j));
+		}
+	for (int k = 0; k < m->n_factors; k++)
+		if (pass->late >> k & 1)
+			pr_strbuf_printf(&sql, ", (\n%s\n)", m->factors[k].value);
+	pr_strbuf_printf(&sql, " FROM %s", source);
+	int rc = sql.data ? pr_model_prepare_one(ev->store, sql.data, &st) : SQLITE_NOMEM;
+	if (rc != SQLITE_OK) {
+		r = rc == SQLITE_NOMEM
+			? PR_ENOMEM
+			: pr_error(ev->ctx, PR_ECONFIG, "%s: the factors do not run: %s", m->path,
+				   pr_model_prepare_message(ev->store, rc));
+		goto done;
+	}
+	pr_parcel_values parcel = {m, values, ev->absent, &ev->reads};
+	pr_model_limit_start(ev);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (i >= pass->n_parcels || sqlite3_column_int64(st, 0) != (sqlite3_int64)i) {
+			r = pr_error(ev->ctx, PR_EINTERNAL,
+				     "second pass: rows out of parcel order at %zu", i);
+			goto done;
+		}
+		for (int j = 0; j < n_values; j++)
+			values[j] =
+			    column[j] < 0 || sqlite3_column_type(st, column[j]) == SQLITE_NULL
+				? NAN
+				: sqlite3_column_double(st, column[j]);
+		for (int f = 0; f < m->n_features; f++)
+			if (m->features[f].uses_scores)
+				s->features[i * (size_t)m->n_features + (size_t)f] =
+				    values[first + f];
+		bool again = pass->rescore[i];
+		for (int k = 0, c = n_columns; k < m->n_factors; k++) {
+			if (!(pass->late >> k & 1))
+				continue;
+			const pr_factor *fa = &m->factors[k];
+			bool assessed = pr_model_absent_source(&parcel, k) < 0 &&
+					pr_model_missing_need(fa, &parcel) < 0;
+			double points = assessed ? points_of(fa, st, c) : 0;
+			again = again || points != 0 ||
+				s->points[i * (size_t)m->n_factors + (size_t)k] != 0;
+			c++;
+		}
+		pass->rescore[i] = again;
+		marked += again;
+		i++;
+	}
+	pr_model_limit_stop(ev);
+	if (rc != SQLITE_DONE)
+		r = scoring_error(ev, rc);
+	else if (i != pass->n_parcels)
+		r = pr_error(ev->ctx, PR_EINTERNAL, "second pass: %zu parcels of %zu", i,
+			     pass->n_parcels);
+	*ret_marked = marked;
+done:
+	pr_model_limit_stop(ev);
+	sqlite3_finalize(st);
+	pr_strbuf_free(&sql);
+	free(values);
+	free(column);
+	return r;
+}
+
+/* rescore(parcel_id): whether the second pass scores the parcel again. */
+#define RESCORE_FN "pr_rescore"
+
+static void rescore_value(sqlite3_context *fctx, int argc, sqlite3_value **argv)
+{
+	const score_pass *pass = sqlite3_user_data(fctx);
+	sqlite3_int64 pid = sqlite3_value_int64(argv[0]);
+	(void)argc;
+	sqlite3_result_int(fctx, pid >= 0 && (size_t)pid < pass->n_parcels && pass->rescore[pid]);
+}
+
+/* The second pass, over the features table with the features over scores joined in: marks the
+ * parcels it changes, then scores those again. */
+static int second_pass(pr_model_eval *ev, score_pass *pass, pr_scores *s, size_t *ret_marked)
+{
+	pr_strbuf source = {0};
+	int r = pr_model_late_source(ev, NULL, &source);
+	if (r == 0)
+		r = late_changes(ev, source.data, pass, s, ret_marked);
+	source.len = 0;
+	if (r == 0)
+		r = pr_model_late_source(ev, RESCORE_FN "(f.parcel_id)", &source);
+	if (r == 0 &&
+	    sqlite3_create_function_v2(ev->db, RESCORE_FN, 1, SQLITE_UTF8 | SQLITE_DIRECTONLY, pass,
+				       rescore_value, NULL, NULL, NULL) != SQLITE_OK)
+		r = PR_ENOMEM;
+	pass->with_reasons = true;
+	pass->only_marked = true;
+	if (r == 0)
+		r = score_all(ev, source.data, pass->n_parcels, pass, s);
+	sqlite3_create_function_v2(ev->db, RESCORE_FN, 1, SQLITE_UTF8 | SQLITE_DIRECTONLY, NULL,
+				   NULL, NULL, NULL, NULL);
+	pr_strbuf_free(&source);
 	return r;
 }
 
@@ -428,24 +618,44 @@ int pr_model_score(pr_context *ctx, const pr_model *m, pr_store *store, int32_t 
 	bool two_passes = false;
 	for (int i = 0; i < m->n_features; i++)
 		two_passes = two_passes || m->features[i].uses_scores;
-	/* The reasons of a first pass would be thrown away: skip them. */
+	/* Unless an expression feature uses a score-based one, the features table stays: the
+	 * second pass reads it with the new columns joined in, and scores again only the parcels
+	 * they change. Else it is rebuilt and every parcel scored again: the reasons of the first
+	 * pass would be thrown away, so it skips them. */
+	bool rebuild = two_passes && pr_model_expressions_use_late_features(m);
+	score_pass pass = {.with_reasons = !rebuild, .n_parcels = n_parcels};
+	if (r == 0 && two_passes && !rebuild) {
+		pass.late = late_factors(&ev);
+		pass.rescore = calloc(n_parcels ? n_parcels : 1, 1);
+		if (!pass.rescore)
+			r = PR_ENOMEM;
+	}
+	double t0 = pr_now(), first_s = 0;
 	if (r == 0)
-		r = score_all(&ev, "features ORDER BY rowid", n_parcels, !two_passes, &s);
+		r = score_all(&ev, "features ORDER BY rowid", n_parcels, &pass, &s);
+	first_s = pr_now() - t0;
 	if (r == 0 && two_passes) {
-		/* Unless an expression feature uses a score-based one, the features table stays:
-		 * the second pass reads it with the new columns joined in. */
-		bool rebuild = pr_model_expressions_use_late_features(m);
-		pr_strbuf source = {0};
+		size_t again = n_parcels;
 		r = store_scores(ctx, db, &s);
 		if (r == 0)
 			r = pr_model_build_features(&ev, 2, !rebuild);
-		if (r == 0 && !rebuild)
-			r = pr_model_late_source(&ev, &source);
+		t0 = pr_now();
+		pass.with_reasons = true;
+		if (r == 0 && rebuild)
+			r = score_all(&ev, "features ORDER BY rowid", n_parcels, &pass, &s);
+		else if (r == 0)
+			r = second_pass(&ev, &pass, &s, &again);
 		if (r == 0)
-			r = score_all(&ev, rebuild ? "features ORDER BY rowid" : source.data,
-				      n_parcels, true, &s);
-		pr_strbuf_free(&source);
+			pr_log(ctx, PR_LOG_INFO,
+			       "model: scored in two passes (%.2f s, %.2f s); the second scored "
+			       "%zu of %zu parcels again%s",
+			       first_s, pr_now() - t0, again, n_parcels,
+			       rebuild ? " (an expression feature uses a feature over scores)"
+				       : ", those its features over scores change");
+	} else if (r == 0) {
+		pr_log(ctx, PR_LOG_INFO, "model: scored (%.2f s)", first_s);
 	}
+	free(pass.rescore);
 	if (r < 0)
 		goto done;
 

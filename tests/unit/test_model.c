@@ -427,6 +427,93 @@ static void test_two_passes(void)
 	fixture_close(&fx);
 }
 
+/* Scores model text on n parcels P0..Pn-1 without records into *m and *s; 0 or -1. */
+static int score_text(const char *label, const char *text, int n, pr_model **m, pr_scores *s)
+{
+	fixture fx = {0};
+	int r = fixture_open(&fx, n) == 0 && fixture_store(&fx) == 0 ? 0 : -1;
+	if (r == 0)
+		r = pr_model_parse(ctx, label, text, m);
+	if (r == 0)
+		r = pr_model_score(ctx, *m, &fx.store, as_of(), (size_t)n, NULL, s);
+	if (r < 0)
+		fprintf(stderr, "%s: %s\n", label, pr_context_errmsg(ctx));
+	fixture_close(&fx);
+	return r < 0 ? -1 : 0;
+}
+
+/* The second pass scores again only the parcels its features over scores change: the result
+ * must be the one of scoring every parcel again. The same model is scored both ways: as it is,
+ * and with an expression feature over the late one added (no factor reads it), which makes the
+ * second pass rebuild the features table and score every parcel again. Model a has a late
+ * factor with points on some parcels, and a factor whose value reads no late feature but whose
+ * reason names one; model b a factor that needs a late feature without a default, so that no
+ * factor is assessed in the first pass and only some in the second. */
+static void test_second_pass_parcels(void)
+{
+	static const char *const texts[] = {
+	    "[feature base]\nsql = SELECT parcel_id, parcel_id FROM parcels\n"
+	    "[feature hi_d]\nuses_scores = yes\ndefault = 0\n"
+	    "sql = SELECT parcel_id, 1 FROM scores WHERE score >= 30\n"
+	    "[factor f_base]\nvalue = base\nfrom = 0\nsaturate = 8\nweight = 10\n"
+	    "[factor f_named]\nvalue = CASE WHEN base IN (0, 2) THEN 1 END\nfrom = 0\n"
+	    "saturate = 1\nweight = 5\nreason = named {hi_d}\n"
+	    "[factor f_late]\nvalue = hi_d\nfrom = 0\nsaturate = 1\nweight = 10\n"
+	    "reason = {hi_d:flag:flags}\n",
+	    "[feature base]\nsql = SELECT parcel_id, parcel_id FROM parcels\n"
+	    "[feature hi]\nuses_scores = yes\n"
+	    "sql = SELECT parcel_id, 1 FROM scores WHERE parcel_id >= 6\n"
+	    "[factor f_base]\nvalue = base\nfrom = 0\nsaturate = 8\nweight = 10\n"
+	    "[factor needy]\nvalue = base - 7\nneeds = hi\nfrom = 0\nsaturate = 1\nweight = 5\n",
+	};
+	static const char *const late[] = {"hi_d", "hi"};
+	enum { N = 9 };
+	for (int t = 0; t < 2; t++) {
+		char full_text[2048];
+		snprintf(full_text, sizeof full_text, "%s[feature unused]\nexpr = %s * 0\n",
+			 texts[t], late[t]);
+		pr_model *m = NULL, *full_m = NULL;
+		pr_scores s = {0}, full = {0};
+		ASSERT_INT_EQ(score_text("second.ini", texts[t], N, &m, &s), 0);
+		ASSERT_INT_EQ(score_text("full.ini", full_text, N, &full_m, &full), 0);
+		int late_points = 0, kept = 0;
+		for (int p = 0; p < N; p++) {
+			ASSERT_DBL_NEAR(s.score[p], full.score[p], 1e-9);
+			ASSERT_INT_EQ(s.risk_class[p], full.risk_class[p]);
+			ASSERT_INT_EQ(s.rank[p], full.rank[p]);
+			ASSERT_DBL_NEAR(s.data_coverage[p], full.data_coverage[p], 1e-9);
+			ASSERT_STR_EQ(pr_scores_reasons(&s, (size_t)p),
+				      pr_scores_reasons(&full, (size_t)p));
+			for (int k = 0; k < m->n_factors; k++)
+				ASSERT_DBL_NEAR(points(m, &s, p, m->factors[k].name),
+						points(full_m, &full, p, m->factors[k].name), 1e-9);
+			for (int f = 0; f < m->n_features; f++) {
+				double a = feature(m, &s, p, m->features[f].name);
+				double b = feature(full_m, &full, p, m->features[f].name);
+				ASSERT_TRUE(isnan(a) ? isnan(b) : a == b);
+			}
+			late_points += t == 0 && points(m, &s, p, "f_late") > 0;
+			kept += t == 0 && points(m, &s, p, "f_named") == 0 &&
+				points(m, &s, p, "f_late") == 0;
+		}
+		/* Both kinds of parcels are there: those the late factor gives points to (P6..P8,
+		 * at 30 and more in the first pass, beside P2), and those it leaves as the first
+		 * pass scored them. In b, P6..P8 are assessed, P6 and P7 without points. */
+		if (t == 0) {
+			ASSERT_TRUE(late_points > 0);
+			ASSERT_TRUE(kept > 0);
+			ASSERT_CONTAINS(pr_scores_reasons(&s, 0), "named 0");
+		} else {
+			ASSERT_DBL_NEAR(s.data_coverage[7], 1, 1e-9);
+			ASSERT_DBL_NEAR(s.data_coverage[1], 0.5, 1e-9);
+		}
+		pr_scores_free(&s);
+		pr_scores_free(&full);
+		pr_model_free(m);
+		pr_model_free(full_m);
+	}
+}
+
 /* The features table reads the SQL features' tables in parcel order (pr_feature_value): a
  * feature with rows for some parcels only, its default, its values' types (integer or real, as
  * the query made them), and a parcel asked for out of order (here an earlier one, by an
@@ -969,6 +1056,7 @@ int main(void)
 	RUN(test_visit_list_exclusion);
 	RUN(test_store_tables);
 	RUN(test_two_passes);
+	RUN(test_second_pass_parcels);
 	RUN(test_feature_values);
 	RUN(test_on_top);
 	RUN(test_bad_models);
