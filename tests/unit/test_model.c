@@ -514,6 +514,37 @@ static void test_second_pass_parcels(void)
 	}
 }
 
+/* Ranks on many ties and scores in tenths: a permutation of 1..n, highest score first, ties by
+ * lowest parcel id; the visit list takes the best-ranked parcels with points in that order. */
+static void test_ranks(void)
+{
+	static const char text[] =
+	    "[model]\nvisit_list_size = 40\n"
+	    "[feature v]\nsql = SELECT parcel_id, (parcel_id * 37) % 101 "
+	    "FROM parcels\n"
+	    "[factor f]\nvalue = v\nfrom = 0\nsaturate = 1000\nweight = 10\n";
+	enum { N = 300 };
+	pr_model *m = NULL;
+	pr_scores s = {0};
+	ASSERT_INT_EQ(score_text("ranks.ini", text, N, &m, &s), 0);
+	size_t at[N + 1] = {0}; /* the parcel at each rank */
+	for (size_t p = 0; p < N; p++) {
+		ASSERT_TRUE(s.rank[p] >= 1 && s.rank[p] <= N && at[s.rank[p]] == 0);
+		at[s.rank[p]] = p + 1;
+	}
+	uint32_t visits = 0;
+	for (size_t r = 1; r < N; r++) {
+		size_t a = at[r] - 1, b = at[r + 1] - 1;
+		ASSERT_TRUE(s.score[a] > s.score[b] || (s.score[a] == s.score[b] && a < b));
+		if (s.visit[a])
+			ASSERT_INT_EQ(s.visit_rank[a], ++visits);
+	}
+	ASSERT_INT_EQ(visits, 40);
+	ASSERT_DBL_NEAR(s.score[1], 3.7, 1e-9); /* 37 of 1000: tenths, many in each unit */
+	pr_scores_free(&s);
+	pr_model_free(m);
+}
+
 /* The features table reads the SQL features' tables in parcel order (pr_feature_value): a
  * feature with rows for some parcels only, its default, its values' types (integer or real, as
  * the query made them), and a parcel asked for out of order (here an earlier one, by an
@@ -1057,6 +1088,7 @@ int main(void)
 	RUN(test_store_tables);
 	RUN(test_two_passes);
 	RUN(test_second_pass_parcels);
+	RUN(test_ranks);
 	RUN(test_feature_values);
 	RUN(test_on_top);
 	RUN(test_bad_models);
