@@ -62,6 +62,17 @@ by_scan=$(ogrinfo -q "$out" -sql "SELECT COUNT(*) AS n FROM parcel_risk WHERE ST
 n_parcels=$(sql "$out" "SELECT COUNT(*) FROM parcel_risk")
 assert_eq "$n_parcels" "$(sql "$out" "SELECT value FROM run_info WHERE key = 'parcels.joined'")" "parcel_risk rows"
 assert_eq "$(sql "$out" "SELECT MIN(rank) || '-' || MAX(rank) || '-' || COUNT(DISTINCT rank) FROM parcel_risk")" "1-$n_parcels-$n_parcels" "ranks 1..n"
+# The hotspots hold every parcel once, each cell once, with the parcels' high-risk count,
+# highest score and mean score (each rounded to tenths).
+assert_eq "$(sql "$out" "SELECT SUM(parcels) FROM hotspots")" "$n_parcels" "parcels in hotspots"
+assert_eq "$(sql "$out" "SELECT COUNT(*) - COUNT(DISTINCT hex(geom)) FROM hotspots")" 0 "hotspot cells twice"
+[ "$(sql "$out" "SELECT COUNT(*) FROM hotspots")" -gt 20 ] || fail "too few hotspot cells to test"
+assert_eq "$(sql "$out" "SELECT SUM(high_risk_parcels) FROM hotspots")" "$(sql "$out" "SELECT COUNT(*) FROM parcel_risk WHERE risk_class IN ('high', 'critical')")" "high-risk parcels in hotspots"
+assert_eq "$(sql "$out" "SELECT MAX(max_score) FROM hotspots")" "$(sql "$out" "SELECT MAX(score) FROM parcel_risk")" "highest score in hotspots"
+assert_eq "$(sql "$out" "SELECT ABS(SUM(mean_score * parcels) - (SELECT SUM(score) FROM parcel_risk)) <= 0.05 * $n_parcels FROM hotspots")" 1 "mean scores in hotspots"
+# Each parcel is in its own cell: the visit list's points (a point on each parcel) lie in one.
+outside=$(ogrinfo -q "$out" -sql "SELECT COUNT(*) AS n FROM visit_list v WHERE NOT EXISTS (SELECT 1 FROM hotspots h WHERE ST_Intersects(v.geom, h.geom))" | sed -n 's/.*n (Integer) = //p')
+assert_eq "$outside" 0 "visit list points outside every hotspot cell"
 visits=$(sql "$out" "SELECT COUNT(*) FROM visit_list")
 [ "$visits" -gt 0 ] && [ "$visits" -le 80 ] || fail "visit_list has $visits rows"
 assert_eq "$(sql "$out" "SELECT COUNT(*) FROM visit_list WHERE reasons = '' OR reasons IS NULL")" 0 "every visit has reasons"
