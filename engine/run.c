@@ -249,6 +249,10 @@ static int read_and_join(pr_context *ctx, const pr_sources *s, pr_ingest *in)
 			free(rec->y);
 			rec->x = rec->y = NULL;
 		}
+		if (k != PR_SRC_PARCELS)
+			r = pr_records_sort_by_parcel(rec, in->parcels.rec.n);
+		if (r < 0)
+			goto done;
 	}
 	/* Reading left the heap full of small freed blocks (each parcel's geometry on its way
 	 * through GEOS): the pages they free go back to the system before the model runs. */

@@ -20,36 +20,66 @@ int pr_records_init(pr_records *rec, int source, const pr_source_conf *conf)
 	return 0;
 }
 
-/* Sets every array's room to cap. */
-static int records_resize(pr_records *rec, size_t cap)
+/* One per-row array of a pr_records: where its pointer is, and its element size. The pointer
+ * is read and written with memcpy, as a void * it is not. */
+typedef struct row_array {
+	void *at;
+	size_t size;
+} row_array;
+
+#define ROW_ARRAYS_MAX (5 + PR_MAX_FIELDS)
+
+static void *array_of(const row_array *a)
 {
-#define GROW(ptr)                                                                                  \
-	do {                                                                                       \
-		void *p_ = realloc((ptr), cap * sizeof *(ptr));                                    \
-		if (!p_)                                                                           \
-			return PR_ENOMEM;                                                          \
-		(ptr) = p_;                                                                        \
-	} while (0)
-	GROW(rec->row);
-	/* Only points have coordinates: parcels have their geometry, keyed records their key. */
-	if (pr_source_defs[rec->source].locate == PR_LOCATE_POINT) {
-		GROW(rec->x);
-		GROW(rec->y);
+	void *p;
+	memcpy(&p, a->at, sizeof p);
+	return p;
+}
+
+static void set_array(const row_array *a, void *p)
+{
+	memcpy(a->at, &p, sizeof p);
+}
+
+/* The per-row arrays rec has, which growing, counting and reordering go through alike
+ * (pr_records_move, on the join's hot path, names them itself): row, parcel and snapped; x and
+ * y for a source located by points, until they are let go after the join (parcels have their
+ * geometry, keyed records their key); each mapped column's values. Returns how many. */
+static int row_arrays(pr_records *rec, row_array *out)
+{
+	int n = 0;
+	out[n++] = (row_array){&rec->row, sizeof *rec->row};
+	out[n++] = (row_array){&rec->parcel, sizeof *rec->parcel};
+	out[n++] = (row_array){&rec->snapped, sizeof *rec->snapped};
+	if (pr_source_defs[rec->source].locate == PR_LOCATE_POINT && (rec->x || rec->cap == 0)) {
+		out[n++] = (row_array){&rec->x, sizeof *rec->x};
+		out[n++] = (row_array){&rec->y, sizeof *rec->y};
 	}
-	GROW(rec->parcel);
-	GROW(rec->snapped);
 	for (int f = 0; f < PR_MAX_FIELDS; f++) {
 		pr_column *c = &rec->cols[f];
 		if (!c->present)
 			continue;
 		if (c->type == PR_FT_TEXT)
-			GROW(c->text_ref);
+			out[n++] = (row_array){&c->text_ref, sizeof *c->text_ref};
 		else if (c->type == PR_FT_DATE)
-			GROW(c->date);
+			out[n++] = (row_array){&c->date, sizeof *c->date};
 		else
-			GROW(c->num);
+			out[n++] = (row_array){&c->num, sizeof *c->num};
 	}
-#undef GROW
+	return n;
+}
+
+/* Sets every array's room to cap. */
+static int records_resize(pr_records *rec, size_t cap)
+{
+	row_array a[ROW_ARRAYS_MAX];
+	int n = row_arrays(rec, a);
+	for (int j = 0; j < n; j++) {
+		void *p = realloc(array_of(&a[j]), cap * a[j].size);
+		if (!p)
+			return PR_ENOMEM;
+		set_array(&a[j], p);
+	}
 	rec->cap = cap;
 	return 0;
 }
@@ -95,21 +125,78 @@ void pr_records_free(pr_records *rec)
 
 size_t pr_records_bytes(const pr_records *rec)
 {
-	size_t per = sizeof *rec->row + sizeof *rec->parcel + sizeof *rec->snapped;
-	size_t bytes = 0;
-	if (rec->x)
-		per += sizeof *rec->x + sizeof *rec->y;
-	for (int f = 0; f < PR_MAX_FIELDS; f++) {
-		const pr_column *c = &rec->cols[f];
-		if (c->text_ref)
-			per += sizeof *c->text_ref;
-		if (c->date)
-			per += sizeof *c->date;
-		if (c->num)
-			per += sizeof *c->num;
-		bytes += c->pool.cap + c->pool.slot_count * sizeof *c->pool.slots;
-	}
+	row_array a[ROW_ARRAYS_MAX];
+	/* row_arrays only finds the arrays: rec is not changed. */
+	int n = row_arrays((pr_records *)rec, a);
+	size_t per = 0, bytes = 0;
+	for (int j = 0; j < n; j++)
+		per += a[j].size;
+	for (int f = 0; f < PR_MAX_FIELDS; f++)
+		bytes += rec->cols[f].pool.cap +
+			 rec->cols[f].pool.slot_count * sizeof *rec->cols[f].pool.slots;
 	return bytes + rec->cap * per;
+}
+
+/* to[i] = from[order[i]] for elements of size bytes. */
+static void gather(char *to, const char *from, const uint32_t *order, size_t n, size_t size)
+{
+#define GATHER(SIZE)                                                                               \
+	for (size_t i = 0; i < n; i++)                                                             \
+	memcpy(to + i * (SIZE), from + (size_t)order[i] * (SIZE), (SIZE))
+	if (size == 8)
+		GATHER(8);
+	else if (size == 4)
+		GATHER(4);
+	else if (size == 1)
+		GATHER(1);
+	else
+		GATHER(size);
+#undef GATHER
+}
+
+int pr_records_sort_by_parcel(pr_records *rec, size_t n_parcels)
+{
+	size_t n = rec->n;
+	bool sorted = true;
+	for (size_t i = 0; i < n; i++) {
+		if (rec->parcel[i] < 0 || (size_t)rec->parcel[i] >= n_parcels)
+			return 0; /* not joined: nothing to sort by */
+		sorted = sorted && (i == 0 || rec->parcel[i - 1] <= rec->parcel[i]);
+	}
+	if (sorted || n > UINT32_MAX)
+		return 0;
+	/* A counting sort: stable, so a parcel's records keep the order they were read in. */
+	uint32_t *next = calloc(n_parcels + 1, sizeof *next);
+	uint32_t *order = malloc(n * sizeof *order);
+	if (!next || !order) {
+		free(next);
+		free(order);
+		return PR_ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++)
+		next[rec->parcel[i] + 1]++;
+	for (size_t p = 0; p < n_parcels; p++)
+		next[p + 1] += next[p];
+	for (size_t i = 0; i < n; i++)
+		order[next[rec->parcel[i]]++] = (uint32_t)i;
+	free(next);
+	/* One array at a time: the reordering holds one array's copy beside the records. */
+	row_array a[ROW_ARRAYS_MAX];
+	int n_arrays = row_arrays(rec, a), r = 0;
+	for (int j = 0; j < n_arrays && r == 0; j++) {
+		char *to = malloc((n ? n : 1) * a[j].size);
+		if (!to) {
+			r = PR_ENOMEM;
+			break;
+		}
+		gather(to, array_of(&a[j]), order, n, a[j].size);
+		free(array_of(&a[j]));
+		set_array(&a[j], to);
+	}
+	free(order);
+	if (r == 0)
+		rec->cap = n;
+	return r;
 }
 
 void pr_records_move(pr_records *rec, size_t to, size_t from)

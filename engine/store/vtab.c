@@ -21,7 +21,7 @@ typedef struct source_table {
 	const pr_parcels *parcels;
 	const pr_records *rec; /* NULL: the source is absent, the table is empty */
 	size_t n;
-	size_t *order; /* record index of each row, by parcel (points and keys) */
+	size_t *order; /* record index of each row, by parcel; NULL: the records' own order */
 	size_t *start; /* first row of each parcel, n_parcels + 1 entries */
 	size_t n_parcels;
 	int32_t known_by;   /* see pr_store_load */
@@ -92,21 +92,29 @@ static bool known(const source_table *t, size_t i)
 }
 
 /* Orders the records known by parcel (a counting sort, stable), notes where each parcel starts
- * and leaves t->n the number of rows. */
+ * and leaves t->n the number of rows. Records already in parcel order (pr_records_sort_by_parcel)
+ * and all known are served where they lie, without an order. */
 static int index_by_parcel(source_table *t)
 {
+	bool in_order = t->known_by == PR_DATE_NULL || t->happened_field < 0;
+	for (size_t i = 1; i < t->n && in_order; i++)
+		in_order = t->rec->parcel[i - 1] <= t->rec->parcel[i];
 	t->start = calloc(t->n_parcels + 2, sizeof *t->start);
-	t->order = malloc((t->n ? t->n : 1) * sizeof *t->order);
-	if (!t->start || !t->order)
+	if (!t->start)
 		return SQLITE_NOMEM;
 	for (size_t i = 0; i < t->n; i++)
 		if (known(t, i))
 			t->start[t->rec->parcel[i] + 1]++;
 	for (size_t p = 0; p < t->n_parcels; p++)
 		t->start[p + 1] += t->start[p];
+	if (in_order)
+		return SQLITE_OK;
+	t->order = malloc((t->n ? t->n : 1) * sizeof *t->order);
 	size_t *next = malloc((t->n_parcels + 1) * sizeof *next);
-	if (!next)
+	if (!t->order || !next) {
+		free(next);
 		return SQLITE_NOMEM;
+	}
 	memcpy(next, t->start, (t->n_parcels + 1) * sizeof *next);
 	for (size_t i = 0; i < t->n; i++)
 		if (known(t, i))
@@ -339,7 +347,9 @@ static int cursor_eof(sqlite3_vtab_cursor *cur)
 /* The row's record index: the same whatever the plan, as SQLite's OR optimisation needs. */
 static size_t row_index(const source_cursor *c, const source_table *t)
 {
-	return c->map ? c->map[c->at] : t->source == PR_SRC_PARCELS ? c->at : t->order[c->at];
+	return c->map					  ? c->map[c->at]
+	       : t->source == PR_SRC_PARCELS || !t->order ? c->at
+							  : t->order[c->at];
 }
 
 static int cursor_rowid(sqlite3_vtab_cursor *cur, sqlite3_int64 *ret)

@@ -605,6 +605,101 @@ static long long count(fixture *fx, const char *sql)
 /* The store's virtual tables answer like ordinary tables: lookups by parcel_id and by text
  * columns, with SQLite's own comparison rules (collations, numbers against text), rowids that
  * stay the same across plans, and no table scan per outer row on a text join. */
+/* The population's fields, as in pr_source_defs. */
+enum { POP_HOUSEHOLD, POP_PERSONS, POP_REGISTERED };
+
+/* The whole population table as the store serves it, one text. */
+static char *served_population(fixture *fx)
+{
+	sqlite3_stmt *st = NULL;
+	char *text = NULL;
+	if (sqlite3_prepare_v2(
+		fx->store.db,
+		"SELECT group_concat(parcel_id || ':' || row || ':' || "
+		"COALESCE(household, '-') || ':' || COALESCE(persons, '-') || ':' || "
+		"COALESCE(registered, '-'), ' ') FROM population",
+		-1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+		text = strdup((const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	return text;
+}
+
+/* pr_records_sort_by_parcel: records read in no order come out in parcel order, each parcel's
+ * in the order they were read, every array moved alike; the store serves the sorted records
+ * (without an order of its own) exactly as it served them unsorted. */
+static void test_sort_by_parcel(void)
+{
+	enum { N = 60, PARCELS = 7 };
+	fixture fx = {0};
+	ASSERT_INT_EQ(fixture_open(&fx, PARCELS), 0);
+	/* Parcels in no order, a household missing now and then, persons and dates too. */
+	for (int i = 0; i < N; i++) {
+		char sql[200], household[16] = "NULL";
+		if (i % 4)
+			snprintf(household, sizeof household, "'H%d'", 1000 - i);
+		snprintf(sql, sizeof sql,
+			 "INSERT INTO population VALUES (%d, %d, %s, %s, %s, NULL, 0, 0, 0)",
+			 (i * 5 + 3) % PARCELS, i + 1, household, i % 3 ? "2" : "NULL",
+			 i % 5 ? "'2020-01-01'" : "NULL");
+		ASSERT_INT_EQ(exec(&fx, sql), 0);
+	}
+	ASSERT_INT_EQ(fixture_store(&fx), 0);
+	pr_records *rec = &fx.rec[PR_SRC_POPULATION];
+	ASSERT_INT_EQ(rec->n, N);
+	char *before = served_population(&fx);
+	ASSERT_TRUE(before != NULL);
+	/* What each row held, by its row number, and the order it was read in. */
+	int32_t parcel[N + 1];
+	double persons[N + 1];
+	int32_t registered[N + 1];
+	char household[N + 1][16];
+	for (size_t i = 0; i < rec->n; i++) {
+		uint64_t row = rec->row[i];
+		ASSERT_TRUE(row >= 1 && row <= N);
+		parcel[row] = rec->parcel[i];
+		persons[row] = rec->cols[POP_PERSONS].num[i];
+		registered[row] = rec->cols[POP_REGISTERED].date[i];
+		const char *h = pr_column_text(&rec->cols[POP_HOUSEHOLD], i);
+		snprintf(household[row], sizeof household[row], "%s", h ? h : "-");
+	}
+	ASSERT_INT_EQ(pr_records_sort_by_parcel(rec, PARCELS), 0);
+	ASSERT_INT_EQ(rec->n, N);
+	for (size_t i = 0; i < rec->n; i++) {
+		uint64_t row = rec->row[i];
+		if (i > 0) {
+			ASSERT_TRUE(rec->parcel[i - 1] <= rec->parcel[i]);
+			/* Read in row order: a parcel's rows stay in it. */
+			if (rec->parcel[i - 1] == rec->parcel[i])
+				ASSERT_TRUE(rec->row[i - 1] < row);
+		}
+		ASSERT_INT_EQ(rec->parcel[i], parcel[row]);
+		ASSERT_TRUE(isnan(persons[row]) ? isnan(rec->cols[POP_PERSONS].num[i])
+						: rec->cols[POP_PERSONS].num[i] == persons[row]);
+		ASSERT_INT_EQ(rec->cols[POP_REGISTERED].date[i], registered[row]);
+		const char *h = pr_column_text(&rec->cols[POP_HOUSEHOLD], i);
+		ASSERT_STR_EQ(h ? h : "-", household[row]);
+	}
+	/* A store over the sorted records serves the same rows in the same order. */
+	pr_store_close(&fx.store);
+	const pr_records *recs[PR_SRC_COUNT] = {[PR_SRC_POPULATION] = rec};
+	ASSERT_INT_EQ(pr_store_open(ctx, &fx.store), 0);
+	ASSERT_INT_EQ(pr_store_load(ctx, fx.store.db, &fx.parcels, recs, PR_DATE_NULL), 0);
+	char *after = served_population(&fx);
+	ASSERT_TRUE(after != NULL);
+	ASSERT_STR_EQ(after, before);
+	/* Known by a day before any registration: in order, but the store must still leave out
+	 * what was not known (the 12 rows without a date stay). */
+	pr_store_close(&fx.store);
+	ASSERT_INT_EQ(pr_store_open(ctx, &fx.store), 0);
+	ASSERT_INT_EQ(
+	    pr_store_load(ctx, fx.store.db, &fx.parcels, recs, pr_days_from_civil(2019, 1, 1)), 0);
+	ASSERT_INT_EQ(count(&fx, "SELECT COUNT(*) FROM population"), N / 5);
+	free(before);
+	free(after);
+	fixture_close(&fx);
+}
+
 static void test_store_tables(void)
 {
 	fixture fx = {0};
@@ -1086,6 +1181,7 @@ int main(void)
 	RUN(test_saturation_weights_classes);
 	RUN(test_visit_list_exclusion);
 	RUN(test_store_tables);
+	RUN(test_sort_by_parcel);
 	RUN(test_two_passes);
 	RUN(test_second_pass_parcels);
 	RUN(test_ranks);
