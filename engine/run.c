@@ -239,8 +239,10 @@ static int read_and_join(pr_context *ctx, const pr_sources *s, pr_ingest *in)
 		free(from->items);
 		memset(from, 0, sizeof *from);
 	}
-	/* Every record is joined: the rings were for that only, and no record is added now. */
+	/* Every record is joined: the rings were for that only, and no record is added now. The
+	 * records go in parcel order, the order the model reads them in. */
 	pr_parcels_release_rings(&in->parcels);
+	t0 = pr_now();
 	for (int k = 0; k < PR_SRC_COUNT; k++) {
 		pr_records *rec = k == PR_SRC_PARCELS ? &in->parcels.rec : &in->records[k];
 		pr_records_shrink(rec);
@@ -250,10 +252,11 @@ static int read_and_join(pr_context *ctx, const pr_sources *s, pr_ingest *in)
 			rec->x = rec->y = NULL;
 		}
 		if (k != PR_SRC_PARCELS)
-			r = pr_records_sort_by_parcel(rec, in->parcels.rec.n);
+			r = pr_records_sort_by_parcel(ctx, rec, in->parcels.rec.n);
 		if (r < 0)
 			goto done;
 	}
+	pr_log(ctx, PR_LOG_INFO, "records: in parcel order (%.2f s)", pr_now() - t0);
 	/* Reading left the heap full of small freed blocks (each parcel's geometry on its way
 	 * through GEOS): the pages they free go back to the system before the model runs. */
 	malloc_trim(0);

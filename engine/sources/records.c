@@ -154,7 +154,28 @@ static void gather(char *to, const char *from, const uint32_t *order, size_t n, 
 #undef GATHER
 }
 
-int pr_records_sort_by_parcel(pr_records *rec, size_t n_parcels)
+/* The reordering of one sort: each task puts one array in order. */
+typedef struct reorder {
+	row_array arrays[ROW_ARRAYS_MAX];
+	const uint32_t *order;
+	size_t n;
+} reorder;
+
+static int reorder_array(pr_context *ctx, int j, void *user)
+{
+	const reorder *ro = user;
+	const row_array *a = &ro->arrays[j];
+	char *to = malloc((ro->n ? ro->n : 1) * a->size);
+	(void)ctx;
+	if (!to)
+		return PR_ENOMEM;
+	gather(to, array_of(a), ro->order, ro->n, a->size);
+	free(array_of(a));
+	set_array(a, to);
+	return 0;
+}
+
+int pr_records_sort_by_parcel(pr_context *ctx, pr_records *rec, size_t n_parcels)
 {
 	size_t n = rec->n;
 	bool sorted = true;
@@ -180,19 +201,11 @@ int pr_records_sort_by_parcel(pr_records *rec, size_t n_parcels)
 	for (size_t i = 0; i < n; i++)
 		order[next[rec->parcel[i]]++] = (uint32_t)i;
 	free(next);
-	/* One array at a time: the reordering holds one array's copy beside the records. */
-	row_array a[ROW_ARRAYS_MAX];
-	int n_arrays = row_arrays(rec, a), r = 0;
-	for (int j = 0; j < n_arrays && r == 0; j++) {
-		char *to = malloc((n ? n : 1) * a[j].size);
-		if (!to) {
-			r = PR_ENOMEM;
-			break;
-		}
-		gather(to, array_of(&a[j]), order, n, a[j].size);
-		free(array_of(&a[j]));
-		set_array(&a[j], to);
-	}
+	/* An array per task, on the threads there are: the reordering holds a copy of one
+	 * array per thread beside the records. */
+	reorder ro = {.order = order, .n = n};
+	int n_arrays = row_arrays(rec, ro.arrays);
+	int r = pr_parallel(ctx, n_arrays, PR_PARALLEL_POOL, reorder_array, &ro);
 	free(order);
 	if (r == 0)
 		rec->cap = n;

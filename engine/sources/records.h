@@ -19,7 +19,7 @@ void pr_records_move(pr_records *rec, size_t to, size_t from);
  * sorted otherwise (by household, by national number) had each parcel's records scattered over
  * the whole source. Records not joined are left as they are. 0 or PR_ENOMEM; on failure part of
  * the arrays may be reordered already, and the records are to be freed. */
-int pr_records_sort_by_parcel(pr_records *rec, size_t n_parcels);
+int pr_records_sort_by_parcel(pr_context *ctx, pr_records *rec, size_t n_parcels);
 /* Drops the records from n on (their text stays in the columns' pools). */
 void pr_records_truncate(pr_records *rec, size_t n);
 size_t pr_rejects_count(const pr_rejects *rj, int source);

@@ -663,7 +663,7 @@ static void test_sort_by_parcel(void)
 		const char *h = pr_column_text(&rec->cols[POP_HOUSEHOLD], i);
 		snprintf(household[row], sizeof household[row], "%s", h ? h : "-");
 	}
-	ASSERT_INT_EQ(pr_records_sort_by_parcel(rec, PARCELS), 0);
+	ASSERT_INT_EQ(pr_records_sort_by_parcel(ctx, rec, PARCELS), 0);
 	ASSERT_INT_EQ(rec->n, N);
 	for (size_t i = 0; i < rec->n; i++) {
 		uint64_t row = rec->row[i];
