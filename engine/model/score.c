@@ -499,32 +499,6 @@ static int second_pass(pr_model_eval *ev, score_pass *pass, pr_scores *s, size_t
 	return r;
 }
 
-/* Table scores (parcel_id, score, risk_class) of a first pass, for features that use it. */
-static int store_scores(pr_context *ctx, sqlite3 *db, const pr_scores *s)
-{
-	sqlite3_stmt *st = NULL;
-	int r = pr_store_exec(ctx, db,
-			      "DROP TABLE IF EXISTS scores; CREATE TABLE scores (parcel_id INTEGER "
-			      "PRIMARY KEY, score REAL, risk_class TEXT); BEGIN");
-	if (r < 0)
-		return r;
-	if (sqlite3_prepare_v2(db, "INSERT INTO scores VALUES (?1, ?2, ?3)", -1, &st, NULL) !=
-	    SQLITE_OK)
-		return pr_error(ctx, PR_EINTERNAL, "working store: %s", sqlite3_errmsg(db));
-	for (size_t i = 0; i < s->n; i++) {
-		sqlite3_bind_int64(st, 1, (sqlite3_int64)i);
-		sqlite3_bind_double(st, 2, s->score[i]);
-		sqlite3_bind_text(st, 3, pr_risk_class_names[s->risk_class[i]], -1, SQLITE_STATIC);
-		if (sqlite3_step(st) != SQLITE_DONE) {
-			r = pr_error(ctx, PR_EINTERNAL, "working store: %s", sqlite3_errmsg(db));
-			break;
-		}
-		sqlite3_reset(st);
-	}
-	sqlite3_finalize(st);
-	return r < 0 ? r : pr_store_exec(ctx, db, "COMMIT");
-}
-
 /* ---- the time limit ------------------------------------------------------------------------ */
 
 /* SQLite calls the progress handler every this many virtual machine instructions: a clock read
@@ -648,7 +622,8 @@ int pr_model_score(pr_context *ctx, const pr_model *m, pr_store *store, int32_t 
 	first_s = pr_now() - t0;
 	if (r == 0 && two_passes) {
 		size_t again = n_parcels;
-		r = store_scores(ctx, db, &s);
+		r = pr_store_serve_scores(ctx, store, n_parcels, s.score, s.risk_class,
+					  pr_risk_class_names);
 		if (r == 0)
 			r = pr_model_build_features(&ev, 2, !rebuild);
 		t0 = pr_now();

@@ -138,7 +138,8 @@ static int authorize(void *user, int action, const char *arg1, const char *arg2,
 		return SQLITE_DENY;
 	case SQLITE_CREATE_VTABLE:
 	case SQLITE_DROP_VTABLE:
-		if (arg2 && strcmp(arg2, "pr_source") == 0)
+		if (arg2 &&
+		    (strcmp(arg2, PR_SOURCE_MODULE) == 0 || strcmp(arg2, PR_SCORES_MODULE) == 0))
 			return SQLITE_OK;
 		snprintf(g->refusal, sizeof g->refusal,
 			 "virtual table module %s is not allowed: model SQL may only query the "
@@ -218,6 +219,7 @@ void pr_store_close(pr_store *store)
 	if (store->spatialite)
 		spatialite_cleanup_ex(store->spatialite);
 	free(store->guard);
+	free(store->scores);
 	memset(store, 0, sizeof *store);
 }
 

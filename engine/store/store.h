@@ -11,12 +11,18 @@
 #include "sources/sources.h"
 
 typedef struct pr_store_guard pr_store_guard;
+typedef struct pr_store_scores pr_store_scores;
 
 typedef struct pr_store {
 	sqlite3 *db;
-	void *spatialite;      /* SpatiaLite's connection cache, released after the database */
-	pr_store_guard *guard; /* the authorizer's state (store.c) */
+	void *spatialite;	 /* SpatiaLite's connection cache, released after the database */
+	pr_store_guard *guard;	 /* the authorizer's state (store.c) */
+	pr_store_scores *scores; /* what table scores serves, once served (vtab.c) */
 } pr_store;
+
+/* The virtual table modules of the store: the sources' tables, table scores. */
+#define PR_SOURCE_MODULE "pr_source"
+#define PR_SCORES_MODULE "pr_scores"
 
 /* Opens an in-memory SpatiaLite database into store, with the authorizer that refuses what
  * model SQL may not do (see pr_store_function_refused). Close with pr_store_close(). */
@@ -65,6 +71,12 @@ void pr_store_watch_reads(pr_store *store, pr_store_read_fn fn, void *user);
  * the backtest reads every date field. */
 int pr_store_load(pr_context *ctx, sqlite3 *db, const pr_parcels *parcels,
 		  const pr_records *const records[PR_SRC_COUNT], int32_t known_by);
+/* Serves n parcels' scores as table scores (parcel_id INTEGER, score REAL, risk_class TEXT), for
+ * the features of a second pass: read-only, in parcel order, a parcel_id equality a lookup; the
+ * risk_class of parcel i is class_names[risk_class[i]]. The arrays are read where they are: they
+ * must stay until the store is closed or scores are served again, which replaces the table. */
+int pr_store_serve_scores(pr_context *ctx, pr_store *store, size_t n, const double *score,
+			  const uint8_t *risk_class, const char *const *class_names);
 /* Runs statements without results on any SQLite database; on failure the context's error
  * says what (a file, "working store"), SQLite's message and the statement, and status is
  * returned. */

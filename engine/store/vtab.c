@@ -292,6 +292,18 @@ static int cursor_close(sqlite3_vtab_cursor *cur)
 	return SQLITE_OK;
 }
 
+/* The parcel an equality on parcel_id names, if one below n: an id from another table may arrive
+ * as 3 or 3.0; text or 3.5 names none. */
+static bool parcel_of(sqlite3_value *v, size_t n, size_t *ret)
+{
+	int type = sqlite3_value_numeric_type(v);
+	double d = sqlite3_value_double(v);
+	sqlite3_int64 p = sqlite3_value_int64(v);
+	*ret = (size_t)p;
+	return (type == SQLITE_INTEGER || (type == SQLITE_FLOAT && d == floor(d))) && p >= 0 &&
+	       (size_t)p < n;
+}
+
 static int cursor_filter(sqlite3_vtab_cursor *cur, int idx, const char *idx_str, int argc,
 			 sqlite3_value **argv)
 {
@@ -301,17 +313,12 @@ static int cursor_filter(sqlite3_vtab_cursor *cur, int idx, const char *idx_str,
 	c->end = t->n;
 	c->map = NULL;
 	if (idx == PLAN_PARCEL_ID) {
-		/* An id from another table may arrive as 3 or 3.0; text or 3.5 matches nothing. */
-		int type = sqlite3_value_numeric_type(argv[0]);
-		double d = sqlite3_value_double(argv[0]);
-		sqlite3_int64 p = sqlite3_value_int64(argv[0]);
-		bool known = (type == SQLITE_INTEGER || (type == SQLITE_FLOAT && d == floor(d))) &&
-			     p >= 0 && (size_t)p < t->n_parcels;
-		if (!known) {
+		size_t p;
+		if (!parcel_of(argv[0], t->n_parcels, &p)) {
 			c->end = 0;
 		} else if (t->source == PR_SRC_PARCELS) {
-			c->at = (size_t)p;
-			c->end = (size_t)p + 1;
+			c->at = p;
+			c->end = p + 1;
 		} else if (t->rec) {
 			c->at = t->start[p];
 			c->end = t->start[p + 1];
@@ -465,15 +472,150 @@ int pr_store_load(pr_context *ctx, sqlite3 *db, const pr_parcels *parcels,
 	for (int k = 0; k < PR_SRC_COUNT; k++)
 		data->records[k] = k == PR_SRC_PARCELS ? NULL : records[k];
 	/* The module owns data from here on, freed with the connection. */
-	if (sqlite3_create_module_v2(db, "pr_source", &source_module, data, free) != SQLITE_OK)
+	if (sqlite3_create_module_v2(db, PR_SOURCE_MODULE, &source_module, data, free) != SQLITE_OK)
 		return pr_error(ctx, PR_EINTERNAL, "working store: %s", sqlite3_errmsg(db));
 	for (int k = 0; k < PR_SRC_COUNT; k++) {
 		char sql[128];
-		snprintf(sql, sizeof sql, "CREATE VIRTUAL TABLE %s USING pr_source(%s)",
+		snprintf(sql, sizeof sql, "CREATE VIRTUAL TABLE %s USING " PR_SOURCE_MODULE "(%s)",
 			 pr_source_defs[k].name, pr_source_defs[k].name);
 		int r = pr_store_exec(ctx, db, sql);
 		if (r < 0)
 			return r;
 	}
 	return 0;
+}
+
+/* ---- table scores --------------------------------------------------------------------------- */
+
+/* A first pass's scores, served to the features of a second (pr_store_serve_scores): one row
+ * per parcel, in parcel order, from the scores' own arrays. Filling a table with them took as
+ * long as the second pass itself now does. The cursor is a source_cursor without a map. */
+struct pr_store_scores {
+	size_t n;
+	const double *score;
+	const uint8_t *risk_class;
+	const char *const *class_names;
+};
+
+typedef struct scores_table {
+	sqlite3_vtab base;
+	const pr_store_scores *s;
+} scores_table;
+
+static int scores_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
+			  sqlite3_vtab **ret, char **err)
+{
+	int rc = sqlite3_declare_vtab(db, "CREATE TABLE x(parcel_id INTEGER, score REAL, "
+					  "risk_class TEXT)");
+	if (rc != SQLITE_OK)
+		return rc;
+	scores_table *t = sqlite3_malloc(sizeof *t);
+	if (!t)
+		return SQLITE_NOMEM;
+	memset(t, 0, sizeof *t);
+	t->s = aux;
+	*ret = &t->base;
+	return SQLITE_OK;
+}
+
+static int scores_disconnect(sqlite3_vtab *vt)
+{
+	sqlite3_free(vt);
+	return SQLITE_OK;
+}
+
+static int scores_best_index(sqlite3_vtab *vt, sqlite3_index_info *info)
+{
+	const scores_table *t = (const scores_table *)vt;
+	info->idxNum = PLAN_SCAN;
+	info->estimatedCost = (double)t->s->n + 10;
+	info->estimatedRows = (sqlite3_int64)t->s->n;
+	for (int c = 0; c < info->nConstraint; c++) {
+		const struct sqlite3_index_constraint *k = &info->aConstraint[c];
+		if (k->usable && k->op == SQLITE_INDEX_CONSTRAINT_EQ && k->iColumn == 0) {
+			info->idxNum = PLAN_PARCEL_ID;
+			info->aConstraintUsage[c].argvIndex = 1;
+			info->aConstraintUsage[c].omit = 1;
+			info->estimatedCost = 2;
+			info->estimatedRows = 1;
+			info->idxFlags = SQLITE_INDEX_SCAN_UNIQUE;
+			break;
+		}
+	}
+	if (info->nOrderBy == 1 && info->aOrderBy[0].iColumn == 0 && !info->aOrderBy[0].desc)
+		info->orderByConsumed = 1;
+	return SQLITE_OK;
+}
+
+static int scores_filter(sqlite3_vtab_cursor *cur, int idx, const char *idx_str, int argc,
+			 sqlite3_value **argv)
+{
+	source_cursor *c = (source_cursor *)cur;
+	const pr_store_scores *s = ((const scores_table *)cur->pVtab)->s;
+	size_t p;
+	c->map = NULL;
+	c->at = 0;
+	c->end = s->n;
+	if (idx == PLAN_PARCEL_ID) {
+		bool known = parcel_of(argv[0], s->n, &p);
+		c->at = known ? p : 0;
+		c->end = known ? p + 1 : 0;
+	}
+	return SQLITE_OK;
+}
+
+static int scores_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int col)
+{
+	size_t i = ((const source_cursor *)cur)->at;
+	const pr_store_scores *s = ((const scores_table *)cur->pVtab)->s;
+	if (col == 0)
+		sqlite3_result_int64(ctx, (sqlite3_int64)i);
+	else if (col == 1)
+		sqlite3_result_double(ctx, s->score[i]);
+	else
+		sqlite3_result_text(ctx, s->class_names[s->risk_class[i]], -1, SQLITE_STATIC);
+	return SQLITE_OK;
+}
+
+static int scores_rowid(sqlite3_vtab_cursor *cur, sqlite3_int64 *ret)
+{
+	*ret = (sqlite3_int64)((const source_cursor *)cur)->at;
+	return SQLITE_OK;
+}
+
+static const sqlite3_module scores_module = {
+    .iVersion = 0,
+    .xCreate = scores_connect,
+    .xConnect = scores_connect,
+    .xBestIndex = scores_best_index,
+    .xDisconnect = scores_disconnect,
+    .xDestroy = scores_disconnect,
+    .xOpen = cursor_open,
+    .xClose = cursor_close,
+    .xFilter = scores_filter,
+    .xNext = cursor_next,
+    .xEof = cursor_eof,
+    .xColumn = scores_column,
+    .xRowid = scores_rowid,
+};
+
+int pr_store_serve_scores(pr_context *ctx, pr_store *store, size_t n, const double *score,
+			  const uint8_t *risk_class, const char *const *class_names)
+{
+	if (!store->scores) {
+		/* The module is the connection's from here on; store keeps what it serves. */
+		store->scores = calloc(1, sizeof *store->scores);
+		if (!store->scores)
+			return PR_ENOMEM;
+		if (sqlite3_create_module_v2(store->db, PR_SCORES_MODULE, &scores_module,
+					     store->scores, NULL) != SQLITE_OK)
+			return pr_error(ctx, PR_EINTERNAL, "working store: %s",
+					sqlite3_errmsg(store->db));
+	}
+	int r = pr_store_exec(ctx, store->db, "DROP TABLE IF EXISTS scores");
+	*store->scores = (pr_store_scores){n, score, risk_class, class_names};
+	if (r == 0)
+		r = pr_store_exec(ctx, store->db,
+				  "CREATE VIRTUAL TABLE scores USING " PR_SCORES_MODULE);
+	return r;
 }

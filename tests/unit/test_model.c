@@ -602,9 +602,64 @@ static long long count(fixture *fx, const char *sql)
 	return n;
 }
 
+/* Whether the store's query plan for sql has a step naming what ("INDEX 1": plan 1 of a
+ * virtual table). */
+static bool planned(fixture *fx, const char *sql, const char *what)
+{
+	char explain[512];
+	sqlite3_stmt *st = NULL;
+	bool found = false;
+	snprintf(explain, sizeof explain, "EXPLAIN QUERY PLAN %s", sql);
+	if (sqlite3_prepare_v2(fx->store.db, explain, -1, &st, NULL) != SQLITE_OK)
+		return false;
+	while (sqlite3_step(st) == SQLITE_ROW)
+		found = found || strstr((const char *)sqlite3_column_text(st, 3), what);
+	sqlite3_finalize(st);
+	return found;
+}
+
 /* The store's virtual tables answer like ordinary tables: lookups by parcel_id and by text
  * columns, with SQLite's own comparison rules (collations, numbers against text), rowids that
  * stay the same across plans, and no table scan per outer row on a text join. */
+/* Table scores over a pass's arrays (pr_store_serve_scores): every parcel in order, lookups by
+ * parcel_id as a number however it comes, joins, read-only, and served again with new arrays. */
+static void test_scores_table(void)
+{
+	fixture fx = {0};
+	double score[5] = {10, 55.5, 0, 90, 30};
+	uint8_t cls[5] = {PR_CLASS_LOW, PR_CLASS_HIGH, PR_CLASS_LOW, PR_CLASS_CRITICAL,
+			  PR_CLASS_MEDIUM};
+	ASSERT_INT_EQ(fixture_open(&fx, 5), 0);
+	ASSERT_INT_EQ(fixture_store(&fx), 0);
+	ASSERT_INT_EQ(pr_store_serve_scores(ctx, &fx.store, 5, score, cls, pr_risk_class_names), 0);
+	ASSERT_INT_EQ(count(&fx, "SELECT COUNT(*) FROM scores"), 5);
+	ASSERT_INT_EQ(count(&fx, "SELECT SUM(score) * 10 FROM scores"), 1855);
+	ASSERT_INT_EQ(count(&fx, "SELECT group_concat(parcel_id, '') FROM scores WHERE "
+				 "risk_class IN ('high', 'critical')"),
+		      13);
+	ASSERT_INT_EQ(count(&fx, "SELECT score * 10 FROM scores WHERE parcel_id = 1"), 555);
+	ASSERT_INT_EQ(count(&fx, "SELECT score FROM scores WHERE parcel_id = 3.0"), 90);
+	ASSERT_INT_EQ(count(&fx, "SELECT COUNT(*) FROM scores WHERE parcel_id = 3.5 OR "
+				 "parcel_id = 5 OR parcel_id = -1"),
+		      0);
+	ASSERT_INT_EQ(count(&fx, "SELECT COUNT(*) FROM parcels p JOIN scores s "
+				 "ON s.parcel_id = p.parcel_id WHERE s.risk_class = 'low'"),
+		      2);
+	ASSERT_INT_EQ(count(&fx, "SELECT group_concat(parcel_id, '') FROM (SELECT parcel_id "
+				 "FROM scores ORDER BY parcel_id DESC)"),
+		      43210);
+	ASSERT_INT_EQ(count(&fx, "SELECT group_concat(parcel_id, '') FROM (SELECT parcel_id "
+				 "FROM scores ORDER BY score DESC)"),
+		      31402);
+	ASSERT_TRUE(planned(&fx, "SELECT score FROM scores WHERE parcel_id = 2", "INDEX 1"));
+	ASSERT_TRUE(sqlite3_exec(fx.store.db, "DELETE FROM scores", NULL, NULL, NULL) != SQLITE_OK);
+	/* Served again: the new arrays, the same table name. */
+	double again[2] = {1, 2};
+	ASSERT_INT_EQ(pr_store_serve_scores(ctx, &fx.store, 2, again, cls, pr_risk_class_names), 0);
+	ASSERT_INT_EQ(count(&fx, "SELECT SUM(score) FROM scores"), 3);
+	fixture_close(&fx);
+}
+
 /* The population's fields, as in pr_source_defs. */
 enum { POP_HOUSEHOLD, POP_PERSONS, POP_REGISTERED };
 
@@ -732,17 +787,11 @@ static void test_store_tables(void)
 	ASSERT_INT_EQ(count(&fx, "SELECT COUNT(*) FROM population a JOIN population b "
 				 "ON b.household = a.household"),
 		      5 * 6 * 6 + 2 * 5 * 5);
-	sqlite3_stmt *st = NULL;
-	bool indexed = false;
-	ASSERT_INT_EQ(sqlite3_prepare_v2(fx.store.db,
-					 "EXPLAIN QUERY PLAN SELECT COUNT(*) FROM population a "
-					 "JOIN population b ON b.household = a.household",
-					 -1, &st, NULL),
-		      SQLITE_OK);
-	while (sqlite3_step(st) == SQLITE_ROW)
-		indexed = indexed || strstr((const char *)sqlite3_column_text(st, 3), "INDEX 4");
-	sqlite3_finalize(st);
-	ASSERT_TRUE(indexed); /* PLAN_TEXT + the household column: a lookup, not a scan */
+	/* PLAN_TEXT + the household column: a lookup, not a scan. */
+	ASSERT_TRUE(planned(&fx,
+			    "SELECT COUNT(*) FROM population a JOIN population b "
+			    "ON b.household = a.household",
+			    "INDEX 4"));
 	/* Read-only. */
 	ASSERT_TRUE(sqlite3_exec(fx.store.db, "DELETE FROM parcels", NULL, NULL, NULL) !=
 		    SQLITE_OK);
@@ -1182,6 +1231,7 @@ int main(void)
 	RUN(test_visit_list_exclusion);
 	RUN(test_store_tables);
 	RUN(test_sort_by_parcel);
+	RUN(test_scores_table);
 	RUN(test_two_passes);
 	RUN(test_second_pass_parcels);
 	RUN(test_ranks);
