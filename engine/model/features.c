@@ -355,27 +355,25 @@ done:
 	return r;
 }
 
-/* A whole-word match, as SQL names are case-insensitive: LATE names late. */
+bool pr_model_sql_has_word(const char *sql, const char *word)
+{
+	size_t n = strlen(word);
+	for (const char *p = strcasestr(sql, word); p; p = strcasestr(p + 1, word)) {
+		bool start = p == sql || !(isalnum((unsigned char)p[-1]) || p[-1] == '_');
+		bool end = !(isalnum((unsigned char)p[n]) || p[n] == '_');
+		if (start && end)
+			return true;
+	}
+	return false;
+}
+
 bool pr_model_expressions_use_late_features(const pr_model *m)
 {
-	for (int i = 0; i < m->n_features; i++) {
-		if (!m->features[i].expr)
-			continue;
-		for (int j = 0; j < m->n_features; j++) {
-			if (!m->features[j].uses_scores)
-				continue;
-			/* SQL names are case-insensitive: LATE names late. */
-			size_t n = strlen(m->features[j].name);
-			for (const char *p = strcasestr(m->features[i].expr, m->features[j].name);
-			     p; p = strcasestr(p + 1, m->features[j].name)) {
-				bool start = p == m->features[i].expr ||
-					     !(isalnum((unsigned char)p[-1]) || p[-1] == '_');
-				bool end = !(isalnum((unsigned char)p[n]) || p[n] == '_');
-				if (start && end)
-					return true;
-			}
-		}
-	}
+	for (int i = 0; i < m->n_features; i++)
+		for (int j = 0; j < m->n_features && m->features[i].expr; j++)
+			if (m->features[j].uses_scores &&
+			    pr_model_sql_has_word(m->features[i].expr, m->features[j].name))
+				return true;
 	return false;
 }
 
@@ -434,15 +432,16 @@ static void record_read(void *user, const char *table, const char *column)
 			p->features |= UINT64_C(1) << i;
 }
 
-/* Prepares sql only to see what it reads. */
-static void probe_reads(pr_store *store, read_probe *p, const char *sql)
+/* Prepares sql only to see what it reads; false when it does not prepare (then what it reads is
+ * not known: a factor may read a feature's own table, which does not exist yet). */
+static bool probe_reads(pr_store *store, read_probe *p, const char *sql)
 {
 	sqlite3_stmt *st = NULL;
 	p->sources = 0;
 	p->features = 0;
-	if (sql)
-		pr_model_prepare_one(store, sql, &st);
+	int rc = sql ? pr_model_prepare_one(store, sql, &st) : SQLITE_NOMEM;
 	sqlite3_finalize(st);
+	return rc == SQLITE_OK;
 }
 
 int pr_model_find_reads(pr_context *ctx, const pr_model *m, pr_store *store,
@@ -480,7 +479,8 @@ int pr_model_find_reads(pr_context *ctx, const pr_model *m, pr_store *store,
 	for (int k = 0; k < m->n_factors; k++) {
 		sql.len = 0;
 		pr_strbuf_printf(&sql, "SELECT (\n%s\n) FROM features", m->factors[k].value);
-		probe_reads(store, &probe, sql.data);
+		if (!probe_reads(store, &probe, sql.data))
+			reads.factors_unknown |= UINT64_C(1) << k;
 		reads.factor[k] = probe.sources;
 		factor_uses[k] = probe.features;
 		reads.factor_features[k] = probe.features;

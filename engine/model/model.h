@@ -91,6 +91,8 @@ typedef struct pr_model_reads {
 	unsigned factor[PR_MODEL_MAX_FACTORS];
 	uint64_t factor_features[PR_MODEL_MAX_FACTORS]; /* the features each factor's value
 							   names (bit i: feature i) */
+	uint64_t factors_unknown; /* factors whose value did not prepare when looked at: what
+				     they read is not known (bit k: factor k) */
 } pr_model_reads;
 
 /* Finds what every feature and factor reads, from the tables SQLite's authorizer sees while each

@@ -48,6 +48,9 @@ bool pr_model_feature_absent(const pr_model_eval *ev, int i);
  * SQL features that do not read scores (those are NULL then); pass 2 runs the ones that do, over
  * the scores of pass 1, and rebuilds the table unless queries_only. */
 int pr_model_build_features(pr_model_eval *ev, int pass, bool queries_only);
+/* True when word is in sql as a whole word, in any case, as SQL names are case-insensitive: LATE
+ * names late. (In a string or a comment too: a caller takes the cautious way then.) */
+bool pr_model_sql_has_word(const char *sql, const char *word);
 /* True when an expression feature names a feature that uses scores: the second pass must then
  * rebuild the features table. */
 bool pr_model_expressions_use_late_features(const pr_model *m);

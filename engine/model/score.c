@@ -343,12 +343,13 @@ done:
 /* ---- the second pass ---------------------------------------------------------------------- */
 
 /* The factors a second pass can change: those whose value, needs or reason name a feature over
- * scores. (An expression feature naming one changes everything: then every parcel is scored
- * again.) */
+ * scores, and those whose reads are not known (a value that reads a feature's table itself did
+ * not prepare before the features ran). (An expression feature naming one changes everything:
+ * then every parcel is scored again.) */
 static uint64_t late_factors(const pr_model_eval *ev)
 {
 	const pr_model *m = ev->m;
-	uint64_t late_features = 0, late = 0;
+	uint64_t late_features = 0, late = ev->reads.factors_unknown;
 	for (int i = 0; i < m->n_features; i++)
 		if (m->features[i].uses_scores)
 			late_features |= UINT64_C(1) << i;
@@ -488,7 +489,7 @@ static int second_pass(pr_model_eval *ev, score_pass *pass, pr_scores *s, size_t
 	if (r == 0 &&
 	    sqlite3_create_function_v2(ev->db, RESCORE_FN, 1, SQLITE_UTF8 | SQLITE_DIRECTONLY, pass,
 				       rescore_value, NULL, NULL, NULL) != SQLITE_OK)
-		r = PR_ENOMEM;
+		r = pr_error(ev->ctx, PR_EINTERNAL, "working store: %s", sqlite3_errmsg(ev->db));
 	pass->with_reasons = true;
 	pass->only_marked = true;
 	if (r == 0)
@@ -606,11 +607,17 @@ int pr_model_score(pr_context *ctx, const pr_model *m, pr_store *store, int32_t 
 		two_passes = two_passes || m->features[i].uses_scores;
 	/* Unless an expression feature uses a score-based one, the features table stays: the
 	 * second pass reads it with the new columns joined in, and scores again only the parcels
-	 * they change. Else it is rebuilt and every parcel scored again: the reasons of the first
-	 * pass would be thrown away, so it skips them. */
+	 * they change. Else it is rebuilt and every parcel scored again. So is every parcel when a
+	 * factor's value has a window function (OVER): it reads the other parcels' rows, and a
+	 * second pass over some parcels would see only those. Then the reasons of the first pass
+	 * would be thrown away, so it skips them. */
 	bool rebuild = two_passes && pr_model_expressions_use_late_features(m);
-	score_pass pass = {.with_reasons = !rebuild, .n_parcels = n_parcels};
-	if (r == 0 && two_passes && !rebuild) {
+	const char *every = rebuild ? "an expression feature uses a feature over scores" : NULL;
+	for (int k = 0; k < m->n_factors && two_passes && !every; k++)
+		if (pr_model_sql_has_word(m->factors[k].value, "over"))
+			every = "a factor's value has a window function";
+	score_pass pass = {.with_reasons = !every, .n_parcels = n_parcels};
+	if (r == 0 && two_passes && !every) {
 		pass.late = late_factors(&ev);
 		pass.rescore = calloc(n_parcels ? n_parcels : 1, 1);
 		if (!pass.rescore)
@@ -628,21 +635,31 @@ int pr_model_score(pr_context *ctx, const pr_model *m, pr_store *store, int32_t 
 			r = pr_model_build_features(&ev, 2, !rebuild);
 		t0 = pr_now();
 		pass.with_reasons = true;
+		pr_strbuf source = {0};
 		if (r == 0 && rebuild)
 			r = score_all(&ev, "features ORDER BY rowid", n_parcels, &pass, &s);
-		else if (r == 0)
+		else if (r == 0 && every)
+			r = pr_model_late_source(&ev, NULL, &source);
+		/* A window puts the rows in its own order: they are sorted back. */
+		if (r == 0 && every && !rebuild)
+			r = pr_strbuf_printf(&source, " ORDER BY parcel_id") < 0 ? PR_ENOMEM : 0;
+		if (r == 0 && every && !rebuild)
+			r = score_all(&ev, source.data, n_parcels, &pass, &s);
+		else if (r == 0 && !every)
 			r = second_pass(&ev, &pass, &s, &again);
+		pr_strbuf_free(&source);
 		if (r == 0)
 			pr_log(ctx, PR_LOG_INFO,
 			       "model: scored in two passes (%.2f s, %.2f s); the second scored "
-			       "%zu of %zu parcels again%s",
+			       "%zu of %zu parcels again (%s)",
 			       first_s, pr_now() - t0, again, n_parcels,
-			       rebuild ? " (an expression feature uses a feature over scores)"
-				       : ", those its features over scores change");
+			       every ? every : "those its features over scores change");
 	} else if (r == 0) {
 		pr_log(ctx, PR_LOG_INFO, "model: scored (%.2f s)", first_s);
 	}
 	free(pass.rescore);
+	/* Table scores read the first pass's arrays, which are the result's now. */
+	pr_store_unserve_scores(store);
 	if (r < 0)
 		goto done;
 

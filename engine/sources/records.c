@@ -166,9 +166,9 @@ static int reorder_array(pr_context *ctx, int j, void *user)
 	const reorder *ro = user;
 	const row_array *a = &ro->arrays[j];
 	char *to = malloc((ro->n ? ro->n : 1) * a->size);
-	(void)ctx;
 	if (!to)
-		return PR_ENOMEM;
+		return pr_error(ctx, PR_ENOMEM, "out of memory putting %zu records in parcel order",
+				ro->n);
 	gather(to, array_of(a), ro->order, ro->n, a->size);
 	free(array_of(a));
 	set_array(a, to);

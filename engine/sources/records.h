@@ -17,8 +17,9 @@ void pr_records_move(pr_records *rec, size_t to, size_t from);
 /* Puts joined records in parcel order (parcel ids below n_parcels), a parcel's records in the
  * order they were read: the store then serves them as they lie in memory, where a register
  * sorted otherwise (by household, by national number) had each parcel's records scattered over
- * the whole source. Records not joined are left as they are. 0 or PR_ENOMEM; on failure part of
- * the arrays may be reordered already, and the records are to be freed. */
+ * the whole source. Records of which one is not joined (a parcel id out of range), or more than
+ * 2^32 of them, are left as they are. 0 or PR_ENOMEM; on failure part of the arrays may be
+ * reordered already, and the records are to be freed. */
 int pr_records_sort_by_parcel(pr_context *ctx, pr_records *rec, size_t n_parcels);
 /* Drops the records from n on (their text stays in the columns' pools). */
 void pr_records_truncate(pr_records *rec, size_t n);

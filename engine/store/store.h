@@ -77,6 +77,8 @@ int pr_store_load(pr_context *ctx, sqlite3 *db, const pr_parcels *parcels,
  * must stay until the store is closed or scores are served again, which replaces the table. */
 int pr_store_serve_scores(pr_context *ctx, pr_store *store, size_t n, const double *score,
 			  const uint8_t *risk_class, const char *const *class_names);
+/* Table scores, if served, reads no array from now on: it is empty. */
+void pr_store_unserve_scores(pr_store *store);
 /* Runs statements without results on any SQLite database; on failure the context's error
  * says what (a file, "working store"), SQLite's message and the statement, and status is
  * returned. */

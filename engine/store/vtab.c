@@ -608,9 +608,12 @@ int pr_store_serve_scores(pr_context *ctx, pr_store *store, size_t n, const doub
 		if (!store->scores)
 			return PR_ENOMEM;
 		if (sqlite3_create_module_v2(store->db, PR_SCORES_MODULE, &scores_module,
-					     store->scores, NULL) != SQLITE_OK)
+					     store->scores, NULL) != SQLITE_OK) {
+			free(store->scores);
+			store->scores = NULL;
 			return pr_error(ctx, PR_EINTERNAL, "working store: %s",
 					sqlite3_errmsg(store->db));
+		}
 	}
 	int r = pr_store_exec(ctx, store->db, "DROP TABLE IF EXISTS scores");
 	*store->scores = (pr_store_scores){n, score, risk_class, class_names};
@@ -618,4 +621,10 @@ int pr_store_serve_scores(pr_context *ctx, pr_store *store, size_t n, const doub
 		r = pr_store_exec(ctx, store->db,
 				  "CREATE VIRTUAL TABLE scores USING " PR_SCORES_MODULE);
 	return r;
+}
+
+void pr_store_unserve_scores(pr_store *store)
+{
+	if (store->scores)
+		*store->scores = (pr_store_scores){0};
 }

@@ -448,7 +448,9 @@ static int score_text(const char *label, const char *text, int n, pr_model **m, 
  * second pass rebuild the features table and score every parcel again. Model a has a late
  * factor with points on some parcels, and a factor whose value reads no late feature but whose
  * reason names one; model b a factor that needs a late feature without a default, so that no
- * factor is assessed in the first pass and only some in the second. */
+ * factor is assessed in the first pass and only some in the second; model c a factor with a
+ * window function, which must see every parcel's row; model d a factor that reads a feature's
+ * table itself, so that what it reads is not known before the features run. */
 static void test_second_pass_parcels(void)
 {
 	static const char *const texts[] = {
@@ -465,10 +467,24 @@ static void test_second_pass_parcels(void)
 	    "sql = SELECT parcel_id, 1 FROM scores WHERE parcel_id >= 6\n"
 	    "[factor f_base]\nvalue = base\nfrom = 0\nsaturate = 8\nweight = 10\n"
 	    "[factor needy]\nvalue = base - 7\nneeds = hi\nfrom = 0\nsaturate = 1\nweight = 5\n",
+	    "[feature base]\nsql = SELECT parcel_id, parcel_id FROM parcels\n"
+	    "[feature hi_d]\nuses_scores = yes\ndefault = 0\n"
+	    "sql = SELECT parcel_id, 1 FROM scores WHERE score >= 30\n"
+	    "[factor f_base]\nvalue = base\nfrom = 0\nsaturate = 8\nweight = 10\n"
+	    "[factor f_late]\nvalue = hi_d\nfrom = 0\nsaturate = 1\nweight = 10\n"
+	    "[factor ranked]\nvalue = percent_rank() OVER (ORDER BY base % 3, base)\n"
+	    "from = 0\nsaturate = 1\nweight = 5\n",
+	    "[feature base]\nsql = SELECT parcel_id, parcel_id FROM parcels\n"
+	    "[feature hi_d]\nuses_scores = yes\ndefault = 0\n"
+	    "sql = SELECT parcel_id, 1 FROM scores WHERE score >= 30\n"
+	    "[factor f_base]\nvalue = base\nfrom = 0\nsaturate = 8\nweight = 10\n"
+	    "[factor mixed]\nvalue = (SELECT b.value FROM feat_base b "
+	    "WHERE b.parcel_id = features.parcel_id) * hi_d\nfrom = 0\nsaturate = 8\n"
+	    "weight = 10\n",
 	};
-	static const char *const late[] = {"hi_d", "hi"};
+	static const char *const late[] = {"hi_d", "hi", "hi_d", "hi_d"};
 	enum { N = 9 };
-	for (int t = 0; t < 2; t++) {
+	for (int t = 0; t < 4; t++) {
 		char full_text[2048];
 		snprintf(full_text, sizeof full_text, "%s[feature unused]\nexpr = %s * 0\n",
 			 texts[t], late[t]);
@@ -492,7 +508,7 @@ static void test_second_pass_parcels(void)
 				double b = feature(full_m, &full, p, m->features[f].name);
 				ASSERT_TRUE(isnan(a) ? isnan(b) : a == b);
 			}
-			late_points += t == 0 && points(m, &s, p, "f_late") > 0;
+			late_points += points(m, &s, p, t == 3 ? "mixed" : "f_late") > 0;
 			kept += t == 0 && points(m, &s, p, "f_named") == 0 &&
 				points(m, &s, p, "f_late") == 0;
 		}
@@ -503,9 +519,11 @@ static void test_second_pass_parcels(void)
 			ASSERT_TRUE(late_points > 0);
 			ASSERT_TRUE(kept > 0);
 			ASSERT_CONTAINS(pr_scores_reasons(&s, 0), "named 0");
-		} else {
+		} else if (t == 1) {
 			ASSERT_DBL_NEAR(s.data_coverage[7], 1, 1e-9);
 			ASSERT_DBL_NEAR(s.data_coverage[1], 0.5, 1e-9);
+		} else {
+			ASSERT_TRUE(late_points > 0);
 		}
 		pr_scores_free(&s);
 		pr_scores_free(&full);
@@ -657,6 +675,9 @@ static void test_scores_table(void)
 	double again[2] = {1, 2};
 	ASSERT_INT_EQ(pr_store_serve_scores(ctx, &fx.store, 2, again, cls, pr_risk_class_names), 0);
 	ASSERT_INT_EQ(count(&fx, "SELECT SUM(score) FROM scores"), 3);
+	/* Let go (as scoring does once its arrays are the result): empty, reading nothing. */
+	pr_store_unserve_scores(&fx.store);
+	ASSERT_INT_EQ(count(&fx, "SELECT COUNT(*) FROM scores"), 0);
 	fixture_close(&fx);
 }
 
