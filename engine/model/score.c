@@ -107,13 +107,19 @@ typedef struct score_pass {
 	size_t n_parcels;
 } score_pass;
 
+/* Column c of row as a model value: NAN for NULL. */
+static double value_at(sqlite3_stmt *row, int c)
+{
+	return sqlite3_column_type(row, c) == SQLITE_NULL ? NAN : sqlite3_column_double(row, c);
+}
+
 /* Factor fa's points for its value in column c of row: weight × the share of the way from
  * `from` to `saturate`; 0 for NULL. */
 static double points_of(const pr_factor *fa, sqlite3_stmt *row, int c)
 {
-	if (sqlite3_column_type(row, c) == SQLITE_NULL)
+	double v = value_at(row, c);
+	if (isnan(v))
 		return 0;
-	double v = sqlite3_column_double(row, c);
 	double t = (v - fa->from) / (fa->saturate - fa->from);
 	t = t < 0 ? 0 : t > 1 ? 1 : t;
 	return fa->weight * t;
@@ -132,12 +138,8 @@ static int score_parcel(const pr_model_eval *ev, sqlite3_stmt *row, size_t i, do
 	int first_factor = COL_FIRST_VALUE + n_values;
 	pr_parcel_values parcel = {m, values, ev->absent, &ev->reads};
 
-	for (int j = 0; j < n_values; j++) {
-		int c = COL_FIRST_VALUE + j;
-		values[j] = sqlite3_column_type(row, c) == SQLITE_NULL
-				? NAN
-				: sqlite3_column_double(row, c);
-	}
+	for (int j = 0; j < n_values; j++)
+		values[j] = value_at(row, COL_FIRST_VALUE + j);
 	memcpy(&s->features[i * (size_t)m->n_features], values + pr_model_n_parcel_columns,
 	       (size_t)m->n_features * sizeof *values);
 	for (int k = 0; k < m->n_factors; k++) {
@@ -424,10 +426,7 @@ static int late_changes(pr_model_eval *ev, const char *source, score_pass *pass,
 			goto done;
 		}
 		for (int j = 0; j < n_values; j++)
-			values[j] =
-			    column[j] < 0 || sqlite3_column_type(st, column[j]) == SQLITE_NULL
-				? NAN
-				: sqlite3_column_double(st, column[j]);
+			values[j] = column[j] < 0 ? NAN : value_at(st, column[j]);
 		for (int f = 0; f < m->n_features; f++)
 			if (m->features[f].uses_scores)
 				s->features[i * (size_t)m->n_features + (size_t)f] =
@@ -475,12 +474,30 @@ static void rescore_value(sqlite3_context *fctx, int argc, sqlite3_value **argv)
 	sqlite3_result_int(fctx, pid >= 0 && (size_t)pid < pass->n_parcels && pass->rescore[pid]);
 }
 
-/* The second pass, over the features table with the features over scores joined in: marks the
- * parcels it changes, then scores those again. */
-static int second_pass(pr_model_eval *ev, score_pass *pass, pr_scores *s, size_t *ret_marked)
+/* The second pass, after the features over scores ran. With rebuild, over the rebuilt features
+ * table, every parcel; with every (a reason) over the features table with the features over
+ * scores joined in, every parcel, the rows sorted back into parcel order (a window puts them in
+ * its own); else over the same, the parcels it changes, which it marks first. *ret_marked: how
+ * many parcels it scored. */
+static int second_pass(pr_model_eval *ev, bool rebuild, const char *every, score_pass *pass,
+		       pr_scores *s, size_t *ret_marked)
 {
 	pr_strbuf source = {0};
-	int r = pr_model_late_source(ev, NULL, &source);
+	int r = 0;
+	pass->with_reasons = true;
+	*ret_marked = pass->n_parcels;
+	if (rebuild)
+		return score_all(ev, "features ORDER BY rowid", pass->n_parcels, pass, s);
+	if (every) {
+		r = pr_model_late_source(ev, NULL, &source);
+		if (r == 0 && pr_strbuf_printf(&source, " ORDER BY parcel_id") < 0)
+			r = PR_ENOMEM;
+		if (r == 0)
+			r = score_all(ev, source.data, pass->n_parcels, pass, s);
+		pr_strbuf_free(&source);
+		return r;
+	}
+	r = pr_model_late_source(ev, NULL, &source);
 	if (r == 0)
 		r = late_changes(ev, source.data, pass, s, ret_marked);
 	source.len = 0;
@@ -490,7 +507,6 @@ static int second_pass(pr_model_eval *ev, score_pass *pass, pr_scores *s, size_t
 	    sqlite3_create_function_v2(ev->db, RESCORE_FN, 1, SQLITE_UTF8 | SQLITE_DIRECTONLY, pass,
 				       rescore_value, NULL, NULL, NULL) != SQLITE_OK)
 		r = pr_error(ev->ctx, PR_EINTERNAL, "working store: %s", sqlite3_errmsg(ev->db));
-	pass->with_reasons = true;
 	pass->only_marked = true;
 	if (r == 0)
 		r = score_all(ev, source.data, pass->n_parcels, pass, s);
@@ -623,31 +639,19 @@ int pr_model_score(pr_context *ctx, const pr_model *m, pr_store *store, int32_t 
 		if (!pass.rescore)
 			r = PR_ENOMEM;
 	}
-	double t0 = pr_now(), first_s = 0;
+	double t0 = pr_now();
 	if (r == 0)
 		r = score_all(&ev, "features ORDER BY rowid", n_parcels, &pass, &s);
-	first_s = pr_now() - t0;
+	double first_s = pr_now() - t0;
 	if (r == 0 && two_passes) {
-		size_t again = n_parcels;
+		size_t again = 0;
 		r = pr_store_serve_scores(ctx, store, n_parcels, s.score, s.risk_class,
 					  pr_risk_class_names);
 		if (r == 0)
 			r = pr_model_build_features(&ev, 2, !rebuild);
 		t0 = pr_now();
-		pass.with_reasons = true;
-		pr_strbuf source = {0};
-		if (r == 0 && rebuild)
-			r = score_all(&ev, "features ORDER BY rowid", n_parcels, &pass, &s);
-		else if (r == 0 && every)
-			r = pr_model_late_source(&ev, NULL, &source);
-		/* A window puts the rows in its own order: they are sorted back. */
-		if (r == 0 && every && !rebuild)
-			r = pr_strbuf_printf(&source, " ORDER BY parcel_id") < 0 ? PR_ENOMEM : 0;
-		if (r == 0 && every && !rebuild)
-			r = score_all(&ev, source.data, n_parcels, &pass, &s);
-		else if (r == 0 && !every)
-			r = second_pass(&ev, &pass, &s, &again);
-		pr_strbuf_free(&source);
+		if (r == 0)
+			r = second_pass(&ev, rebuild, every, &pass, &s, &again);
 		if (r == 0)
 			pr_log(ctx, PR_LOG_INFO,
 			       "model: scored in two passes (%.2f s, %.2f s); the second scored "
