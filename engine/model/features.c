@@ -448,7 +448,7 @@ int pr_model_find_reads(pr_context *ctx, const pr_model *m, pr_store *store,
 			pr_model_reads *ret_reads)
 {
 	pr_model_reads reads = {0};
-	uint64_t uses[PR_MODEL_MAX_FEATURES] = {0}, factor_uses[PR_MODEL_MAX_FACTORS] = {0};
+	uint64_t uses[PR_MODEL_MAX_FEATURES] = {0};
 	pr_strbuf sql = {0};
 	read_probe probe = {m, 0, 0};
 	int r = 0;
@@ -482,7 +482,6 @@ int pr_model_find_reads(pr_context *ctx, const pr_model *m, pr_store *store,
 		if (!probe_reads(store, &probe, sql.data))
 			reads.factors_unknown |= UINT64_C(1) << k;
 		reads.factor[k] = probe.sources;
-		factor_uses[k] = probe.features;
 		reads.factor_features[k] = probe.features;
 	}
 	pr_store_watch_reads(store, NULL, NULL);
@@ -504,7 +503,7 @@ int pr_model_find_reads(pr_context *ctx, const pr_model *m, pr_store *store,
 	}
 	for (int k = 0; k < m->n_factors; k++)
 		for (int j = 0; j < m->n_features; j++)
-			if (factor_uses[k] >> j & 1)
+			if (reads.factor_features[k] >> j & 1)
 				reads.factor[k] |= reads.feature[j];
 	*ret_reads = reads;
 done:

@@ -49,10 +49,10 @@ static size_t placeholder(const char *open, const char *close, char *spec)
 
 bool pr_model_reason_names(const char *tmpl, const char *name)
 {
-	for (const char *open = strchr(tmpl, '{'); open; open = strchr(open + 1, '{')) {
-		const char *close = strchr(open, '}');
-		if (!close)
-			return false;
+	/* The placeholders pr_model_render_reason fills, found the same way. */
+	const char *open, *close;
+	for (const char *p = tmpl; (open = strchr(p, '{')) && (close = strchr(open, '}'));
+	     p = close + 1) {
 		char spec[3 * PR_NAME_MAX + 1];
 		placeholder(open, close, spec);
 		spec[strcspn(spec, ":")] = '\0';
