@@ -192,7 +192,8 @@ int pr_records_sort_by_parcel(pr_context *ctx, pr_records *rec, size_t n_parcels
 	if (!next || !order) {
 		free(next);
 		free(order);
-		return PR_ENOMEM;
+		return pr_error(ctx, PR_ENOMEM, "out of memory putting %zu records in parcel order",
+				n);
 	}
 	for (size_t i = 0; i < n; i++)
 		next[rec->parcel[i] + 1]++;

@@ -189,6 +189,13 @@ static const pr_column *text_column(const source_table *t, int col)
  * virtual table, and without one a join on such a column scans the table once per outer row.
  * Text lookups return candidates and let SQLite check them (omit = 0): its affinity rules then
  * decide, never ours. Rows come by parcel_id except through a text lookup. */
+/* Whether the query asks for the rows by parcel_id ascending, the order both kinds of table
+ * give them in. */
+static bool by_parcel_id(const sqlite3_index_info *info)
+{
+	return info->nOrderBy == 1 && info->aOrderBy[0].iColumn == 0 && !info->aOrderBy[0].desc;
+}
+
 static int table_best_index(sqlite3_vtab *vt, sqlite3_index_info *info)
 {
 	source_table *t = (source_table *)vt;
@@ -229,8 +236,7 @@ static int table_best_index(sqlite3_vtab *vt, sqlite3_index_info *info)
 		info->estimatedCost = (double)t->n + 10;
 		info->estimatedRows = (sqlite3_int64)t->n;
 	}
-	if (info->idxNum < PLAN_TEXT && info->nOrderBy == 1 && info->aOrderBy[0].iColumn == 0 &&
-	    !info->aOrderBy[0].desc)
+	if (info->idxNum < PLAN_TEXT && by_parcel_id(info))
 		info->orderByConsumed = 1;
 	return SQLITE_OK;
 }
@@ -542,7 +548,7 @@ static int scores_best_index(sqlite3_vtab *vt, sqlite3_index_info *info)
 			break;
 		}
 	}
-	if (info->nOrderBy == 1 && info->aOrderBy[0].iColumn == 0 && !info->aOrderBy[0].desc)
+	if (by_parcel_id(info))
 		info->orderByConsumed = 1;
 	return SQLITE_OK;
 }
