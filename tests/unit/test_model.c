@@ -399,34 +399,6 @@ static void test_visit_list_exclusion(void)
 	fixture_close(&fx);
 }
 
-/* A feature over the first pass's scores, used by an expression written in capitals, and a
- * factor naming features.base: the second pass must see the new values. */
-static void test_two_passes(void)
-{
-	static const char text[] =
-	    "[feature base]\nsql = SELECT parcel_id, parcel_id FROM parcels\n"
-	    "[feature late]\nuses_scores = yes\nsql = SELECT parcel_id, score FROM scores\n"
-	    "[feature e]\nexpr = LATE * 2\n"
-	    "[factor f1]\nvalue = features.base\nfrom = 0\nsaturate = 5\nweight = 10\n"
-	    "[factor f2]\nvalue = e\nfrom = 0\nsaturate = 200\nweight = 10\n";
-	fixture fx = {0};
-	pr_model *m = NULL;
-	pr_scores s = {0};
-	ASSERT_INT_EQ(fixture_open(&fx, 6), 0);
-	ASSERT_INT_EQ(fixture_store(&fx), 0);
-	ASSERT_INT_EQ(pr_model_parse(ctx, "two.ini", text, &m), 0);
-	int r = pr_model_score(ctx, m, &fx.store, as_of(), 6, NULL, &s);
-	if (r < 0)
-		FAIL_AT("%s", pr_context_errmsg(ctx));
-	/* P4: pass 1 gives f1 = 8 of 20 points: 40; then e = 80, f2 = 4 more: 60. */
-	ASSERT_DBL_NEAR(feature(m, &s, 4, "late"), 40, 1e-9);
-	ASSERT_DBL_NEAR(feature(m, &s, 4, "e"), 80, 1e-9);
-	ASSERT_DBL_NEAR(s.score[4], 60, 1e-9);
-	pr_scores_free(&s);
-	pr_model_free(m);
-	fixture_close(&fx);
-}
-
 /* Scores model text on n parcels P0..Pn-1 without records into *m and *s; 0 or -1. */
 static int score_text(const char *label, const char *text, int n, pr_model **m, pr_scores *s)
 {
@@ -440,6 +412,27 @@ static int score_text(const char *label, const char *text, int n, pr_model **m, 
 		fprintf(stderr, "%s: %s\n", label, pr_context_errmsg(ctx));
 	fixture_close(&fx);
 	return r < 0 ? -1 : 0;
+}
+
+/* A feature over the first pass's scores, used by an expression written in capitals, and a
+ * factor naming features.base: the second pass must see the new values. */
+static void test_two_passes(void)
+{
+	static const char text[] =
+	    "[feature base]\nsql = SELECT parcel_id, parcel_id FROM parcels\n"
+	    "[feature late]\nuses_scores = yes\nsql = SELECT parcel_id, score FROM scores\n"
+	    "[feature e]\nexpr = LATE * 2\n"
+	    "[factor f1]\nvalue = features.base\nfrom = 0\nsaturate = 5\nweight = 10\n"
+	    "[factor f2]\nvalue = e\nfrom = 0\nsaturate = 200\nweight = 10\n";
+	pr_model *m = NULL;
+	pr_scores s = {0};
+	ASSERT_INT_EQ(score_text("two.ini", text, 6, &m, &s), 0);
+	/* P4: pass 1 gives f1 = 8 of 20 points: 40; then e = 80, f2 = 4 more: 60. */
+	ASSERT_DBL_NEAR(feature(m, &s, 4, "late"), 40, 1e-9);
+	ASSERT_DBL_NEAR(feature(m, &s, 4, "e"), 80, 1e-9);
+	ASSERT_DBL_NEAR(s.score[4], 60, 1e-9);
+	pr_scores_free(&s);
+	pr_model_free(m);
 }
 
 /* The second pass scores again only the parcels its features over scores change: the result
@@ -578,15 +571,9 @@ static void test_feature_values(void)
 	    "[feature types]\nexpr = (typeof(sparse_d) = 'integer') + 2 * (typeof(half) = 'real')\n"
 	    "[feature previous]\nexpr = pr_feature_value(0, parcel_id - 1)\n"
 	    "[factor f]\nvalue = sparse_d\nfrom = 0\nsaturate = 100\nweight = 10\n";
-	fixture fx = {0};
 	pr_model *m = NULL;
 	pr_scores s = {0};
-	ASSERT_INT_EQ(fixture_open(&fx, 6), 0);
-	ASSERT_INT_EQ(fixture_store(&fx), 0);
-	ASSERT_INT_EQ(pr_model_parse(ctx, "values.ini", text, &m), 0);
-	int r = pr_model_score(ctx, m, &fx.store, as_of(), 6, NULL, &s);
-	if (r < 0)
-		FAIL_AT("%s", pr_context_errmsg(ctx));
+	ASSERT_INT_EQ(score_text("values.ini", text, 6, &m, &s), 0);
 	for (int p = 0; p < 6; p++) {
 		bool odd = p % 2 == 1;
 		if (odd)
@@ -604,7 +591,6 @@ static void test_feature_values(void)
 	}
 	pr_scores_free(&s);
 	pr_model_free(m);
-	fixture_close(&fx);
 }
 
 static long long count(fixture *fx, const char *sql)
