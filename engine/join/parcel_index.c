@@ -1,20 +1,25 @@
 /* SPDX-License-Identifier: MIT */
-/* Point-to-parcel assignment. A GEOS STRtree over parcel envelopes finds candidates; a covers
- * test on the parcels' flat ring coordinates decides, with the boundary counted as covered
- * (GEOS's robust orientation settles points within rounding distance of an edge). Points are
- * sorted along a Morton curve first, which makes the tree walk cache-friendly, and split over
- * threads (pr_parallel) that each use their worker context's GEOS handle. */
+/* Point-to-parcel assignment. A packed R-tree over the parcels' boxes (core/packed_rtree.c)
+ * finds candidates; a covers test on the parcels' flat ring coordinates decides, with the
+ * boundary counted as covered (GEOS's robust orientation settles points within rounding
+ * distance of an edge). Points are sorted along a Morton curve first, which makes the tree walk
+ * cache-friendly, and split over threads (pr_parallel) that each use their worker context's
+ * GEOS handle. The tree was GEOS's STRtree until it cost a national run 8 s to build (a GEOS
+ * rectangle per parcel, inserted one by one) and a point geometry per record to query. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/packed_rtree.h"
 #include "join/join.h"
 #include "sources/records.h"
 
+/* Entries per node of the in-memory tree: small nodes test fewer boxes per point. */
+#define INDEX_FANOUT 16
+
 struct pr_parcel_index {
-	GEOSContextHandle_t h; /* owns the tree */
-	GEOSSTRtree *tree;
+	pr_rtree tree; /* leaf ids: parcel indexes */
 	const pr_parcels *parcels;
 };
 
@@ -22,60 +27,33 @@ void pr_parcel_index_free(pr_parcel_index *index)
 {
 	if (!index)
 		return;
-	if (index->tree)
-		GEOSSTRtree_destroy_r(index->h, index->tree);
-	if (index->h)
-		GEOS_finish_r(index->h);
+	pr_rtree_free(&index->tree);
 	free(index);
-}
-
-/* Items are parcel indexes stored as pointers, offset by one so that no item is NULL. */
-static void *item_of(size_t i)
-{
-	return (void *)(uintptr_t)(i + 1);
-}
-
-static int32_t parcel_of(void *item)
-{
-	return (int32_t)((uintptr_t)item - 1);
 }
 
 int pr_parcel_index_build(pr_context *ctx, const pr_parcels *parcels, pr_parcel_index **ret_index)
 {
+	size_t n = parcels->rec.n;
 	pr_parcel_index *index = calloc(1, sizeof *index);
-	int r = 0;
-	if (!index)
+	pr_rtree_entry *leaves = malloc((n ? n : 1) * sizeof *leaves);
+	if (!index || !leaves) {
+		free(index);
+		free(leaves);
 		return PR_ENOMEM;
+	}
 	index->parcels = parcels;
-	index->h = GEOS_init_r();
-	index->tree = index->h ? GEOSSTRtree_create_r(index->h, 10) : NULL;
-	if (!index->tree) {
-		r = PR_ENOMEM;
-		goto done;
-	}
-	for (size_t i = 0; i < parcels->rec.n; i++) {
+	for (size_t i = 0; i < n; i++) {
 		const double *bb = parcels->bbox + 4 * i;
-		/* The tree copies the envelope, so the rectangle can go right away. */
-		GEOSGeometry *rect =
-		    GEOSGeom_createRectangle_r(index->h, bb[0], bb[1], bb[2], bb[3]);
-		if (!rect) {
-			r = pr_error(ctx, PR_EINTERNAL, "GEOS could not index parcel %zu", i);
-			goto done;
-		}
-		GEOSSTRtree_insert_r(index->h, index->tree, rect, item_of(i));
-		GEOSGeom_destroy_r(index->h, rect);
+		leaves[i] = pr_rtree_leaf((int64_t)i, bb[0], bb[1], bb[2], bb[3]);
 	}
-	/* The tree builds itself on the first query, under a mutex: do it here, before threads. */
-	if (parcels->rec.n > 0) {
-		bool snapped;
-		pr_parcel_index_assign(index, index->h, parcels->label_xy[0], parcels->label_xy[1],
-				       0, &snapped);
+	int r = pr_rtree_build(&index->tree, leaves, n, INDEX_FANOUT);
+	if (r < 0) {
+		pr_parcel_index_free(index);
+		return pr_error(ctx, r, "parcel index: %s",
+				r == PR_ENOMEM ? "out of memory" : "too many parcels");
 	}
 	*ret_index = index;
-	index = NULL;
-done:
-	pr_parcel_index_free(index);
-	return r;
+	return 0;
 }
 
 /* ---- the covers test on flat coordinates --------------------------------------------------- */
@@ -163,14 +141,15 @@ typedef struct candidates {
 	bool geos_failed; /* GEOS's message is on the context of the handle used */
 } candidates;
 
-static void collect(void *item, void *user)
+static bool collect(int64_t id, void *user)
 {
 	candidates *c = user;
 	if (pr_grow((void **)&c->items, &c->cap, c->n + 1, sizeof *c->items) < 0) {
 		c->out_of_memory = true;
-		return;
+		return false;
 	}
-	c->items[c->n++] = parcel_of(item);
+	c->items[c->n++] = (int32_t)id;
+	return true;
 }
 
 static int32_t assign_with(const pr_parcel_index *index, GEOSContextHandle_t h, candidates *c,
@@ -179,13 +158,9 @@ static int32_t assign_with(const pr_parcel_index *index, GEOSContextHandle_t h, 
 	const pr_parcels *p = index->parcels;
 	*ret_snapped = false;
 	c->n = 0;
-	GEOSGeometry *pt = GEOSGeom_createPointFromXY_r(h, x, y);
-	if (!pt) {
-		c->geos_failed = true;
+	pr_rtree_search(&index->tree, x, y, x, y, collect, c);
+	if (c->out_of_memory)
 		return -1;
-	}
-	GEOSSTRtree_query_r(h, index->tree, pt, collect, c);
-	GEOSGeom_destroy_r(h, pt);
 
 	/* Covering parcels: the smallest by area wins, then the lowest id (= lowest index). */
 	int32_t best = -1;
@@ -205,14 +180,9 @@ static int32_t assign_with(const pr_parcel_index *index, GEOSContextHandle_t h, 
 
 	/* None covers: the nearest parcel within snap_m, ties by lowest id. */
 	c->n = 0;
-	GEOSGeometry *box =
-	    GEOSGeom_createRectangle_r(h, x - snap_m, y - snap_m, x + snap_m, y + snap_m);
-	if (!box) {
-		c->geos_failed = true;
+	pr_rtree_search(&index->tree, x - snap_m, y - snap_m, x + snap_m, y + snap_m, collect, c);
+	if (c->out_of_memory)
 		return -1;
-	}
-	GEOSSTRtree_query_r(h, index->tree, box, collect, c);
-	GEOSGeom_destroy_r(h, box);
 	double best_d = INFINITY;
 	for (size_t k = 0; k < c->n; k++) {
 		int32_t i = c->items[k];

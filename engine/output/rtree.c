@@ -4,62 +4,18 @@
  * in memory (Sort-Tile-Recursive) and its node, parent and rowid tables are written directly.
  * The virtual table statement, the triggers and the extension row are copied from an index
  * GDAL built for another layer of the same file, so the result is what GDAL itself writes. */
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <sqlite3.h>
 
+#include "core/packed_rtree.h"
 #include "output/output.h"
 
 /* SQLite's node size for 2-D float R-trees on 4096-byte pages: 4 + 51 cells of 24 bytes. */
 #define CELL_BYTES 24
 #define MAX_CELLS  51
-
-typedef struct entry {
-	int64_t id;   /* feature id (leaves) or node number (internal) */
-	float box[4]; /* minx, maxx, miny, maxy, as the R-tree stores them */
-} entry;
-
-static int compare_x(const void *a, const void *b)
-{
-	const entry *x = a, *y = b;
-	float cx = x->box[0] + x->box[1], cy = y->box[0] + y->box[1];
-	return cx < cy ? -1 : cx > cy ? 1 : (x->id > y->id) - (x->id < y->id);
-}
-
-static int compare_y(const void *a, const void *b)
-{
-	const entry *x = a, *y = b;
-	float cx = x->box[2] + x->box[3], cy = y->box[2] + y->box[3];
-	return cx < cy ? -1 : cx > cy ? 1 : (x->id > y->id) - (x->id < y->id);
-}
-
-/* Sort-Tile-Recursive order: vertical slices by x, each sorted by y. */
-static void str_order(entry *e, size_t n)
-{
-	size_t nodes = (n + MAX_CELLS - 1) / MAX_CELLS;
-	size_t slices = (size_t)ceil(sqrt((double)nodes));
-	size_t per_slice = slices ? ((nodes + slices - 1) / slices) * MAX_CELLS : n;
-	qsort(e, n, sizeof *e, compare_x);
-	for (size_t s = 0; s < n; s += per_slice)
-		qsort(e + s, (n - s < per_slice ? n - s : per_slice), sizeof *e, compare_y);
-}
-
-/* Doubles to floats that still contain the box, as SQLite rounds (down for minima, up for
- * maxima). */
-static float round_down(double d)
-{
-	float f = (float)d;
-	return (double)f > d ? nextafterf(f, -INFINITY) : f;
-}
-
-static float round_up(double d)
-{
-	float f = (float)d;
-	return (double)f < d ? nextafterf(f, INFINITY) : f;
-}
 
 static void put_u16(unsigned char *p, unsigned v)
 {
@@ -171,69 +127,22 @@ static int insert_mappings(sqlite3_stmt *st, mapping *m, size_t n)
 }
 
 /* Writes the packed tree: nodes numbered level by level from the root (node 1). */
-static int write_tree(pr_context *ctx, sqlite3 *db, const char *name, entry *leaves, size_t n)
+static int write_tree(pr_context *ctx, sqlite3 *db, const char *name, const pr_rtree *t)
 {
 	sqlite3_stmt *node_st = NULL, *parent_st = NULL, *rowid_st = NULL;
-	entry *next = NULL;
 	mapping *rowids = NULL, *parents = NULL;
-	int64_t *first_node = NULL;
-	size_t *level_size = NULL;
+	int64_t first_node[PR_RTREE_MAX_LEVELS];
 	unsigned char blob[4 + CELL_BYTES * MAX_CELLS];
 	char sql[256];
 	int r = 0;
 
-	/* Levels bottom-up: level 0 holds the leaves' entries; each level above holds one entry
-	 * per node of the level below. Node numbers are assigned top-down afterwards. */
-	size_t cap_levels = 16, n_levels = 0;
-	entry **levels = calloc(cap_levels, sizeof *levels);
-	level_size = calloc(cap_levels, sizeof *level_size);
-	first_node = calloc(cap_levels, sizeof *first_node);
-	if (!levels || !level_size || !first_node) {
-		r = PR_ENOMEM;
-		goto done;
-	}
-	levels[0] = leaves;
-	level_size[0] = n;
-	n_levels = 1;
-	while (level_size[n_levels - 1] > MAX_CELLS && n_levels < cap_levels) {
-		size_t m = level_size[n_levels - 1];
-		entry *below = levels[n_levels - 1];
-		str_order(below, m);
-		size_t nodes = (m + MAX_CELLS - 1) / MAX_CELLS;
-		next = malloc(nodes * sizeof *next);
-		if (!next) {
-			r = PR_ENOMEM;
-			goto done;
-		}
-		for (size_t k = 0; k < nodes; k++) {
-			/* Spread entries evenly so that no node is nearly empty. */
-			size_t a = k * m / nodes, b = (k + 1) * m / nodes;
-			entry box = {.id = (int64_t)k,
-				     .box = {INFINITY, -INFINITY, INFINITY, -INFINITY}};
-			for (size_t j = a; j < b; j++) {
-				box.box[0] = fminf(box.box[0], below[j].box[0]);
-				box.box[1] = fmaxf(box.box[1], below[j].box[1]);
-				box.box[2] = fminf(box.box[2], below[j].box[2]);
-				box.box[3] = fmaxf(box.box[3], below[j].box[3]);
-			}
-			next[k] = box;
-		}
-		levels[n_levels] = next;
-		level_size[n_levels] = nodes;
-		next = NULL;
-		n_levels++;
-	}
-	if (level_size[n_levels - 1] > MAX_CELLS) {
-		r = pr_error(ctx, PR_EINTERNAL, "spatial index: too many features");
-		goto done;
-	}
-	/* Node count per tree level: the root alone on top, then the nodes made of each level. */
-	int depth = (int)n_levels - 1;
+	/* Node numbers top-down: the root alone on top, then one node per entry of the level
+	 * above. */
+	int depth = t->n_levels - 1;
 	int64_t next_node = 1;
 	for (int lv = depth; lv >= 0; lv--) {
 		first_node[lv] = next_node;
-		size_t nodes = lv == depth ? 1 : level_size[lv + 1];
-		next_node += (int64_t)nodes;
+		next_node += lv == depth ? 1 : (int64_t)t->size[lv + 1];
 	}
 
 	snprintf(sql, sizeof sql, "INSERT INTO \"%s_node\" (nodeno, data) VALUES (?1, ?2)", name);
@@ -250,27 +159,30 @@ static int write_tree(pr_context *ctx, sqlite3 *db, const char *name, entry *lea
 	/* The rowid and parent tables are filled once the nodes are, in key order: inserting
 	 * in tree order is a random walk over their B-trees, which at 10M parcels outgrew the page
 	 * cache and took most of the index's time. */
-	rowids = malloc((n ? n : 1) * sizeof *rowids);
+	rowids = malloc((t->size[0] ? t->size[0] : 1) * sizeof *rowids);
 	parents = malloc((size_t)next_node * sizeof *parents);
 	if (!rowids || !parents) {
 		r = PR_ENOMEM;
 		goto done;
 	}
 	size_t n_rowids = 0, n_parents = 0;
-	/* The nodes of tree level lv hold the entries of levels[lv] in groups; entry k of an
-	 * upper level (lv + 1) is node first_node[lv] + k. */
+	/* Node k of tree level lv holds the entries of t->level[lv] that entry k of the level
+	 * above covers (the root, all of the top level's); an entry of level lv > 0 points to
+	 * the node of the group it covers. */
 	for (int lv = depth; lv >= 0; lv--) {
-		size_t m = level_size[lv];
-		size_t nodes = lv == depth ? 1 : level_size[lv + 1];
+		size_t nodes = lv == depth ? 1 : t->size[lv + 1];
 		for (size_t k = 0; k < nodes; k++) {
-			size_t a = nodes == 1 ? 0 : k * m / nodes;
-			size_t b = nodes == 1 ? m : (k + 1) * m / nodes;
+			size_t a = 0, b = t->size[lv];
+			if (lv < depth) {
+				pr_rtree_entry group = {.id = (int64_t)k};
+				pr_rtree_children(t, lv + 1, &group, &a, &b);
+			}
 			int64_t nodeno = first_node[lv] + (int64_t)k;
 			memset(blob, 0, sizeof blob);
 			put_u16(blob, nodeno == 1 ? (unsigned)depth : 0);
 			put_u16(blob + 2, (unsigned)(b - a));
 			for (size_t j = a; j < b; j++) {
-				const entry *e = &levels[lv][j];
+				const pr_rtree_entry *e = &t->level[lv][j];
 				unsigned char *cell = blob + 4 + CELL_BYTES * (j - a);
 				int64_t id = lv == 0 ? e->id : first_node[lv - 1] + e->id;
 				put_i64(cell, id);
@@ -298,13 +210,6 @@ done:
 	sqlite3_finalize(node_st);
 	sqlite3_finalize(parent_st);
 	sqlite3_finalize(rowid_st);
-	if (levels)
-		for (size_t i = 1; i < n_levels; i++)
-			free(levels[i]);
-	free(levels);
-	free(level_size);
-	free(first_node);
-	free(next);
 	free(rowids);
 	free(parents);
 	return r;
@@ -314,18 +219,22 @@ int pr_gpkg_bulk_rtree(pr_context *ctx, sqlite3 *db, const char *table, const ch
 		       const int64_t *fids, const double *bbox, size_t n)
 {
 	char name[160], sql[1024];
-	entry *leaves = NULL;
+	pr_rtree tree = {0};
 	int r;
 
 	snprintf(name, sizeof name, "rtree_%s_geom", table);
-	leaves = malloc((n ? n : 1) * sizeof *leaves);
+	pr_rtree_entry *leaves = malloc((n ? n : 1) * sizeof *leaves);
 	if (!leaves)
 		return PR_ENOMEM;
 	for (size_t i = 0; i < n; i++) {
 		const double *bb = bbox + 4 * i;
-		leaves[i] = (entry){
-		    fids[i],
-		    {round_down(bb[0]), round_up(bb[2]), round_down(bb[1]), round_up(bb[3])}};
+		leaves[i] = pr_rtree_leaf(fids[i], bb[0], bb[1], bb[2], bb[3]);
+	}
+	r = pr_rtree_build(&tree, leaves, n, MAX_CELLS);
+	if (r < 0) {
+		r = pr_error(ctx, r, "spatial index: %s",
+			     r == PR_ENOMEM ? "out of memory" : "too many features");
+		goto done;
 	}
 
 	r = copy_schema(ctx, db, "table", template_table, table);
@@ -337,7 +246,7 @@ int pr_gpkg_bulk_rtree(pr_context *ctx, sqlite3 *db, const char *table, const ch
 	r = exec(ctx, db, sql);
 	if (r < 0)
 		goto done;
-	r = write_tree(ctx, db, name, leaves, n);
+	r = write_tree(ctx, db, name, &tree);
 	if (r < 0)
 		goto done;
 	r = copy_schema(ctx, db, "trigger", template_table, table);
@@ -351,6 +260,6 @@ int pr_gpkg_bulk_rtree(pr_context *ctx, sqlite3 *db, const char *table, const ch
 	    table, template_table);
 	r = exec(ctx, db, sql);
 done:
-	free(leaves);
+	pr_rtree_free(&tree);
 	return r;
 }

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "core/packed_rtree.h"
 #include "harness.h"
 #include "join/join.h"
 #include "sources/records.h"
@@ -238,6 +239,160 @@ static void test_lambert_2008_csv(void)
 	ASSERT_STR_EQ(assigned_via_csv(78, 5, "EPSG:3812", 0), "P04");
 }
 
+/* ---- the packed R-tree the index searches ------------------------------------------------- */
+
+/* A fixed pseudo-random sequence in [0, 1). */
+static double next_random(uint64_t *state)
+{
+	*state = *state * 6364136223846793005ULL + 1442695040888963407ULL;
+	return (double)(*state >> 11) / 9007199254740992.0;
+}
+
+static bool meets(const double *b, const double *q)
+{
+	return b[0] <= q[2] && b[2] >= q[0] && b[1] <= q[3] && b[3] >= q[1];
+}
+
+typedef struct hits {
+	int64_t *ids;
+	size_t n, cap, stop_after;
+} hits;
+
+static bool collect_hit(int64_t id, void *user)
+{
+	hits *h = user;
+	if (h->n < h->cap)
+		h->ids[h->n] = id;
+	h->n++;
+	return h->stop_after == 0 || h->n < h->stop_after;
+}
+
+/* Boxes of every size, many touching or overlapping, some degenerate (points and lines),
+ * around Belgian Lambert coordinates, where floats are about 1.6 cm apart. */
+static double *random_boxes(size_t n, uint64_t seed)
+{
+	double *b = malloc(n * 4 * sizeof *b);
+	for (size_t i = 0; i < n; i++) {
+		double x = 150000 + 2000 * next_random(&seed),
+		       y = 170000 + 1500 * next_random(&seed);
+		double w =
+		    next_random(&seed) < 0.1 ? 0 : 60 * next_random(&seed) * next_random(&seed);
+		double h =
+		    next_random(&seed) < 0.1 ? 0 : 60 * next_random(&seed) * next_random(&seed);
+		/* Every other box on an eighth of a metre, exact in floats: edges meet exactly. */
+		if (i % 2)
+			x = round(x * 8) / 8, y = round(y * 8) / 8, w = round(w * 8) / 8,
+			h = round(h * 8) / 8;
+		b[4 * i] = x, b[4 * i + 1] = y, b[4 * i + 2] = x + w, b[4 * i + 3] = y + h;
+	}
+	return b;
+}
+
+static void test_rtree_search_finds_every_box(void)
+{
+	const size_t n = 5000;
+	double *b = random_boxes(n, 7);
+	const int fanouts[] = {2, 4, 16, 51};
+	for (size_t f = 0; f < sizeof fanouts / sizeof *fanouts; f++) {
+		pr_rtree t;
+		pr_rtree_entry *leaves = malloc(n * sizeof *leaves);
+		for (size_t i = 0; i < n; i++)
+			leaves[i] = pr_rtree_leaf((int64_t)i, b[4 * i], b[4 * i + 1], b[4 * i + 2],
+						  b[4 * i + 3]);
+		ASSERT_INT_EQ(pr_rtree_build(&t, leaves, n, fanouts[f]), 0);
+		ASSERT_TRUE(t.size[t.n_levels - 1] <= (size_t)fanouts[f]);
+		int64_t ids[n];
+		char seen[n];
+		uint64_t seed = 11;
+		for (int k = 0; k < 3000; k++) {
+			double q[4];
+			if (k % 3 == 0) { /* a point; every third one a box's corner */
+				size_t i = (size_t)(next_random(&seed) * n);
+				q[0] = q[2] =
+				    k % 2 ? b[4 * i + 2] : 150000 + 2000 * next_random(&seed);
+				q[1] = q[3] =
+				    k % 2 ? b[4 * i + 3] : 170000 + 1500 * next_random(&seed);
+			} else {
+				double d = 20 * next_random(&seed);
+				q[0] = 150000 + 2000 * next_random(&seed) - d;
+				q[1] = 170000 + 1500 * next_random(&seed) - d;
+				q[2] = q[0] + 2 * d, q[3] = q[1] + 2 * d;
+			}
+			hits h = {ids, 0, n, 0};
+			pr_rtree_search(&t, q[0], q[1], q[2], q[3], collect_hit, &h);
+			ASSERT_TRUE(h.n <= n);
+			memset(seen, 0, n);
+			for (size_t j = 0; j < h.n; j++) {
+				ASSERT_TRUE(ids[j] >= 0 && ids[j] < (int64_t)n);
+				ASSERT_TRUE(!seen[ids[j]]); /* once only */
+				seen[ids[j]] = 1;
+				/* A box found meets the query but for float rounding (about 1 cm).
+				 */
+				double wider[4] = {q[0] - 0.05, q[1] - 0.05, q[2] + 0.05,
+						   q[3] + 0.05};
+				ASSERT_TRUE(meets(b + 4 * ids[j], wider));
+			}
+			for (size_t i = 0; i < n; i++)
+				if (meets(b + 4 * i, q) && !seen[i]) {
+					FAIL_AT("fanout %d query %d: box %zu meets it, not found",
+						fanouts[f], k, i);
+					pr_rtree_free(&t);
+					free(b);
+					return;
+				}
+		}
+		/* A visit that asks to stop stops the search; NaN meets nothing. */
+		hits h = {ids, 0, n, 3};
+		pr_rtree_search(&t, 0, 0, 1e9, 1e9, collect_hit, &h);
+		ASSERT_INT_EQ(h.n, 3);
+		h = (hits){ids, 0, n, 0};
+		pr_rtree_search(&t, NAN, 170000, NAN, 171000, collect_hit, &h);
+		ASSERT_INT_EQ(h.n, 0);
+		pr_rtree_free(&t);
+	}
+	free(b);
+}
+
+/* Every node's box holds its entries, no node holds more than fanout, every leaf is under
+ * exactly one node; and on a regular grid the nodes of each level tile it (their areas add up
+ * to about the grid's: 1.05 and 1.31 times here), where groups cut across two STR slices span
+ * both slices' height (3 times the grid's). */
+static void test_rtree_structure(void)
+{
+	const size_t side = 100, n = side * side;
+	pr_rtree t;
+	pr_rtree_entry *leaves = malloc(n * sizeof *leaves);
+	for (size_t i = 0; i < n; i++) {
+		double x = (double)(i % side), y = (double)(i / side);
+		leaves[i] = pr_rtree_leaf((int64_t)i, x, y, x + 1, y + 1);
+	}
+	ASSERT_INT_EQ(pr_rtree_build(&t, leaves, n, 16), 0);
+	ASSERT_TRUE(t.n_levels >= 3);
+	for (int lv = 1; lv < t.n_levels; lv++) {
+		size_t covered = 0;
+		double area = 0;
+		for (size_t k = 0; k < t.size[lv]; k++) {
+			const pr_rtree_entry *e = &t.level[lv][k];
+			size_t first, end;
+			pr_rtree_children(&t, lv, e, &first, &end);
+			ASSERT_TRUE(end > first && end - first <= 16);
+			covered += end - first;
+			for (size_t j = first; j < end; j++) {
+				const float *c = t.level[lv - 1][j].box;
+				ASSERT_TRUE(e->box[0] <= c[0] && e->box[1] >= c[1] &&
+					    e->box[2] <= c[2] && e->box[3] >= c[3]);
+			}
+			area += ((double)e->box[1] - e->box[0]) * ((double)e->box[3] - e->box[2]);
+		}
+		ASSERT_INT_EQ(covered, t.size[lv - 1]);
+		if (area > 1.5 * (double)n) {
+			FAIL_AT("level %d: nodes cover %.0f for a grid of %zu", lv, area, n);
+			break;
+		}
+	}
+	pr_rtree_free(&t);
+}
+
 int main(void)
 {
 	if (setup() < 0) {
@@ -258,6 +413,8 @@ int main(void)
 	RUN(test_lon_lat_csv);
 	RUN(test_us_feet_csv);
 	RUN(test_lambert_2008_csv);
+	RUN(test_rtree_search_finds_every_box);
+	RUN(test_rtree_structure);
 	pr_parcel_index_free(index_);
 	pr_parcels_free(&parcels);
 	pr_rejects_free(&rejects);
