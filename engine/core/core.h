@@ -161,6 +161,16 @@ void pr_strbuf_free(pr_strbuf *sb);
 /* Grows *array (of elem_size elements, *cap of them) to hold at least need; 0 or PR_ENOMEM. */
 int pr_grow(void **array, size_t *cap, size_t need, size_t elem_size);
 
+/* ---- sorting -------------------------------------------------------------------------------- */
+
+/* Sorts the n values of a by their high 32 bits (a sort key; the low 32 bits usually carry
+ * where the value came from), keeping the order of equal keys: a radix sort, linear where qsort
+ * was most of a national run's spatial sorts. tmp holds n values too. */
+void pr_sort_by_high_u32(uint64_t *a, uint64_t *tmp, size_t n);
+
+/* A float's bits as an unsigned key that orders as the floats do (-0 before +0, NaN last). */
+uint32_t pr_float_sort_key(float f);
+
 /* ---- text stored once ---------------------------------------------------------------------- */
 
 /* A hash of len bytes: spread in its low bits, for power-of-two tables. */

@@ -6,6 +6,7 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "core/core.h"
 #include "core/packed_rtree.h"
 #include "parcelrisk/parcelrisk.h"
 
@@ -29,30 +30,56 @@ pr_rtree_entry pr_rtree_leaf(int64_t id, double minx, double miny, double maxx, 
 	    id, {round_down(minx), round_up(maxx), round_down(miny), round_up(maxy)}};
 }
 
-static int compare_x(const void *a, const void *b)
+/* The sort key of e's centre along axis (0: x, 1: y), with its position pos in the low bits. */
+static uint64_t centre_key(const pr_rtree_entry *e, int axis, size_t pos)
 {
-	const pr_rtree_entry *x = a, *y = b;
-	float cx = x->box[0] + x->box[1], cy = y->box[0] + y->box[1];
-	return cx < cy ? -1 : cx > cy ? 1 : (x->id > y->id) - (x->id < y->id);
+	float twice = e->box[2 * axis] + e->box[2 * axis + 1];
+	return (uint64_t)pr_float_sort_key(twice) << 32 | (uint32_t)pos;
 }
 
-static int compare_y(const void *a, const void *b)
+/* Puts e[j] = e[position in keys[j]] for every j, in place, one cycle of the permutation at a
+ * time; keys are used up. */
+static void permute(pr_rtree_entry *e, uint64_t *keys, size_t n)
 {
-	const pr_rtree_entry *x = a, *y = b;
-	float cx = x->box[2] + x->box[3], cy = y->box[2] + y->box[3];
-	return cx < cy ? -1 : cx > cy ? 1 : (x->id > y->id) - (x->id < y->id);
+	const uint64_t done = 1ULL << 63;
+	for (size_t i = 0; i < n; i++)
+		keys[i] = (uint32_t)keys[i];
+	for (size_t i = 0; i < n; i++) {
+		if (keys[i] & done)
+			continue;
+		pr_rtree_entry first = e[i];
+		for (size_t j = i;;) {
+			size_t from = (size_t)keys[j];
+			keys[j] = done;
+			if (from == i) {
+				e[j] = first;
+				break;
+			}
+			e[j] = e[from];
+			j = from;
+		}
+	}
 }
 
-/* Sort-Tile-Recursive order: vertical slices by x, each sorted by y. Returns the entries per
- * slice, a multiple of fanout. */
-static size_t str_order(pr_rtree_entry *e, size_t n, size_t fanout)
+/* Sort-Tile-Recursive order: vertical slices by x, each sorted by y (ties keep the order they
+ * come in). keys and tmp hold n values each. Returns the entries per slice, a multiple of
+ * fanout. */
+static size_t str_order(pr_rtree_entry *e, size_t n, size_t fanout, uint64_t *keys, uint64_t *tmp)
 {
 	size_t nodes = (n + fanout - 1) / fanout;
 	size_t slices = (size_t)ceil(sqrt((double)nodes));
 	size_t per_slice = slices ? ((nodes + slices - 1) / slices) * fanout : n;
-	qsort(e, n, sizeof *e, compare_x);
-	for (size_t s = 0; s < n; s += per_slice)
-		qsort(e + s, (n - s < per_slice ? n - s : per_slice), sizeof *e, compare_y);
+	for (size_t i = 0; i < n; i++)
+		keys[i] = centre_key(&e[i], 0, i);
+	pr_sort_by_high_u32(keys, tmp, n);
+	permute(e, keys, n);
+	for (size_t s = 0; s < n; s += per_slice) {
+		size_t len = n - s < per_slice ? n - s : per_slice;
+		for (size_t j = 0; j < len; j++)
+			keys[j] = centre_key(&e[s + j], 1, j);
+		pr_sort_by_high_u32(keys, tmp, len);
+		permute(e + s, keys, len);
+	}
 	return per_slice ? per_slice : 1;
 }
 
@@ -65,12 +92,22 @@ int pr_rtree_build(pr_rtree *t, pr_rtree_entry *leaves, size_t n, int fanout)
 	if (n > UINT32_MAX)
 		return PR_EINTERNAL;
 	size_t cells = (size_t)t->fanout;
-	while (t->size[t->n_levels - 1] > cells) {
-		if (t->n_levels == PR_RTREE_MAX_LEVELS)
-			return PR_EINTERNAL;
+	uint64_t *keys = NULL, *tmp = NULL;
+	int r = 0;
+	if (n > cells) {
+		keys = malloc(n * sizeof *keys);
+		tmp = malloc(n * sizeof *tmp);
+		if (!keys || !tmp)
+			r = PR_ENOMEM;
+	}
+	while (r == 0 && t->size[t->n_levels - 1] > cells) {
+		if (t->n_levels == PR_RTREE_MAX_LEVELS) {
+			r = PR_EINTERNAL;
+			break;
+		}
 		size_t m = t->size[t->n_levels - 1];
 		pr_rtree_entry *below = t->level[t->n_levels - 1];
-		size_t per_slice = str_order(below, m, cells);
+		size_t per_slice = str_order(below, m, cells, keys, tmp);
 		/* Groups never straddle two slices (such a group spans the slices' whole height):
 		 * every slice but the last is a whole number of full groups; the last one's groups
 		 * are of even sizes. */
@@ -79,8 +116,10 @@ int pr_rtree_build(pr_rtree *t, pr_rtree_entry *leaves, size_t n, int fanout)
 		uint32_t *group = malloc((nodes + 1) * sizeof *group);
 		t->level[t->n_levels] = up;
 		t->group[t->n_levels] = group;
-		if (!up || !group)
-			return PR_ENOMEM;
+		if (!up || !group) {
+			r = PR_ENOMEM;
+			break;
+		}
 		size_t k = 0;
 		for (size_t s = 0; s < m; s += per_slice) {
 			size_t len = m - s < per_slice ? m - s : per_slice;
@@ -94,17 +133,20 @@ int pr_rtree_build(pr_rtree *t, pr_rtree_entry *leaves, size_t n, int fanout)
 			pr_rtree_entry box = {(int64_t)k,
 					      {INFINITY, -INFINITY, INFINITY, -INFINITY}};
 			for (size_t j = a; j < b; j++) {
-				box.box[0] = fminf(box.box[0], below[j].box[0]);
-				box.box[1] = fmaxf(box.box[1], below[j].box[1]);
-				box.box[2] = fminf(box.box[2], below[j].box[2]);
-				box.box[3] = fmaxf(box.box[3], below[j].box[3]);
+				const float *c = below[j].box;
+				box.box[0] = c[0] < box.box[0] ? c[0] : box.box[0];
+				box.box[1] = c[1] > box.box[1] ? c[1] : box.box[1];
+				box.box[2] = c[2] < box.box[2] ? c[2] : box.box[2];
+				box.box[3] = c[3] > box.box[3] ? c[3] : box.box[3];
 			}
 			up[k] = box;
 		}
 		t->size[t->n_levels] = nodes;
 		t->n_levels++;
 	}
-	return 0;
+	free(keys);
+	free(tmp);
+	return r;
 }
 
 void pr_rtree_free(pr_rtree *t)

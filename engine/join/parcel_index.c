@@ -207,35 +207,22 @@ int32_t pr_parcel_index_assign(const pr_parcel_index *index, GEOSContextHandle_t
 
 /* ---- many points, sorted and threaded ------------------------------------------------------ */
 
-typedef struct sort_key {
-	uint64_t key;
-	uint32_t index;
-} sort_key;
-
-static uint64_t spread_bits(uint32_t v)
+/* 16 bits of v spread to the even bits of 32. */
+static uint32_t spread_bits(uint32_t v)
 {
-	uint64_t x = v;
-	x = (x | (x << 16)) & 0x0000FFFF0000FFFFULL;
-	x = (x | (x << 8)) & 0x00FF00FF00FF00FFULL;
-	x = (x | (x << 4)) & 0x0F0F0F0F0F0F0F0FULL;
-	x = (x | (x << 2)) & 0x3333333333333333ULL;
-	x = (x | (x << 1)) & 0x5555555555555555ULL;
+	uint32_t x = v & 0xffff;
+	x = (x | (x << 8)) & 0x00FF00FFu;
+	x = (x | (x << 4)) & 0x0F0F0F0Fu;
+	x = (x | (x << 2)) & 0x33333333u;
+	x = (x | (x << 1)) & 0x55555555u;
 	return x;
-}
-
-static int compare_sort_key(const void *a, const void *b)
-{
-	const sort_key *x = a, *y = b;
-	if (x->key != y->key)
-		return x->key < y->key ? -1 : 1;
-	return x->index < y->index ? -1 : x->index > y->index;
 }
 
 /* One round of records in Morton order, cut into chunks of per records, one per task. */
 typedef struct join_chunks {
 	const pr_parcel_index *index;
 	pr_records *rec;
-	const sort_key *order;
+	const uint64_t *order; /* the records' indexes in the low 32 bits */
 	size_t base, end, per;
 	double snap_m;
 } join_chunks;
@@ -249,7 +236,7 @@ static int join_chunk(pr_context *ctx, int chunk, void *user)
 	candidates c = {0};
 	int r = 0;
 	for (size_t k = start; k < end && r == 0; k++) {
-		size_t i = jc->order[k].index;
+		size_t i = (uint32_t)jc->order[k];
 		bool snapped = false;
 		rec->parcel[i] = assign_with(jc->index, ctx->geos, &c, rec->x[i], rec->y[i],
 					     jc->snap_m, &snapped);
@@ -272,7 +259,7 @@ static int join_chunk(pr_context *ctx, int chunk, void *user)
 int pr_join_points(pr_context *ctx, const pr_parcel_index *index, pr_records *rec, double snap_m,
 		   pr_rejects *rejects)
 {
-	sort_key *order = NULL;
+	uint64_t *order = NULL, *tmp = NULL;
 	int r = 0;
 	size_t n = rec->n;
 	if (n == 0)
@@ -281,23 +268,31 @@ int pr_join_points(pr_context *ctx, const pr_parcel_index *index, pr_records *re
 		return pr_error(ctx, PR_EDATA, "%s: more than %u records",
 				pr_source_defs[rec->source].name, UINT32_MAX);
 
-	/* Morton order on 16 m cells across the records' extent, of the records not placed yet
-	 * (the address register's are mostly placed by their parcel key). */
+	/* Morton order of the records not placed yet (the address register's are mostly placed
+	 * by their parcel key), on cells of 16 m or, across more than 1000 km, of 1/65536 of the
+	 * extent: each axis in 16 bits, the key in 32, sorted by radix. */
 	order = malloc(n * sizeof *order);
-	if (!order)
-		return PR_ENOMEM;
+	tmp = malloc(n * sizeof *tmp);
+	if (!order || !tmp) {
+		r = PR_ENOMEM;
+		goto done;
+	}
 	double x0 = rec->extent[0], y0 = rec->extent[1];
+	double span = fmax(rec->extent[2] - x0, rec->extent[3] - y0);
+	double cell = span / 65535.0 > 16.0 ? span / 65535.0 : 16.0;
 	size_t n_order = 0;
 	for (size_t i = 0; i < n; i++) {
 		if (rec->parcel[i] >= 0)
 			continue;
-		double cx = (rec->x[i] - x0) / 16.0, cy = (rec->y[i] - y0) / 16.0;
-		uint32_t qx = cx < 0 ? 0 : cx > 4e9 ? UINT32_MAX : (uint32_t)cx;
-		uint32_t qy = cy < 0 ? 0 : cy > 4e9 ? UINT32_MAX : (uint32_t)cy;
-		order[n_order++] =
-		    (sort_key){spread_bits(qx) | (spread_bits(qy) << 1), (uint32_t)i};
+		double cx = (rec->x[i] - x0) / cell, cy = (rec->y[i] - y0) / cell;
+		uint32_t qx = cx >= 0 && cx <= 65535 ? (uint32_t)cx : cx > 65535 ? 65535 : 0;
+		uint32_t qy = cy >= 0 && cy <= 65535 ? (uint32_t)cy : cy > 65535 ? 65535 : 0;
+		uint32_t key = spread_bits(qx) | spread_bits(qy) << 1;
+		order[n_order++] = (uint64_t)key << 32 | (uint32_t)i;
 	}
-	qsort(order, n_order, sizeof *order, compare_sort_key);
+	pr_sort_by_high_u32(order, tmp, n_order);
+	free(tmp);
+	tmp = NULL;
 
 	int nthreads = n_order < 20000 ? 1 : pr_thread_count(ctx);
 	/* Chunks in Morton order: each thread walks a compact area. Progress is reported per
@@ -336,6 +331,7 @@ int pr_join_points(pr_context *ctx, const pr_parcel_index *index, pr_records *re
 	pr_records_truncate(rec, keep);
 done:
 	free(order);
+	free(tmp);
 	return r;
 }
 

@@ -321,6 +321,43 @@ static void test_date_text(void)
 	ASSERT_TRUE(pr_date_text(first - 1) == NULL);
 }
 
+/* The radix sort against a plain comparison: keys in order, equal keys in their first order,
+ * nothing lost; with keys over a small range (high bytes shared, their passes skipped) and over
+ * the whole range; and float keys ordered as the floats. */
+static void test_sort_by_high_u32(void)
+{
+	enum { N = 20000 };
+	static uint64_t a[N], tmp[N];
+	uint64_t state = 3;
+	const uint32_t ranges[] = {0, 40, 70000, UINT32_MAX};
+	for (size_t r = 0; r < sizeof ranges / sizeof *ranges; r++) {
+		for (size_t i = 0; i < N; i++) {
+			state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+			uint32_t key = ranges[r] ? (uint32_t)(state >> 32) % ranges[r] : 7;
+			if (ranges[r] == UINT32_MAX)
+				key = (uint32_t)(state >> 32);
+			a[i] = (uint64_t)key << 32 | (uint32_t)i;
+		}
+		pr_sort_by_high_u32(a, tmp, N);
+		static char seen[N];
+		memset(seen, 0, sizeof seen);
+		for (size_t i = 0; i < N; i++) {
+			uint32_t at = (uint32_t)a[i];
+			ASSERT_TRUE(at < N && !seen[at]);
+			seen[at] = 1;
+			if (i > 0) {
+				ASSERT_TRUE(a[i - 1] >> 32 <= a[i] >> 32);
+				if (a[i - 1] >> 32 == a[i] >> 32)
+					ASSERT_TRUE((uint32_t)a[i - 1] < at);
+			}
+		}
+	}
+	const float f[] = {-INFINITY, -3e38f, -2.5f, -1e-40f, -0.0f,   0.0f,
+			   1e-40f,    1.0f,   2.5f,  3e38f,   INFINITY};
+	for (size_t i = 1; i < sizeof f / sizeof *f; i++)
+		ASSERT_TRUE(pr_float_sort_key(f[i - 1]) < pr_float_sort_key(f[i]));
+}
+
 int main(void)
 {
 	RUN(test_decimal_comma);
@@ -337,5 +374,6 @@ int main(void)
 	RUN(test_fold_and_coordinates);
 	RUN(test_text_pool);
 	RUN(test_date_text);
+	RUN(test_sort_by_high_u32);
 	return HARNESS_EXIT();
 }
