@@ -110,14 +110,29 @@ static int compare_mapping(const void *a, const void *b)
 	return (x->id > y->id) - (x->id < y->id);
 }
 
-/* Inserts the mappings through st (?1 the id, ?2 the node), sorted by id first, so that the
- * table's B-tree grows at its end; SQLITE_DONE when all went in. */
+/* Inserts the n mappings through st (?1 the id, ?2 the node), sorted by id first, so that the
+ * table's B-tree grows at its end; SQLITE_DONE when all went in. Ids and node numbers of 32 bits
+ * (every id GDAL gives) are sorted by radix in the mappings' own room: each pair packed into one
+ * value in the first half, the second half the sort's scratch. */
 static int insert_mappings(sqlite3_stmt *st, mapping *m, size_t n)
 {
-	qsort(m, n, sizeof *m, compare_mapping);
+	bool small = true;
+	for (size_t i = 0; i < n && small; i++)
+		small = m[i].id >= 0 && m[i].id <= UINT32_MAX && m[i].nodeno >= 0 &&
+			m[i].nodeno <= UINT32_MAX;
+	uint64_t *packed = (uint64_t *)(void *)m;
+	if (small) {
+		for (size_t i = 0; i < n; i++) {
+			mapping x = m[i];
+			packed[i] = (uint64_t)x.id << 32 | (uint64_t)x.nodeno;
+		}
+		pr_sort_by_high_u32(packed, packed + n, n);
+	} else {
+		qsort(m, n, sizeof *m, compare_mapping);
+	}
 	for (size_t i = 0; i < n; i++) {
-		sqlite3_bind_int64(st, 1, m[i].id);
-		sqlite3_bind_int64(st, 2, m[i].nodeno);
+		sqlite3_bind_int64(st, 1, small ? (int64_t)(packed[i] >> 32) : m[i].id);
+		sqlite3_bind_int64(st, 2, small ? (int64_t)(uint32_t)packed[i] : m[i].nodeno);
 		int rc = sqlite3_step(st);
 		sqlite3_reset(st);
 		if (rc != SQLITE_DONE)
