@@ -129,6 +129,7 @@ typedef struct feature_stream {
 	sqlite3_stmt *scan;   /* parcel_id, value of feat_NAME in parcel order */
 	sqlite3_stmt *lookup; /* value of feat_NAME for parcel ?1 */
 	sqlite3_int64 last;   /* the parcel asked for last */
+	sqlite3_int64 at;     /* the parcel of scan's current row */
 	bool started, done;   /* scan has stepped; scan is past its last row */
 } feature_stream;
 
@@ -192,7 +193,7 @@ static void feature_value(sqlite3_context *fctx, int argc, sqlite3_value **argv)
 		return;
 	}
 	st->last = pid;
-	while (!st->done && (!st->started || sqlite3_column_int64(st->scan, 0) < pid)) {
+	while (!st->done && (!st->started || st->at < pid)) {
 		int rc = sqlite3_step(st->scan);
 		st->started = true;
 		if (rc == SQLITE_DONE) {
@@ -201,8 +202,9 @@ static void feature_value(sqlite3_context *fctx, int argc, sqlite3_value **argv)
 			sqlite3_result_error_code(fctx, rc);
 			return;
 		}
+		st->at = sqlite3_column_int64(st->scan, 0);
 	}
-	if (!st->done && sqlite3_column_int64(st->scan, 0) == pid)
+	if (!st->done && st->at == pid)
 		sqlite3_result_value(fctx, sqlite3_column_value(st->scan, 1));
 	else
 		sqlite3_result_null(fctx);
