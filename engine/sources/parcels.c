@@ -410,7 +410,13 @@ static int finish_parcels(pr_context *ctx, pr_parcels *p, parcel_geom *geoms, pr
 		order[n_ok++] =
 		    (parcel_order){pr_column_text(&p->rec.cols[PR_PARCEL_ID], i), p->rec.row[i], i};
 	}
-	qsort(order, n_ok, sizeof *order, compare_parcel_order);
+	/* Cadastres are often exported in id order: then a pass that checks it is the sort. */
+	size_t sorted_to = 1;
+	while (sorted_to < n_ok &&
+	       compare_parcel_order(&order[sorted_to - 1], &order[sorted_to]) <= 0)
+		sorted_to++;
+	if (sorted_to < n_ok)
+		qsort(order, n_ok, sizeof *order, compare_parcel_order);
 
 	sorted.rec.source = PR_SRC_PARCELS;
 	for (int f = 0; f < def->n_fields; f++) {
