@@ -84,7 +84,10 @@ static int bulk_indexes(pr_context *ctx, const char *path, const pr_output *out,
 	}
 	r = pr_output_secure_delete(ctx, db, path);
 	if (r == 0)
-		r = pr_sql_exec(ctx, db, PR_ECANTCREAT, path, "PRAGMA synchronous=OFF; BEGIN");
+		/* The same 128 MB page cache GDAL wrote with (SQLite's own 2 MB spilled the index's
+		 * tables to the file while they were filled: 1M parcels 0.85 -> 0.63 s). */
+		r = pr_sql_exec(ctx, db, PR_ECANTCREAT, path,
+				"PRAGMA synchronous=OFF; PRAGMA cache_size=-131072; BEGIN");
 	for (size_t i = 0; i < pr_output_n_layers && r == 0; i++) {
 		const pr_layer_def *def = pr_output_layers[i];
 		if (def->index != PR_INDEX_BULK || pr_layer_share(def, out) == PR_SHARE_NONE)
