@@ -168,7 +168,8 @@ int pr_grow(void **array, size_t *cap, size_t need, size_t elem_size);
  * was most of a national run's spatial sorts. tmp holds n values too. */
 void pr_sort_by_high_u32(uint64_t *a, uint64_t *tmp, size_t n);
 
-/* A float's bits as an unsigned key that orders as the floats do (-0 before +0, NaN last). */
+/* A float's bits as an unsigned key that orders as the floats do (-0 before +0); a NaN goes
+ * after +inf, or before -inf when its sign bit is set. */
 uint32_t pr_float_sort_key(float f);
 
 /* ---- text stored once ---------------------------------------------------------------------- */

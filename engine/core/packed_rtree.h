@@ -32,9 +32,11 @@ typedef struct pr_rtree {
 pr_rtree_entry pr_rtree_leaf(int64_t id, double minx, double miny, double maxx, double maxy);
 
 /* Packs the n leaves (owned by the tree from then on, also on failure) into a tree of nodes of
- * at most fanout (>= 2) entries: each level is put in STR order and cut into as many groups
- * as it needs nodes, of even sizes. The result depends only on the leaves and their order.
- * Returns 0, PR_ENOMEM or PR_EINTERNAL (more than UINT32_MAX leaves). */
+ * at most fanout (>= 2) entries: each level is put in STR order (vertical slices of whole
+ * groups) and cut into as many groups as it needs nodes, full but in the last slice, whose
+ * groups are of even sizes. The result depends only on the leaves and their order. Returns 0,
+ * PR_ENOMEM or PR_EINTERNAL: more than UINT32_MAX leaves, or more than PR_RTREE_MAX_LEVELS
+ * levels (only with a fanout of 2 and over 2^23 leaves). */
 int pr_rtree_build(pr_rtree *t, pr_rtree_entry *leaves, size_t n, int fanout);
 void pr_rtree_free(pr_rtree *t);
 

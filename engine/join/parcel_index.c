@@ -39,7 +39,7 @@ int pr_parcel_index_build(pr_context *ctx, const pr_parcels *parcels, pr_parcel_
 	if (!index || !leaves) {
 		free(index);
 		free(leaves);
-		return PR_ENOMEM;
+		return pr_error(ctx, PR_ENOMEM, "parcel index: out of memory for %zu parcels", n);
 	}
 	index->parcels = parcels;
 	for (size_t i = 0; i < n; i++) {
@@ -269,12 +269,13 @@ int pr_join_points(pr_context *ctx, const pr_parcel_index *index, pr_records *re
 				pr_source_defs[rec->source].name, UINT32_MAX);
 
 	/* Morton order of the records not placed yet (the address register's are mostly placed
-	 * by their parcel key), on cells of 16 m or, across more than 1000 km, of 1/65536 of the
+	 * by their parcel key), on cells of 16 m or, across more than 1000 km, of 1/65535 of the
 	 * extent: each axis in 16 bits, the key in 32, sorted by radix. */
 	order = malloc(n * sizeof *order);
 	tmp = malloc(n * sizeof *tmp);
 	if (!order || !tmp) {
-		r = PR_ENOMEM;
+		r = pr_error(ctx, PR_ENOMEM, "%s: out of memory to order %zu records for the join",
+			     pr_source_defs[rec->source].name, n);
 		goto done;
 	}
 	double x0 = rec->extent[0], y0 = rec->extent[1];

@@ -201,8 +201,9 @@ static void feature_value(sqlite3_context *fctx, int argc, sqlite3_value **argv)
 		} else if (rc != SQLITE_ROW) {
 			sqlite3_result_error_code(fctx, rc);
 			return;
+		} else {
+			st->at = sqlite3_column_int64(st->scan, 0);
 		}
-		st->at = sqlite3_column_int64(st->scan, 0);
 	}
 	if (!st->done && st->at == pid)
 		sqlite3_result_value(fctx, sqlite3_column_value(st->scan, 1));

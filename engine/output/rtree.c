@@ -240,7 +240,7 @@ int pr_gpkg_bulk_rtree(pr_context *ctx, sqlite3 *db, const char *table, const ch
 	snprintf(name, sizeof name, "rtree_%s_geom", table);
 	pr_rtree_entry *leaves = malloc((n ? n : 1) * sizeof *leaves);
 	if (!leaves)
-		return PR_ENOMEM;
+		return pr_error(ctx, PR_ENOMEM, "spatial index: out of memory for %zu features", n);
 	for (size_t i = 0; i < n; i++) {
 		const double *bb = bbox + 4 * i;
 		leaves[i] = pr_rtree_leaf(fids[i], bb[0], bb[1], bb[2], bb[3]);

@@ -678,7 +678,8 @@ int pr_read_parcels(pr_context *ctx, const pr_sources *sources, OGRSpatialRefere
 	GIntBig count = OGR_L_GetFeatureCount(o.layer, FALSE);
 	uint64_t total = count > 0 ? (uint64_t)count : 0;
 	/* Room for every parcel at once when the count is known (as for the other sources). */
-	if (total > 0 && total <= UINT32_MAX && pr_records_reserve(&out->rec, (size_t)total) == 0)
+	if (total > 0 && total <= PR_RESERVE_FROM_COUNT_MAX &&
+	    pr_records_reserve(&out->rec, (size_t)total) == 0)
 		(void)pr_grow((void **)&pr.geoms, &pr.geoms_cap, (size_t)total, sizeof *pr.geoms);
 	CPLErrorReset();
 	OGR_L_ResetReading(o.layer);

@@ -306,7 +306,7 @@ static void test_rtree_search_finds_every_box(void)
 		uint64_t seed = 11;
 		for (int k = 0; k < 3000; k++) {
 			double q[4];
-			if (k % 3 == 0) { /* a point; every third one a box's corner */
+			if (k % 3 == 0) { /* a point; every other one a box's corner */
 				size_t i = (size_t)(next_random(&seed) * n);
 				q[0] = q[2] =
 				    k % 2 ? b[4 * i + 2] : 150000 + 2000 * next_random(&seed);
@@ -371,10 +371,24 @@ static void test_rtree_structure(void)
 	for (int lv = 1; lv < t.n_levels; lv++) {
 		size_t covered = 0;
 		double area = 0;
+		/* Entry ids of a level are its groups: each once, and the groups follow each
+		 * other without gap or overlap. */
+		char *seen = calloc(t.size[lv], 1);
 		for (size_t k = 0; k < t.size[lv]; k++) {
 			const pr_rtree_entry *e = &t.level[lv][k];
-			size_t first, end;
+			ASSERT_TRUE(e->id >= 0 && (size_t)e->id < t.size[lv] && !seen[e->id]);
+			seen[e->id] = 1;
+			pr_rtree_entry next = {.id = e->id + 1}, prev = {.id = e->id - 1};
+			size_t first, end, a, b;
 			pr_rtree_children(&t, lv, e, &first, &end);
+			if ((size_t)next.id < t.size[lv]) {
+				pr_rtree_children(&t, lv, &next, &a, &b);
+				ASSERT_INT_EQ(a, end);
+			} else {
+				ASSERT_INT_EQ(end, t.size[lv - 1]);
+			}
+			if (prev.id < 0)
+				ASSERT_INT_EQ(first, 0);
 			ASSERT_TRUE(end > first && end - first <= 16);
 			covered += end - first;
 			for (size_t j = first; j < end; j++) {
@@ -384,6 +398,7 @@ static void test_rtree_structure(void)
 			}
 			area += ((double)e->box[1] - e->box[0]) * ((double)e->box[3] - e->box[2]);
 		}
+		free(seen);
 		ASSERT_INT_EQ(covered, t.size[lv - 1]);
 		if (area > 1.5 * (double)n) {
 			FAIL_AT("level %d: nodes cover %.0f for a grid of %zu", lv, area, n);
@@ -391,6 +406,35 @@ static void test_rtree_structure(void)
 		}
 	}
 	pr_rtree_free(&t);
+}
+
+/* The sizes at the edges: no box, one, a root just full (fanout) and one more; every box found
+ * by a search over all, and the top level never over fanout. */
+static void test_rtree_small_sizes(void)
+{
+	const size_t sizes[] = {0, 1, 2, 16, 17, 16 * 16, 16 * 16 + 1};
+	for (size_t z = 0; z < sizeof sizes / sizeof *sizes; z++) {
+		size_t n = sizes[z];
+		double *b = random_boxes(n ? n : 1, 5 + n);
+		pr_rtree t;
+		pr_rtree_entry *leaves = malloc((n ? n : 1) * sizeof *leaves);
+		for (size_t i = 0; i < n; i++)
+			leaves[i] = pr_rtree_leaf((int64_t)i, b[4 * i], b[4 * i + 1], b[4 * i + 2],
+						  b[4 * i + 3]);
+		free(b);
+		ASSERT_INT_EQ(pr_rtree_build(&t, leaves, n, 16), 0);
+		ASSERT_TRUE(t.size[t.n_levels - 1] <= 16);
+		ASSERT_INT_EQ(t.n_levels, n <= 16 ? 1 : n <= 256 ? 2 : 3);
+		int64_t ids[300];
+		hits h = {ids, 0, 300, 0};
+		pr_rtree_search(&t, -1e9, -1e9, 1e9, 1e9, collect_hit, &h);
+		ASSERT_INT_EQ(h.n, n);
+		uint64_t sum = 0;
+		for (size_t j = 0; j < h.n; j++)
+			sum += (uint64_t)ids[j];
+		ASSERT_INT_EQ(sum, n ? n * (n - 1) / 2 : 0);
+		pr_rtree_free(&t);
+	}
 }
 
 int main(void)
@@ -415,6 +459,7 @@ int main(void)
 	RUN(test_lambert_2008_csv);
 	RUN(test_rtree_search_finds_every_box);
 	RUN(test_rtree_structure);
+	RUN(test_rtree_small_sizes);
 	pr_parcel_index_free(index_);
 	pr_parcels_free(&parcels);
 	pr_rejects_free(&rejects);

@@ -356,6 +356,8 @@ static void test_sort_by_high_u32(void)
 			   1e-40f,    1.0f,   2.5f,  3e38f,   INFINITY};
 	for (size_t i = 1; i < sizeof f / sizeof *f; i++)
 		ASSERT_TRUE(pr_float_sort_key(f[i - 1]) < pr_float_sort_key(f[i]));
+	ASSERT_TRUE(pr_float_sort_key(NAN) > pr_float_sort_key(INFINITY));
+	ASSERT_TRUE(pr_float_sort_key(-NAN) < pr_float_sort_key(-INFINITY));
 }
 
 int main(void)
