@@ -158,11 +158,10 @@ void pr_rtree_free(pr_rtree *t)
 	*t = (pr_rtree){0};
 }
 
-void pr_rtree_children(const pr_rtree *t, int lv, const pr_rtree_entry *e, size_t *first,
-		       size_t *end)
+void pr_rtree_group(const pr_rtree *t, int lv, size_t k, size_t *first, size_t *end)
 {
-	*first = t->group[lv][e->id];
-	*end = t->group[lv][e->id + 1];
+	*first = t->group[lv][k];
+	*end = t->group[lv][k + 1];
 }
 
 typedef struct search {
@@ -187,8 +186,9 @@ static bool search_level(const search *s, int lv, size_t a, size_t b)
 				return false;
 			continue;
 		}
-		const uint32_t *group = s->t->group[lv] + e[j].id;
-		if (!search_level(s, lv - 1, group[0], group[1]))
+		size_t first, end;
+		pr_rtree_group(s->t, lv, (size_t)e[j].id, &first, &end);
+		if (!search_level(s, lv - 1, first, end))
 			return false;
 	}
 	return true;

@@ -14,7 +14,7 @@
 
 typedef struct pr_rtree_entry {
 	/* Leaves: the box's id. Upper levels: which group of the level below the entry covers
-	 * (see pr_rtree_children). */
+	 * (see pr_rtree_group). */
 	int64_t id;
 	float box[4]; /* minx, maxx, miny, maxy, as SQLite's R*Tree stores them */
 } pr_rtree_entry;
@@ -40,9 +40,9 @@ pr_rtree_entry pr_rtree_leaf(int64_t id, double minx, double miny, double maxx, 
 int pr_rtree_build(pr_rtree *t, pr_rtree_entry *leaves, size_t n, int fanout);
 void pr_rtree_free(pr_rtree *t);
 
-/* The entries of level lv - 1 that entry e of level lv (> 0) covers: [*first, *end). */
-void pr_rtree_children(const pr_rtree *t, int lv, const pr_rtree_entry *e, size_t *first,
-		       size_t *end);
+/* Group k of level lv - 1, the entries that the entry of level lv (> 0) with id k covers:
+ * [*first, *end). */
+void pr_rtree_group(const pr_rtree *t, int lv, size_t k, size_t *first, size_t *end);
 
 /* Calls visit(id, user) for every leaf whose box meets (minx, miny, maxx, maxy), edges
  * included; a leaf's box may be a little larger than the box given to pr_rtree_leaf, so the

@@ -188,10 +188,8 @@ static int write_tree(pr_context *ctx, sqlite3 *db, const char *name, const pr_r
 		size_t nodes = lv == depth ? 1 : t->size[lv + 1];
 		for (size_t k = 0; k < nodes; k++) {
 			size_t a = 0, b = t->size[lv];
-			if (lv < depth) {
-				pr_rtree_entry group = {.id = (int64_t)k};
-				pr_rtree_children(t, lv + 1, &group, &a, &b);
-			}
+			if (lv < depth)
+				pr_rtree_group(t, lv + 1, k, &a, &b);
 			int64_t nodeno = first_node[lv] + (int64_t)k;
 			memset(blob, 0, sizeof blob);
 			put_u16(blob, nodeno == 1 ? (unsigned)depth : 0);

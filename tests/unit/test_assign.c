@@ -378,16 +378,15 @@ static void test_rtree_structure(void)
 			const pr_rtree_entry *e = &t.level[lv][k];
 			ASSERT_TRUE(e->id >= 0 && (size_t)e->id < t.size[lv] && !seen[e->id]);
 			seen[e->id] = 1;
-			pr_rtree_entry next = {.id = e->id + 1}, prev = {.id = e->id - 1};
-			size_t first, end, a, b;
-			pr_rtree_children(&t, lv, e, &first, &end);
-			if ((size_t)next.id < t.size[lv]) {
-				pr_rtree_children(&t, lv, &next, &a, &b);
+			size_t id = (size_t)e->id, first, end, a, b;
+			pr_rtree_group(&t, lv, id, &first, &end);
+			if (id + 1 < t.size[lv]) {
+				pr_rtree_group(&t, lv, id + 1, &a, &b);
 				ASSERT_INT_EQ(a, end);
 			} else {
 				ASSERT_INT_EQ(end, t.size[lv - 1]);
 			}
-			if (prev.id < 0)
+			if (id == 0)
 				ASSERT_INT_EQ(first, 0);
 			ASSERT_TRUE(end > first && end - first <= 16);
 			covered += end - first;
