@@ -677,9 +677,7 @@ int pr_read_parcels(pr_context *ctx, const pr_sources *sources, OGRSpatialRefere
 	 * feature by feature (GDAL 3.6), and the geometry comes as WKB, ready for GEOS. */
 	GIntBig count = OGR_L_GetFeatureCount(o.layer, FALSE);
 	uint64_t total = count > 0 ? (uint64_t)count : 0;
-	/* Room for every parcel at once when the count is known (as for the other sources). */
-	if (total > 0 && total <= PR_RESERVE_FROM_COUNT_MAX &&
-	    pr_records_reserve(&out->rec, (size_t)total) == 0)
+	if (pr_records_reserve_counted(&out->rec, count))
 		(void)pr_grow((void **)&pr.geoms, &pr.geoms_cap, (size_t)total, sizeof *pr.geoms);
 	CPLErrorReset();
 	OGR_L_ResetReading(o.layer);

@@ -94,6 +94,12 @@ int pr_records_reserve(pr_records *rec, size_t need)
 	return records_resize(rec, cap);
 }
 
+bool pr_records_reserve_counted(pr_records *rec, int64_t count)
+{
+	return count > 0 && count <= (int64_t)1 << 27 &&
+	       pr_records_reserve(rec, (size_t)count) == 0;
+}
+
 void pr_records_shrink(pr_records *rec)
 {
 	/* Shrinking cannot fail for want of memory in practice; if it does, the room stays. */

@@ -10,10 +10,12 @@
 int pr_records_init(pr_records *rec, int source, const pr_source_conf *conf);
 /* Makes room for need records in every array; 0 or PR_ENOMEM. */
 int pr_records_reserve(pr_records *rec, size_t need);
-/* The most rows a source's own count (GDAL's feature count: a GeoPackage's gpkg_ogr_contents
- * row, which a stale or hostile file can set to anything) reserves room for up front: 134M,
- * four times a national population register. Past it the arrays grow as rows come. */
-#define PR_RESERVE_FROM_COUNT_MAX ((size_t)1 << 27)
+/* Makes room up front for the rows a source says it holds (GDAL's feature count, -1 when not
+ * known), so that the arrays are not copied at each doubling; true when it did. The count is
+ * trusted up to 134M rows, four times a national population register: a GeoPackage's comes
+ * from its gpkg_ogr_contents row, which a stale or hostile file can set to anything. Past it,
+ * or without the memory, the arrays grow as rows come. */
+bool pr_records_reserve_counted(pr_records *rec, int64_t count);
 /* Gives back the room beyond the records held (arrays grow by doubling). */
 void pr_records_shrink(pr_records *rec);
 /* Copies record from into slot to, for compaction. */

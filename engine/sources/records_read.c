@@ -264,10 +264,7 @@ int pr_read_records(pr_context *ctx, const pr_sources *sources, int source,
 	}
 
 	GIntBig total = OGR_L_GetFeatureCount(o.layer, FALSE);
-	/* Room for every row at once when the count is known: growing row by row copies every
-	 * array at each doubling. Without the room (no count, no memory), they grow. */
-	if (total > 0 && (uint64_t)total <= PR_RESERVE_FROM_COUNT_MAX)
-		(void)pr_records_reserve(out, (size_t)total);
+	(void)pr_records_reserve_counted(out, total);
 	uint64_t row = 0;
 	CPLErrorReset();
 	OGR_L_ResetReading(o.layer);
