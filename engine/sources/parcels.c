@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-/* Reading the parcels: rows feature by feature (or through the Arrow stream, arrow.c), each
- * geometry repaired and measured by GEOS in worker threads, then the parcels sorted by id with
- * duplicates and unusable geometries rejected: among them an area that is not finite and a
- * parcel outside the working CRS's area of use. The result does not depend on the number of
- * threads. */
+/* Reading the parcels: rows feature by feature (or through the Arrow stream, arrow.c), a batch
+ * at a time through worker threads where GEOS repairs and measures each geometry, the results
+ * appended to the parcels' arrays; then the parcels sorted by id with duplicates and unusable
+ * geometries rejected: among them an area that is not finite and a parcel outside the working
+ * CRS's area of use. The result does not depend on the number of threads. */
 #include <malloc.h>
 #include <math.h>
 #include <stdio.h>
@@ -160,11 +160,11 @@ static int flatten_rings(pr_context *ctx, uint64_t row, const GEOSGeometry *mult
 /* Where a parcel can lie: the working CRS's area of use in its own coordinates, widened by a
  * margin. A parcel outside is not where the CRS says it is (coordinates of 1e300, axes swapped,
  * another CRS's numbers) and would capture points it has nothing to do with. */
-typedef struct area_of_use {
+struct area_of_use {
 	bool known; /* false: the CRS has none, and only finiteness is checked */
 	double box[4];
 	char outside[96]; /* "outside the area of use of EPSG:31370" */
-} area_of_use;
+};
 
 /* The area of use (PROJ gives it in degrees, longitude first) transformed into srs, densified
  * along its edges; an area across the antimeridian as its two halves. The margin, a tenth of
@@ -360,6 +360,119 @@ static int process_parcels(pr_context *ctx, const area_of_use *aou, parcel_geom 
 	return pr_parallel(ctx, gc.n_chunks, PR_PARALLEL_POOL, process_chunk, &gc);
 }
 
+/* ---- the parcels' arrays, in read order, then by id ------------------------------------- */
+
+/* Parcels go through the workers a batch at a time, and what they make of each is appended to
+ * the parcels' arrays: beside those arrays, one batch's geometries are held, not every
+ * parcel's. (Every parcel's, each in allocations of its own, put the read's peak on the 1M
+ * city at 887 MB; by batches it is 678 MB.) */
+#define PARCEL_BATCH 32768
+
+struct parcel_failure {
+	size_t index; /* the parcel's place in read order */
+	char *why;
+};
+
+/* Resizes the per-parcel arrays to room for cap parcels (at least 1); on failure each keeps
+ * what it had. */
+static int resize_per_parcel(pr_parcels *p, size_t cap)
+{
+	cap = cap ? cap : 1;
+	struct {
+		void **at;
+		size_t size;
+	} arrays[] = {
+	    {(void **)&p->area, cap * sizeof *p->area},
+	    {(void **)&p->bbox, cap * 4 * sizeof *p->bbox},
+	    {(void **)&p->label_xy, cap * 2 * sizeof *p->label_xy},
+	    {(void **)&p->wkb_at, (cap + 1) * sizeof *p->wkb_at},
+	    {(void **)&p->ring_first, (cap + 1) * sizeof *p->ring_first},
+	};
+	for (size_t k = 0; k < sizeof arrays / sizeof *arrays; k++) {
+		void *to = realloc(*arrays[k].at, arrays[k].size);
+		if (!to)
+			return PR_ENOMEM;
+		*arrays[k].at = to;
+	}
+	return 0;
+}
+
+/* Room in out's arrays for n parcels, with wkb bytes of WKB, rings rings and xy coordinates in
+ * all. The arrays grow by doubling. */
+static int reserve_geometry(parcel_reader *pr, size_t n, size_t wkb, size_t rings, size_t xy)
+{
+	pr_parcels *p = pr->out;
+	if (n > pr->cap) {
+		size_t cap = pr->cap ? pr->cap : 1024;
+		while (cap < n)
+			cap *= 2;
+		if (resize_per_parcel(p, cap) < 0)
+			return PR_ENOMEM;
+		if (pr->cap == 0)
+			p->wkb_at[0] = p->ring_first[0] = 0;
+		pr->cap = cap;
+	}
+	if (pr_grow((void **)&p->wkb, &pr->wkb_cap, wkb ? wkb : 1, 1) < 0 ||
+	    pr_grow((void **)&p->ring_start, &pr->rings_cap, rings + 1, sizeof *p->ring_start) <
+		0 ||
+	    pr_grow((void **)&p->xy, &pr->xy_cap, 2 * (xy ? xy : 1), sizeof *p->xy) < 0)
+		return PR_ENOMEM;
+	if (p->n_rings == 0)
+		p->ring_start[0] = 0;
+	return 0;
+}
+
+/* Appends what the workers made of parcel i (the next one in read order) to out's arrays: an
+ * unusable geometry as an empty one, its reason kept for finish_parcels. */
+static int append_parcel(parcel_reader *pr, size_t i, parcel_geom *g)
+{
+	pr_parcels *p = pr->out;
+	if (g->failure) {
+		if (pr_grow((void **)&pr->failed, &pr->failed_cap, pr->n_failed + 1,
+			    sizeof *pr->failed) < 0)
+			return PR_ENOMEM;
+		pr->failed[pr->n_failed++] = (parcel_failure){i, g->failure};
+		g->failure = NULL;
+		g->wkb_size = g->n_xy = g->n_rings = 0;
+	} else {
+		p->repaired += g->repaired;
+	}
+	if (reserve_geometry(pr, i + 1, p->wkb_at[i] + g->wkb_size, p->n_rings + g->n_rings,
+			     p->n_xy + g->n_xy) < 0)
+		return PR_ENOMEM;
+	p->area[i] = g->area;
+	memcpy(p->bbox + 4 * i, g->bbox, sizeof g->bbox);
+	memcpy(p->label_xy + 2 * i, g->label, sizeof g->label);
+	if (g->wkb_size)
+		memcpy(p->wkb + p->wkb_at[i], g->wkb, g->wkb_size);
+	p->wkb_at[i + 1] = p->wkb_at[i] + g->wkb_size;
+	if (g->n_xy)
+		memcpy(p->xy + 2 * p->n_xy, g->xy, g->n_xy * 2 * sizeof *g->xy);
+	for (size_t q = 0; q < g->n_rings; q++) {
+		p->ring_start[p->n_rings++] = p->n_xy;
+		p->n_xy += g->ring_sizes[q];
+	}
+	p->ring_start[p->n_rings] = p->n_xy;
+	p->ring_first[i + 1] = p->n_rings;
+	return 0;
+}
+
+/* Sends the batch read since the last one through the workers and appends the results. */
+static int flush_batch(parcel_reader *pr)
+{
+	size_t first = pr->batch_first, n = pr->out->rec.n - first;
+	int r = n ? process_parcels(pr->ctx, pr->aou, pr->geoms, pr->out->rec.row + first, n) : 0;
+	for (size_t b = 0; b < n && r == 0; b++)
+		if (append_parcel(pr, first + b, &pr->geoms[b]) < 0)
+			r = pr_error(pr->ctx, PR_ENOMEM,
+				     "parcels: out of memory keeping %zu parcels' geometry",
+				     first + b + 1);
+	for (size_t b = 0; b < n; b++)
+		parcel_geom_clear(&pr->geoms[b]);
+	pr->batch_first = pr->out->rec.n;
+	return r;
+}
+
 typedef struct parcel_order {
 	const char *id;
 	uint64_t row;
@@ -375,38 +488,121 @@ static int compare_parcel_order(const void *a, const void *b)
 	return x->row < y->row ? -1 : x->row > y->row;
 }
 
-/* How often finish_parcels gives freed pages back: every 512k parcels. */
-#define TRIM_EVERY_MASK ((1u << 19) - 1)
-
-/* Rejects the unusable geometries (in row order), sorts the parcels by id, rejects every
- * duplicate after the first read, and lays out the arrays of pr_parcels. */
-static int finish_parcels(pr_context *ctx, pr_parcels *p, parcel_geom *geoms, pr_rejects *rejects)
+/* Keeps the parcels keep names (n of them, in that order) in the geometry arrays, each array
+ * copied once and its old copy freed before the next is made. */
+static int select_geometry(pr_parcels *p, const uint32_t *keep, size_t n)
 {
+	if (pr_gather((void **)&p->area, keep, n, sizeof *p->area) < 0 ||
+	    pr_gather((void **)&p->bbox, keep, n, 4 * sizeof *p->bbox) < 0 ||
+	    pr_gather((void **)&p->label_xy, keep, n, 2 * sizeof *p->label_xy) < 0)
+		return PR_ENOMEM;
+
+	size_t bytes = 0, rings = 0, xy = 0;
+	for (size_t k = 0; k < n; k++) {
+		bytes += p->wkb_at[keep[k] + 1] - p->wkb_at[keep[k]];
+		size_t r0 = p->ring_first[keep[k]], r1 = p->ring_first[keep[k] + 1];
+		rings += r1 - r0;
+		xy += p->ring_start[r1] - p->ring_start[r0];
+	}
+	unsigned char *wkb = malloc(bytes ? bytes : 1);
+	size_t *wkb_at = malloc((n + 1) * sizeof *wkb_at);
+	if (!wkb || !wkb_at) {
+		free(wkb);
+		free(wkb_at);
+		return PR_ENOMEM;
+	}
+	wkb_at[0] = 0;
+	for (size_t k = 0; k < n; k++) {
+		size_t from = p->wkb_at[keep[k]], size = p->wkb_at[keep[k] + 1] - from;
+		memcpy(wkb + wkb_at[k], p->wkb + from, size);
+		wkb_at[k + 1] = wkb_at[k] + size;
+	}
+	free(p->wkb);
+	free(p->wkb_at);
+	p->wkb = wkb;
+	p->wkb_at = wkb_at;
+
+	size_t *ring_first = malloc((n + 1) * sizeof *ring_first);
+	size_t *ring_start = malloc((rings + 1) * sizeof *ring_start);
+	double *to_xy = malloc((xy ? xy : 1) * 2 * sizeof *to_xy);
+	if (!ring_first || !ring_start || !to_xy) {
+		free(ring_first);
+		free(ring_start);
+		free(to_xy);
+		return PR_ENOMEM;
+	}
+	size_t n_rings = 0, n_xy = 0;
+	for (size_t k = 0; k < n; k++) {
+		ring_first[k] = n_rings;
+		for (size_t q = p->ring_first[keep[k]]; q < p->ring_first[keep[k] + 1]; q++) {
+			size_t size = p->ring_start[q + 1] - p->ring_start[q];
+			ring_start[n_rings++] = n_xy;
+			memcpy(to_xy + 2 * n_xy, p->xy + 2 * p->ring_start[q],
+			       size * 2 * sizeof *to_xy);
+			n_xy += size;
+		}
+	}
+	ring_first[n] = n_rings;
+	ring_start[n_rings] = n_xy;
+	pr_parcels_release_rings(p);
+	p->ring_first = ring_first;
+	p->ring_start = ring_start;
+	p->xy = to_xy;
+	p->n_rings = n_rings;
+	p->n_xy = n_xy;
+	return 0;
+}
+
+/* Gives back the geometry arrays' room beyond n parcels (they grow by doubling). Shrinking
+ * cannot fail for want of memory in practice; if it does, the room stays. */
+static void shrink_geometry(pr_parcels *p, size_t n)
+{
+	(void)resize_per_parcel(p, n);
+	void *to = realloc(p->wkb, p->wkb_at[n] ? p->wkb_at[n] : 1);
+	p->wkb = to ? to : p->wkb;
+	to = realloc(p->ring_start, (p->n_rings + 1) * sizeof *p->ring_start);
+	p->ring_start = to ? to : p->ring_start;
+	to = realloc(p->xy, (p->n_xy ? p->n_xy : 1) * 2 * sizeof *p->xy);
+	p->xy = to ? to : p->xy;
+}
+
+/* Rejects the unusable geometries (in row order), sorts the parcels by id and rejects every
+ * duplicate after the first read. The arrays, in read order until now, then hold the parcels
+ * kept, by id: as they are when the source was in id order with nothing rejected (cadastres
+ * are often exported that way), else copied once in that order, an array at a time. */
+static int finish_parcels(pr_context *ctx, parcel_reader *pr)
+{
+	pr_parcels *p = pr->out;
 	parcel_order *order = NULL;
-	pr_parcels sorted = {0};
+	uint32_t *keep = NULL;
 	int r = 0;
-	size_t n = p->rec.n, n_ok = 0, n_xy = 0, n_rings = 0, wkb_end = 0;
+	size_t n = p->rec.n, n_ok = 0, n_keep = 0, f = 0;
 	const pr_source_def *def = &pr_source_defs[PR_SRC_PARCELS];
 
-	/* The geometry as read is freed: its pages go back before the sorted copy is made. */
-	malloc_trim(0);
+	if (n > INT32_MAX)
+		return pr_error(ctx, PR_EDATA,
+				"parcels: %zu parcels, more than the %d one run takes", n,
+				INT32_MAX);
 	order = malloc((n ? n : 1) * sizeof *order);
-	if (!order)
-		return PR_ENOMEM;
+	keep = malloc((n ? n : 1) * sizeof *keep);
+	if (!order || !keep) {
+		r = pr_error(ctx, PR_ENOMEM, "parcels: out of memory sorting %zu parcels", n);
+		goto done;
+	}
 	for (size_t i = 0; i < n; i++) {
-		if (geoms[i].failure) {
+		if (f < pr->n_failed && pr->failed[f].index == i) {
 			char id[101];
 			r = pr_rejects_add(
-			    rejects, PR_SRC_PARCELS, p->rec.row[i], PR_REJECT_INVALID_GEOMETRY,
+			    pr->rejects, PR_SRC_PARCELS, p->rec.row[i], PR_REJECT_INVALID_GEOMETRY,
 			    "id '%s': %s",
 			    pr_text_for_message(pr_column_text(&p->rec.cols[PR_PARCEL_ID], i), id,
 						sizeof id),
-			    geoms[i].failure);
+			    pr->failed[f].why);
+			f++;
 			if (r < 0)
 				goto done;
 			continue;
 		}
-		p->repaired += geoms[i].repaired; /* repaired and kept */
 		order[n_ok++] =
 		    (parcel_order){pr_column_text(&p->rec.cols[PR_PARCEL_ID], i), p->rec.row[i], i};
 	}
@@ -417,43 +613,10 @@ static int finish_parcels(pr_context *ctx, pr_parcels *p, parcel_geom *geoms, pr
 		sorted_to++;
 	if (sorted_to < n_ok)
 		qsort(order, n_ok, sizeof *order, compare_parcel_order);
-
-	sorted.rec.source = PR_SRC_PARCELS;
-	for (int f = 0; f < def->n_fields; f++) {
-		sorted.rec.cols[f].type = p->rec.cols[f].type;
-		sorted.rec.cols[f].present = p->rec.cols[f].present;
-	}
-	r = pr_records_reserve(&sorted.rec, n_ok ? n_ok : 1);
-	if (r < 0)
-		goto done;
-	size_t wkb_bytes = 0;
 	for (size_t k = 0; k < n_ok; k++) {
-		n_xy += geoms[order[k].index].n_xy;
-		n_rings += geoms[order[k].index].n_rings;
-		wkb_bytes += geoms[order[k].index].wkb_size;
-	}
-	size_t cap = n_ok ? n_ok : 1;
-	sorted.wkb = malloc(wkb_bytes ? wkb_bytes : 1);
-	sorted.wkb_at = malloc((n_ok + 1) * sizeof *sorted.wkb_at);
-	sorted.area = malloc(cap * sizeof *sorted.area);
-	sorted.bbox = malloc(cap * 4 * sizeof *sorted.bbox);
-	sorted.label_xy = malloc(cap * 2 * sizeof *sorted.label_xy);
-	sorted.ring_first = malloc((n_ok + 1) * sizeof *sorted.ring_first);
-	sorted.ring_start = malloc((n_rings + 1) * sizeof *sorted.ring_start);
-	sorted.xy = malloc((n_xy ? n_xy : 1) * 2 * sizeof *sorted.xy);
-	if (!sorted.wkb || !sorted.wkb_at || !sorted.area || !sorted.bbox || !sorted.label_xy ||
-	    !sorted.ring_first || !sorted.ring_start || !sorted.xy) {
-		r = PR_ENOMEM;
-		goto done;
-	}
-
-	bool empty = true;
-	for (size_t k = 0; k < n_ok; k++) {
-		size_t i = order[k].index;
-		parcel_geom *g = &geoms[i];
 		if (k > 0 && strcmp(order[k].id, order[k - 1].id) == 0) {
 			char id[201];
-			r = pr_rejects_add(rejects, PR_SRC_PARCELS, order[k].row,
+			r = pr_rejects_add(pr->rejects, PR_SRC_PARCELS, order[k].row,
 					   PR_REJECT_DUPLICATE_ID,
 					   "id '%s' (first seen on row %llu)",
 					   pr_text_for_message(order[k].id, id, sizeof id),
@@ -462,67 +625,39 @@ static int finish_parcels(pr_context *ctx, pr_parcels *p, parcel_geom *geoms, pr
 				goto done;
 			continue;
 		}
-		size_t j = sorted.rec.n;
-		sorted.rec.row[j] = p->rec.row[i];
-		sorted.rec.parcel[j] = (int32_t)j;
-		sorted.rec.snapped[j] = 0;
-		for (int f = 0; f < def->n_fields; f++) {
-			pr_column *from = &p->rec.cols[f], *to = &sorted.rec.cols[f];
-			if (!from->present)
-				continue;
-			if (from->type == PR_FT_TEXT) {
-				to->text_ref[j] = from->text_ref[i];
-			} else if (from->type == PR_FT_DATE) {
-				to->date[j] = from->date[i];
-			} else {
-				to->num[j] = from->num[i];
-			}
-		}
-		sorted.area[j] = g->area;
-		memcpy(sorted.bbox + 4 * j, g->bbox, sizeof g->bbox);
-		memcpy(sorted.label_xy + 2 * j, g->label, sizeof g->label);
-		memcpy(sorted.wkb + wkb_end, g->wkb, g->wkb_size);
-		sorted.wkb_at[j] = wkb_end;
-		wkb_end += g->wkb_size;
-		sorted.ring_first[j] = sorted.n_rings;
-		memcpy(sorted.xy + 2 * sorted.n_xy, g->xy, g->n_xy * 2 * sizeof *g->xy);
-		for (size_t q = 0; q < g->n_rings; q++) {
-			sorted.ring_start[sorted.n_rings++] = sorted.n_xy;
-			sorted.n_xy += g->ring_sizes[q];
-		}
-		sorted.ring_start[sorted.n_rings] = sorted.n_xy;
-		extent_add(sorted.rec.extent, &empty, g->bbox[0], g->bbox[1]);
-		extent_add(sorted.rec.extent, &empty, g->bbox[2], g->bbox[3]);
-		sorted.rec.n++;
-		/* Each parcel is in the sorted arrays now: its own copy goes, and the pages that
-		 * frees go back to the system every 512k parcels, so that the two copies are never
-		 * both whole (at most 512k parcels' worth is freed and not yet given back). A trim
-		 * costs about what was freed since the last one: 0.05-0.2 s per 128k parcels
-		 * measured on the 1M city, linear in all. */
-		parcel_geom_clear(g);
-		if ((k & TRIM_EVERY_MASK) == TRIM_EVERY_MASK)
-			malloc_trim(0);
+		keep[n_keep++] = (uint32_t)order[k].index;
 	}
+	free(order);
+	order = NULL;
+
+	bool in_place = n_keep == n;
+	for (size_t k = 0; k < n_keep && in_place; k++)
+		in_place = keep[k] == k;
+	if (in_place) {
+		pr_records_shrink(&p->rec);
+		shrink_geometry(p, n);
+	} else {
+		r = pr_records_select(ctx, &p->rec, keep, n_keep);
+		if (r == 0 && select_geometry(p, keep, n_keep) < 0)
+			r = pr_error(ctx, PR_ENOMEM, "parcels: out of memory sorting %zu parcels",
+				     n);
+		if (r < 0)
+			goto done;
+	}
+	bool empty = true;
+	for (size_t j = 0; j < n_keep; j++) {
+		p->rec.parcel[j] = (int32_t)j;
+		p->rec.snapped[j] = 0;
+		extent_add(p->rec.extent, &empty, p->bbox[4 * j], p->bbox[4 * j + 1]);
+		extent_add(p->rec.extent, &empty, p->bbox[4 * j + 2], p->bbox[4 * j + 3]);
+	}
+	/* The ids' hash tables are done with. */
+	for (int c = 0; c < def->n_fields; c++)
+		pr_text_pool_freeze(&p->rec.cols[c].pool);
 	malloc_trim(0);
-	sorted.ring_first[sorted.rec.n] = sorted.n_rings;
-	sorted.wkb_at[sorted.rec.n] = wkb_end;
-	/* The text the references point into goes with them; its hash tables are done. */
-	for (int f = 0; f < def->n_fields; f++) {
-		sorted.rec.cols[f].pool = p->rec.cols[f].pool;
-		memset(&p->rec.cols[f].pool, 0, sizeof p->rec.cols[f].pool);
-		pr_text_pool_freeze(&sorted.rec.cols[f].pool);
-	}
-	sorted.rec.rows_read = p->rec.rows_read;
-	memcpy(sorted.rec.crs_label, p->rec.crs_label, sizeof sorted.rec.crs_label);
-	sorted.repaired = p->repaired;
-	sorted.srs_wkt = p->srs_wkt;
-	p->srs_wkt = NULL;
-	pr_parcels_free(p);
-	*p = sorted;
-	memset(&sorted, 0, sizeof sorted);
 done:
 	free(order);
-	pr_parcels_free(&sorted);
+	free(keep);
 	return r;
 }
 
@@ -581,8 +716,6 @@ int pr_parcel_reader_add(parcel_reader *pr, int64_t fid, const raw_value *values
 	pr->row++;
 	out->rec.rows_read++;
 	r = pr_records_reserve(&out->rec, out->rec.n + 1);
-	if (r == 0)
-		r = pr_grow((void **)&pr->geoms, &pr->geoms_cap, out->rec.n + 1, sizeof *pr->geoms);
 	if (r < 0)
 		return r;
 	size_t i = out->rec.n;
@@ -591,9 +724,7 @@ int pr_parcel_reader_add(parcel_reader *pr, int64_t fid, const raw_value *values
 		return r;
 	const char *id = pr_column_text(&out->rec.cols[PR_PARCEL_ID], i);
 	const char *why = NULL, *reason = PR_REJECT_INVALID_GEOMETRY;
-	parcel_geom *pg = &pr->geoms[i];
-	memset(pg, 0, sizeof *pg);
-	pr->geoms_used = i + 1 > pr->geoms_used ? i + 1 : pr->geoms_used;
+	parcel_geom *pg = &pr->geoms[i - pr->batch_first];
 	OGRGeometryH parsed = NULL;
 	if (!id || !*id) {
 		reason = PR_REJECT_NO_ID;
@@ -618,8 +749,9 @@ int pr_parcel_reader_add(parcel_reader *pr, int64_t fid, const raw_value *values
 		OGR_G_DestroyGeometry(parsed);
 	if (!why) {
 		out->rec.n++;
-		return 0;
+		return out->rec.n - pr->batch_first == PARCEL_BATCH ? flush_batch(pr) : 0;
 	}
+	parcel_geom_clear(pg);
 	char shown[101];
 	r = pr_rejects_add(pr->rejects, PR_SRC_PARCELS, row, reason, "id '%s': %s",
 			   pr_text_for_message(id, shown, sizeof shown), why);
@@ -670,7 +802,12 @@ int pr_read_parcels(pr_context *ctx, const pr_sources *sources, OGRSpatialRefere
 		CPLFree(wkt);
 	}
 	pr = (parcel_reader){
-	    .ctx = ctx, .sources = sources, .o = &o, .out = out, .rejects = rejects};
+	    .ctx = ctx, .sources = sources, .o = &o, .aou = &aou, .out = out, .rejects = rejects};
+	pr.geoms = calloc(PARCEL_BATCH, sizeof *pr.geoms);
+	if (!pr.geoms || reserve_geometry(&pr, 1, 1, 0, 0) < 0) {
+		r = pr_error(ctx, PR_ENOMEM, "parcels: out of memory");
+		goto done;
+	}
 
 	/* Reading is sequential (GDAL); the geometry work that follows is spread over threads.
 	 * GeoPackage layers are read through GDAL's Arrow stream: about three times faster than
@@ -678,7 +815,7 @@ int pr_read_parcels(pr_context *ctx, const pr_sources *sources, OGRSpatialRefere
 	GIntBig count = OGR_L_GetFeatureCount(o.layer, FALSE);
 	uint64_t total = count > 0 ? (uint64_t)count : 0;
 	if (pr_records_reserve_counted(&out->rec, count))
-		(void)pr_grow((void **)&pr.geoms, &pr.geoms_cap, (size_t)total, sizeof *pr.geoms);
+		(void)reserve_geometry(&pr, (size_t)total, 1, 0, 0);
 	CPLErrorReset();
 	OGR_L_ResetReading(o.layer);
 	const char *driver = GDALGetDriverShortName(GDALGetDatasetDriver(o.ds));
@@ -691,14 +828,17 @@ int pr_read_parcels(pr_context *ctx, const pr_sources *sources, OGRSpatialRefere
 		r = pr_source_read_failed(ctx, sources, PR_SRC_PARCELS, &o, pr.row);
 	if (r < 0)
 		goto done;
+	r = flush_batch(&pr);
 	pr_progress(ctx, "parcels", pr.row, pr.row);
-	r = process_parcels(ctx, &aou, pr.geoms, out->rec.row, out->rec.n);
 	if (r == 0)
-		r = finish_parcels(ctx, out, pr.geoms, rejects);
+		r = finish_parcels(ctx, &pr);
 done:
-	for (size_t i = 0; i < pr.geoms_used; i++)
+	for (size_t i = 0; pr.geoms && i < PARCEL_BATCH; i++)
 		parcel_geom_clear(&pr.geoms[i]);
 	free(pr.geoms);
+	for (size_t i = 0; i < pr.n_failed; i++)
+		free(pr.failed[i].why);
+	free(pr.failed);
 	pr_source_close(&o);
 	return r;
 }

@@ -173,18 +173,28 @@ static inline void extent_add(double *extent, bool *empty, double x, double y)
 
 /* ---- parcels (parcels.c, arrow.c) ---------------------------------------------------------- */
 
-/* One parcel's geometry on its way to the workers (defined in parcels.c). */
+/* One parcel's geometry on its way to the workers, where a CRS's area of use ends, and a
+ * parcel whose geometry the workers found unusable (defined in parcels.c). */
 typedef struct parcel_geom parcel_geom;
+typedef struct area_of_use area_of_use;
+typedef struct parcel_failure parcel_failure;
 
-/* The parcels being read: records, and each kept row's geometry on its way to the workers. */
+/* The parcels being read: records, and the kept rows' geometry. Rows go to the workers a batch
+ * at a time (geoms: parcels batch_first .. out->rec.n); what they make of each is appended to
+ * out's arrays in read order, which have room for cap parcels, wkb_cap bytes of WKB, rings_cap
+ * rings and xy_cap coordinates. */
 typedef struct parcel_reader {
 	pr_context *ctx;
 	const pr_sources *sources;
 	opened_source *o;
+	const area_of_use *aou;
 	pr_parcels *out;
 	pr_rejects *rejects;
 	parcel_geom *geoms;
-	size_t geoms_cap, geoms_used;
+	size_t batch_first;
+	size_t cap, wkb_cap, rings_cap, xy_cap;
+	parcel_failure *failed; /* in read order */
+	size_t n_failed, failed_cap;
 	uint64_t row;
 } parcel_reader;
 

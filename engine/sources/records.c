@@ -171,13 +171,10 @@ static int reorder_array(pr_context *ctx, int j, void *user)
 {
 	const reorder *ro = user;
 	const row_array *a = &ro->arrays[j];
-	char *to = malloc((ro->n ? ro->n : 1) * a->size);
-	if (!to)
-		return pr_error(ctx, PR_ENOMEM, "out of memory putting %zu records in parcel order",
-				ro->n);
-	gather(to, array_of(a), ro->order, ro->n, a->size);
-	free(array_of(a));
-	set_array(a, to);
+	void *at = array_of(a);
+	if (pr_gather(&at, ro->order, ro->n, a->size) < 0)
+		return pr_error(ctx, PR_ENOMEM, "out of memory reordering %zu records", ro->n);
+	set_array(a, at);
 	return 0;
 }
 
@@ -208,15 +205,32 @@ int pr_records_sort_by_parcel(pr_context *ctx, pr_records *rec, size_t n_parcels
 	for (size_t i = 0; i < n; i++)
 		order[next[rec->parcel[i]]++] = (uint32_t)i;
 	free(next);
+	int r = pr_records_select(ctx, rec, order, n);
+	free(order);
+	return r;
+}
+
+int pr_records_select(pr_context *ctx, pr_records *rec, const uint32_t *order, size_t n)
+{
 	/* An array per task, on the threads there are: the reordering holds a copy of one
 	 * array per thread beside the records. */
 	reorder ro = {.order = order, .n = n};
 	int n_arrays = row_arrays(rec, ro.arrays);
 	int r = pr_parallel(ctx, n_arrays, PR_PARALLEL_POOL, reorder_array, &ro);
-	free(order);
 	if (r == 0)
-		rec->cap = n;
+		rec->n = rec->cap = n;
 	return r;
+}
+
+int pr_gather(void **array, const uint32_t *order, size_t n, size_t size)
+{
+	char *to = malloc((n ? n : 1) * size);
+	if (!to)
+		return PR_ENOMEM;
+	gather(to, *array, order, n, size);
+	free(*array);
+	*array = to;
+	return 0;
 }
 
 void pr_records_move(pr_records *rec, size_t to, size_t from)

@@ -27,6 +27,14 @@ void pr_records_move(pr_records *rec, size_t to, size_t from);
  * 2^32 of them, are left as they are. 0 or PR_ENOMEM; on failure part of the arrays may be
  * reordered already, and the records are to be freed. */
 int pr_records_sort_by_parcel(pr_context *ctx, pr_records *rec, size_t n_parcels);
+/* Keeps the records order names, in that order (record i becomes what was record order[i]),
+ * n of them; each array is copied once, on the context's threads. 0 or PR_ENOMEM (detail on
+ * ctx); on failure part of the arrays may be reordered already, and the records are to be
+ * freed. */
+int pr_records_select(pr_context *ctx, pr_records *rec, const uint32_t *order, size_t n);
+/* Replaces *array (elements of size bytes) by a new one of n elements: element i is what was
+ * element order[i]. 0 or PR_ENOMEM, when *array is left as it was. */
+int pr_gather(void **array, const uint32_t *order, size_t n, size_t size);
 /* Drops the records from n on (their text stays in the columns' pools). */
 void pr_records_truncate(pr_records *rec, size_t n);
 size_t pr_rejects_count(const pr_rejects *rj, int source);

@@ -239,6 +239,124 @@ static void test_lambert_2008_csv(void)
 	ASSERT_STR_EQ(assigned_via_csv(78, 5, "EPSG:3812", 0), "P04");
 }
 
+/* ---- many parcels, in batches ------------------------------------------------------------ */
+
+/* Parcel k of the batches test: a 10 m square on a grid of 300 columns. */
+#define BATCH_PARCELS 80000
+static void square_of(size_t k, double *x0, double *y0)
+{
+	*x0 = 100000 + 20.0 * (double)(k % 300);
+	*y0 = 150000 + 20.0 * (double)(k / 300);
+}
+
+/* More parcels than one batch of the workers holds, written out of id order, with duplicate
+ * ids and geometries outside the CRS's area of use scattered over the batches: every parcel
+ * kept must come out with its own geometry, by id, and every other row rejected with its row. */
+static void test_parcels_in_batches(void)
+{
+	char dir[] = "/tmp/pr-test-batches-XXXXXX", csv[512], ini[512];
+	ASSERT_TRUE(mkdtemp(dir) != NULL);
+	snprintf(csv, sizeof csv, "%s/parcels.csv", dir);
+	snprintf(ini, sizeof ini, "%s/sources.ini", dir);
+	FILE *f = fopen(csv, "w");
+	ASSERT_TRUE(f != NULL);
+	fprintf(f, "capakey,WKT\n");
+	uint64_t *first_row = calloc(BATCH_PARCELS, sizeof *first_row);
+	uint8_t *planted = calloc(2 * BATCH_PARCELS, 1); /* by row: 1 duplicate, 2 outside */
+	uint64_t row = 0, n_duplicates = 0, n_outside = 0;
+	for (size_t i = 0; i < BATCH_PARCELS; i++) {
+		size_t k = (i * 48271) % BATCH_PARCELS; /* a permutation: 48271 is prime */
+		double x0, y0;
+		square_of(k, &x0, &y0);
+		fprintf(
+		    f, "P%06zu,\"POLYGON ((%.1f %.1f,%.1f %.1f,%.1f %.1f,%.1f %.1f,%.1f %.1f))\"\n",
+		    k, x0, y0, x0 + 10, y0, x0 + 10, y0 + 10, x0, y0 + 10, x0, y0);
+		first_row[k] = ++row;
+		if (i % 9973 == 9972) { /* the same id again, elsewhere */
+			fprintf(f, "P%06zu,\"POLYGON ((0 0,5 0,5 5,0 5,0 0))\"\n", k);
+			planted[++row] = 1;
+			n_duplicates++;
+		}
+		if (i % 7919 == 7918) { /* a parcel 1e8 m away */
+			fprintf(f, "X%06zu,\"POLYGON ((1e8 0,1e8 10,1.0001e8 10,1e8 0))\"\n", k);
+			planted[++row] = 2;
+			n_outside++;
+		}
+	}
+	fclose(f);
+	f = fopen(ini, "w");
+	fprintf(f, "[run]\ncrs = EPSG:31370\n[parcels]\npath = parcels.csv\nid = capakey\ncrs = "
+		   "EPSG:31370\n");
+	fclose(f);
+
+	pr_context *c = NULL;
+	pr_sources *s = NULL;
+	pr_parcels p = {0};
+	pr_rejects rj = {0};
+	pr_parcel_index *ix = NULL;
+	OGRSpatialReferenceH srs = pr_srs_from_user("EPSG:31370");
+	int r = pr_context_new(&c);
+	if (r == 0)
+		r = pr_sources_load(c, ini, &s);
+	if (r == 0)
+		r = pr_read_parcels(c, s, srs, &p, &rj);
+	if (r == 0)
+		r = pr_parcel_index_build(c, &p, &ix);
+	if (r < 0)
+		fprintf(stderr, "%s\n", pr_context_errmsg(c));
+	ASSERT_INT_EQ(r, 0);
+	ASSERT_INT_EQ(p.rec.rows_read, row);
+	ASSERT_INT_EQ(p.rec.n, BATCH_PARCELS);
+	ASSERT_INT_EQ(rj.n, n_duplicates + n_outside);
+	for (size_t i = 0; i < rj.n; i++) {
+		const pr_reject *j = &rj.items[i];
+		ASSERT_TRUE(j->row < 2 * BATCH_PARCELS && planted[j->row]);
+		ASSERT_STR_EQ(j->reason, planted[j->row] == 1 ? PR_REJECT_DUPLICATE_ID
+							      : PR_REJECT_INVALID_GEOMETRY);
+	}
+	size_t bad = 0;
+	for (size_t j = 0; j < p.rec.n && r == 0; j++) {
+		const char *id = pr_column_text(&p.rec.cols[PR_PARCEL_ID], j);
+		size_t k = (size_t)strtoul(id + 1, NULL, 10);
+		double x0, y0, wkb_x, wkb_y;
+		square_of(k, &x0, &y0);
+		size_t size;
+		const unsigned char *wkb = pr_parcel_wkb(&p, j, &size);
+		/* MultiPolygon of one polygon of one ring: the first vertex after 22 bytes. */
+		memcpy(&wkb_x, wkb + 22, sizeof wkb_x);
+		memcpy(&wkb_y, wkb + 30, sizeof wkb_y);
+		size_t ring = p.ring_first[j];
+		const double *xy = p.xy + 2 * p.ring_start[ring];
+		bool ok = k == j && p.rec.row[j] == first_row[k] && p.rec.parcel[j] == (int32_t)j &&
+			  p.area[j] == 100 && p.bbox[4 * j] == x0 && p.bbox[4 * j + 1] == y0 &&
+			  p.bbox[4 * j + 2] == x0 + 10 && p.bbox[4 * j + 3] == y0 + 10 &&
+			  size == 102 && wkb_x == x0 && wkb_y == y0 &&
+			  p.ring_first[j + 1] == ring + 1 &&
+			  p.ring_start[ring + 1] - p.ring_start[ring] == 5 && xy[0] == x0 &&
+			  xy[1] == y0 && p.label_xy[2 * j] > x0 && p.label_xy[2 * j] < x0 + 10;
+		bool snapped;
+		ok = ok &&
+		     pr_parcel_index_assign(ix, c->geos, x0 + 5, y0 + 5, 0, &snapped) == (int32_t)j;
+		if (!ok && bad++ < 5)
+			fprintf(stderr, "  parcel %zu (%s, row %llu) is not its own\n", j, id,
+				(unsigned long long)p.rec.row[j]);
+	}
+	ASSERT_INT_EQ(bad, 0);
+	ASSERT_INT_EQ(p.n_rings, BATCH_PARCELS);
+	ASSERT_INT_EQ(p.wkb_at[p.rec.n], 102 * BATCH_PARCELS);
+	pr_parcel_index_free(ix);
+	pr_parcels_free(&p);
+	pr_rejects_free(&rj);
+	pr_sources_free(s);
+	pr_context_free(c);
+	OSRRelease(srs);
+	free(first_row);
+	free(planted);
+	unlink(csv);
+	unlink(ini);
+	rmdir(dir);
+}
+
 /* ---- the packed R-tree the index searches ------------------------------------------------- */
 
 /* A fixed pseudo-random sequence in [0, 1). */
@@ -456,6 +574,7 @@ int main(void)
 	RUN(test_lon_lat_csv);
 	RUN(test_us_feet_csv);
 	RUN(test_lambert_2008_csv);
+	RUN(test_parcels_in_batches);
 	RUN(test_rtree_search_finds_every_box);
 	RUN(test_rtree_structure);
 	RUN(test_rtree_small_sizes);
