@@ -68,11 +68,11 @@ static void remove_temporary(const char *tmp)
 	}
 }
 
-/* The bulk-loaded spatial indexes (parcel_risk's), on a plain SQLite connection once GDAL has
- * closed the file, each copying the triggers of template's GDAL-made index; the time is added
- * to run_info. */
-static int bulk_indexes(pr_context *ctx, const char *path, const pr_output *out,
-			const int64_t *fids, const char *template)
+/* On a plain SQLite connection once GDAL has closed the file, in one transaction: the rows GDAL
+ * left to it (parcel_risk's: gpkg_rows.c), then the bulk-loaded spatial indexes, each copying
+ * the triggers of template's GDAL-made index; the times are added to run_info. */
+static int bulk_writes(pr_context *ctx, const char *path, const pr_output *out, int64_t *fids,
+		       const char *template)
 {
 	sqlite3 *db = NULL;
 	double t0 = pr_now();
@@ -88,6 +88,9 @@ static int bulk_indexes(pr_context *ctx, const char *path, const pr_output *out,
 		 * tables to the file while they were filled: 1M parcels 0.85 -> 0.63 s). */
 		r = pr_sql_exec(ctx, db, PR_ECANTCREAT, path,
 				"PRAGMA synchronous=OFF; PRAGMA cache_size=-131072; BEGIN");
+	if (r == 0)
+		r = pr_gpkg_insert_rows(ctx, db, out, fids);
+	t0 = pr_now();
 	for (size_t i = 0; i < pr_output_n_layers && r == 0; i++) {
 		const pr_layer_def *def = pr_output_layers[i];
 		if (def->index != PR_INDEX_BULK || pr_layer_share(def, out) == PR_SHARE_NONE)
@@ -114,7 +117,8 @@ done:
 
 int pr_write_gpkg(pr_context *ctx, const pr_output *out, const char *path)
 {
-	pr_writer w = {.ctx = ctx, .path = path, .out = out, .field_domains = true};
+	pr_writer w = {
+	    .ctx = ctx, .path = path, .out = out, .field_domains = true, .rows_later = true};
 	char *tmp = NULL;
 	const char *template = NULL;
 	int r = 0;
@@ -185,10 +189,12 @@ int pr_write_gpkg(pr_context *ctx, const pr_output *out, const char *path)
 		goto done;
 	}
 	bool bulk = false;
-	for (size_t i = 0; i < pr_output_n_layers; i++)
-		bulk |= pr_output_layers[i]->index == PR_INDEX_BULK &&
-			pr_layer_share(pr_output_layers[i], out) != PR_SHARE_NONE;
-	r = bulk ? bulk_indexes(ctx, tmp, out, w.parcel_fids, template) : 0;
+	for (size_t i = 0; i < pr_output_n_layers; i++) {
+		enum pr_share share = pr_layer_share(pr_output_layers[i], out);
+		bulk |= (pr_output_layers[i]->index == PR_INDEX_BULK && share != PR_SHARE_NONE) ||
+			pr_writer_rows_later(&w, pr_output_layers[i], share);
+	}
+	r = bulk ? bulk_writes(ctx, tmp, out, w.parcel_fids, template) : 0;
 	if (r < 0)
 		goto done;
 	r = pr_output_commit(ctx, tmp, path);

@@ -115,90 +115,124 @@ static void prefetch_data(const pr_output *out, size_t i)
 		__builtin_prefetch(wkb + b);
 }
 
-static int fill(pr_writer *w, OGRLayerH layer, const pr_output *out)
+/* Parcel i's cells, one per field of the layer (room for F_FIRST_FACTOR + factors + features
+ * + counts). */
+static void parcel_cells(const pr_output *out, size_t i, pr_cell *cells)
 {
 	const pr_parcels *p = out->parcels;
 	const pr_scores *s = out->scores;
 	const pr_model *m = out->model;
-	OGRFeatureH feat = NULL;
-	uint32_t *order = pr_rank_order(s);
-	int r = 0;
-	if (!order)
-		return PR_ENOMEM;
+	const char *text;
+#define TEXT(t) ((text = (t)) ? (pr_cell){PR_CELL_TEXT, {.s = text}} : (pr_cell){PR_CELL_NULL})
+#define REAL(x) ((pr_cell){PR_CELL_REAL, {.d = (x)}})
+#define INT(x)	((pr_cell){PR_CELL_INT, {.i = (x)}})
+	cells[F_PARCEL_ID] = TEXT(pr_parcel_text(p, PR_PARCEL_ID, i));
+	cells[F_SCORE] = REAL(s->score[i]);
+	cells[F_RISK_CLASS] = TEXT(pr_risk_class_names[s->risk_class[i]]);
+	cells[F_RANK] = INT(s->rank[i]);
+	cells[F_REASONS] = TEXT(pr_scores_reasons(s, i));
+	cells[F_OWNER] = TEXT(pr_parcel_text(p, PR_PARCEL_OWNER, i));
+	cells[F_DATA_COVERAGE] = REAL(round(s->data_coverage[i] * 1000) / 1000);
+	cells[F_LAST_INSPECTION] = s->last_inspection[i] == PR_DATE_NULL
+				       ? (pr_cell){PR_CELL_NULL}
+				       : (pr_cell){PR_CELL_DATE, {.days = s->last_inspection[i]}};
+	for (int c = 0; c < 3; c++) {
+		const pr_column *col = &p->rec.cols[numeric_fields[c]];
+		cells[F_FLOOR_AREA + c] = col->present && !isnan(col->num[i])
+					      ? REAL(col->num[i])
+					      : (pr_cell){PR_CELL_NULL};
+	}
+	cells[F_AREA] = REAL(round(p->area[i] * 100) / 100);
+	cells[F_ADDRESS] = TEXT(pr_parcel_text(p, PR_PARCEL_ADDRESS, i));
+	/* + 0.0 turns -0 (no points from a factor of negative weight) into 0: SQLite stores
+	 * both as 0, PostgreSQL keeps the sign, and QGIS would show "-0". */
+	pr_cell *c = cells + F_FIRST_FACTOR;
+	for (int k = 0; k < m->n_factors; k++)
+		*c++ =
+		    REAL(round(s->points[i * (size_t)m->n_factors + (size_t)k] * 100) / 100 + 0.0);
+	for (int f = 0; f < m->n_features; f++) {
+		double v = s->features[i * (size_t)m->n_features + (size_t)f];
+		*c++ = isnan(v) ? (pr_cell){PR_CELL_NULL} : REAL(v + 0.0);
+	}
+	/* A source left out of the sources file has no count: unknown, not zero. */
+	for (int src = 0; src < PR_SRC_COUNT; src++)
+		if (pr_source_defs[src].records_column)
+			*c++ =
+			    out->records[src] ? INT(out->records[src][i]) : (pr_cell){PR_CELL_NULL};
+#undef TEXT
+#undef REAL
+#undef INT
+}
 
-	int first_feature = F_FIRST_FACTOR + m->n_factors;
-	int first_count = first_feature + m->n_features;
-	feat = OGR_F_Create(OGR_L_GetLayerDefn(layer));
-	for (size_t k = 0; k < p->rec.n; k++) {
-		size_t i = order[k];
+/* Calls row for every parcel, in rank order. */
+static int rows(const pr_output *out, pr_row_fn row, void *user)
+{
+	const pr_parcels *p = out->parcels;
+	const pr_model *m = out->model;
+	uint32_t *order = pr_rank_order(out->scores);
+	size_t n_cells =
+	    F_FIRST_FACTOR + (size_t)m->n_factors + (size_t)m->n_features + PR_SRC_COUNT;
+	pr_cell *cells = malloc(n_cells * sizeof *cells);
+	int r = 0;
+	if (!order || !cells) {
+		r = PR_ENOMEM;
+		goto done;
+	}
+	for (size_t k = 0; k < p->rec.n && r == 0; k++) {
 		if (k + AHEAD < p->rec.n)
 			prefetch_arrays(out, order[k + AHEAD]);
 		if (k + AHEAD / 2 < p->rec.n)
 			prefetch_data(out, order[k + AHEAD / 2]);
-		OGR_F_SetFID(feat, OGRNullFID);
-		OGR_F_SetFieldString(feat, F_PARCEL_ID, pr_parcel_text(p, PR_PARCEL_ID, i));
-		OGR_F_SetFieldDouble(feat, F_SCORE, s->score[i]);
-		OGR_F_SetFieldString(feat, F_RISK_CLASS, pr_risk_class_names[s->risk_class[i]]);
-		OGR_F_SetFieldInteger(feat, F_RANK, (int)s->rank[i]);
-		OGR_F_SetFieldString(feat, F_REASONS, pr_scores_reasons(s, i));
-		pr_set_text(feat, F_OWNER, pr_parcel_text(p, PR_PARCEL_OWNER, i));
-		OGR_F_SetFieldDouble(feat, F_DATA_COVERAGE,
-				     round(s->data_coverage[i] * 1000) / 1000);
-		pr_set_date(feat, F_LAST_INSPECTION, s->last_inspection[i]);
-		for (int c = 0; c < 3; c++) {
-			const pr_column *col = &p->rec.cols[numeric_fields[c]];
-			if (col->present && !isnan(col->num[i]))
-				OGR_F_SetFieldDouble(feat, F_FLOOR_AREA + c, col->num[i]);
-			else
-				OGR_F_SetFieldNull(feat, F_FLOOR_AREA + c);
-		}
-		OGR_F_SetFieldDouble(feat, F_AREA, round(p->area[i] * 100) / 100);
-		pr_set_text(feat, F_ADDRESS, pr_parcel_text(p, PR_PARCEL_ADDRESS, i));
-		/* + 0.0 turns -0 (no points from a factor of negative weight) into 0: SQLite stores
-		 * both as 0, PostgreSQL keeps the sign, and QGIS would show "-0". */
-		for (int c = 0; c < m->n_factors; c++)
-			OGR_F_SetFieldDouble(
-			    feat, F_FIRST_FACTOR + c,
-			    round(s->points[i * (size_t)m->n_factors + (size_t)c] * 100) / 100 +
-				0.0);
-		for (int f = 0; f < m->n_features; f++) {
-			double v = s->features[i * (size_t)m->n_features + (size_t)f];
-			if (isnan(v))
-				OGR_F_SetFieldNull(feat, first_feature + f);
-			else
-				OGR_F_SetFieldDouble(feat, first_feature + f, v + 0.0);
-		}
-		int c = first_count;
-		/* A source left out of the sources file has no count: unknown, not zero. */
-		for (int src = 0; src < PR_SRC_COUNT; src++) {
-			if (!pr_source_defs[src].records_column)
-				continue;
-			if (out->records[src])
-				OGR_F_SetFieldInteger(feat, c, (int)out->records[src][i]);
-			else
-				OGR_F_SetFieldNull(feat, c);
-			c++;
-		}
-		OGRGeometryH g = NULL;
-		size_t wkb_size;
-		const unsigned char *wkb = pr_parcel_wkb(p, i, &wkb_size);
-		if (OGR_G_CreateFromWkbEx(wkb, w->srs, &g, wkb_size) != OGRERR_NONE) {
-			r = pr_error_gdal(w->ctx, PR_EINTERNAL, "cannot rebuild parcel %s",
-					  pr_parcel_text(p, PR_PARCEL_ID, i));
-			goto done;
-		}
-		OGR_F_SetGeometryDirectly(feat, g);
-		r = pr_writer_create_feature(w, layer, feat);
-		if (r < 0)
-			goto done;
-		w->parcel_fids[i] = OGR_F_GetFID(feat);
-		if ((k & 0xffff) == 0xffff)
-			pr_progress(w->ctx, "write", k + 1, p->rec.n);
+		parcel_cells(out, order[k], cells);
+		r = row(user, order[k], cells);
 	}
 done:
-	if (feat)
-		OGR_F_Destroy(feat);
 	free(order);
+	free(cells);
+	return r;
+}
+
+/* Writing rows through GDAL: the layer, the feature reused for every row, and how many. */
+typedef struct feature_rows {
+	pr_writer *w;
+	OGRLayerH layer;
+	OGRFeatureH feat;
+	int n_fields;
+	size_t written;
+} feature_rows;
+
+static int feature_row(void *user, size_t i, const pr_cell *cells)
+{
+	feature_rows *fr = user;
+	pr_writer *w = fr->w;
+	const pr_parcels *p = w->out->parcels;
+	OGR_F_SetFID(fr->feat, OGRNullFID);
+	for (int f = 0; f < fr->n_fields; f++)
+		pr_set_cell(fr->feat, f, &cells[f]);
+	OGRGeometryH g = NULL;
+	size_t wkb_size;
+	const unsigned char *wkb = pr_parcel_wkb(p, i, &wkb_size);
+	if (OGR_G_CreateFromWkbEx(wkb, w->srs, &g, wkb_size) != OGRERR_NONE)
+		return pr_error_gdal(w->ctx, PR_EINTERNAL, "cannot rebuild parcel %s",
+				     pr_parcel_text(p, PR_PARCEL_ID, i));
+	OGR_F_SetGeometryDirectly(fr->feat, g);
+	int r = pr_writer_create_feature(w, fr->layer, fr->feat);
+	if (r < 0)
+		return r;
+	w->parcel_fids[i] = OGR_F_GetFID(fr->feat);
+	if ((++fr->written & 0xffff) == 0)
+		pr_progress(w->ctx, "write", fr->written, p->rec.n);
+	return 0;
+}
+
+static int fill(pr_writer *w, OGRLayerH layer, const pr_output *out)
+{
+	OGRFeatureDefnH defn = OGR_L_GetLayerDefn(layer);
+	feature_rows fr = {w, layer, OGR_F_Create(defn), OGR_FD_GetFieldCount(defn), 0};
+	if (!fr.feat)
+		return PR_ENOMEM;
+	int r = rows(out, feature_row, &fr);
+	OGR_F_Destroy(fr.feat);
 	return r;
 }
 
@@ -209,6 +243,7 @@ const pr_layer_def pr_layer_parcel_risk = {
     .fields = PR_FIELDS(fields),
     .add_fields = add_fields,
     .fill = fill,
+    .rows = rows,
     .index = PR_INDEX_BULK,
     .style = pr_style_parcel_risk,
     .style_description = "Parcels coloured by risk class",

@@ -113,10 +113,52 @@ uint32_t *pr_rank_order(const pr_scores *s)
 	return order;
 }
 
-/* Creates a layer in ds with all its fields and the format's layer options (among them no
- * spatial index: it is built once the layer is full). */
+void pr_set_cell(OGRFeatureH feat, int field, const pr_cell *cell)
+{
+	switch (cell->kind) {
+	case PR_CELL_NULL:
+		OGR_F_SetFieldNull(feat, field);
+		break;
+	case PR_CELL_INT:
+		OGR_F_SetFieldInteger64(feat, field, cell->v.i);
+		break;
+	case PR_CELL_REAL:
+		OGR_F_SetFieldDouble(feat, field, cell->v.d);
+		break;
+	case PR_CELL_TEXT:
+		OGR_F_SetFieldString(feat, field, cell->v.s);
+		break;
+	case PR_CELL_DATE:
+		pr_set_date(feat, field, cell->v.days);
+		break;
+	}
+}
+
+bool pr_field_kept(enum pr_field_kind kind, enum pr_share share)
+{
+	switch (kind) {
+	case PR_FIELD_OPEN:
+		return true;
+	case PR_FIELD_OWNER:
+		return share == PR_SHARE_NAMED || share == PR_SHARE_PSEUDONYMOUS;
+	case PR_FIELD_PERSONAL:
+		return share == PR_SHARE_NAMED;
+	case PR_FIELD_PUBLIC:
+		return false;
+	}
+	return false;
+}
+
+bool pr_writer_rows_later(const pr_writer *w, const pr_layer_def *def, enum pr_share share)
+{
+	return w->rows_later && def->rows &&
+	       (share == PR_SHARE_NAMED || share == PR_SHARE_PSEUDONYMOUS);
+}
+
+/* Creates a layer in ds with its fields (with kept_only, only those share keeps) and the
+ * format's layer options (among them no spatial index: it is built once the layer is full). */
 static int create_layer(pr_writer *w, GDALDatasetH ds, const pr_layer_def *def,
-			const pr_output *out, OGRLayerH *ret)
+			const pr_output *out, bool kept_only, enum pr_share share, OGRLayerH *ret)
 {
 	char description[256];
 	if (def->describe)
@@ -135,27 +177,12 @@ static int create_layer(pr_writer *w, GDALDatasetH ds, const pr_layer_def *def,
 				     def->name);
 	int r = 0;
 	for (size_t f = 0; f < def->n_fields && !r; f++)
-		r = pr_writer_add_field(w, layer, &def->fields[f]);
+		if (!kept_only || pr_field_kept(def->fields[f].kind, share))
+			r = pr_writer_add_field(w, layer, &def->fields[f]);
 	if (!r && def->add_fields)
 		r = def->add_fields(w, layer, out);
 	*ret = layer;
 	return r;
-}
-
-/* Whether the audience given the layer with share gets a field of this kind as it is. */
-static bool field_kept(enum pr_field_kind kind, enum pr_share share)
-{
-	switch (kind) {
-	case PR_FIELD_OPEN:
-		return true;
-	case PR_FIELD_OWNER:
-		return share == PR_SHARE_NAMED || share == PR_SHARE_PSEUDONYMOUS;
-	case PR_FIELD_PERSONAL:
-		return share == PR_SHARE_NAMED;
-	case PR_FIELD_PUBLIC:
-		return false;
-	}
-	return false;
 }
 
 /* Whether the fill may write into the file's layer itself: all of it reaches the file as is. */
@@ -190,7 +217,7 @@ static int open_filter(pr_writer *w, const pr_layer_def *def, enum pr_share shar
 		if (kind == PR_FIELD_OWNER && share == PR_SHARE_PSEUDONYMOUS &&
 		    f->n_owner_fields < (int)(sizeof f->owner_fields / sizeof *f->owner_fields))
 			f->owner_fields[f->n_owner_fields++] = i;
-		if (!field_kept(kind, share)) {
+		if (!pr_field_kept(kind, share)) {
 			f->map[i] = -1;
 			continue;
 		}
@@ -220,8 +247,18 @@ static int write_layer(pr_writer *w, const pr_layer_def *def, const pr_output *o
 	pr_writer_filter filter = {0};
 	OGRLayerH layer = NULL, target = NULL;
 	int r;
+	/* Only the layer and its fields: the rows come once GDAL has closed the dataset. */
+	if (pr_writer_rows_later(w, def, share)) {
+		r = create_layer(w, w->ds, def, out, true, share, &layer);
+		/* Made now, not when GDAL closes the dataset: the layers stay listed in their
+		 * order (GDAL lists them in the order it made them). */
+		if (r == 0 && OGR_L_SyncToDisk(layer) != OGRERR_NONE)
+			r = pr_error_gdal(w->ctx, PR_ECANTCREAT, "%s: cannot create layer %s",
+					  w->path, def->name);
+		return r;
+	}
 	if (unfiltered(def, share)) {
-		r = create_layer(w, w->ds, def, out, &layer);
+		r = create_layer(w, w->ds, def, out, false, share, &layer);
 		if (r < 0)
 			return r;
 	} else {
@@ -234,9 +271,9 @@ static int write_layer(pr_writer *w, const pr_layer_def *def, const pr_output *o
 		if (!memory_ds)
 			return pr_error_gdal(w->ctx, PR_EINTERNAL,
 					     "cannot create a layer in memory");
-		r = create_layer(w, memory_ds, def, out, &layer);
+		r = create_layer(w, memory_ds, def, out, false, share, &layer);
 		if (r == 0)
-			r = create_layer(w, w->ds, &bare, out, &target);
+			r = create_layer(w, w->ds, &bare, out, false, share, &target);
 		if (r == 0)
 			r = open_filter(w, def, share, layer, target, &filter);
 		if (r < 0)
@@ -277,7 +314,8 @@ int pr_writer_write_layers(pr_writer *w, bool after_indexes)
 		r = write_layer(w, def, out, share);
 		char key[96];
 		snprintf(key, sizeof key, "seconds.write_%s", def->name);
-		if (r == 0 && !after_indexes)
+		/* Rows left to the format are timed where they are written. */
+		if (r == 0 && !after_indexes && !pr_writer_rows_later(w, def, share))
 			r = pr_kv_add(out->run_info, key, "%.3f", pr_now() - t0);
 	}
 	return r;

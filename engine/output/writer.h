@@ -56,6 +56,9 @@ typedef struct pr_writer {
 	bool field_domains;
 	bool styles_apart;
 	int64_t *parcel_fids; /* the fid each parcel got in parcel_risk, for its spatial index */
+	/* Layers with rows (pr_layer_def) are created empty, their rows inserted by the format
+	 * after GDAL has closed the dataset (GeoPackage: pr_gpkg_insert_rows). */
+	bool rows_later;
 	const pr_output *out;
 	pr_writer_filter *filter; /* NULL: the fill writes into the file's layer itself */
 } pr_writer;
@@ -69,6 +72,21 @@ typedef struct pr_field_spec {
 	OGRFieldSubType subtype;
 	enum pr_field_kind kind;
 } pr_field_spec;
+
+/* One value of a row as a layer's rows function gives it, for either way of writing it. */
+typedef struct pr_cell {
+	enum { PR_CELL_NULL, PR_CELL_INT, PR_CELL_REAL, PR_CELL_TEXT, PR_CELL_DATE } kind;
+	union {
+		int64_t i;
+		double d;
+		const char *s; /* never NULL: NULL text is PR_CELL_NULL */
+		int32_t days;  /* days since 1970 */
+	} v;
+} pr_cell;
+
+/* What a layer's rows function calls for each row, in writing order: the row of parcel with its
+ * cells, one per field of the layer (the fixed fields, then add_fields'). Nonzero stops. */
+typedef int (*pr_row_fn)(void *user, size_t parcel, const pr_cell *cells);
 
 /* How a layer's spatial index is made: none, through GDAL once the layer is full, or bulk-loaded
  * (rtree.c) after GDAL has closed the file, copying the first GDAL-indexed layer's triggers. */
@@ -89,6 +107,11 @@ typedef struct pr_layer_def {
 	int (*add_fields)(pr_writer *w, OGRLayerH layer, const pr_output *out);
 	/* Writes the rows, inside a transaction the caller opens and commits. */
 	int (*fill)(pr_writer *w, OGRLayerH layer, const pr_output *out);
+	/* For a layer of one row per parcel with the parcel's geometry (parcel_risk): calls row
+	 * for each, in writing order. A GeoPackage inserts such rows on its own SQLite connection
+	 * once GDAL has closed the file (gpkg_rows.c): GDAL's feature API cost more than the rest
+	 * of writing them. fill writes them elsewhere. NULL: fill only. */
+	int (*rows)(const pr_output *out, pr_row_fn row, void *user);
 	/* Whether this output has the layer; NULL: always. */
 	bool (*wanted)(const pr_output *out);
 	enum pr_layer_index index;
@@ -121,6 +144,18 @@ extern const size_t pr_output_n_layers;
 int pr_writer_write_layers(pr_writer *w, bool after_indexes);
 
 int pr_writer_add_field(pr_writer *w, OGRLayerH layer, const pr_field_spec *spec);
+/* Whether the audience given a layer with share gets a field of this kind as it is. */
+bool pr_field_kept(enum pr_field_kind kind, enum pr_share share);
+/* Whether the writer leaves def's rows to the format: rows_later, and an audience that gets
+ * every row (a layer with rows has no public field). */
+bool pr_writer_rows_later(const pr_writer *w, const pr_layer_def *def, enum pr_share share);
+/* Sets field of feat to cell. */
+void pr_set_cell(OGRFeatureH feat, int field, const pr_cell *cell);
+/* Inserts the rows of the layers whose rows the writer left to it (pr_writer_rows_later) into
+ * the GeoPackage db, open in a transaction on the file GDAL wrote and closed, through the
+ * layer's rows function, and sets the counts and extent GDAL keeps; parcel_fids gets each
+ * parcel's fid. Adds seconds.write_NAME to run_info. */
+int pr_gpkg_insert_rows(pr_context *ctx, sqlite3 *db, const pr_output *out, int64_t *parcel_fids);
 int pr_writer_create_feature(pr_writer *w, OGRLayerH layer, OGRFeatureH feat);
 /* Sets a text field, or NULL when text is. */
 void pr_set_text(OGRFeatureH feat, int field, const char *text);

@@ -45,6 +45,10 @@ tail -n +2 "$SCRATCH/city/planted_rejects.csv" | while IFS=, read -r src row rea
 done || fail "planted rejects"
 
 /usr/bin/python3 /usr/share/doc/python3-gdal/examples/validate_gpkg.py "$out" || fail "validate_gpkg.py rejects $out"
+# parcel_risk's rows are the engine's own inserts, not GDAL's (gpkg_rows.c): each geometry's
+# header and envelope, the extent and the count beside them.
+/usr/bin/python3 "$(dirname "$0")/gpkg_geometry_check.py" "$out" parcel_risk ||
+	fail "parcel_risk's geometries or contents"
 
 # The bulk-loaded spatial index: structurally sound, one entry per parcel, each box holding
 # its parcel tightly (float rounding only), and usable by GDAL for a window query.
