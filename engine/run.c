@@ -35,6 +35,16 @@ void pr_ingest_free(pr_ingest *in)
 	memset(in, 0, sizeof *in);
 }
 
+/* The model's release (pr_model_options): the records of the sources it names go. */
+static void release_records(void *user, unsigned sources)
+{
+	pr_ingest *in = user;
+	for (int k = PR_SRC_POPULATION; k < PR_SRC_COUNT; k++)
+		if (sources >> k & 1)
+			pr_records_free_rows(&in->records[k]);
+	malloc_trim(0);
+}
+
 void pr_ingest_release_for_output(pr_ingest *in)
 {
 	for (int k = PR_SRC_POPULATION; k < PR_SRC_COUNT; k++)
@@ -928,20 +938,12 @@ int pr_run(pr_context *ctx, const pr_sources *sources, const pr_run_options *opt
 	const pr_records *recs[PR_SRC_COUNT] = {0};
 	for (int k = PR_SRC_POPULATION; k < PR_SRC_COUNT; k++)
 		recs[k] = in.present[k] ? &in.records[k] : NULL;
-	r = pr_store_load(ctx, store.db, &in.parcels, recs, PR_DATE_NULL);
+	r = pr_store_load(ctx, &store, &in.parcels, recs, PR_DATE_NULL);
 	if (r < 0)
 		goto done;
 	store_seconds = pr_now() - t;
 
-	t = pr_now();
-	pr_model_options model_opts = pr_sources_model_options(sources);
-	r = pr_model_score(ctx, model, &store, as_of, in.parcels.rec.n, &model_opts, &scores);
-	if (r < 0)
-		goto done;
-	model_seconds = pr_now() - t;
-	pr_log(ctx, PR_LOG_INFO, "model: %d features, %d factors (%.2f s)", model->n_features,
-	       model->n_factors, model_seconds);
-
+	/* Each parcel's records, counted now: the model may let a source's records go. */
 	for (int k = PR_SRC_POPULATION; k < PR_SRC_COUNT; k++) {
 		if (!in.present[k])
 			continue;
@@ -953,6 +955,16 @@ int pr_run(pr_context *ctx, const pr_sources *sources, const pr_run_options *opt
 		for (size_t i = 0; i < in.records[k].n; i++)
 			counts[k][in.records[k].parcel[i]]++;
 	}
+	t = pr_now();
+	pr_model_options model_opts = pr_sources_model_options(sources);
+	model_opts.release = release_records;
+	model_opts.release_user = &in;
+	r = pr_model_score(ctx, model, &store, as_of, in.parcels.rec.n, &model_opts, &scores);
+	if (r < 0)
+		goto done;
+	model_seconds = pr_now() - t;
+	pr_log(ctx, PR_LOG_INFO, "model: %d features, %d factors (%.2f s)", model->n_features,
+	       model->n_factors, model_seconds);
 	r = fill_run_info(sources, model, &in, as_of, audience, store_seconds, model_seconds,
 			  pr_thread_count(ctx), &info);
 	if (r < 0)

@@ -50,7 +50,7 @@ int pr_backtest_score(pr_context *ctx, const pr_sources *sources, const pr_inges
 		recs[k] = in->present[k] ? &in->records[k] : NULL;
 	int r = pr_store_open(ctx, &store);
 	if (r == 0)
-		r = pr_store_load(ctx, store.db, &in->parcels, recs, at);
+		r = pr_store_load(ctx, &store, &in->parcels, recs, at);
 	if (r == 0) {
 		pr_model_options o = pr_sources_model_options(sources);
 		r = pr_model_score(ctx, model, &store, at, in->parcels.rec.n, &o, ret);

@@ -447,6 +447,16 @@ static bool probe_reads(pr_store *store, read_probe *p, const char *sql)
 	return rc == SQLITE_OK;
 }
 
+/* The sources whose table sql names as a word (bit k: source k). */
+static unsigned named_sources(const char *sql)
+{
+	unsigned named = 0;
+	for (int k = 0; k < PR_SRC_COUNT && sql; k++)
+		if (pr_model_sql_has_word(sql, pr_source_defs[k].name))
+			named |= 1u << k;
+	return named;
+}
+
 int pr_model_find_reads(pr_context *ctx, const pr_model *m, pr_store *store,
 			pr_model_reads *ret_reads)
 {
@@ -486,7 +496,10 @@ int pr_model_find_reads(pr_context *ctx, const pr_model *m, pr_store *store,
 			reads.factors_unknown |= UINT64_C(1) << k;
 		reads.factor[k] = probe.sources;
 		reads.factor_features[k] = probe.features;
+		reads.after_features |= probe.sources;
 	}
+	if (reads.factors_unknown)
+		reads.after_features = (1u << PR_SRC_COUNT) - 1;
 	pr_store_watch_reads(store, NULL, NULL);
 	r = pr_store_exec(ctx, store->db, "DROP TABLE temp.features; DROP TABLE temp.scores");
 	if (r < 0)
@@ -508,6 +521,18 @@ int pr_model_find_reads(pr_context *ctx, const pr_model *m, pr_store *store,
 		for (int j = 0; j < m->n_features; j++)
 			if (reads.factor_features[k] >> j & 1)
 				reads.factor[k] |= reads.feature[j];
+	/* What runs after the first pass's features: besides what SQLite's authorizer saw, any
+	 * source whose table is named there. (The authorizer is not told of every read: a table
+	 * joined with USING on its only column read goes unseen.) */
+	bool rebuild = pr_model_expressions_use_late_features(m);
+	for (int i = 0; i < m->n_features; i++) {
+		const pr_feature *f = &m->features[i];
+		if (f->uses_scores || (rebuild && f->expr))
+			reads.after_features |=
+			    reads.feature[i] | named_sources(f->sql ? f->sql : f->expr);
+	}
+	for (int k = 0; k < m->n_factors; k++)
+		reads.after_features |= named_sources(m->factors[k].value);
 	*ret_reads = reads;
 done:
 	pr_store_watch_reads(store, NULL, NULL);

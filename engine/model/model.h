@@ -93,6 +93,10 @@ typedef struct pr_model_reads {
 							   names (bit i: feature i) */
 	uint64_t factors_unknown; /* factors whose value did not prepare when looked at: what
 				     they read is not known (bit k: factor k) */
+	/* The sources read once the first pass's features table is built: by the factors'
+	 * values themselves, by the features over scores, and by the expression features when a
+	 * second pass rebuilds the table; every source when a factor's reads are not known. */
+	unsigned after_features;
 } pr_model_reads;
 
 /* Finds what every feature and factor reads, from the tables SQLite's authorizer sees while each
@@ -183,6 +187,12 @@ typedef struct pr_model_options {
 	 * missing for every parcel whatever its default; a factor reading one, directly or through
 	 * its features, gives no points and says "not assessed (no SOURCE data)". */
 	bool absent[PR_SRC_COUNT];
+	/* Called once the first pass's features table is built, with the sources (bit k: source
+	 * k) that nothing after it reads (pr_model_reads.after_features; never the parcels, nor
+	 * the inspections, which the visit list reads): their tables in the store serve nothing
+	 * from then on, and the caller may free their records. NULL: they stay. */
+	void (*release)(void *user, unsigned sources);
+	void *release_user;
 } pr_model_options;
 
 /* Runs the model's features and factors over the loaded working store (see store.h); options

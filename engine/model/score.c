@@ -593,6 +593,28 @@ static void log_absent(pr_model_eval *ev)
 	}
 }
 
+/* Lets go the records nothing reads once the first pass's features table is built: at 10M
+ * parcels the population register alone held a gigabyte through the scoring passes, the
+ * largest the run's memory gets. The inspections stay for the visit list. */
+static void release_sources(pr_model_eval *ev, const pr_model_options *options)
+{
+	unsigned keep = ev->reads.after_features | 1u << PR_SRC_PARCELS | 1u << PR_SRC_INSPECTIONS;
+	unsigned go = ((1u << PR_SRC_COUNT) - 1) & ~keep;
+	if (!go)
+		return;
+	pr_store_release_sources(ev->store, go);
+	options->release(options->release_user, go);
+	pr_strbuf names = {0};
+	for (int k = 0; k < PR_SRC_COUNT; k++)
+		if (go >> k & 1)
+			pr_strbuf_printf(&names, "%s%s", names.len ? ", " : "",
+					 pr_source_defs[k].name);
+	if (names.data)
+		pr_log(ev->ctx, PR_LOG_INFO, "model: nothing after the features reads %s: let go",
+		       names.data);
+	pr_strbuf_free(&names);
+}
+
 int pr_model_score(pr_context *ctx, const pr_model *m, pr_store *store, int32_t as_of,
 		   size_t n_parcels, const pr_model_options *options, pr_scores *ret_scores)
 {
@@ -618,6 +640,8 @@ int pr_model_score(pr_context *ctx, const pr_model *m, pr_store *store, int32_t 
 	if (ev.time_limit_s > 0)
 		sqlite3_progress_handler(db, LIMIT_CHECK_STEPS, limit_handler, &ev);
 	r = pr_model_build_features(&ev, 1, false);
+	if (r == 0 && options && options->release)
+		release_sources(&ev, options);
 	bool two_passes = false;
 	for (int i = 0; i < m->n_features; i++)
 		two_passes = two_passes || m->features[i].uses_scores;

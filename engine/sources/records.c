@@ -107,6 +107,30 @@ void pr_records_shrink(pr_records *rec)
 		(void)records_resize(rec, rec->n);
 }
 
+void pr_records_free_rows(pr_records *rec)
+{
+	for (int f = 0; f < PR_MAX_FIELDS; f++) {
+		pr_column *c = &rec->cols[f];
+		free(c->text_ref);
+		free(c->num);
+		free(c->date);
+		c->text_ref = NULL;
+		c->num = NULL;
+		c->date = NULL;
+		pr_text_pool_free(&c->pool);
+	}
+	free(rec->row);
+	free(rec->x);
+	free(rec->y);
+	free(rec->parcel);
+	free(rec->snapped);
+	rec->row = NULL;
+	rec->x = rec->y = NULL;
+	rec->parcel = NULL;
+	rec->snapped = NULL;
+	rec->cap = 0;
+}
+
 void pr_records_free(pr_records *rec)
 {
 	if (!rec)

@@ -280,6 +280,9 @@ typedef struct pr_records {
 #define PR_UNMAPPED_LISTED 20
 
 void pr_records_free(pr_records *rec);
+/* Frees the rows (every array and the text) and keeps what describes them: how many were read
+ * and kept, the fields present, the unmapped words and dates. */
+void pr_records_free_rows(pr_records *rec);
 /* The bytes rec's arrays and text take (as allocated, room to grow included). */
 size_t pr_records_bytes(const pr_records *rec);
 

@@ -206,7 +206,7 @@ int pr_store_open_empty(pr_context *ctx, pr_store *store)
 	const pr_records *no_records[PR_SRC_COUNT] = {0};
 	int r = pr_store_open(ctx, store);
 	if (r == 0)
-		r = pr_store_load(ctx, store->db, &none, no_records, PR_DATE_NULL);
+		r = pr_store_load(ctx, store, &none, no_records, PR_DATE_NULL);
 	if (r < 0)
 		pr_store_close(store);
 	return r;

@@ -12,12 +12,14 @@
 
 typedef struct pr_store_guard pr_store_guard;
 typedef struct pr_store_scores pr_store_scores;
+typedef struct pr_store_sources pr_store_sources;
 
 typedef struct pr_store {
 	sqlite3 *db;
-	void *spatialite;	 /* SpatiaLite's connection cache, released after the database */
-	pr_store_guard *guard;	 /* the authorizer's state (store.c) */
-	pr_store_scores *scores; /* what table scores serves, once served (vtab.c) */
+	void *spatialite;	   /* SpatiaLite's connection cache, released after the database */
+	pr_store_guard *guard;	   /* the authorizer's state (store.c) */
+	pr_store_scores *scores;   /* what table scores serves, once served (vtab.c) */
+	pr_store_sources *sources; /* what the sources' tables serve, once loaded (vtab.c) */
 } pr_store;
 
 /* The virtual table modules of the store: the sources' tables, table scores. */
@@ -69,8 +71,11 @@ void pr_store_watch_reads(pr_store *store, pr_store_read_fn fn, void *user);
  * for they had not happened. The backtest scores a past date so, whatever the model's SQL. A
  * record without that date counts as known; so do all of a source whose date was not read, so
  * the backtest reads every date field. */
-int pr_store_load(pr_context *ctx, sqlite3 *db, const pr_parcels *parcels,
+int pr_store_load(pr_context *ctx, pr_store *store, const pr_parcels *parcels,
 		  const pr_records *const records[PR_SRC_COUNT], int32_t known_by);
+/* From now on the tables of sources (bit k: source k; never the parcels) serve nothing: a
+ * statement reading one fails, naming it. Their records may then be freed. */
+void pr_store_release_sources(pr_store *store, unsigned sources);
 /* Serves n parcels' scores as table scores (parcel_id INTEGER, score REAL, risk_class TEXT), for
  * the features of a second pass: read-only, in parcel order, a parcel_id equality a lookup; the
  * risk_class of parcel i is class_names[risk_class[i]]. The arrays are read where they are: they

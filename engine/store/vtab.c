@@ -17,6 +17,7 @@
 /* What a virtual table serves: one source's records, in parcel order. */
 typedef struct source_table {
 	sqlite3_vtab base;
+	const pr_store_sources *data;
 	int source;
 	const pr_parcels *parcels;
 	const pr_records *rec; /* NULL: the source is absent, the table is empty */
@@ -43,12 +44,14 @@ typedef struct source_cursor {
  * equality through its sorted list. */
 enum { PLAN_SCAN = 0, PLAN_PARCEL_ID = 1, PLAN_TEXT = 2 };
 
-/* What the module is given when the store is loaded. */
-typedef struct store_data {
+/* What the module is given when the store is loaded, and its tables. */
+struct pr_store_sources {
 	const pr_parcels *parcels;
 	const pr_records *records[PR_SRC_COUNT];
 	int32_t known_by; /* PR_DATE_NULL: everything */
-} store_data;
+	source_table *tables[PR_SRC_COUNT];
+	unsigned released; /* bit k: source k's table serves nothing (pr_store_release_sources) */
+};
 
 /* Column numbers: parcel_id first; then row for records; then the canonical fields; then the
  * extra columns (area_m2, x, y for parcels; x, y, snapped for points). */
@@ -127,7 +130,7 @@ static int index_by_parcel(source_table *t)
 static int table_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
 			 sqlite3_vtab **ret, char **err)
 {
-	const store_data *data = aux;
+	pr_store_sources *data = aux;
 	int source = -1;
 	for (int k = 0; k < PR_SRC_COUNT && argc > 3; k++)
 		if (strcmp(argv[3], pr_source_defs[k].name) == 0)
@@ -140,6 +143,7 @@ static int table_connect(sqlite3 *db, void *aux, int argc, const char *const *ar
 	if (!t)
 		return SQLITE_NOMEM;
 	memset(t, 0, sizeof *t);
+	t->data = data;
 	t->source = source;
 	t->parcels = data->parcels;
 	t->n_parcels = data->parcels->rec.n;
@@ -159,17 +163,30 @@ static int table_connect(sqlite3 *db, void *aux, int argc, const char *const *ar
 		sqlite3_free(t);
 		return rc;
 	}
+	data->tables[source] = t;
 	*ret = &t->base;
 	return SQLITE_OK;
+}
+
+/* Frees what a table built over its records: the rows by parcel, the sorted lists. */
+static void free_table_index(source_table *t)
+{
+	free(t->order);
+	free(t->start);
+	t->order = t->start = NULL;
+	for (int c = 0; c < PR_MAX_FIELDS + 2; c++) {
+		free(t->sorted[c]);
+		t->sorted[c] = NULL;
+	}
 }
 
 static int table_disconnect(sqlite3_vtab *vt)
 {
 	source_table *t = (source_table *)vt;
-	free(t->order);
-	free(t->start);
-	for (int c = 0; c < PR_MAX_FIELDS + 2; c++)
-		free(t->sorted[c]);
+	pr_store_sources *data = (pr_store_sources *)t->data;
+	if (data->tables[t->source] == t)
+		data->tables[t->source] = NULL;
+	free_table_index(t);
 	sqlite3_free(t);
 	return SQLITE_OK;
 }
@@ -318,6 +335,14 @@ static int cursor_filter(sqlite3_vtab_cursor *cur, int idx, const char *idx_str,
 	c->at = 0;
 	c->end = t->n;
 	c->map = NULL;
+	if (t->data->released >> t->source & 1) {
+		sqlite3_free(t->base.zErrMsg);
+		t->base.zErrMsg = sqlite3_mprintf(
+		    "table %s was let go once the features were built: nothing after them was "
+		    "found to read it",
+		    pr_source_defs[t->source].name);
+		return SQLITE_ERROR;
+	}
 	if (idx == PLAN_PARCEL_ID) {
 		size_t p;
 		if (!parcel_of(argv[0], t->n_parcels, &p)) {
@@ -467,10 +492,11 @@ static const sqlite3_module source_module = {
     .xRowid = cursor_rowid,
 };
 
-int pr_store_load(pr_context *ctx, sqlite3 *db, const pr_parcels *parcels,
+int pr_store_load(pr_context *ctx, pr_store *store, const pr_parcels *parcels,
 		  const pr_records *const records[PR_SRC_COUNT], int32_t known_by)
 {
-	store_data *data = malloc(sizeof *data);
+	sqlite3 *db = store->db;
+	pr_store_sources *data = calloc(1, sizeof *data);
 	if (!data)
 		return PR_ENOMEM;
 	data->parcels = parcels;
@@ -480,6 +506,7 @@ int pr_store_load(pr_context *ctx, sqlite3 *db, const pr_parcels *parcels,
 	/* The module owns data from here on, freed with the connection. */
 	if (sqlite3_create_module_v2(db, PR_SOURCE_MODULE, &source_module, data, free) != SQLITE_OK)
 		return pr_error(ctx, PR_EINTERNAL, "working store: %s", sqlite3_errmsg(db));
+	store->sources = data;
 	for (int k = 0; k < PR_SRC_COUNT; k++) {
 		char sql[128];
 		snprintf(sql, sizeof sql, "CREATE VIRTUAL TABLE %s USING " PR_SOURCE_MODULE "(%s)",
@@ -489,6 +516,17 @@ int pr_store_load(pr_context *ctx, sqlite3 *db, const pr_parcels *parcels,
 			return r;
 	}
 	return 0;
+}
+
+void pr_store_release_sources(pr_store *store, unsigned sources)
+{
+	pr_store_sources *data = store->sources;
+	if (!data)
+		return;
+	data->released |= sources & ~(1u << PR_SRC_PARCELS);
+	for (int k = 0; k < PR_SRC_COUNT; k++)
+		if ((data->released >> k & 1) && data->tables[k])
+			free_table_index(data->tables[k]);
 }
 
 /* ---- table scores --------------------------------------------------------------------------- */

@@ -136,7 +136,7 @@ static int fixture_store(fixture *fx)
 		recs[k] = &fx->rec[k];
 	}
 	if (pr_store_open(ctx, &fx->store) < 0 ||
-	    pr_store_load(ctx, fx->store.db, &fx->parcels, recs, fx->known_by) < 0) {
+	    pr_store_load(ctx, &fx->store, &fx->parcels, recs, fx->known_by) < 0) {
 		fprintf(stderr, "%s\n", pr_context_errmsg(ctx));
 		return -1;
 	}
@@ -746,7 +746,7 @@ static void test_sort_by_parcel(void)
 	pr_store_close(&fx.store);
 	const pr_records *recs[PR_SRC_COUNT] = {[PR_SRC_POPULATION] = rec};
 	ASSERT_INT_EQ(pr_store_open(ctx, &fx.store), 0);
-	ASSERT_INT_EQ(pr_store_load(ctx, fx.store.db, &fx.parcels, recs, PR_DATE_NULL), 0);
+	ASSERT_INT_EQ(pr_store_load(ctx, &fx.store, &fx.parcels, recs, PR_DATE_NULL), 0);
 	char *after = served_population(&fx);
 	ASSERT_TRUE(after != NULL);
 	ASSERT_STR_EQ(after, before);
@@ -755,7 +755,7 @@ static void test_sort_by_parcel(void)
 	pr_store_close(&fx.store);
 	ASSERT_INT_EQ(pr_store_open(ctx, &fx.store), 0);
 	ASSERT_INT_EQ(
-	    pr_store_load(ctx, fx.store.db, &fx.parcels, recs, pr_days_from_civil(2019, 1, 1)), 0);
+	    pr_store_load(ctx, &fx.store, &fx.parcels, recs, pr_days_from_civil(2019, 1, 1)), 0);
 	ASSERT_INT_EQ(count(&fx, "SELECT COUNT(*) FROM population"), N / 5);
 	free(before);
 	free(after);
@@ -1173,6 +1173,82 @@ static void test_model_reads(void)
 	pr_model_free(m);
 }
 
+static void note_release(void *user, unsigned sources)
+{
+	*(unsigned *)user |= sources;
+}
+
+/* Scores model text over 4 parcels with population rows (parcel i has i households) and the
+ * release option; what was released goes to *released. */
+static int score_releasing(const char *text, fixture *fx, pr_model **m, pr_scores *s,
+			   unsigned *released)
+{
+	pr_model_options options = {.release = note_release, .release_user = released};
+	*released = 0;
+	if (fixture_open(fx, 4) < 0 ||
+	    exec(fx, "INSERT INTO population (parcel_id, row, household, persons) VALUES "
+		     "(1, 1, 'a', 1), (2, 2, 'b', 1), (2, 3, 'c', 1), (3, 4, 'd', 1), "
+		     "(3, 5, 'e', 1), (3, 6, 'f', 1)") < 0 ||
+	    fixture_store(fx) < 0 || pr_model_parse(ctx, "release.ini", text, m) < 0)
+		return -1;
+	return pr_model_score(ctx, *m, &fx->store, as_of(), 4, &options, s);
+}
+
+/* Once the first pass's features are built, the records nothing after them reads go: their
+ * tables then refuse to be read, naming the source. A factor, a feature over scores or (when
+ * the second pass rebuilds the features table) an expression feature reading a source keeps
+ * it; the parcels and the inspections (the visit list reads them) always stay. */
+static void test_release_sources(void)
+{
+	static const char feature[] =
+	    "[feature households]\nsql = SELECT parcel_id, COUNT(*) FROM population GROUP BY "
+	    "parcel_id\ndefault = 0\n"
+	    "[factor f]\nvalue = households\nfrom = 0\nsaturate = 3\nweight = 10\n";
+	static const char factor[] =
+	    "[factor f]\nvalue = (SELECT COUNT(*) FROM population p WHERE p.parcel_id = "
+	    "features.parcel_id)\nfrom = 0\nsaturate = 3\nweight = 10\n";
+	static const char late[] =
+	    "[feature households]\nsql = SELECT parcel_id, COUNT(*) FROM population GROUP BY "
+	    "parcel_id\n"
+	    "[feature again]\nuses_scores = yes\nsql = SELECT s.parcel_id, COUNT(*) FROM scores s "
+	    "JOIN population p USING (parcel_id) GROUP BY s.parcel_id\n"
+	    "[factor f]\nvalue = households\nfrom = 0\nsaturate = 3\nweight = 10\n";
+	unsigned P = 1u << PR_SRC_PARCELS, R = 1u << PR_SRC_POPULATION;
+	unsigned I = 1u << PR_SRC_INSPECTIONS;
+	const char *texts[] = {feature, factor, late};
+	for (int t = 0; t < 3; t++) {
+		fixture fx = {0};
+		pr_model *m = NULL;
+		pr_scores s = {0};
+		unsigned released = 0;
+		int r = score_releasing(texts[t], &fx, &m, &s, &released);
+		if (r < 0)
+			FAIL_AT("model %d: %s", t, pr_context_errmsg(ctx));
+		ASSERT_INT_EQ(r, 0);
+		/* The same scores whatever went: parcel i has i of 3 households' points. */
+		for (int i = 0; i < 4; i++)
+			ASSERT_DBL_NEAR(s.score[i], 100.0 * i / 3, 0.05);
+		ASSERT_INT_EQ(released & (P | I), 0);
+		ASSERT_INT_EQ(released & R, t == 0 ? R : 0);
+		char *err = NULL;
+		int rc =
+		    sqlite3_exec(fx.store.db, "SELECT COUNT(*) FROM population", NULL, NULL, &err);
+		if (t == 0) {
+			ASSERT_TRUE(rc != SQLITE_OK);
+			ASSERT_CONTAINS(err ? err : "", "population was let go");
+		} else {
+			ASSERT_INT_EQ(rc, SQLITE_OK);
+		}
+		sqlite3_free(err);
+		ASSERT_INT_EQ(
+		    sqlite3_exec(fx.store.db, "SELECT COUNT(*) FROM parcels", NULL, NULL, NULL),
+		    SQLITE_OK);
+		pr_scores_free(&s);
+		pr_model_free(m);
+		fixture_close(&fx);
+	}
+}
+
 /* A source left out of the sources file is not assessed, never zero: its features are missing
  * whatever their default, and so are expressions over them; factors over them give no points,
  * even one with a negative weight that would make the unknown look clean, say so in the
@@ -1248,6 +1324,7 @@ int main(void)
 	RUN(test_time_limit);
 	RUN(test_sandbox);
 	RUN(test_model_reads);
+	RUN(test_release_sources);
 	RUN(test_absent_source);
 	pr_context_free(ctx);
 	return HARNESS_EXIT();
