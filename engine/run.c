@@ -249,9 +249,8 @@ static int read_and_join(pr_context *ctx, const pr_sources *s, pr_ingest *in)
 		free(from->items);
 		memset(from, 0, sizeof *from);
 	}
-	/* Every record is joined: the rings were for that only, and no record is added now. The
-	 * records go in parcel order, the order the model reads them in. */
-	pr_parcels_release_rings(&in->parcels);
+	/* Every record is joined, and none is added now. The records go in parcel order, the
+	 * order the model reads them in. */
 	t0 = pr_now();
 	for (int k = 0; k < PR_SRC_COUNT; k++) {
 		pr_records *rec = k == PR_SRC_PARCELS ? &in->parcels.rec : &in->records[k];

@@ -76,19 +76,92 @@ static int orientation(GEOSContextHandle_t h, double ax, double ay, double bx, d
 	return GEOSOrientationIndex_r(h, ax, ay, bx, by, px, py);
 }
 
-/* 1: p is covered by parcel i (inside or on its boundary); 0: not; -1: GEOS failed. */
+/* ---- a parcel's rings, read from its WKB ------------------------------------------------ */
+
+/* The join reads each parcel's rings where its WKB holds them (parcels.c writes every parcel as
+ * a little-endian 2-D ISO MultiPolygon), not from a copy of the coordinates: the copy was about
+ * 100 B per parcel through the read and the joins, the largest part of the read's peak at 10M
+ * parcels. */
+typedef struct wkb_rings {
+	const unsigned char *at, *end;
+	uint32_t polygons; /* polygons after the current one */
+	uint32_t rings;	   /* rings of the current polygon after the current one */
+	bool bad;	   /* the WKB is not what parcels.c writes */
+} wkb_rings;
+
+static uint32_t le_u32(const unsigned char *b)
+{
+	return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+}
+
+/* Vertex k of a ring's coordinates (little-endian doubles, not aligned). */
+static void vertex(const unsigned char *xy, size_t k, double *x, double *y)
+{
+	uint64_t u[2];
+	memcpy(u, xy + 16 * k, sizeof u);
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	u[0] = __builtin_bswap64(u[0]);
+	u[1] = __builtin_bswap64(u[1]);
+#endif
+	memcpy(x, &u[0], sizeof *x);
+	memcpy(y, &u[1], sizeof *y);
+}
+
+static void rings_init(wkb_rings *it, const pr_parcels *p, size_t i)
+{
+	size_t size;
+	const unsigned char *wkb = pr_parcel_wkb(p, i, &size);
+	*it = (wkb_rings){.at = wkb + 9, .end = wkb + size};
+	it->bad = size < 9 || wkb[0] != 1 || le_u32(wkb + 1) != 6;
+	if (!it->bad)
+		it->polygons = le_u32(wkb + 5);
+}
+
+/* The next ring: its n vertices at *xy. False after the last (or on a WKB not as expected:
+ * it->bad). */
+static bool ring_next(wkb_rings *it, const unsigned char **xy, size_t *n)
+{
+	while (!it->bad && it->rings == 0) {
+		if (it->polygons == 0)
+			return false;
+		if (it->end - it->at < 9 || it->at[0] != 1 || le_u32(it->at + 1) != 3) {
+			it->bad = true;
+			return false;
+		}
+		it->rings = le_u32(it->at + 5);
+		it->polygons--;
+		it->at += 9;
+	}
+	if (it->bad || it->end - it->at < 4)
+		return it->bad = true, false;
+	*n = le_u32(it->at);
+	if ((size_t)(it->end - it->at - 4) / 16 < *n)
+		return it->bad = true, false;
+	*xy = it->at + 4;
+	it->at += 4 + 16 * *n;
+	it->rings--;
+	return true;
+}
+
+/* 1: p is covered by parcel i (inside or on its boundary); 0: not; -1: GEOS failed, or the
+ * parcel's WKB is not as expected. */
 static int parcel_covers(const pr_parcels *p, size_t i, GEOSContextHandle_t h, double px, double py)
 {
 	const double *bb = p->bbox + 4 * i;
 	if (px < bb[0] || px > bb[2] || py < bb[1] || py > bb[3])
 		return 0;
 	unsigned crossings = 0;
-	for (size_t ring = p->ring_first[i]; ring < p->ring_first[i + 1]; ring++) {
-		const double *xy = p->xy + 2 * p->ring_start[ring];
-		size_t n = p->ring_start[ring + 1] - p->ring_start[ring];
+	wkb_rings it;
+	const unsigned char *xy;
+	size_t n;
+	rings_init(&it, p, i);
+	while (ring_next(&it, &xy, &n)) {
+		double bx, by;
+		if (n)
+			vertex(xy, 0, &bx, &by);
 		for (size_t k = 0; k + 1 < n; k++) {
-			double ax = xy[2 * k], ay = xy[2 * k + 1];
-			double bx = xy[2 * k + 2], by = xy[2 * k + 3];
+			double ax = bx, ay = by;
+			vertex(xy, k + 1, &bx, &by);
 			bool up = ay <= py && by > py;
 			bool down = ay > py && by <= py;
 			bool in_box = px >= fmin(ax, bx) && px <= fmax(ax, bx) &&
@@ -104,7 +177,7 @@ static int parcel_covers(const pr_parcels *p, size_t i, GEOSContextHandle_t h, d
 				crossings++;
 		}
 	}
-	return crossings & 1;
+	return it.bad ? -1 : (int)(crossings & 1);
 }
 
 static double segment_distance2(double ax, double ay, double bx, double by, double px, double py)
@@ -117,28 +190,36 @@ static double segment_distance2(double ax, double ay, double bx, double by, doub
 	return qx * qx + qy * qy;
 }
 
-/* Distance from p to the boundary of parcel i (p is known to be outside it). */
+/* Distance from p to the boundary of parcel i (p is known to be outside it); NAN when the
+ * parcel's WKB is not as expected. */
 static double parcel_distance(const pr_parcels *p, size_t i, double px, double py)
 {
 	double best = INFINITY;
-	for (size_t ring = p->ring_first[i]; ring < p->ring_first[i + 1]; ring++) {
-		const double *xy = p->xy + 2 * p->ring_start[ring];
-		size_t n = p->ring_start[ring + 1] - p->ring_start[ring];
+	wkb_rings it;
+	const unsigned char *xy;
+	size_t n;
+	rings_init(&it, p, i);
+	while (ring_next(&it, &xy, &n)) {
+		double bx, by;
+		if (n)
+			vertex(xy, 0, &bx, &by);
 		for (size_t k = 0; k + 1 < n; k++) {
-			double d = segment_distance2(xy[2 * k], xy[2 * k + 1], xy[2 * k + 2],
-						     xy[2 * k + 3], px, py);
+			double ax = bx, ay = by;
+			vertex(xy, k + 1, &bx, &by);
+			double d = segment_distance2(ax, ay, bx, by, px, py);
 			if (d < best)
 				best = d;
 		}
 	}
-	return sqrt(best);
+	return it.bad ? NAN : sqrt(best);
 }
 
 typedef struct candidates {
 	int32_t *items;
 	size_t n, cap;
 	bool out_of_memory;
-	bool geos_failed; /* GEOS's message is on the context of the handle used */
+	bool geos_failed; /* GEOS's message is on the context of the handle used; or a parcel's
+			     WKB was not as parcels.c writes it */
 } candidates;
 
 static bool collect(int64_t id, void *user)
@@ -187,6 +268,8 @@ static int32_t assign_with(const pr_parcel_index *index, GEOSContextHandle_t h, 
 	for (size_t k = 0; k < c->n; k++) {
 		int32_t i = c->items[k];
 		double d = parcel_distance(p, (size_t)i, x, y);
+		if (isnan(d))
+			c->geos_failed = true;
 		if (d <= snap_m && (d < best_d || (d == best_d && i < best))) {
 			best = i;
 			best_d = d;
@@ -247,8 +330,8 @@ static int join_chunk(pr_context *ctx, int chunk, void *user)
 		else if (c.geos_failed)
 			r = pr_error_geos(
 			    ctx, PR_EINTERNAL,
-			    "%s: the join failed: GEOS could not place row %llu (x %.2f "
-			    "y %.2f)",
+			    "%s: the join failed: GEOS (or a parcel's WKB) could not place row "
+			    "%llu (x %.2f y %.2f)",
 			    pr_source_defs[rec->source].name, (unsigned long long)rec->row[i],
 			    rec->x[i], rec->y[i]);
 	}

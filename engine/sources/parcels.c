@@ -19,17 +19,13 @@
 #define MAX_PARCEL_VERTICES 1000000
 
 /* One parcel's geometry on its way through the worker threads: the WKB as read, and what the
- * workers make of it (repaired polygons, area, box, a point on the surface, flat rings). */
+ * workers make of it (repaired polygons, area, box, a point on the surface). */
 struct parcel_geom {
 	unsigned char *wkb_in;
 	size_t wkb_in_size;
 	unsigned char *wkb; /* repaired MultiPolygon, ISO WKB */
 	size_t wkb_size;
 	double area, bbox[4], label[2];
-	double *xy; /* every ring's vertices, one after the other */
-	size_t n_xy;
-	size_t *ring_sizes;
-	size_t n_rings;
 	bool repaired;
 	char *failure; /* why the geometry is unusable, or NULL */
 };
@@ -38,8 +34,6 @@ static void parcel_geom_clear(parcel_geom *g)
 {
 	free(g->wkb_in);
 	free(g->wkb);
-	free(g->xy);
-	free(g->ring_sizes);
 	free(g->failure);
 	memset(g, 0, sizeof *g);
 }
@@ -107,54 +101,6 @@ done:
 		GEOSGeom_destroy_r(h, parts[i]);
 	free(parts);
 	return r;
-}
-
-/* Copies the rings of a MultiPolygon into g's flat arrays, for the covers test. */
-static int flatten_rings(pr_context *ctx, uint64_t row, const GEOSGeometry *multi, parcel_geom *g)
-{
-	GEOSContextHandle_t h = ctx->geos;
-	size_t rings = 0, coords = 0;
-	int np = GEOSGetNumGeometries_r(h, multi);
-	for (int pass = 0; pass < 2; pass++) {
-		for (int i = 0; i < np; i++) {
-			const GEOSGeometry *poly = GEOSGetGeometryN_r(h, multi, i);
-			int nholes = GEOSGetNumInteriorRings_r(h, poly);
-			for (int k = -1; k < nholes; k++) {
-				const GEOSGeometry *ring = k < 0
-							       ? GEOSGetExteriorRing_r(h, poly)
-							       : GEOSGetInteriorRingN_r(h, poly, k);
-				const GEOSCoordSequence *seq = GEOSGeom_getCoordSeq_r(h, ring);
-				unsigned int size = 0;
-				if (!seq || !GEOSCoordSeq_getSize_r(h, seq, &size))
-					return pr_error_geos(
-					    ctx, PR_ENOMEM,
-					    "parcels: row %llu: GEOS could not read a ring",
-					    (unsigned long long)row);
-				if (size < 4)
-					continue;
-				if (pass == 0) {
-					rings++;
-					coords += size;
-					continue;
-				}
-				if (!GEOSCoordSeq_copyToBuffer_r(h, seq, g->xy + 2 * g->n_xy, 0, 0))
-					return pr_error_geos(
-					    ctx, PR_ENOMEM,
-					    "parcels: row %llu: GEOS could not copy a ring",
-					    (unsigned long long)row);
-				g->ring_sizes[g->n_rings++] = size;
-				g->n_xy += size;
-			}
-		}
-		if (pass == 0) {
-			g->xy = malloc((coords ? coords : 1) * 2 * sizeof *g->xy);
-			g->ring_sizes = malloc((rings ? rings : 1) * sizeof *g->ring_sizes);
-			if (!g->xy || !g->ring_sizes)
-				return pr_error(ctx, PR_ENOMEM, "parcels: row %llu: out of memory",
-						(unsigned long long)row);
-		}
-	}
-	return 0;
 }
 
 /* Where a parcel can lie: the working CRS's area of use in its own coordinates, widened by a
@@ -302,7 +248,6 @@ static int process_parcel(pr_context *ctx, GEOSWKBWriter *writer, const area_of_
 	}
 	memcpy(g->wkb, wkb, size);
 	g->wkb_size = size;
-	r = flatten_rings(ctx, row, multi, g);
 done:
 	if (why) {
 		g->failure = strdup(why);
@@ -386,7 +331,6 @@ static int resize_per_parcel(pr_parcels *p, size_t cap)
 	    {(void **)&p->bbox, cap * 4 * sizeof *p->bbox},
 	    {(void **)&p->label_xy, cap * 2 * sizeof *p->label_xy},
 	    {(void **)&p->wkb_at, (cap + 1) * sizeof *p->wkb_at},
-	    {(void **)&p->ring_first, (cap + 1) * sizeof *p->ring_first},
 	};
 	for (size_t k = 0; k < sizeof arrays / sizeof *arrays; k++) {
 		void *to = realloc(*arrays[k].at, arrays[k].size);
@@ -397,9 +341,9 @@ static int resize_per_parcel(pr_parcels *p, size_t cap)
 	return 0;
 }
 
-/* Room in out's arrays for n parcels, with wkb bytes of WKB, rings rings and xy coordinates in
- * all. The arrays grow by doubling. */
-static int reserve_geometry(parcel_reader *pr, size_t n, size_t wkb, size_t rings, size_t xy)
+/* Room in out's arrays for n parcels, with wkb bytes of WKB in all. The arrays grow by
+ * doubling. */
+static int reserve_geometry(parcel_reader *pr, size_t n, size_t wkb)
 {
 	pr_parcels *p = pr->out;
 	if (n > pr->cap) {
@@ -409,17 +353,10 @@ static int reserve_geometry(parcel_reader *pr, size_t n, size_t wkb, size_t ring
 		if (resize_per_parcel(p, cap) < 0)
 			return PR_ENOMEM;
 		if (pr->cap == 0)
-			p->wkb_at[0] = p->ring_first[0] = 0;
+			p->wkb_at[0] = 0;
 		pr->cap = cap;
 	}
-	if (pr_grow((void **)&p->wkb, &pr->wkb_cap, wkb ? wkb : 1, 1) < 0 ||
-	    pr_grow((void **)&p->ring_start, &pr->rings_cap, rings + 1, sizeof *p->ring_start) <
-		0 ||
-	    pr_grow((void **)&p->xy, &pr->xy_cap, 2 * (xy ? xy : 1), sizeof *p->xy) < 0)
-		return PR_ENOMEM;
-	if (p->n_rings == 0)
-		p->ring_start[0] = 0;
-	return 0;
+	return pr_grow((void **)&p->wkb, &pr->wkb_cap, wkb ? wkb : 1, 1);
 }
 
 /* Appends what the workers made of parcel i (the next one in read order) to out's arrays: an
@@ -433,12 +370,11 @@ static int append_parcel(parcel_reader *pr, size_t i, parcel_geom *g)
 			return PR_ENOMEM;
 		pr->failed[pr->n_failed++] = (parcel_failure){i, g->failure};
 		g->failure = NULL;
-		g->wkb_size = g->n_xy = g->n_rings = 0;
+		g->wkb_size = 0;
 	} else {
 		p->repaired += g->repaired;
 	}
-	if (reserve_geometry(pr, i + 1, p->wkb_at[i] + g->wkb_size, p->n_rings + g->n_rings,
-			     p->n_xy + g->n_xy) < 0)
+	if (reserve_geometry(pr, i + 1, p->wkb_at[i] + g->wkb_size) < 0)
 		return PR_ENOMEM;
 	p->area[i] = g->area;
 	memcpy(p->bbox + 4 * i, g->bbox, sizeof g->bbox);
@@ -446,14 +382,6 @@ static int append_parcel(parcel_reader *pr, size_t i, parcel_geom *g)
 	if (g->wkb_size)
 		memcpy(p->wkb + p->wkb_at[i], g->wkb, g->wkb_size);
 	p->wkb_at[i + 1] = p->wkb_at[i] + g->wkb_size;
-	if (g->n_xy)
-		memcpy(p->xy + 2 * p->n_xy, g->xy, g->n_xy * 2 * sizeof *g->xy);
-	for (size_t q = 0; q < g->n_rings; q++) {
-		p->ring_start[p->n_rings++] = p->n_xy;
-		p->n_xy += g->ring_sizes[q];
-	}
-	p->ring_start[p->n_rings] = p->n_xy;
-	p->ring_first[i + 1] = p->n_rings;
 	return 0;
 }
 
@@ -497,13 +425,9 @@ static int select_geometry(pr_parcels *p, const uint32_t *keep, size_t n)
 	    pr_gather((void **)&p->label_xy, keep, n, 2 * sizeof *p->label_xy) < 0)
 		return PR_ENOMEM;
 
-	size_t bytes = 0, rings = 0, xy = 0;
-	for (size_t k = 0; k < n; k++) {
+	size_t bytes = 0;
+	for (size_t k = 0; k < n; k++)
 		bytes += p->wkb_at[keep[k] + 1] - p->wkb_at[keep[k]];
-		size_t r0 = p->ring_first[keep[k]], r1 = p->ring_first[keep[k] + 1];
-		rings += r1 - r0;
-		xy += p->ring_start[r1] - p->ring_start[r0];
-	}
 	unsigned char *wkb = malloc(bytes ? bytes : 1);
 	size_t *wkb_at = malloc((n + 1) * sizeof *wkb_at);
 	if (!wkb || !wkb_at) {
@@ -521,35 +445,6 @@ static int select_geometry(pr_parcels *p, const uint32_t *keep, size_t n)
 	free(p->wkb_at);
 	p->wkb = wkb;
 	p->wkb_at = wkb_at;
-
-	size_t *ring_first = malloc((n + 1) * sizeof *ring_first);
-	size_t *ring_start = malloc((rings + 1) * sizeof *ring_start);
-	double *to_xy = malloc((xy ? xy : 1) * 2 * sizeof *to_xy);
-	if (!ring_first || !ring_start || !to_xy) {
-		free(ring_first);
-		free(ring_start);
-		free(to_xy);
-		return PR_ENOMEM;
-	}
-	size_t n_rings = 0, n_xy = 0;
-	for (size_t k = 0; k < n; k++) {
-		ring_first[k] = n_rings;
-		for (size_t q = p->ring_first[keep[k]]; q < p->ring_first[keep[k] + 1]; q++) {
-			size_t size = p->ring_start[q + 1] - p->ring_start[q];
-			ring_start[n_rings++] = n_xy;
-			memcpy(to_xy + 2 * n_xy, p->xy + 2 * p->ring_start[q],
-			       size * 2 * sizeof *to_xy);
-			n_xy += size;
-		}
-	}
-	ring_first[n] = n_rings;
-	ring_start[n_rings] = n_xy;
-	pr_parcels_release_rings(p);
-	p->ring_first = ring_first;
-	p->ring_start = ring_start;
-	p->xy = to_xy;
-	p->n_rings = n_rings;
-	p->n_xy = n_xy;
 	return 0;
 }
 
@@ -560,10 +455,6 @@ static void shrink_geometry(pr_parcels *p, size_t n)
 	(void)resize_per_parcel(p, n);
 	void *to = realloc(p->wkb, p->wkb_at[n] ? p->wkb_at[n] : 1);
 	p->wkb = to ? to : p->wkb;
-	to = realloc(p->ring_start, (p->n_rings + 1) * sizeof *p->ring_start);
-	p->ring_start = to ? to : p->ring_start;
-	to = realloc(p->xy, (p->n_xy ? p->n_xy : 1) * 2 * sizeof *p->xy);
-	p->xy = to ? to : p->xy;
 }
 
 /* Rejects the unusable geometries (in row order), sorts the parcels by id and rejects every
@@ -804,7 +695,7 @@ int pr_read_parcels(pr_context *ctx, const pr_sources *sources, OGRSpatialRefere
 	pr = (parcel_reader){
 	    .ctx = ctx, .sources = sources, .o = &o, .aou = &aou, .out = out, .rejects = rejects};
 	pr.geoms = calloc(PARCEL_BATCH, sizeof *pr.geoms);
-	if (!pr.geoms || reserve_geometry(&pr, 1, 1, 0, 0) < 0) {
+	if (!pr.geoms || reserve_geometry(&pr, 1, 1) < 0) {
 		r = pr_error(ctx, PR_ENOMEM, "parcels: out of memory");
 		goto done;
 	}
@@ -815,7 +706,7 @@ int pr_read_parcels(pr_context *ctx, const pr_sources *sources, OGRSpatialRefere
 	GIntBig count = OGR_L_GetFeatureCount(o.layer, FALSE);
 	uint64_t total = count > 0 ? (uint64_t)count : 0;
 	if (pr_records_reserve_counted(&out->rec, count))
-		(void)reserve_geometry(&pr, (size_t)total, 1, 0, 0);
+		(void)reserve_geometry(&pr, (size_t)total, 1);
 	CPLErrorReset();
 	OGR_L_ResetReading(o.layer);
 	const char *driver = GDALGetDriverShortName(GDALGetDatasetDriver(o.ds));

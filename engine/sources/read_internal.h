@@ -181,8 +181,7 @@ typedef struct parcel_failure parcel_failure;
 
 /* The parcels being read: records, and the kept rows' geometry. Rows go to the workers a batch
  * at a time (geoms: parcels batch_first .. out->rec.n); what they make of each is appended to
- * out's arrays in read order, which have room for cap parcels, wkb_cap bytes of WKB, rings_cap
- * rings and xy_cap coordinates. */
+ * out's arrays in read order, which have room for cap parcels and wkb_cap bytes of WKB. */
 typedef struct parcel_reader {
 	pr_context *ctx;
 	const pr_sources *sources;
@@ -192,7 +191,7 @@ typedef struct parcel_reader {
 	pr_rejects *rejects;
 	parcel_geom *geoms;
 	size_t batch_first;
-	size_t cap, wkb_cap, rings_cap, xy_cap;
+	size_t cap, wkb_cap;
 	parcel_failure *failed; /* in read order */
 	size_t n_failed, failed_cap;
 	uint64_t row;

@@ -327,25 +327,12 @@ size_t pr_rejects_count(const pr_rejects *rj, int source)
 	return n;
 }
 
-void pr_parcels_release_rings(pr_parcels *p)
-{
-	free(p->ring_first);
-	free(p->ring_start);
-	free(p->xy);
-	p->ring_first = p->ring_start = NULL;
-	p->xy = NULL;
-	p->n_rings = p->n_xy = 0;
-}
-
 size_t pr_parcels_bytes(const pr_parcels *p)
 {
 	size_t n = p->rec.n, bytes = pr_records_bytes(&p->rec);
 	bytes += n * (sizeof *p->area + 4 * sizeof *p->bbox + 2 * sizeof *p->label_xy);
 	if (p->wkb_at)
 		bytes += (n + 1) * sizeof *p->wkb_at + p->wkb_at[n];
-	if (p->ring_first)
-		bytes += (n + 1) * sizeof *p->ring_first +
-			 (p->n_rings + 1) * sizeof *p->ring_start + 2 * p->n_xy * sizeof *p->xy;
 	return bytes;
 }
 
@@ -358,9 +345,6 @@ void pr_parcels_free(pr_parcels *p)
 	free(p->area);
 	free(p->bbox);
 	free(p->label_xy);
-	free(p->ring_first);
-	free(p->ring_start);
-	free(p->xy);
 	free(p->srs_wkt);
 	pr_records_free(&p->rec);
 	memset(p, 0, sizeof *p);

@@ -290,19 +290,14 @@ size_t pr_records_bytes(const pr_records *rec);
  * that "lowest id" is "lowest index". */
 typedef struct pr_parcels {
 	pr_records rec;
-	/* Repaired geometry as ISO WKB MultiPolygon, one after the other: parcel i's is
-	 * wkb[wkb_at[i] .. wkb_at[i+1]) (see pr_parcel_wkb). */
+	/* Repaired geometry as ISO WKB MultiPolygon (little-endian, 2-D), one after the other:
+	 * parcel i's is wkb[wkb_at[i] .. wkb_at[i+1]) (see pr_parcel_wkb). The join's covers test
+	 * reads its rings there. */
 	unsigned char *wkb;
 	size_t *wkb_at;
 	double *area;
 	double *bbox;	  /* 4 per parcel: minx, miny, maxx, maxy */
 	double *label_xy; /* 2 per parcel: a point on the surface */
-	/* Flat rings for the covers test: parcel i's rings are ring_start[ring_first[i] ..
-	 * ring_first[i+1]), each ring's vertices xy[2*ring_start[r] .. 2*ring_start[r+1]). */
-	size_t *ring_first;
-	size_t *ring_start;
-	double *xy;
-	size_t n_rings, n_xy;
 	uint64_t repaired;
 	char *srs_wkt; /* the working CRS as WKT */
 } pr_parcels;
@@ -314,10 +309,7 @@ static inline const unsigned char *pr_parcel_wkb(const pr_parcels *p, size_t i, 
 	*ret_size = p->wkb_at[i + 1] - p->wkb_at[i];
 	return p->wkb + p->wkb_at[i];
 }
-/* Frees the flat rings once no record is left to join. */
-void pr_parcels_release_rings(pr_parcels *p);
-/* The bytes the parcels take: their records, geometry (WKB, and the flat rings while they are
- * held) and per-parcel figures. */
+/* The bytes the parcels take: their records, geometry (WKB) and per-parcel figures. */
 size_t pr_parcels_bytes(const pr_parcels *p);
 
 /* Reads the parcels source into out (which the caller frees with pr_parcels_free), rejecting
