@@ -143,6 +143,41 @@ static bool ring_next(wkb_rings *it, const unsigned char **xy, size_t *n)
 	return true;
 }
 
+/* The segments of a parcel's rings, one after the other. */
+typedef struct segments {
+	wkb_rings rings;
+	const unsigned char *xy; /* the current ring's vertices */
+	size_t n, k;		 /* how many; the segment's first */
+	double x, y;		 /* vertex k + 1, the end of the last segment given */
+} segments;
+
+static void segments_init(segments *sg, const pr_parcels *p, size_t i)
+{
+	rings_init(&sg->rings, p, i);
+	sg->n = sg->k = 0;
+}
+
+/* The next segment a→b; false after the last (or on a WKB not as expected: rings.bad). */
+static bool segment_next(segments *sg, double *ax, double *ay, double *bx, double *by)
+{
+	if (sg->n && sg->k + 2 < sg->n) {
+		sg->k++;
+	} else {
+		do {
+			if (!ring_next(&sg->rings, &sg->xy, &sg->n))
+				return false;
+		} while (sg->n < 2);
+		sg->k = 0;
+		vertex(sg->xy, 0, &sg->x, &sg->y);
+	}
+	*ax = sg->x;
+	*ay = sg->y;
+	vertex(sg->xy, sg->k + 1, &sg->x, &sg->y);
+	*bx = sg->x;
+	*by = sg->y;
+	return true;
+}
+
 /* 1: p is covered by parcel i (inside or on its boundary); 0: not; -1: GEOS failed, or the
  * parcel's WKB is not as expected. */
 static int parcel_covers(const pr_parcels *p, size_t i, GEOSContextHandle_t h, double px, double py)
@@ -151,33 +186,25 @@ static int parcel_covers(const pr_parcels *p, size_t i, GEOSContextHandle_t h, d
 	if (px < bb[0] || px > bb[2] || py < bb[1] || py > bb[3])
 		return 0;
 	unsigned crossings = 0;
-	wkb_rings it;
-	const unsigned char *xy;
-	size_t n;
-	rings_init(&it, p, i);
-	while (ring_next(&it, &xy, &n)) {
-		double bx, by;
-		if (n)
-			vertex(xy, 0, &bx, &by);
-		for (size_t k = 0; k + 1 < n; k++) {
-			double ax = bx, ay = by;
-			vertex(xy, k + 1, &bx, &by);
-			bool up = ay <= py && by > py;
-			bool down = ay > py && by <= py;
-			bool in_box = px >= fmin(ax, bx) && px <= fmax(ax, bx) &&
-				      py >= fmin(ay, by) && py <= fmax(ay, by);
-			if (!up && !down && !in_box)
-				continue;
-			int o = orientation(h, ax, ay, bx, by, px, py);
-			if (o == 2)
-				return -1;
-			if (o == 0 && in_box)
-				return 1; /* on the boundary */
-			if ((up && o > 0) || (down && o < 0))
-				crossings++;
-		}
+	segments sg;
+	double ax, ay, bx, by;
+	segments_init(&sg, p, i);
+	while (segment_next(&sg, &ax, &ay, &bx, &by)) {
+		bool up = ay <= py && by > py;
+		bool down = ay > py && by <= py;
+		bool in_box = px >= fmin(ax, bx) && px <= fmax(ax, bx) && py >= fmin(ay, by) &&
+			      py <= fmax(ay, by);
+		if (!up && !down && !in_box)
+			continue;
+		int o = orientation(h, ax, ay, bx, by, px, py);
+		if (o == 2)
+			return -1;
+		if (o == 0 && in_box)
+			return 1; /* on the boundary */
+		if ((up && o > 0) || (down && o < 0))
+			crossings++;
 	}
-	return it.bad ? -1 : (int)(crossings & 1);
+	return sg.rings.bad ? -1 : (int)(crossings & 1);
 }
 
 static double segment_distance2(double ax, double ay, double bx, double by, double px, double py)
@@ -195,23 +222,15 @@ static double segment_distance2(double ax, double ay, double bx, double by, doub
 static double parcel_distance(const pr_parcels *p, size_t i, double px, double py)
 {
 	double best = INFINITY;
-	wkb_rings it;
-	const unsigned char *xy;
-	size_t n;
-	rings_init(&it, p, i);
-	while (ring_next(&it, &xy, &n)) {
-		double bx, by;
-		if (n)
-			vertex(xy, 0, &bx, &by);
-		for (size_t k = 0; k + 1 < n; k++) {
-			double ax = bx, ay = by;
-			vertex(xy, k + 1, &bx, &by);
-			double d = segment_distance2(ax, ay, bx, by, px, py);
-			if (d < best)
-				best = d;
-		}
+	segments sg;
+	double ax, ay, bx, by;
+	segments_init(&sg, p, i);
+	while (segment_next(&sg, &ax, &ay, &bx, &by)) {
+		double d = segment_distance2(ax, ay, bx, by, px, py);
+		if (d < best)
+			best = d;
 	}
-	return it.bad ? NAN : sqrt(best);
+	return sg.rings.bad ? NAN : sqrt(best);
 }
 
 typedef struct candidates {
