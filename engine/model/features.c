@@ -358,6 +358,36 @@ done:
 	return r;
 }
 
+int pr_model_drop_first_tables(pr_model_eval *ev)
+{
+	const pr_model *m = ev->m;
+	if (ev->reads.factors_unknown || pr_model_expressions_use_late_features(m))
+		return 0;
+	pr_strbuf sql = {0};
+	for (int i = 0; i < m->n_features; i++) {
+		const pr_feature *f = &m->features[i];
+		if (!f->sql || f->uses_scores)
+			continue;
+		char table[PR_NAME_MAX + 8];
+		snprintf(table, sizeof table, "feat_%s", f->name);
+		bool named = false;
+		for (int k = 0; k < m->n_factors && !named; k++)
+			named = pr_model_sql_has_word(m->factors[k].value, table);
+		for (int j = 0; j < m->n_features && !named; j++)
+			named = m->features[j].uses_scores &&
+				pr_model_sql_has_word(m->features[j].sql, table);
+		if (!named)
+			pr_strbuf_printf(&sql, "DROP TABLE %s;", table);
+	}
+	double t0 = pr_now();
+	int r = sql.len ? pr_store_exec(ev->ctx, ev->db, sql.data) : 0;
+	if (r == 0 && sql.len)
+		pr_log(ev->ctx, PR_LOG_INFO,
+		       "model: the first pass's feature tables dropped (%.2f s)", pr_now() - t0);
+	pr_strbuf_free(&sql);
+	return r;
+}
+
 bool pr_model_sql_has_word(const char *sql, const char *word)
 {
 	size_t n = strlen(word);

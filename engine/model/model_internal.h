@@ -48,6 +48,11 @@ bool pr_model_feature_absent(const pr_model_eval *ev, int i);
  * SQL features that do not read scores (those are NULL then); pass 2 runs the ones that do, over
  * the scores of pass 1, and rebuilds the table unless queries_only. */
 int pr_model_build_features(pr_model_eval *ev, int pass, bool queries_only);
+/* Drops the first pass's feature tables (feat_NAME) once the features table holds their
+ * values, unless something after it may read them: a factor or a feature over scores naming
+ * one, a factor whose reads are not known, or a second pass that rebuilds the features table.
+ * With the store's auto_vacuum their pages go back (at 10M parcels about 470 MB). */
+int pr_model_drop_first_tables(pr_model_eval *ev);
 /* True when word is in sql as a whole word, in any case, as SQL names are case-insensitive: LATE
  * names late. (In a string or a comment too: a caller takes the cautious way then.) */
 bool pr_model_sql_has_word(const char *sql, const char *word);

@@ -640,6 +640,8 @@ int pr_model_score(pr_context *ctx, const pr_model *m, pr_store *store, int32_t 
 	if (ev.time_limit_s > 0)
 		sqlite3_progress_handler(db, LIMIT_CHECK_STEPS, limit_handler, &ev);
 	r = pr_model_build_features(&ev, 1, false);
+	if (r == 0)
+		r = pr_model_drop_first_tables(&ev);
 	if (r == 0 && options && options->release)
 		release_sources(&ev, options);
 	bool two_passes = false;

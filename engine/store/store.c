@@ -186,9 +186,12 @@ int pr_store_open(pr_context *ctx, pr_store *store)
 	sqlite3_db_config(store->db, SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0, NULL);
 	store->spatialite = spatialite_alloc_connection();
 	spatialite_init_ex(store->db, store->spatialite, 0);
-	int r = pr_store_exec(ctx, store->db,
-			      "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;"
-			      "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-262144;");
+	/* auto_vacuum before any table: a table dropped gives its pages back (the model drops
+	 * the first pass's feature tables once the features table holds them). */
+	int r = pr_store_exec(
+	    ctx, store->db,
+	    "PRAGMA auto_vacuum=FULL; PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;"
+	    "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-262144;");
 	if (r < 0) {
 		pr_store_close(store);
 		return r;

@@ -1249,6 +1249,37 @@ static void test_release_sources(void)
 	}
 }
 
+/* The first pass's feature tables are dropped once the features table holds their values,
+ * unless something after may read them: here a feature over scores names one. */
+static void test_first_tables_dropped(void)
+{
+	static const char plain[] =
+	    "[feature base]\nsql = SELECT parcel_id, parcel_id FROM parcels\n"
+	    "[factor f]\nvalue = base\nfrom = 0\nsaturate = 3\nweight = 10\n";
+	static const char named[] =
+	    "[feature base]\nsql = SELECT parcel_id, parcel_id FROM parcels\n"
+	    "[feature again]\nuses_scores = yes\nsql = SELECT b.parcel_id, b.value + s.score * 0 "
+	    "FROM feat_base b JOIN scores s USING (parcel_id)\n"
+	    "[factor f]\nvalue = again\nfrom = 0\nsaturate = 3\nweight = 10\n";
+	const char *texts[] = {plain, named};
+	for (int t = 0; t < 2; t++) {
+		fixture fx = {0};
+		pr_model *m = NULL;
+		pr_scores s = {0};
+		unsigned released = 0;
+		int r = score_releasing(texts[t], &fx, &m, &s, &released);
+		if (r < 0)
+			FAIL_AT("model %d: %s", t, pr_context_errmsg(ctx));
+		ASSERT_INT_EQ(r, 0);
+		ASSERT_DBL_NEAR(s.score[2], 100.0 * 2 / 3, 0.05);
+		int rc = sqlite3_exec(fx.store.db, "SELECT * FROM feat_base", NULL, NULL, NULL);
+		ASSERT_INT_EQ(rc == SQLITE_OK, t == 1);
+		pr_scores_free(&s);
+		pr_model_free(m);
+		fixture_close(&fx);
+	}
+}
+
 /* A source left out of the sources file is not assessed, never zero: its features are missing
  * whatever their default, and so are expressions over them; factors over them give no points,
  * even one with a negative weight that would make the unknown look clean, say so in the
@@ -1325,6 +1356,7 @@ int main(void)
 	RUN(test_sandbox);
 	RUN(test_model_reads);
 	RUN(test_release_sources);
+	RUN(test_first_tables_dropped);
 	RUN(test_absent_source);
 	pr_context_free(ctx);
 	return HARNESS_EXIT();
