@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Point-to-parcel assignment. A packed R-tree over the parcels' boxes (core/packed_rtree.c)
- * finds candidates; a covers test on the parcels' flat ring coordinates decides, with the
+ * finds candidates; a covers test on the rings of the parcels' WKB decides, with the
  * boundary counted as covered (GEOS's robust orientation settles points within rounding
  * distance of an edge). Points are sorted along a Morton curve first, which makes the tree walk
  * cache-friendly, and split over threads (pr_parallel) that each use their worker context's
@@ -56,7 +56,7 @@ int pr_parcel_index_build(pr_context *ctx, const pr_parcels *parcels, pr_parcel_
 	return 0;
 }
 
-/* ---- the covers test on flat coordinates --------------------------------------------------- */
+/* ---- the covers test --------------------------------------------------------------------- */
 
 /* Sign of the orientation of p relative to segment a→b: +1 left, -1 right, 0 on the line. The
  * fast determinant is exact enough when it is far from zero; near zero GEOS decides with its
@@ -111,10 +111,12 @@ static void rings_init(wkb_rings *it, const pr_parcels *p, size_t i)
 {
 	size_t size;
 	const unsigned char *wkb = pr_parcel_wkb(p, i, &size);
-	*it = (wkb_rings){.at = wkb + 9, .end = wkb + size};
+	*it = (wkb_rings){.at = wkb, .end = wkb + size};
 	it->bad = size < 9 || wkb[0] != 1 || le_u32(wkb + 1) != 6;
-	if (!it->bad)
+	if (!it->bad) {
 		it->polygons = le_u32(wkb + 5);
+		it->at = wkb + 9;
+	}
 }
 
 /* The next ring: its n vertices at *xy. False after the last (or on a WKB not as expected:

@@ -375,7 +375,9 @@ int pr_model_drop_first_tables(pr_model_eval *ev)
 			named = pr_model_sql_has_word(m->factors[k].value, table);
 		for (int j = 0; j < m->n_features && !named; j++)
 			named = m->features[j].uses_scores &&
-				pr_model_sql_has_word(m->features[j].sql, table);
+				pr_model_sql_has_word(m->features[j].sql ? m->features[j].sql
+									 : m->features[j].expr,
+						      table);
 		if (!named)
 			pr_strbuf_printf(&sql, "DROP TABLE %s;", table);
 	}

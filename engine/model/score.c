@@ -599,7 +599,8 @@ static void log_absent(pr_model_eval *ev)
 static void release_sources(pr_model_eval *ev, const pr_model_options *options)
 {
 	unsigned keep = ev->reads.after_features | 1u << PR_SRC_PARCELS | 1u << PR_SRC_INSPECTIONS;
-	unsigned go = ((1u << PR_SRC_COUNT) - 1) & ~keep;
+	/* A source left out has no records to let go. */
+	unsigned go = ((1u << PR_SRC_COUNT) - 1) & ~keep & ~ev->absent;
 	if (!go)
 		return;
 	pr_store_release_sources(ev->store, go);

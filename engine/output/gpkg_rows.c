@@ -28,6 +28,7 @@ typedef struct row_insert {
 	size_t blob_cap;
 	int64_t *fids;
 	size_t written;
+	bool reported; /* a failure's message is on ctx */
 } row_insert;
 
 static void put_u32(unsigned char *at, uint32_t v)
@@ -36,8 +37,16 @@ static void put_u32(unsigned char *at, uint32_t v)
 		at[k] = (unsigned char)(v >> (8 * k));
 }
 
-/* The GeoPackage geometry of parcel i: the header (version 0, little-endian, an xy envelope)
- * and the parcel's WKB, as GDAL writes them. */
+static void put_f64(unsigned char *at, double v)
+{
+	uint64_t u;
+	memcpy(&u, &v, sizeof u);
+	for (int k = 0; k < 8; k++)
+		at[k] = (unsigned char)(u >> (8 * k));
+}
+
+/* The GeoPackage geometry of parcel i: the header (byte 0: GeoPackage version 1; flags:
+ * little-endian, an xy envelope) and the parcel's WKB, as GDAL writes them. */
 static int geometry_blob(row_insert *ri, size_t i, size_t *ret_size)
 {
 	const pr_parcels *p = ri->out->parcels;
@@ -49,11 +58,12 @@ static int geometry_blob(row_insert *ri, size_t i, size_t *ret_size)
 	unsigned char *b = ri->blob;
 	b[0] = 'G';
 	b[1] = 'P';
-	b[2] = 0;	   /* version 1 */
+	b[2] = 0;
 	b[3] = 1 | 1 << 1; /* little-endian; envelope minx, maxx, miny, maxy */
 	put_u32(b + 4, (uint32_t)ri->srs_id);
 	const double *box = p->bbox + 4 * i, envelope[4] = {box[0], box[2], box[1], box[3]};
-	memcpy(b + 8, envelope, sizeof envelope);
+	for (int k = 0; k < 4; k++)
+		put_f64(b + 8 + 8 * k, envelope[k]);
 	memcpy(b + 40, wkb, wkb_size);
 	*ret_size = size;
 	return 0;
@@ -80,14 +90,21 @@ static int bind_cell(sqlite3_stmt *st, int param, const pr_cell *cell, bool tran
 	return SQLITE_MISUSE;
 }
 
-static int insert_row(void *user, size_t i, const pr_cell *cells)
+static int insert_row(void *user, size_t i, const pr_cell *cells, size_t n_cells)
 {
 	row_insert *ri = user;
 	sqlite3_stmt *st = ri->st;
 	char pseudonym[PR_PSEUDONYM_SIZE];
 	size_t size;
+	ri->reported = true;
 	if (geometry_blob(ri, i, &size) < 0)
 		return pr_error(ri->ctx, PR_ENOMEM, "%s: out of memory", ri->table);
+	for (int c = 0; c < ri->n_columns; c++)
+		if ((size_t)ri->cell[c] >= n_cells)
+			return pr_error(ri->ctx, PR_EINTERNAL,
+					"%s: the table GDAL made has more columns than the layer's "
+					"%zu fields",
+					ri->table, n_cells);
 	int64_t fid = (int64_t)ri->written + 1;
 	int rc = sqlite3_bind_int64(st, 1, fid);
 	if (rc == SQLITE_OK)
@@ -99,7 +116,10 @@ static int insert_row(void *user, size_t i, const pr_cell *cells)
 		if (own) {
 			if (pr_pseudonym(ri->out->pseudonym_key, cell->v.s, pseudonym) < 0)
 				return pr_error(ri->ctx, PR_ENOMEM, "%s: out of memory", ri->table);
-			shown.v.s = pseudonym;
+			/* A name that folds to nothing has no pseudonym: NULL, as the filter
+			 * writes it (writer.c). */
+			shown = pseudonym[0] ? (pr_cell){PR_CELL_TEXT, {.s = pseudonym}}
+					     : (pr_cell){PR_CELL_NULL};
 		}
 		rc = bind_cell(st, c + 3, &shown, own);
 	}
@@ -110,6 +130,7 @@ static int insert_row(void *user, size_t i, const pr_cell *cells)
 		return pr_error(ri->ctx, PR_ECANTCREAT, "%s: cannot write parcel %s: %s", ri->table,
 				pr_parcel_text(ri->out->parcels, PR_PARCEL_ID, i),
 				sqlite3_errmsg(sqlite3_db_handle(st)));
+	ri->reported = false;
 	ri->fids[i] = fid;
 	if ((++ri->written & 0xffff) == 0)
 		pr_progress(ri->ctx, "write", ri->written, ri->out->parcels->rec.n);
@@ -143,11 +164,16 @@ static int prepare_insert(sqlite3 *db, const pr_layer_def *def, enum pr_share sh
 	int rc = sqlite3_prepare_v2(db, sql.data, -1, &info, NULL);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_bind_text(info, 1, def->name, -1, SQLITE_STATIC);
-	while (rc == SQLITE_OK && sqlite3_step(info) == SQLITE_ROW) {
+	while (rc == SQLITE_OK && (rc = sqlite3_step(info)) == SQLITE_ROW) {
 		const char *name = (const char *)sqlite3_column_text(info, 0);
-		pr_strbuf_printf(&names, "%s\"%s\"", names.len ? ", " : "", name ? name : "");
+		rc = pr_strbuf_printf(&names, "%s\"%s\"", names.len ? ", " : "", name ? name : "") <
+			     0
+			 ? SQLITE_NOMEM
+			 : SQLITE_OK;
 		n_table++;
 	}
+	if (rc == SQLITE_DONE)
+		rc = SQLITE_OK;
 	sqlite3_finalize(info);
 	/* fid and geom, then the fixed fields kept, then add_fields' (all open). */
 	size_t fixed_kept = 0;
@@ -208,10 +234,15 @@ static int drop_count_triggers(pr_context *ctx, sqlite3 *db, const char *table, 
 	    -1, &st, NULL);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
-	while (rc == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
-		pr_strbuf_printf(&drop, "DROP TRIGGER \"%s\";", sqlite3_column_text(st, 0));
-		pr_strbuf_printf(sql, "%s;", sqlite3_column_text(st, 1));
+	while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		rc = SQLITE_OK;
+		if (pr_strbuf_printf(&drop, "DROP TRIGGER \"%s\";", sqlite3_column_text(st, 0)) <
+			0 ||
+		    pr_strbuf_printf(sql, "%s;", sqlite3_column_text(st, 1)) < 0)
+			rc = SQLITE_NOMEM;
 	}
+	if (rc == SQLITE_DONE)
+		rc = SQLITE_OK;
 	sqlite3_finalize(st);
 	int r = rc != SQLITE_OK ? pr_error(ctx, PR_ECANTCREAT, "%s: %s", table, sqlite3_errmsg(db))
 		: drop.len	? pr_sql_exec(ctx, db, PR_ECANTCREAT, table, drop.data)
@@ -254,7 +285,8 @@ int pr_gpkg_insert_rows(pr_context *ctx, sqlite3 *db, const pr_output *out, int6
 			      "SELECT srs_id FROM gpkg_geometry_columns "
 			      "WHERE lower(table_name) = lower(?1)",
 			      def->name, &srs_id) < 0)
-			r = pr_error(ctx, PR_EINTERNAL, "%s: no geometry column: %s", def->name,
+			r = pr_error(ctx, PR_EINTERNAL,
+				     "%s: no row in gpkg_geometry_columns (SQLite: %s)", def->name,
 				     sqlite3_errmsg(db));
 		ri.srs_id = (int32_t)srs_id;
 		pr_strbuf triggers = {0};
@@ -273,7 +305,7 @@ int pr_gpkg_insert_rows(pr_context *ctx, sqlite3 *db, const pr_output *out, int6
 		free(ri.cell);
 		free(ri.pseudonymise);
 		free(ri.blob);
-		if (r == PR_ENOMEM)
+		if (r == PR_ENOMEM && !ri.reported)
 			r = pr_error(ctx, PR_ENOMEM, "%s: out of memory writing its rows",
 				     def->name);
 		if (r < 0)

@@ -184,7 +184,7 @@ static int rows(const pr_output *out, pr_row_fn row, void *user)
 		if (k + AHEAD / 2 < p->rec.n)
 			prefetch_data(out, order[k + AHEAD / 2]);
 		parcel_cells(out, order[k], cells);
-		r = row(user, order[k], cells);
+		r = row(user, order[k], cells, n_cells);
 	}
 done:
 	free(order);
@@ -201,13 +201,13 @@ typedef struct feature_rows {
 	size_t written;
 } feature_rows;
 
-static int feature_row(void *user, size_t i, const pr_cell *cells)
+static int feature_row(void *user, size_t i, const pr_cell *cells, size_t n_cells)
 {
 	feature_rows *fr = user;
 	pr_writer *w = fr->w;
 	const pr_parcels *p = w->out->parcels;
 	OGR_F_SetFID(fr->feat, OGRNullFID);
-	for (int f = 0; f < fr->n_fields; f++)
+	for (int f = 0; f < fr->n_fields && (size_t)f < n_cells; f++)
 		pr_set_cell(fr->feat, f, &cells[f]);
 	OGRGeometryH g = NULL;
 	size_t wkb_size;

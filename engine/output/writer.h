@@ -85,8 +85,9 @@ typedef struct pr_cell {
 } pr_cell;
 
 /* What a layer's rows function calls for each row, in writing order: the row of parcel with its
- * cells, one per field of the layer (the fixed fields, then add_fields'). Nonzero stops. */
-typedef int (*pr_row_fn)(void *user, size_t parcel, const pr_cell *cells);
+ * n_cells cells, one per field of the layer (the fixed fields, then add_fields'). Nonzero
+ * stops. */
+typedef int (*pr_row_fn)(void *user, size_t parcel, const pr_cell *cells, size_t n_cells);
 
 /* How a layer's spatial index is made: none, through GDAL once the layer is full, or bulk-loaded
  * (rtree.c) after GDAL has closed the file, copying the first GDAL-indexed layer's triggers. */

@@ -154,8 +154,12 @@ static int table_connect(sqlite3 *db, void *aux, int argc, const char *const *ar
 	for (int f = 0; f < pr_source_defs[source].n_fields && t->happened_field < 0; f++)
 		if (pr_source_defs[source].fields[f].type == PR_FT_DATE)
 			t->happened_field = f;
+	/* A table SQLite connects again after its source was let go serves nothing. */
+	if (data->released >> source & 1)
+		t->n = 0;
 	int rc = declare(db, source);
-	if (rc == SQLITE_OK && source != PR_SRC_PARCELS && t->rec)
+	if (rc == SQLITE_OK && source != PR_SRC_PARCELS && t->rec &&
+	    !(data->released >> source & 1))
 		rc = index_by_parcel(t);
 	if (rc != SQLITE_OK) {
 		free(t->order);

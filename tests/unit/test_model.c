@@ -1262,6 +1262,21 @@ static void test_first_tables_dropped(void)
 	    "FROM feat_base b JOIN scores s USING (parcel_id)\n"
 	    "[factor f]\nvalue = again\nfrom = 0\nsaturate = 3\nweight = 10\n";
 	const char *texts[] = {plain, named};
+	/* An expression feature marked as over scores has no query for the drop to look in. */
+	static const char expr_late[] =
+	    "[feature base]\nsql = SELECT parcel_id, parcel_id FROM parcels\n"
+	    "[feature e]\nuses_scores = yes\nexpr = 1\n"
+	    "[factor f]\nvalue = base\nfrom = 0\nsaturate = 3\nweight = 10\n";
+	{
+		fixture fx = {0};
+		pr_model *m = NULL;
+		pr_scores s = {0};
+		unsigned released = 0;
+		(void)score_releasing(expr_late, &fx, &m, &s, &released);
+		pr_scores_free(&s);
+		pr_model_free(m);
+		fixture_close(&fx);
+	}
 	for (int t = 0; t < 2; t++) {
 		fixture fx = {0};
 		pr_model *m = NULL;
