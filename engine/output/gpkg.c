@@ -75,7 +75,7 @@ static int bulk_writes(pr_context *ctx, const char *path, const pr_output *out, 
 		       const char *template)
 {
 	sqlite3 *db = NULL;
-	double t0 = pr_now();
+	double t0 = 0;
 	int r = 0;
 	/* One thread uses the connection: without SQLite's mutex on every call (14% of writing
 	 * parcel_risk's rows with it). */

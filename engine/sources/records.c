@@ -135,20 +135,11 @@ void pr_records_free(pr_records *rec)
 {
 	if (!rec)
 		return;
+	pr_records_free_rows(rec);
 	for (int f = 0; f < PR_MAX_FIELDS; f++) {
-		pr_column *c = &rec->cols[f];
-		free(c->text_ref);
-		pr_text_pool_free(&c->pool);
-		free(c->num);
-		free(c->date);
 		pr_tally_free(rec->unmapped[f]);
 		free(rec->unmapped_summary[f]);
 	}
-	free(rec->row);
-	free(rec->x);
-	free(rec->y);
-	free(rec->parcel);
-	free(rec->snapped);
 	pr_rejects_free(&rec->pending);
 	memset(rec, 0, sizeof *rec);
 }
